@@ -1,0 +1,50 @@
+using BackfillTools.Core.Warehouse;
+
+namespace BackfillTools.Core.Schema;
+
+public sealed record Migration(int Version, string Description, Action<IWarehouse> Apply);
+
+/// <summary>
+/// Versioned schema: a warehouse records the migrations applied to it. Opening an older warehouse applies the missing
+/// ones (each in order, recorded as it lands); opening a newer one fails, because this tool would misread it.
+/// </summary>
+public sealed class Migrator
+{
+    public Migrator(IReadOnlyList<Migration>? migrations = null) => Migrations = migrations ?? Default;
+
+    public IReadOnlyList<Migration> Migrations { get; }
+    public int LatestVersion => Migrations.Max(m => m.Version);
+
+    public static IReadOnlyList<Migration> Default { get; } = new[]
+    {
+        new Migration(1, "Initial schema: raw, analytics, precompute, predictions, processing and backfill ledger tables",
+            w => { foreach (var t in WarehouseSchema.All) w.EnsureTable(t); }),
+    };
+
+    /// <summary>The version recorded in the warehouse; 0 when it has no schema yet.</summary>
+    public static int CurrentVersion(IWarehouse warehouse)
+    {
+        if (!warehouse.ExistingTables().Contains(WarehouseSchema.SchemaVersion.FullName)) return 0;
+        return (int)warehouse.ScalarInt64($"SELECT COALESCE(MAX(version), 0) FROM {WarehouseSchema.SchemaVersion.Placeholder}");
+    }
+
+    /// <summary>Bring the warehouse to the latest version; returns the migrations applied.</summary>
+    public IReadOnlyList<Migration> Upgrade(IWarehouse warehouse)
+    {
+        var current = CurrentVersion(warehouse);
+        if (current > LatestVersion)
+            throw new BackfillException("WarehouseSchemaTooNew", ErrorKind.InvalidData,
+                $"The warehouse has schema version {current}, newer than this BackfillTools understands ({LatestVersion}). Update the BackfillTools module.",
+                warehouse.Description);
+        warehouse.EnsureTable(WarehouseSchema.SchemaVersion);
+        var applied = new List<Migration>();
+        foreach (var m in Migrations.Where(m => m.Version > current).OrderBy(m => m.Version))
+        {
+            m.Apply(warehouse);
+            warehouse.Execute($"INSERT INTO {WarehouseSchema.SchemaVersion.Placeholder} (version, applied_at, tool_version, description) VALUES (@v, @t, @tv, @d)",
+                WarehouseExtensions.Params(("v", (long)m.Version), ("t", DateTime.UtcNow), ("tv", ToolInfo.Version), ("d", m.Description)));
+            applied.Add(m);
+        }
+        return applied;
+    }
+}

@@ -1,0 +1,241 @@
+using System.Data;
+using System.Globalization;
+using DuckDB.NET.Data;
+
+namespace BackfillTools.Core.Warehouse;
+
+/// <summary>
+/// The embedded default: a DuckDB file (or :memory:). The connection lives only as long as this object, so the file
+/// lock is released between commands and another process can open the warehouse when no backfill runs.
+/// </summary>
+public sealed class DuckDbWarehouse : IWarehouse
+{
+    private readonly DuckDBConnection _connection;
+
+    private DuckDbWarehouse(DuckDBConnection connection, string path)
+    {
+        _connection = connection;
+        Path = path;
+        foreach (var macro in DuckDbDialect.SessionMacros) RawExecute(macro);
+    }
+
+    public string Path { get; }
+    public SqlDialect Dialect => DuckDbDialect.Instance;
+    public string Description => Path == ":memory:" ? "DuckDB (in memory)" : $"DuckDB {Path}";
+
+    /// <summary>Open a DuckDB warehouse. Maps engine failures to stable error ids (locked, not a database, …).</summary>
+    public static DuckDbWarehouse Open(string path, bool create = false, bool readOnly = false)
+    {
+        if (path != ":memory:")
+        {
+            path = System.IO.Path.GetFullPath(path);
+            var dir = System.IO.Path.GetDirectoryName(path)!;
+            if (!Directory.Exists(dir))
+                throw new BackfillException("WarehouseDirectoryNotFound", ErrorKind.ObjectNotFound,
+                    $"The directory '{dir}' does not exist. Create it first, or choose another -Path.", path);
+            if (!create && !File.Exists(path))
+                throw new BackfillException("WarehouseNotFound", ErrorKind.ObjectNotFound,
+                    $"No warehouse at '{path}'. Create one with New-BackfillWarehouse -Path '{path}'.", path);
+            if (File.Exists(path) && !LooksLikeDuckDb(path))
+                throw new BackfillException("WarehouseNotDuckDb", ErrorKind.InvalidData,
+                    $"'{path}' is not a DuckDB database file. Point -Path at a warehouse created by New-BackfillWarehouse.", path);
+        }
+
+        var cs = path == ":memory:" ? "Data Source=:memory:" : $"Data Source={path}" + (readOnly ? ";ACCESS_MODE=READ_ONLY" : "");
+        var conn = new DuckDBConnection(cs);
+        try
+        {
+            conn.Open();
+        }
+        catch (Exception ex)
+        {
+            conn.Dispose();
+            throw MapOpenError(ex, path);
+        }
+        return new DuckDbWarehouse(conn, path);
+    }
+
+    private static bool LooksLikeDuckDb(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.Length == 0) return true; // an empty file is claimed by DuckDB as a new database
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var header = new byte[16];
+            var n = fs.Read(header, 0, header.Length);
+            // DuckDB files carry the magic "DUCK" at byte offset 8.
+            return n >= 12 && header[8] == (byte)'D' && header[9] == (byte)'U' && header[10] == (byte)'C' && header[11] == (byte)'K';
+        }
+        catch (IOException)
+        {
+            return true; // let DuckDB report what is wrong
+        }
+    }
+
+    private static BackfillException MapOpenError(Exception ex, string path)
+    {
+        var msg = ex.Message;
+        if (msg.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            var holder = System.Text.RegularExpressions.Regex.Match(msg, @"PID (\d+)");
+            var who = holder.Success ? $" (process {holder.Groups[1].Value})" : "";
+            return new BackfillException("WarehouseLocked", ErrorKind.ResourceBusy,
+                $"The warehouse '{path}' is open in another process{who}. Wait for it to finish, or close that session, then retry.", path, ex);
+        }
+        if (msg.Contains("Permission denied", StringComparison.OrdinalIgnoreCase) || msg.Contains("Read-only", StringComparison.OrdinalIgnoreCase))
+            return new BackfillException("WarehouseNotWritable", ErrorKind.PermissionDenied,
+                $"Cannot write to '{path}': {msg}. Choose a writable location.", path, ex);
+        if (msg.Contains("not a valid DuckDB", StringComparison.OrdinalIgnoreCase) || msg.Contains("Serialization", StringComparison.OrdinalIgnoreCase))
+            return new BackfillException("WarehouseNotDuckDb", ErrorKind.InvalidData,
+                $"'{path}' is not a DuckDB database file (or was written by an incompatible DuckDB version).", path, ex);
+        return new BackfillException("WarehouseOpenFailed", ErrorKind.ResourceUnavailable, $"Cannot open the warehouse '{path}': {msg}", path, ex);
+    }
+
+    public QueryResult Query(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
+    {
+        using var cmd = CreateCommand(Dialect.Render(sql), parameters);
+        using var reg = cancellationToken.Register(() => TryCancel(cmd));
+        using var reader = cmd.ExecuteReader();
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            var values = new object?[columns.Length];
+            for (var i = 0; i < values.Length; i++)
+                values[i] = reader.IsDBNull(i) ? null : QueryResult.Normalize(reader.GetValue(i));
+            rows.Add(values);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return new QueryResult(columns, rows);
+    }
+
+    public long Execute(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var cmd = CreateCommand(Dialect.Render(sql), parameters);
+        using var reg = cancellationToken.Register(() => TryCancel(cmd));
+        var n = cmd.ExecuteNonQuery();
+        cancellationToken.ThrowIfCancellationRequested();
+        return n;
+    }
+
+    public IReadOnlyList<long> ExecuteInTransaction(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
+    {
+        var counts = new List<long>(statements.Count);
+        using var tx = _connection.BeginTransaction();
+        try
+        {
+            foreach (var s in statements)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var cmd = CreateCommand(Dialect.Render(s.Sql), s.Parameters);
+                cmd.Transaction = tx;
+                using var reg = cancellationToken.Register(() => TryCancel(cmd));
+                counts.Add(cmd.ExecuteNonQuery());
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            tx.Commit();
+        }
+        catch
+        {
+            // Disposal would roll back too; do it explicitly so the connection is clean for the next statement.
+            try { tx.Rollback(); } catch (Exception) { /* already rolled back by the engine */ }
+            throw;
+        }
+        return counts;
+    }
+
+    public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default)
+    {
+        var types = table.Columns.Select(c => c.Type).ToArray();
+        long n = 0;
+        using (var appender = _connection.CreateAppender(table.Dataset, table.Name))
+        {
+            foreach (var values in rows)
+            {
+                if (values.Length != types.Length)
+                    throw new ArgumentException($"{table.FullName} has {types.Length} columns; a row has {values.Length}.");
+                var row = appender.CreateRow();
+                for (var i = 0; i < values.Length; i++) AppendTyped(row, types[i], values[i]);
+                row.EndRow();
+                if (++n % 8192 == 0) cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        return n;
+    }
+
+    // The appender does not check integer widths (a bare int literal binds to sbyte and corrupts data), so every
+    // value is converted to the CLR type that matches its declared column exactly.
+    private static void AppendTyped(IDuckDBAppenderRow row, ColumnType type, object? v)
+    {
+        if (v is null or DBNull) { row.AppendNullValue(); return; }
+        switch (type)
+        {
+            case ColumnType.String: row.AppendValue(Convert.ToString(v, CultureInfo.InvariantCulture)); break;
+            case ColumnType.Int64: row.AppendValue((long?)Convert.ToInt64(v, CultureInfo.InvariantCulture)); break;
+            case ColumnType.Float64: row.AppendValue((double?)Convert.ToDouble(v, CultureInfo.InvariantCulture)); break;
+            case ColumnType.Bool: row.AppendValue((bool?)Convert.ToBoolean(v, CultureInfo.InvariantCulture)); break;
+            case ColumnType.Date:
+                row.AppendValue((DateOnly?)(v is DateOnly d ? d : DateOnly.FromDateTime(Convert.ToDateTime(v, CultureInfo.InvariantCulture))));
+                break;
+            case ColumnType.Timestamp: row.AppendValue((DateTime?)Convert.ToDateTime(v, CultureInfo.InvariantCulture)); break;
+            case ColumnType.Float64Array: row.AppendValue(((IEnumerable<double>)v).ToList()); break;
+            case ColumnType.StringArray: row.AppendValue(((IEnumerable<string>)v).ToList()); break;
+            default: throw new ArgumentOutOfRangeException(nameof(type));
+        }
+    }
+
+    public IReadOnlySet<string> ExistingTables()
+    {
+        var r = Query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database()");
+        return r.AsRows().Select(x => $"{x.GetString("table_schema")}.{x.GetString("table_name")}").ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
+
+    public void EnsureTable(TableDef table)
+    {
+        RawExecute($"CREATE SCHEMA IF NOT EXISTS {table.Dataset}");
+        RawExecute(CreateTableSql(table));
+    }
+
+    public static string CreateTableSql(TableDef table)
+    {
+        var cols = table.Columns.Select(c =>
+            $"{c.Name} {DuckDbDialect.Instance.ColumnTypeSql(c.Type)}{(c.Nullable ? "" : " NOT NULL")}");
+        var pk = table.PrimaryKey.Count > 0 ? $", PRIMARY KEY ({string.Join(", ", table.PrimaryKey)})" : "";
+        return $"CREATE TABLE IF NOT EXISTS {table.Dataset}.{table.Name} ({string.Join(", ", cols)}{pk})";
+    }
+
+    public void DropTable(string dataset, string name) => RawExecute($"DROP TABLE IF EXISTS {dataset}.{name}");
+
+    private void RawExecute(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private DuckDBCommand CreateCommand(string sql, IReadOnlyDictionary<string, object?>? parameters)
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        if (parameters is not null)
+            foreach (var (name, value) in parameters)
+                cmd.Parameters.Add(new DuckDBParameter(name, ToEngineValue(value)));
+        return cmd;
+    }
+
+    private static object? ToEngineValue(object? v) => v switch
+    {
+        null => DBNull.Value,
+        int i => (long)i, // widen: parameters compare against BIGINT columns
+        _ => v,
+    };
+
+    private static void TryCancel(IDbCommand cmd)
+    {
+        try { cmd.Cancel(); } catch (Exception) { /* best effort: the token is checked after the call */ }
+    }
+
+    public void Dispose() => _connection.Dispose();
+}

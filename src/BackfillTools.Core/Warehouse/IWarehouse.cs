@@ -1,0 +1,54 @@
+namespace BackfillTools.Core.Warehouse;
+
+/// <summary>One statement of portable SQL with its named parameters.</summary>
+public sealed record SqlStatement(string Sql, IReadOnlyDictionary<string, object?>? Parameters = null)
+{
+    public static implicit operator SqlStatement(string sql) => new(sql);
+}
+
+/// <summary>
+/// The seam between the engine and a warehouse. All SQL passed in is portable GoogleSQL (see <see cref="SqlDialect"/>);
+/// implementations render it. Heavy work is set-based SQL inside the warehouse; rows cross this seam only as results.
+/// </summary>
+public interface IWarehouse : IDisposable
+{
+    SqlDialect Dialect { get; }
+
+    /// <summary>A description safe to show (never a credential).</summary>
+    string Description { get; }
+
+    QueryResult Query(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Run one statement; returns the rows affected (or -1 when the engine does not say).</summary>
+    long Execute(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Run the statements as one transaction: all take effect or none does. Success is decided by the absence of an
+    /// exception (a DuckDB COMMIT after a failed statement silently rolls back), so any failure throws.
+    /// </summary>
+    IReadOnlyList<long> ExecuteInTransaction(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default);
+
+    /// <summary>Append rows to a declared table, values in the table's column order. Typed per column.</summary>
+    long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default);
+
+    /// <summary>Tables that exist, as dataset.table.</summary>
+    IReadOnlySet<string> ExistingTables();
+
+    /// <summary>Create a declared table if it is missing.</summary>
+    void EnsureTable(TableDef table);
+
+    /// <summary>Drop a table if it exists (staging, quarantine and backup tables only).</summary>
+    void DropTable(string dataset, string name);
+}
+
+public static class WarehouseExtensions
+{
+    public static long ScalarInt64(this IWarehouse w, string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken ct = default)
+    {
+        var r = w.Query(sql, parameters, ct);
+        return r.Count == 0 || r.Rows[0][0] is null ? 0 : Convert.ToInt64(r.Rows[0][0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static Dictionary<string, object?> Params(params (string Name, object? Value)[] values) =>
+        values.ToDictionary(v => v.Name, v => v.Value);
+}

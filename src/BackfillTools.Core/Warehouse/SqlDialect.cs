@@ -1,0 +1,216 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace BackfillTools.Core.Warehouse;
+
+/// <summary>
+/// The one place where engine differences live. Product SQL is written once in the GoogleSQL subset both
+/// engines accept (<c>@name</c> parameters, <c>{{dataset.table}}</c> placeholders, <c>COUNTIF</c>, <c>d - 14</c>,
+/// <c>SAFE_DIVIDE</c>, <c>DATE_DIFF(a, b, DAY)</c>, <c>FLOAT64</c>, <c>MERGE INTO … AS …</c>); each dialect renders it.
+/// </summary>
+public abstract partial class SqlDialect
+{
+    public abstract string Name { get; }
+
+    /// <summary>How a declared table is named in this engine's SQL.</summary>
+    public abstract string QualifiedName(string dataset, string table);
+
+    public string QualifiedName(TableDef table) => QualifiedName(table.Dataset, table.Name);
+
+    public abstract string ColumnTypeSql(ColumnType type);
+
+    /// <summary>Turn portable SQL into this engine's text. String literals and comments are never touched.</summary>
+    public string Render(string portableSql)
+    {
+        var (masked, literals) = MaskLiterals(portableSql);
+        var code = TablePlaceholder().Replace(masked, m =>
+        {
+            var parts = m.Groups[1].Value.Split('.');
+            if (parts.Length != 2) throw new ArgumentException($"Table placeholder '{m.Value}' must be {{{{dataset.table}}}}.");
+            return QualifiedName(parts[0], parts[1]);
+        });
+        code = RenderCode(code);
+        return Unmask(code, literals);
+    }
+
+    /// <summary>Engine-specific rewriting of SQL with literals masked out.</summary>
+    protected abstract string RenderCode(string code);
+
+    [GeneratedRegex(@"\{\{\s*([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\s*\}\}")]
+    private static partial Regex TablePlaceholder();
+
+    private const char MaskStart = '\u0001', MaskEnd = '\u0002';
+
+    /// <summary>Replace string literals and comments by numbered markers so rewrites cannot reach into them.</summary>
+    internal static (string Masked, List<string> Literals) MaskLiterals(string sql)
+    {
+        var literals = new List<string>();
+        var sb = new StringBuilder(sql.Length);
+        var i = 0;
+        while (i < sql.Length)
+        {
+            var c = sql[i];
+            int end;
+            if (c is '\'' or '"')
+            {
+                end = i + 1;
+                while (end < sql.Length)
+                {
+                    if (sql[end] == '\\') { end += 2; continue; }
+                    if (sql[end] == c)
+                    {
+                        if (end + 1 < sql.Length && sql[end + 1] == c) { end += 2; continue; }
+                        break;
+                    }
+                    end++;
+                }
+                end = Math.Min(end + 1, sql.Length);
+            }
+            else if (c == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            {
+                end = sql.IndexOf('\n', i);
+                if (end < 0) end = sql.Length;
+            }
+            else if (c == '/' && i + 1 < sql.Length && sql[i + 1] == '*')
+            {
+                end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                end = end < 0 ? sql.Length : end + 2;
+            }
+            else { sb.Append(c); i++; continue; }
+
+            sb.Append(MaskStart).Append(literals.Count).Append(MaskEnd);
+            literals.Add(sql[i..end]);
+            i = end;
+        }
+        return (sb.ToString(), literals);
+    }
+
+    internal static string Unmask(string code, List<string> literals) =>
+        Regex.Replace(code, "\u0001(\\d+)\u0002", m => literals[int.Parse(m.Groups[1].Value)]);
+
+    /// <summary>Find each call of <paramref name="function"/> and rewrite it from its top-level arguments.</summary>
+    internal static string RewriteCalls(string code, string function, Func<IReadOnlyList<string>, string> rewrite)
+    {
+        var pattern = new Regex(@"\b" + Regex.Escape(function) + @"\s*\(", RegexOptions.IgnoreCase);
+        var sb = new StringBuilder();
+        var pos = 0;
+        while (true)
+        {
+            var m = pattern.Match(code, pos);
+            if (!m.Success) break;
+            var depth = 1;
+            var j = m.Index + m.Length;
+            var args = new List<string>();
+            var argStart = j;
+            for (; j < code.Length && depth > 0; j++)
+            {
+                switch (code[j])
+                {
+                    case '(': depth++; break;
+                    case ')':
+                        depth--;
+                        if (depth == 0) args.Add(code[argStart..j].Trim());
+                        break;
+                    case ',' when depth == 1:
+                        args.Add(code[argStart..j].Trim());
+                        argStart = j + 1;
+                        break;
+                }
+            }
+            if (depth != 0) throw new ArgumentException($"Unbalanced parentheses in a call of {function}.");
+            // Arguments may themselves contain calls of the same function.
+            var inner = args.Select(a => RewriteCalls(a, function, rewrite)).ToList();
+            sb.Append(code, pos, m.Index - pos).Append(rewrite(inner));
+            pos = j;
+        }
+        sb.Append(code, pos, code.Length - pos);
+        return sb.ToString();
+    }
+}
+
+/// <summary>DuckDB: <c>$name</c> parameters, <c>schema.table</c> names, DOUBLE for FLOAT64, macros for the rest.</summary>
+public sealed partial class DuckDbDialect : SqlDialect
+{
+    public static DuckDbDialect Instance { get; } = new();
+
+    public override string Name => "DuckDB";
+
+    public override string QualifiedName(string dataset, string table) => $"{dataset}.{table}";
+
+    public override string ColumnTypeSql(ColumnType type) => type switch
+    {
+        ColumnType.String => "VARCHAR",
+        ColumnType.Int64 => "BIGINT",
+        ColumnType.Float64 => "DOUBLE",
+        ColumnType.Bool => "BOOLEAN",
+        ColumnType.Date => "DATE",
+        ColumnType.Timestamp => "TIMESTAMP",
+        ColumnType.Float64Array => "DOUBLE[]",
+        ColumnType.StringArray => "VARCHAR[]",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    /// <summary>Per-connection macros that give DuckDB the GoogleSQL functions the product uses.</summary>
+    public static readonly string[] SessionMacros =
+    {
+        "CREATE OR REPLACE TEMP MACRO safe_divide(a, b) AS a / NULLIF(b, 0)",
+        "CREATE OR REPLACE TEMP MACRO logical_or(x) AS bool_or(x)",
+        "CREATE OR REPLACE TEMP MACRO logical_and(x) AS bool_and(x)",
+        "CREATE OR REPLACE TEMP MACRO div(a, b) AS a // b",
+    };
+
+    protected override string RenderCode(string code)
+    {
+        code = Parameter().Replace(code, m => "$" + m.Groups[1].Value);
+        code = Float64().Replace(code, "DOUBLE");
+        code = SafeCast().Replace(code, "TRY_CAST(");
+        code = RewriteCalls(code, "DATE_DIFF", a =>
+        {
+            if (a.Count != 3 || !a[2].Equals("DAY", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException("Portable SQL supports DATE_DIFF(end, start, DAY) only.");
+            return $"date_diff('day', {a[1]}, {a[0]})";
+        });
+        return code;
+    }
+
+    [GeneratedRegex(@"(?<![@\w])@([A-Za-z_][A-Za-z0-9_]*)")]
+    private static partial Regex Parameter();
+
+    [GeneratedRegex(@"\bFLOAT64\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Float64();
+
+    [GeneratedRegex(@"\bSAFE_CAST\s*\(", RegexOptions.IgnoreCase)]
+    private static partial Regex SafeCast();
+}
+
+/// <summary>BigQuery: the portable SQL is already GoogleSQL; only table names are rendered (backticked, project-qualified).</summary>
+public sealed class BigQueryDialect : SqlDialect
+{
+    public BigQueryDialect(string project, string datasetPrefix = "")
+    {
+        Project = project;
+        DatasetPrefix = datasetPrefix;
+    }
+
+    public string Project { get; }
+    public string DatasetPrefix { get; }
+
+    public override string Name => "BigQuery";
+
+    public override string QualifiedName(string dataset, string table) => $"`{Project}.{DatasetPrefix}{dataset}.{table}`";
+
+    public override string ColumnTypeSql(ColumnType type) => type switch
+    {
+        ColumnType.String => "STRING",
+        ColumnType.Int64 => "INT64",
+        ColumnType.Float64 => "FLOAT64",
+        ColumnType.Bool => "BOOL",
+        ColumnType.Date => "DATE",
+        ColumnType.Timestamp => "TIMESTAMP",
+        ColumnType.Float64Array => "ARRAY<FLOAT64>",
+        ColumnType.StringArray => "ARRAY<STRING>",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    protected override string RenderCode(string code) => code;
+}

@@ -1,0 +1,133 @@
+using BackfillTools.Core.Schema;
+
+namespace BackfillTools.Core.Warehouse;
+
+/// <summary>One table's size and date range, as Get-BackfillWarehouse reports it.</summary>
+public sealed record WarehouseTableInfo(string Table, string Layer, long Rows, DateOnly? MinDate, DateOnly? MaxDate, string? DateColumn);
+
+/// <summary>Creating, opening and describing warehouses.</summary>
+public static class WarehouseService
+{
+    /// <summary>Open a warehouse and bring its schema up to date.</summary>
+    public static IWarehouse Open(WarehouseConnection connection)
+    {
+        switch (connection.Kind)
+        {
+            case WarehouseKind.DuckDb:
+                var w = DuckDbWarehouse.Open(connection.Path!);
+                try
+                {
+                    new Migrator().Upgrade(w);
+                }
+                catch
+                {
+                    w.Dispose();
+                    throw;
+                }
+                return w;
+            default:
+                if (OpenBigQuery is null)
+                    throw new BackfillException("BigQueryNotAvailable", ErrorKind.NotImplemented,
+                        "The BigQuery backend is not available in this build.", connection.Project);
+                return OpenBigQuery(connection);
+        }
+    }
+
+    /// <summary>Set by the BigQuery backend; kept as a hook so the DuckDB path has no Google dependency.</summary>
+    public static Func<WarehouseConnection, IWarehouse>? OpenBigQuery { get; set; }
+
+    /// <summary>
+    /// Create a DuckDB warehouse with the full schema, optionally filled by <paramref name="fill"/>. It is built under a
+    /// temporary name beside the target and moved into place only when complete: a failure leaves nothing behind.
+    /// </summary>
+    public static void CreateDuckDb(string path, bool overwrite, Action<IWarehouse>? fill = null)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(dir))
+            throw new BackfillException("WarehouseDirectoryNotFound", ErrorKind.ObjectNotFound,
+                $"The directory '{dir}' does not exist. Create it first, or choose another -Path.", path);
+        if (Directory.Exists(path))
+            throw new BackfillException("WarehousePathIsDirectory", ErrorKind.InvalidArgument, $"'{path}' is a directory; give a file name such as '{System.IO.Path.Combine(path, "backfill.duckdb")}'.", path);
+        if (File.Exists(path) && !overwrite)
+            throw new BackfillException("WarehouseExists", ErrorKind.ResourceExists,
+                $"'{path}' already exists. Use -Force to replace it, or Connect-BackfillWarehouse -Path '{path}' to use it.", path);
+        if (File.Exists(path))
+            EnsureNotLocked(path);
+
+        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            try
+            {
+                using var probe = File.Create(temp);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                throw new BackfillException("WarehouseNotWritable", ErrorKind.PermissionDenied,
+                    $"Cannot create a file in '{dir}': {ex.Message}. Choose a writable location.", path, ex);
+            }
+            File.Delete(temp);
+            using (var w = DuckDbWarehouse.Open(temp, create: true))
+            {
+                new Migrator().Upgrade(w);
+                fill?.Invoke(w);
+                w.Execute("CHECKPOINT");
+            }
+            File.Move(temp, path, overwrite);
+            TryDelete(path + ".wal");
+        }
+        finally
+        {
+            TryDelete(temp);
+            TryDelete(temp + ".wal");
+        }
+    }
+
+    private static void EnsureNotLocked(string path)
+    {
+        // Opening it proves no other process holds it (and maps the lock error); close at once.
+        using var w = DuckDbWarehouse.Open(path);
+    }
+
+    private static void TryDelete(string file)
+    {
+        try { if (File.Exists(file)) File.Delete(file); } catch (IOException) { /* best effort */ }
+    }
+
+    /// <summary>Row counts and date ranges for every declared table.</summary>
+    public static IReadOnlyList<WarehouseTableInfo> Describe(IWarehouse w, CancellationToken ct = default)
+    {
+        var existing = w.ExistingTables();
+        var list = new List<WarehouseTableInfo>();
+        foreach (var t in WarehouseSchema.All.Where(t => existing.Contains(t.FullName)))
+        {
+            var dateCol = t.PartitionColumn;
+            var sql = dateCol is null
+                ? $"SELECT COUNT(*) AS n, CAST(NULL AS DATE) AS lo, CAST(NULL AS DATE) AS hi FROM {t.Placeholder}"
+                : $"SELECT COUNT(*) AS n, MIN({dateCol}) AS lo, MAX({dateCol}) AS hi FROM {t.Placeholder}";
+            var r = w.Query(sql, null, ct)[0];
+            list.Add(new WarehouseTableInfo(t.FullName, LayerOf(t.Dataset), r.GetInt64("n"), r.GetNullableDate("lo"), r.GetNullableDate("hi"), dateCol));
+        }
+        return list;
+    }
+
+    public static string LayerOf(string dataset) => dataset switch
+    {
+        "nba_raw" => "Raw",
+        "nba_analytics" => "Analytics",
+        "nba_precompute" or "nba_predictions" => "Precompute",
+        _ => "Operations",
+    };
+}
+
+/// <summary>A connected or created warehouse, as New-/Connect-BackfillWarehouse report it.</summary>
+public sealed record WarehouseSummary(string Kind, string Location, int SchemaVersion, int Tables, long TotalRows)
+{
+    public static WarehouseSummary Of(WarehouseConnection c, IWarehouse w)
+    {
+        var tables = WarehouseService.Describe(w);
+        return new WarehouseSummary(c.Kind.ToString(), c.Kind == WarehouseKind.DuckDb ? c.Path! : $"{c.Project}/{c.Location}",
+            Schema.Migrator.CurrentVersion(w), tables.Count, tables.Sum(t => t.Rows));
+    }
+}

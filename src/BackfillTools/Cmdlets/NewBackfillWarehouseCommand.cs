@@ -1,0 +1,59 @@
+using System.Management.Automation;
+using BackfillTools.Core;
+using BackfillTools.Core.Samples;
+using BackfillTools.Core.Warehouse;
+
+namespace BackfillTools.Cmdlets;
+
+/// <summary>Creates an embedded (DuckDB) warehouse with the full schema, optionally filled with the sample league.</summary>
+[Cmdlet(VerbsCommon.New, "BackfillWarehouse", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(WarehouseSummary))]
+public sealed class NewBackfillWarehouseCommand : BackfillCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    [Parameter]
+    public SwitchParameter SampleData { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(SeasonCompleter))]
+    public string[] Season { get; set; } = SampleLeague.AllSeasons.ToArray();
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ScenarioCompleter))]
+    public string[] Scenario { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    public int Seed { get; set; } = SampleLeague.DefaultSeed;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord() => Guard(() =>
+    {
+        var path = ResolvePath(Path);
+        var options = new SampleLeagueOptions(Season, Scenario, Seed);
+        if (SampleData) SampleLeague.Validate(options);
+        else if (MyInvocation.BoundParameters.ContainsKey(nameof(Season)) || Scenario.Length > 0)
+            throw new BackfillException("SampleOptionsWithoutSampleData", ErrorKind.InvalidArgument,
+                "-Season and -Scenario describe sample data; add -SampleData, or leave them out for an empty warehouse.");
+
+        var what = SampleData ? $"Create warehouse with sample data ({string.Join(", ", Season)})" : "Create empty warehouse";
+        if (File.Exists(path)) what += " (replacing the existing file)";
+        if (!ShouldProcess(path, what)) return;
+
+        var progress = new ProgressWriter(this);
+        WarehouseService.CreateDuckDb(path, Force, SampleData
+            ? w => SampleLeague.Generate(w, options, progress, CancellationToken)
+            : null);
+        progress.Complete();
+
+        var connection = WarehouseConnection.DuckDb(path);
+        SetDefault(connection);
+        using var warehouse = WarehouseService.Open(connection);
+        WriteObject(WarehouseSummary.Of(connection, warehouse));
+    });
+}
