@@ -29,6 +29,9 @@ public abstract partial class SqlDialect
             if (parts.Length != 2) throw new ArgumentException($"Table placeholder '{m.Value}' must be {{{{dataset.table}}}}.");
             return QualifiedName(parts[0], parts[1]);
         });
+        var leftover = code.IndexOf("{{", StringComparison.Ordinal);
+        if (leftover >= 0)
+            throw new ArgumentException($"Unrendered placeholder near '{code.Substring(leftover, Math.Min(40, code.Length - leftover))}': table placeholders are {{{{dataset.table}}}}.");
         code = RenderCode(code);
         return Unmask(code, literals);
     }

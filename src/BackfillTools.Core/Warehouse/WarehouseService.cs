@@ -121,13 +121,13 @@ public static class WarehouseService
     };
 }
 
-/// <summary>A connected or created warehouse, as New-/Connect-BackfillWarehouse report it.</summary>
+/// <summary>A connected or created warehouse, as New-/Connect-BackfillWarehouse report it. TotalRows counts data, not bookkeeping tables.</summary>
 public sealed record WarehouseSummary(string Kind, string Location, int SchemaVersion, int Tables, long TotalRows)
 {
     public static WarehouseSummary Of(WarehouseConnection c, IWarehouse w)
     {
         var tables = WarehouseService.Describe(w);
         return new WarehouseSummary(c.Kind.ToString(), c.Kind == WarehouseKind.DuckDb ? c.Path! : $"{c.Project}/{c.Location}",
-            Schema.Migrator.CurrentVersion(w), tables.Count, tables.Sum(t => t.Rows));
+            Schema.Migrator.CurrentVersion(w), tables.Count, tables.Where(t => t.Layer != "Operations").Sum(t => t.Rows));
     }
 }

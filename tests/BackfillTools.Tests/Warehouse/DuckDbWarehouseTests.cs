@@ -1,0 +1,139 @@
+using BackfillTools.Core;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using Xunit;
+using static BackfillTools.Core.Warehouse.Col;
+
+namespace BackfillTools.Tests.Warehouse;
+
+public sealed class DuckDbWarehouseTests : IDisposable
+{
+    private static readonly TableDef Sample = new("t_ds", "typed",
+        new[] { Str("k", false), Int("n"), Num("x"), Bool("b"), Date("d"), Ts("ts"), FloatArray("f"), StrArray("s") },
+        new[] { "k" }, "d");
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("bft-x-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private DuckDbWarehouse NewWarehouse()
+    {
+        var w = DuckDbWarehouse.Open(":memory:");
+        w.EnsureTable(Sample);
+        return w;
+    }
+
+    [Fact]
+    public void BulkAppend_round_trips_every_column_type_exactly()
+    {
+        using var w = NewWarehouse();
+        int smallInt = 20; // a plain int must not be narrowed (the appender's sbyte trap)
+        var ts = new DateTime(2024, 1, 20, 19, 30, 0, DateTimeKind.Utc);
+        w.BulkAppend(Sample, new[]
+        {
+            new object?[] { "a", smallInt, 1.25, true, new DateOnly(2024, 1, 20), ts, new[] { 1.5, 2.5 }, new[] { "p", "q" } },
+            new object?[] { "b", 5_000_000_000L, null, false, null, null, Array.Empty<double>(), null },
+        });
+        var r = w.Query($"SELECT * FROM {Sample.Placeholder} ORDER BY k");
+        Assert.Equal(2, r.Count);
+        Assert.Equal(20L, r[0]["n"]);
+        Assert.Equal(1.25, r[0].GetDouble("x"));
+        Assert.True(r[0].GetBoolean("b"));
+        Assert.Equal(new DateOnly(2024, 1, 20), r[0].GetDate("d"));
+        Assert.Equal(ts, r[0].GetNullableDateTime("ts"));
+        Assert.Equal(new[] { 1.5, 2.5 }, ((System.Collections.IEnumerable)r[0]["f"]!).Cast<double>());
+        Assert.Equal(5_000_000_000L, r[1]["n"]);
+        Assert.Null(r[1]["x"]);
+        Assert.Null(r[1].GetNullableDate("d"));
+    }
+
+    [Fact]
+    public void BulkAppend_rejects_rows_of_the_wrong_width()
+    {
+        using var w = NewWarehouse();
+        Assert.Throws<ArgumentException>(() => w.BulkAppend(Sample, new[] { new object?[] { "a", 1L } }));
+    }
+
+    [Fact]
+    public void Parameters_bind_by_name_with_typed_values()
+    {
+        using var w = NewWarehouse();
+        w.Execute($"INSERT INTO {Sample.Placeholder} (k, n, d) VALUES (@k, @n, @d)",
+            WarehouseExtensions.Params(("k", "z"), ("n", 7), ("d", new DateOnly(2023, 2, 23))));
+        Assert.Equal(7, w.ScalarInt64($"SELECT n FROM {Sample.Placeholder} WHERE d = @d",
+            WarehouseExtensions.Params(("d", new DateOnly(2023, 2, 23)))));
+    }
+
+    [Fact]
+    public void ExecuteInTransaction_is_all_or_nothing()
+    {
+        using var w = NewWarehouse();
+        w.Execute($"INSERT INTO {Sample.Placeholder} (k, n) VALUES ('keep', 1)");
+        var ex = Assert.ThrowsAny<Exception>(() => w.ExecuteInTransaction(new SqlStatement[]
+        {
+            $"DELETE FROM {Sample.Placeholder} WHERE TRUE",
+            $"INSERT INTO {Sample.Placeholder} (k, n) VALUES ('new', 2)",
+            $"INSERT INTO {Sample.Placeholder} (k, n) VALUES ('new', 3)", // duplicate key: the whole transaction must go
+        }));
+        Assert.NotNull(ex);
+        var r = w.Query($"SELECT k FROM {Sample.Placeholder}");
+        Assert.Single(r.Rows);
+        Assert.Equal("keep", r[0].GetString("k"));
+        // The connection is usable afterwards (no aborted transaction left behind).
+        w.ExecuteInTransaction(new SqlStatement[] { $"INSERT INTO {Sample.Placeholder} (k, n) VALUES ('after', 4)" });
+        Assert.Equal(2, w.ScalarInt64($"SELECT COUNT(*) FROM {Sample.Placeholder}"));
+    }
+
+    [Fact]
+    public void A_cancelled_transaction_writes_nothing()
+    {
+        using var w = NewWarehouse();
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => w.ExecuteInTransaction(
+            new SqlStatement[] { $"INSERT INTO {Sample.Placeholder} (k) VALUES ('x')" }, cts.Token));
+        Assert.Equal(0, w.ScalarInt64($"SELECT COUNT(*) FROM {Sample.Placeholder}"));
+    }
+
+    [Fact]
+    public void ExistingTables_and_DropTable_see_declared_tables()
+    {
+        using var w = NewWarehouse();
+        Assert.Contains("t_ds.typed", w.ExistingTables());
+        w.DropTable("t_ds", "typed");
+        Assert.DoesNotContain("t_ds.typed", w.ExistingTables());
+    }
+
+    [Fact]
+    public void Opening_a_missing_file_is_WarehouseNotFound_and_creates_nothing()
+    {
+        var path = Path.Combine(_dir, "missing.duckdb");
+        var ex = Assert.Throws<BackfillException>(() => DuckDbWarehouse.Open(path));
+        Assert.Equal("WarehouseNotFound", ex.ErrorId);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Opening_a_non_database_file_is_WarehouseNotDuckDb()
+    {
+        var path = Path.Combine(_dir, "text.duckdb");
+        File.WriteAllText(path, new string('x', 4096));
+        var ex = Assert.Throws<BackfillException>(() => DuckDbWarehouse.Open(path));
+        Assert.Equal("WarehouseNotDuckDb", ex.ErrorId);
+        Assert.Equal(ErrorKind.InvalidData, ex.Kind);
+    }
+
+    [Fact]
+    public void CreateDuckDb_builds_atomically_and_leaves_nothing_on_failure()
+    {
+        var path = Path.Combine(_dir, "backfill.duckdb");
+        Assert.Throws<InvalidOperationException>(() =>
+            WarehouseService.CreateDuckDb(path, overwrite: false, fill: _ => throw new InvalidOperationException("boom")));
+        Assert.Empty(Directory.GetFiles(_dir));
+
+        WarehouseService.CreateDuckDb(path, overwrite: false);
+        Assert.True(File.Exists(path));
+        var ex = Assert.Throws<BackfillException>(() => WarehouseService.CreateDuckDb(path, overwrite: false));
+        Assert.Equal("WarehouseExists", ex.ErrorId);
+    }
+}

@@ -1,0 +1,57 @@
+# Shared by the Pester suites: dot-source in BeforeAll.
+$ErrorActionPreference = 'Stop'
+$script:ModulePath = $env:BACKFILLTOOLS_MODULE_PATH
+if (-not $script:ModulePath) { throw 'Set $env:BACKFILLTOOLS_MODULE_PATH to the assembled module psd1 (build.ps1 -Task Test does).' }
+Import-Module $script:ModulePath -Force
+# Test set-up talks to DuckDB directly; the module loads the engine lazily.
+Add-Type -Path (Join-Path (Split-Path $script:ModulePath) 'DuckDB.NET.Data.dll')
+
+function New-TestDirectory {
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ("bft-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $dir
+}
+
+# A child pwsh with the module imported: other-process behaviour (file locks, exit codes, env defaults).
+function Invoke-ChildPwsh {
+    param([Parameter(Mandatory)][string] $Script, [hashtable] $Environment = @{}, [switch] $NoWait)
+    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+    $full = "`$ErrorActionPreference='Stop'; Import-Module '$($script:ModulePath)'; $Script"
+    $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    foreach ($a in @($pwshDll, '-NoProfile', '-NonInteractive', '-Command', $full)) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
+    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+    $psi.Environment['NO_COLOR'] = '1'
+    $p = [Diagnostics.Process]::Start($psi)
+    if ($NoWait) { return $p }
+    $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
+    $p.WaitForExit()
+    [pscustomobject]@{ ExitCode = $p.ExitCode; StdOut = $out.Result; StdErr = $err.Result }
+}
+
+function Get-FileChecksum([string] $Path) {
+    if (-not (Test-Path $Path)) { return '<absent>' }
+    (Get-FileHash -Path $Path -Algorithm SHA256).Hash
+}
+
+# Runs a script block and returns the ErrorRecord it threw (or $null).
+function Get-ThrownError([scriptblock] $Block) {
+    try { & $Block | Out-Null; $null } catch { $_ }
+}
+
+# Direct SQL against a DuckDB file, for test set-up and inspection only.
+function Invoke-TestSql {
+    param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][string] $Sql)
+    $c = [DuckDB.NET.Data.DuckDBConnection]::new("Data Source=$Path")
+    try {
+        $c.Open(); $cmd = $c.CreateCommand(); $cmd.CommandText = $Sql
+        $r = $cmd.ExecuteReader(); $rows = @()
+        while ($r.Read()) {
+            $o = [ordered]@{}
+            for ($i = 0; $i -lt $r.FieldCount; $i++) { $o[$r.GetName($i)] = if ($r.IsDBNull($i)) { $null } else { $r.GetValue($i) } }
+            $rows += [pscustomobject]$o
+        }
+        $r.Dispose(); $rows
+    }
+    finally { $c.Dispose() }
+}

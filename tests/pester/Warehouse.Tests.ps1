@@ -1,0 +1,187 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'New-BackfillWarehouse' {
+    BeforeEach { $dir = New-TestDirectory; $db = Join-Path $dir 'backfill.duckdb' }
+    AfterEach { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'creates an empty warehouse with the full schema and connects to it' {
+        $s = New-BackfillWarehouse -Path $db
+        $s.SchemaVersion | Should -BeGreaterOrEqual 1
+        $s.TotalRows | Should -Be 0
+        Test-Path $db | Should -BeTrue
+        $tables = Get-BackfillWarehouse
+        $tables.Table | Should -Contain 'nba_raw.nbac_schedule'
+        $tables.Table | Should -Contain 'nba_precompute.player_composite_factors'
+        $tables.Table | Should -Contain 'nba_predictions.ml_feature_store_v2'
+        $tables.Table | Should -Contain 'nba_processing.precompute_failures'
+    }
+
+    It '-WhatIf creates nothing' {
+        New-BackfillWarehouse -Path $db -WhatIf
+        Test-Path $db | Should -BeFalse
+        Get-ChildItem $dir | Should -BeNullOrEmpty
+    }
+
+    It 'refuses to overwrite without -Force and leaves the file unchanged' {
+        New-BackfillWarehouse -Path $db | Out-Null
+        $before = Get-FileChecksum $db
+        $err = Get-ThrownError { New-BackfillWarehouse -Path $db }
+        $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseExists,*'
+        $err.CategoryInfo.Category | Should -Be 'ResourceExists'
+        Get-FileChecksum $db | Should -Be $before
+    }
+
+    It 'replaces an existing warehouse with -Force' {
+        New-BackfillWarehouse -Path $db | Out-Null
+        Invoke-TestSql -Path $db -Sql "INSERT INTO nba_raw.nbac_schedule (game_id, game_date, season_year, game_status) VALUES ('0022200001', DATE '2022-10-18', 2022, 3)" | Out-Null
+        (New-BackfillWarehouse -Path $db -Force).TotalRows | Should -Be 0
+    }
+
+    It 'fails with <Id> and creates nothing for <Case>' -ForEach @(
+        @{ Case = 'a missing directory'; Id = 'WarehouseDirectoryNotFound'; Category = 'ObjectNotFound'; Target = { Join-Path $dir 'nope/backfill.duckdb' } }
+        @{ Case = 'a directory path'; Id = 'WarehousePathIsDirectory'; Category = 'InvalidArgument'; Target = { $dir } }
+        @{ Case = 'an unwritable location'; Id = 'WarehouseNotWritable'; Category = 'PermissionDenied'; Target = { '/proc/backfill.duckdb' } }
+    ) {
+        $target = & $Target
+        $before = @(Get-ChildItem $dir -Force).Count
+        $err = Get-ThrownError { New-BackfillWarehouse -Path $target }
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $err.CategoryInfo.Category | Should -Be $Category
+        $err.Exception.Message | Should -Not -BeNullOrEmpty
+        @(Get-ChildItem $dir -Force).Count | Should -Be $before
+    }
+
+    It 'rejects sample options without -SampleData' {
+        $err = Get-ThrownError { New-BackfillWarehouse -Path $db -Scenario StaleUpcg }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SampleOptionsWithoutSampleData,*'
+        Test-Path $db | Should -BeFalse
+    }
+
+    It 'rejects an unknown season or scenario before writing' -ForEach @(
+        @{ Params = @{ Season = '2019-20' }; Id = 'UnknownSeason' }
+        @{ Params = @{ Season = '2022-24' }; Id = 'InvalidSeason' }
+        @{ Params = @{ Scenario = 'Nope' }; Id = 'UnknownScenario' }
+    ) {
+        $err = Get-ThrownError { New-BackfillWarehouse -Path $db -SampleData @Params }
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        Test-Path $db | Should -BeFalse
+    }
+}
+
+Describe 'Connect-BackfillWarehouse' {
+    BeforeAll { $dir = New-TestDirectory; $db = Join-Path $dir 'backfill.duckdb'; New-BackfillWarehouse -Path $db | Out-Null }
+    AfterAll { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'connects to an existing warehouse and makes it the session default' {
+        $s = Connect-BackfillWarehouse -Path $db
+        $s.Kind | Should -Be 'DuckDb'
+        $s.Location | Should -Be $db
+        (Get-BackfillWarehouse).Count | Should -BeGreaterThan 10
+    }
+
+    It 'binds -Path from a piped file object' {
+        (Get-Item $db | Connect-BackfillWarehouse).Location | Should -Be $db
+    }
+
+    It 'fails with WarehouseNotFound for a missing file and creates none' {
+        $missing = Join-Path $dir 'missing.duckdb'
+        $err = Get-ThrownError { Connect-BackfillWarehouse -Path $missing }
+        $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseNotFound,*'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        Test-Path $missing | Should -BeFalse
+    }
+
+    It 'fails with WarehouseNotDuckDb for a file that is not a database and leaves it unchanged' {
+        $bogus = Join-Path $dir 'notes.duckdb'
+        Set-Content $bogus ('this is not a database ' * 100)
+        $before = Get-FileChecksum $bogus
+        $err = Get-ThrownError { Connect-BackfillWarehouse -Path $bogus }
+        $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseNotDuckDb,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        Get-FileChecksum $bogus | Should -Be $before
+    }
+
+    It 'fails with WarehouseSchemaTooNew for a warehouse written by a newer version' {
+        $newer = Join-Path $dir 'newer.duckdb'
+        New-BackfillWarehouse -Path $newer | Out-Null
+        Invoke-TestSql -Path $newer -Sql "INSERT INTO nba_backfill.schema_version VALUES (999, now(), '9.9.9', 'future')" | Out-Null
+        $before = Get-FileChecksum $newer
+        $err = Get-ThrownError { Connect-BackfillWarehouse -Path $newer }
+        $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseSchemaTooNew,*'
+        Get-FileChecksum $newer | Should -Be $before
+    }
+
+    It 'upgrades an older warehouse on open' {
+        $older = Join-Path $dir 'older.duckdb'
+        New-BackfillWarehouse -Path $older | Out-Null
+        Invoke-TestSql -Path $older -Sql 'DROP TABLE nba_processing.context_source_log; DELETE FROM nba_backfill.schema_version' | Out-Null
+        $s = Connect-BackfillWarehouse -Path $older
+        $s.SchemaVersion | Should -BeGreaterOrEqual 1
+        (Get-BackfillWarehouse).Table | Should -Contain 'nba_processing.context_source_log'
+    }
+
+    It 'does not hold the file open between commands (another process can use it)' {
+        Connect-BackfillWarehouse -Path $db | Out-Null
+        $child = Invoke-ChildPwsh -Script "(Connect-BackfillWarehouse -Path '$db').SchemaVersion"
+        $child.ExitCode | Should -Be 0 -Because $child.StdErr
+        $child.StdOut.Trim() | Should -Match '^\d+$'
+    }
+
+    It 'fails with WarehouseLocked while another process holds the warehouse, and names the process' {
+        $ready = Join-Path $dir 'ready.txt'
+        $hold = "Add-Type -Path (Join-Path (Split-Path '$($script:ModulePath)') 'DuckDB.NET.Data.dll'); " +
+            "`$c = [DuckDB.NET.Data.DuckDBConnection]::new('Data Source=$db'); `$c.Open(); Set-Content '$ready' 1; Start-Sleep 60"
+        $p = Invoke-ChildPwsh -Script $hold -NoWait
+        try {
+            $deadline = (Get-Date).AddSeconds(30)
+            while (-not (Test-Path $ready) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Test-Path $ready | Should -BeTrue
+            $err = Get-ThrownError { Connect-BackfillWarehouse -Path $db }
+            $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseLocked,*'
+            $err.CategoryInfo.Category | Should -Be 'ResourceBusy'
+            $err.Exception.Message | Should -Match "process $($p.Id)"
+        }
+        finally { $p.Kill(); $p.WaitForExit() }
+    }
+
+    It 'uses $env:BACKFILLTOOLS_WAREHOUSE when nothing is connected' {
+        $child = Invoke-ChildPwsh -Script "(Get-BackfillWarehouse -Layer Raw).Table -join ','" -Environment @{ BACKFILLTOOLS_WAREHOUSE = $db }
+        $child.ExitCode | Should -Be 0 -Because $child.StdErr
+        $child.StdOut | Should -Match 'nba_raw.nbac_schedule'
+    }
+
+    It 'reports NoWarehouse when nothing is connected and no variable is set' {
+        $child = Invoke-ChildPwsh -Script "try { Get-BackfillWarehouse } catch { `$_.FullyQualifiedErrorId; exit 3 }" -Environment @{ BACKFILLTOOLS_WAREHOUSE = '' }
+        $child.ExitCode | Should -Be 3
+        $child.StdOut | Should -Match '^NoWarehouse,'
+    }
+}
+
+Describe 'Get-BackfillWarehouse' {
+    BeforeAll {
+        $dir = New-TestDirectory; $db = Join-Path $dir 'backfill.duckdb'
+        New-BackfillWarehouse -Path $db | Out-Null
+        Invoke-TestSql -Path $db -Sql "INSERT INTO nba_raw.nbac_schedule (game_id, game_date, season_year, game_status) VALUES ('0022200001', DATE '2022-10-18', 2022, 3), ('0022200002', DATE '2022-10-20', 2022, 3)" | Out-Null
+    }
+    AfterAll { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'reports row counts and date ranges' {
+        $t = Get-BackfillWarehouse | Where-Object Table -eq 'nba_raw.nbac_schedule'
+        $t.Rows | Should -Be 2
+        $t.MinDate | Should -Be ([DateOnly]::new(2022, 10, 18))
+        $t.MaxDate | Should -Be ([DateOnly]::new(2022, 10, 20))
+        $t.Layer | Should -Be 'Raw'
+    }
+
+    It 'filters by layer' {
+        $layers = (Get-BackfillWarehouse -Layer Precompute).Layer | Sort-Object -Unique
+        $layers | Should -Be 'Precompute'
+    }
+
+    It 'renders a table view with the expected columns' {
+        $text = Get-BackfillWarehouse | Format-Table | Out-String -Width 200
+        $text | Should -Match 'Layer\s+Table\s+Rows\s+MinDate\s+MaxDate'
+    }
+}
