@@ -149,7 +149,7 @@ foreach ($t in $Task) {
         'Build' { Invoke-Build; $done.Build = $true }
         'Docs' { if (-not (Test-Path $manifest)) { Invoke-Build } else { Invoke-Docs } }
         default {
-            if (-not $done.Build) { Invoke-Build; $done.Build = $true }
+            if (-not $done.ContainsKey("Build")) { Invoke-Build; $done.Build = $true }
             switch ($t) {
                 'Test' { Invoke-Test }
                 'Demo' { Invoke-Demo }
