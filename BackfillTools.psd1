@@ -13,6 +13,9 @@
         'New-BackfillWarehouse'
         'Connect-BackfillWarehouse'
         'Get-BackfillWarehouse'
+        'Invoke-Backfill'
+        'Get-BackfillRun'
+        'Get-BackfillFailure'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -110,9 +110,11 @@ function Invoke-Test {
     $pesterExit = 0
     $pesterOut = Join-Path $results 'pester.json'
     # Pester runs in a child pwsh: the module under test is imported fresh, as an operator would.
-    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1') `
-        -PesterPath (Get-PesterModule) -ModulePath $manifest -TestPath (Join-Path $root 'tests/pester'), (Join-Path $root 'docs/runbooks') `
-        -ResultPath $results -SummaryPath $pesterOut -ExcludeTag $ExcludeTag
+    $pesterArgs = @('-PesterPath', (Get-PesterModule), '-ModulePath', $manifest,
+        '-TestPath', ((Join-Path $root 'tests/pester'), (Join-Path $root 'docs/runbooks') -join ','),
+        '-ResultPath', $results, '-SummaryPath', $pesterOut)
+    if ($ExcludeTag) { $pesterArgs += @('-ExcludeTag', ($ExcludeTag -join ',')) }
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1') @pesterArgs
     $pesterExit = $LASTEXITCODE
     if (Test-Path $pesterOut) {
         $p = Get-Content $pesterOut | ConvertFrom-Json

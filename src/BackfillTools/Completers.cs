@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using BackfillTools.Core.Processors;
 using BackfillTools.Core.Samples;
 
 namespace BackfillTools;
@@ -27,4 +28,33 @@ public sealed class SeasonCompleter : ListCompleter
 public sealed class ScenarioCompleter : ListCompleter
 {
     protected override IEnumerable<string> Values => SampleLeague.KnownScenarios;
+}
+
+public sealed class ProcessorCompleter : ListCompleter
+{
+    protected override IEnumerable<string> Values => Enum.GetNames<ProcessorName>();
+}
+
+/// <summary>Completes -RunId from the session warehouse's ledger (newest first); silent when none is reachable.</summary>
+public sealed class RunIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var prefix = wordToComplete.Trim('\'', '"');
+        try
+        {
+            var connection = BackfillCmdlet.GetDefault();
+            if (connection is null) return Array.Empty<CompletionResult>();
+            using var w = BackfillTools.Core.Warehouse.WarehouseService.Open(connection);
+            return new BackfillTools.Core.Backfill.BackfillLedger(w).GetRuns(null, 50)
+                .Where(r => r.RunId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Select(r => new CompletionResult(r.RunId, r.RunId, CompletionResultType.ParameterValue, $"{r.Status} {r.StartedAt:u}"))
+                .ToList();
+        }
+        catch (Exception)
+        {
+            return Array.Empty<CompletionResult>(); // completion must never throw at the prompt
+        }
+    }
 }

@@ -23,6 +23,9 @@ $env:BACKFILLTOOLS_MODULE_PATH = (Resolve-Path $ModulePath).Path
 Remove-Item Env:BACKFILLTOOLS_WAREHOUSE, Env:BACKFILLTOOLS_ALERT_WEBHOOK -ErrorAction SilentlyContinue
 
 Import-Module $PesterPath -Force
+# -File passes lists as one comma-joined string.
+$TestPath = @($TestPath | ForEach-Object { $_ -split ',' })
+$ExcludeTag = @($ExcludeTag | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $paths = @($TestPath | Where-Object { Test-Path $_ })
 $cfg = New-PesterConfiguration
 $cfg.Run.Path = $paths

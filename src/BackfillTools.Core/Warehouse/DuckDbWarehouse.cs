@@ -237,5 +237,8 @@ public sealed class DuckDbWarehouse : IWarehouse
         try { cmd.Cancel(); } catch (Exception) { /* best effort: the token is checked after the call */ }
     }
 
+    /// <summary>DuckDB parallelism for this connection (Invoke-Backfill -ThrottleLimit).</summary>
+    public void SetThreads(int threads) => RawExecute($"SET threads = {Math.Clamp(threads, 1, 64)}");
+
     public void Dispose() => _connection.Dispose();
 }

@@ -1,0 +1,304 @@
+using System.Diagnostics;
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using static BackfillTools.Core.Warehouse.Col;
+
+namespace BackfillTools.Core.Backfill;
+
+/// <summary>Where a run's results, messages and progress go (the cmdlet turns them into pipeline output and streams).</summary>
+public sealed class BackfillCallbacks
+{
+    public Action<BackfillResult>? Result { get; init; }
+    public Action<string>? Verbose { get; init; }
+    public Action<string>? Warning { get; init; }
+    public IProgress<ProgressInfo>? Progress { get; init; }
+}
+
+/// <summary>
+/// Write-audit-publish for one run: per processor (dependency order) and chunk of dates, compute into staging, audit each
+/// (date, processor) against its expected entities, and publish the passing dates — data, failure rows, context log and
+/// ledger status — in one transaction. A date below the gate is quarantined; the previously published data stays.
+/// </summary>
+public sealed class BackfillRunner
+{
+    public const string StagingDataset = "nba_staging";
+    public const string QuarantineDataset = "nba_quarantine";
+
+    /// <summary>Failure categories that mark a by-design skip: the entity is accounted for.</summary>
+    public static readonly string[] KnownFailureCategories =
+    {
+        "INSUFFICIENT_DATA", "INCOMPLETE_DATA", "EXPECTED_INCOMPLETE", "INCOMPLETE_UPSTREAM", "STALE_DATA",
+        "CIRCUIT_BREAKER_ACTIVE", "PROCESSING_ERROR", "VALIDATION_ERROR",
+    };
+
+    private static readonly TableDef ResultsShape = WarehouseSchema.BackfillPartitions;
+    private readonly IWarehouse _w;
+    private readonly BackfillRequest _request;
+    private readonly BackfillCallbacks _cb;
+    private readonly string _runId;
+    private readonly string _tag;
+
+    public BackfillRunner(IWarehouse warehouse, BackfillRequest request, string runId, BackfillCallbacks? callbacks = null)
+    {
+        _w = warehouse;
+        _request = request;
+        _runId = runId;
+        _tag = new string(runId.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+        _cb = callbacks ?? new BackfillCallbacks();
+    }
+
+    /// <summary>Test hook: runs after a chunk is computed and audited, before it is published (crash and cancel tests).</summary>
+    public Action<ProcessorName, IReadOnlyList<DateOnly>>? BeforePublish { get; set; }
+
+    /// <summary>Run the plan's Run items; returns every result (skips included only when <paramref name="emitSkips"/>).</summary>
+    public IReadOnlyList<BackfillResult> Execute(IReadOnlyList<PlanItem> plan, CancellationToken ct)
+    {
+        var all = new List<BackfillResult>();
+        var ledger = new BackfillLedger(_w);
+        var toRun = plan.Where(p => p.IsRun).ToList();
+        var total = toRun.Count;
+        var done = 0;
+        if (_w is DuckDbWarehouse duck) duck.SetThreads(_request.ThrottleLimit);
+        try
+        {
+            foreach (var group in toRun.GroupBy(p => p.Processor).OrderBy(g => g.Key))
+            {
+                foreach (var chunk in Chunk(group.Select(p => p.Date).Distinct().OrderBy(d => d).ToList()))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    _cb.Progress?.Report(new ProgressInfo($"Backfill {group.Key}", $"{chunk[0]:yyyy-MM-dd}..{chunk[^1]:yyyy-MM-dd}", done, total));
+                    ledger.MarkRunning(_runId, group.Key, chunk, DateTime.UtcNow);
+                    var results = ProcessChunk(group.Key, chunk, ct);
+                    foreach (var r in results)
+                    {
+                        all.Add(r);
+                        _cb.Result?.Invoke(r);
+                    }
+                    done += chunk.Count;
+                }
+            }
+            _cb.Progress?.Report(new ProgressInfo("Backfill", "done", total, total));
+        }
+        finally
+        {
+            DropStaging();
+        }
+        return all;
+    }
+
+    private IEnumerable<List<DateOnly>> Chunk(List<DateOnly> dates)
+    {
+        if (_request.DatesPerChunk > 0)
+        {
+            for (var i = 0; i < dates.Count; i += _request.DatesPerChunk)
+                yield return dates.Skip(i).Take(_request.DatesPerChunk).ToList();
+            yield break;
+        }
+        // Set-based default: a season per call keeps windows inside one season and progress meaningful.
+        foreach (var season in dates.GroupBy(Season.YearOf)) yield return season.ToList();
+    }
+
+    private sealed record Staging(StagingTables Tables, TableDef Results, TableDef Quarantine);
+
+    private Staging CreateStaging(ProcessorDefinition def)
+    {
+        var p = def.Name.ToString().ToLowerInvariant();
+        var tables = new StagingTables(_runId,
+            new TableDef(StagingDataset, $"{p}_dates_{_tag}", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
+            def.Output.WithName(StagingDataset, $"{p}_rows_{_tag}"),
+            WarehouseSchema.PrecomputeFailures.WithName(StagingDataset, $"{p}_failures_{_tag}"),
+            WarehouseSchema.ContextSourceLog.WithName(StagingDataset, $"{p}_context_{_tag}"));
+        var results = ResultsShape.WithName(StagingDataset, $"{p}_results_{_tag}");
+        foreach (var t in new[] { tables.Dates, tables.Rows, tables.Failures, tables.ContextSources, results })
+        {
+            _w.DropTable(t.Dataset, t.Name);
+            _w.EnsureTable(t);
+        }
+        var quarantine = def.Output.WithName(QuarantineDataset, def.Output.Name);
+        _w.EnsureTable(quarantine);
+        return new Staging(tables, results, quarantine);
+    }
+
+    private void DropStaging()
+    {
+        foreach (var def in ProcessorCatalog.All)
+        {
+            var p = def.Name.ToString().ToLowerInvariant();
+            foreach (var kind in new[] { "dates", "rows", "failures", "context", "results" })
+            {
+                try { _w.DropTable(StagingDataset, $"{p}_{kind}_{_tag}"); }
+                catch (Exception) { /* best effort: staging tables carry the run id and are harmless */ }
+            }
+        }
+    }
+
+    private sealed record DateAudit(long Games, long Phase3Rows, long Expected, long Rows, long Accounted, long NullKeys,
+        long DuplicateKeys, long UpstreamFailures, string? UpstreamReason, string Source, long? Pgs, long? Upcg, string? SourceReason);
+
+    private IReadOnlyList<BackfillResult> ProcessChunk(ProcessorName name, List<DateOnly> dates, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var started = DateTime.UtcNow;
+        var def = ProcessorCatalog.Get(name);
+        var processor = ProcessorCatalog.Create(name);
+        var staging = CreateStaging(def);
+        var st = staging.Tables;
+
+        // Games are final but Phase 3 never ran: nothing to compute from, and "0 expected" must not pass as fine.
+        var upstream = Phase3Presence(def, dates, ct);
+        var computable = dates.Where(d => upstream[d].Phase3Rows > 0).ToList();
+        _w.BulkAppend(st.Dates, computable.Select(d => new object?[] { d }), ct);
+
+        string? computeError = null;
+        if (computable.Count > 0)
+        {
+            try
+            {
+                processor.ComputeToStaging(_w, st, _request.ProcessorOptions, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                computeError = ex.Message;
+            }
+        }
+
+        var audits = computeError is null ? Audit(def, processor, st, ct) : new Dictionary<DateOnly, DateAudit>();
+        var finished = DateTime.UtcNow;
+        var perDateMs = clock.ElapsedMilliseconds / Math.Max(1, dates.Count);
+        var results = dates.Select(d => Judge(name, d, upstream[d], audits.GetValueOrDefault(d), computeError, perDateMs)).ToList();
+
+        ct.ThrowIfCancellationRequested();
+        BeforePublish?.Invoke(name, dates);
+        Publish(def, staging, results, started, finished, ct);
+        foreach (var r in results) Report(r);
+        return results;
+    }
+
+    private Dictionary<DateOnly, DateAudit> Phase3Presence(ProcessorDefinition def, List<DateOnly> dates, CancellationToken ct)
+    {
+        // TDZA reads team defense; every other processor's entities come from player_game_summary.
+        var table = def.Name == ProcessorName.TDZA ? WarehouseSchema.TeamDefenseGameSummary : WarehouseSchema.PlayerGameSummary;
+        var range = WarehouseExtensions.Params(("lo", dates.Min()), ("hi", dates.Max()));
+        var games = BackfillPlanner.GameDates(_w, dates.Min(), dates.Max(), ct);
+        var rows = _w.Query($"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date", range, ct)
+            .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("n"));
+        return dates.ToDictionary(d => d, d => new DateAudit(games.GetValueOrDefault(d), rows.GetValueOrDefault(d), 0, 0, 0, 0, 0, 0,
+            rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, "n/a", null, null, null));
+    }
+
+    private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, IProcessor processor, StagingTables st, CancellationToken ct)
+    {
+        var byDesign = string.Join(", ", KnownFailureCategories.Where(ProcessorCatalog.IsByDesignSkip).Select(c => $"'{c}'"));
+        var expectedSql = processor.ExpectedEntitiesSql.Replace("{{stage.dates}}", st.Dates.Placeholder, StringComparison.Ordinal);
+        var sql = $@"
+WITH exp AS (SELECT DISTINCT analysis_date, entity_id FROM ({expectedSql}) AS x),
+     r AS (SELECT {def.DateColumn} AS analysis_date, {def.EntityColumn} AS entity_id FROM {st.Rows.Placeholder}),
+     f AS (SELECT analysis_date, entity_id, failure_category, failure_reason FROM {st.Failures.Placeholder}),
+     acc AS (
+       SELECT e.analysis_date, COUNT(*) AS accounted FROM exp AS e
+       WHERE EXISTS (SELECT 1 FROM r WHERE r.analysis_date = e.analysis_date AND r.entity_id = e.entity_id)
+          OR EXISTS (SELECT 1 FROM f WHERE f.analysis_date = e.analysis_date AND f.entity_id = e.entity_id AND f.failure_category IN ({(byDesign.Length == 0 ? "''" : byDesign)}))
+       GROUP BY e.analysis_date),
+     ec AS (SELECT analysis_date, COUNT(*) AS expected FROM exp GROUP BY analysis_date),
+     rc AS (SELECT analysis_date, COUNT(*) AS n_rows, COUNTIF(entity_id IS NULL) AS null_keys,
+                   COUNT(*) - COUNT(DISTINCT entity_id) - COUNTIF(entity_id IS NULL) AS dup_keys
+            FROM r GROUP BY analysis_date),
+     uf AS (SELECT analysis_date, COUNT(*) AS n, MIN(failure_reason) AS reason FROM f WHERE failure_category = 'INCOMPLETE_UPSTREAM' GROUP BY analysis_date)
+SELECT d.analysis_date, COALESCE(ec.expected, 0) AS expected, COALESCE(rc.n_rows, 0) AS n_rows, COALESCE(acc.accounted, 0) AS accounted,
+       COALESCE(rc.null_keys, 0) AS null_keys, COALESCE(rc.dup_keys, 0) AS dup_keys, COALESCE(uf.n, 0) AS upstream_failures, uf.reason AS upstream_reason,
+       c.source, c.pgs_players, c.upcg_rows, c.reason AS source_reason
+FROM {st.Dates.Placeholder} AS d
+LEFT JOIN ec ON ec.analysis_date = d.analysis_date
+LEFT JOIN rc ON rc.analysis_date = d.analysis_date
+LEFT JOIN acc ON acc.analysis_date = d.analysis_date
+LEFT JOIN uf ON uf.analysis_date = d.analysis_date
+LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = d.analysis_date";
+        return _w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
+            r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
+            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? "n/a",
+            r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
+    }
+
+    private BackfillResult Judge(ProcessorName name, DateOnly date, DateAudit presence, DateAudit? audit, string? computeError, long durationMs)
+    {
+        BackfillResult Make(PartitionStatus status, string? error, string? message, bool warning = false) => new()
+        {
+            RunId = _runId, Date = date, Season = Season.LabelOf(date), Processor = name, Status = status,
+            Expected = audit?.Expected ?? 0, Actual = audit?.Rows ?? 0, Accounted = audit?.Accounted ?? 0,
+            CoveragePct = audit is { Expected: > 0 } a ? Math.Round(100.0 * a.Accounted / a.Expected, 2) : null,
+            RowsPct = audit is { Expected: > 0 } b ? Math.Round(100.0 * b.Rows / b.Expected, 2) : null,
+            Source = audit?.Source ?? "n/a", SourceReason = audit?.SourceReason, PgsPlayers = audit?.Pgs, UpcgRows = audit?.Upcg,
+            RowsWritten = status == PartitionStatus.Published ? audit?.Rows ?? 0 : 0, DurationMs = durationMs,
+            ErrorCategory = error, Message = message, IsWarning = warning,
+        };
+
+        if (presence.Phase3Rows == 0)
+            return Make(PartitionStatus.Failed, "UpstreamMissing",
+                $"{presence.Games} final game(s) scheduled but {presence.UpstreamReason}; run the Phase 3 job for this date, then retry.");
+        if (computeError is not null)
+            return Make(PartitionStatus.Failed, "ProcessorFailed", $"The processor failed: {computeError}");
+        if (audit is null)
+            return Make(PartitionStatus.Failed, "ProcessorFailed", "The audit found no result for this date.");
+        if (audit.Expected == 0)
+            return Make(PartitionStatus.Failed, "UpstreamMissing",
+                $"{presence.Games} final game(s) scheduled but the processor expects no entities; its inputs are missing.");
+        if (audit.NullKeys > 0 || audit.DuplicateKeys > 0)
+            return Make(PartitionStatus.Quarantined, "RowRulesViolated",
+                $"{audit.NullKeys} row(s) with a NULL key and {audit.DuplicateKeys} duplicate key(s); rows kept in quarantine for inspection.");
+        var coverage = 100.0 * audit.Accounted / audit.Expected;
+        if (coverage < _request.MinCoverage && audit.UpstreamFailures * 2 >= audit.Expected)
+            return Make(PartitionStatus.Failed, "UpstreamMissing",
+                $"Upstream Phase 4 rows are missing ({audit.UpstreamReason}); backfill the upstream processor for this date first.");
+        if (coverage < _request.MinCoverage)
+            return Make(PartitionStatus.Quarantined, "CoverageBelowThreshold",
+                $"Coverage {coverage:0.##}% ({audit.Accounted} of {audit.Expected} expected entities) is below -MinCoverage {_request.MinCoverage}%; " +
+                $"not published, previous data kept, rows in {QuarantineDataset}.{ProcessorCatalog.Get(name).Output.Name}." +
+                (audit.Source == "UPCG" ? $" The context came from UPCG ({audit.Upcg} rows for {audit.Pgs} players): clear it with Clear-StaleUpcg -Date {date:yyyy-MM-dd}." : ""));
+        if (coverage < _request.WarnCoverage)
+            return Make(PartitionStatus.Published, "CoverageLow",
+                $"Published with coverage {coverage:0.##}% (below -WarnCoverage {_request.WarnCoverage}%).", warning: true);
+        return Make(PartitionStatus.Published, null, null);
+    }
+
+    private void Publish(ProcessorDefinition def, Staging staging, List<BackfillResult> results, DateTime started, DateTime finished, CancellationToken ct)
+    {
+        var st = staging.Tables;
+        _w.BulkAppend(staging.Results, results.Select(r => new object?[]
+        {
+            _runId, r.Date, r.Processor.ToString(), r.Season, r.Status.ToString(), PlanItem.Run, r.Expected, r.Actual, r.Accounted,
+            r.CoveragePct, r.RowsPct, r.Source, r.PgsPlayers, r.UpcgRows, r.RowsWritten, started, finished, r.DurationMs,
+            r.ErrorCategory, r.Message,
+        }), ct);
+
+        string DatesWith(string status) =>
+            $"(SELECT partition_date FROM {staging.Results.Placeholder} WHERE status = '{status}')";
+        var published = DatesWith(nameof(PartitionStatus.Published));
+        var quarantined = DatesWith(nameof(PartitionStatus.Quarantined));
+        var cols = string.Join(", ", def.Output.ColumnNames);
+        var failureCols = string.Join(", ", WarehouseSchema.PrecomputeFailures.ColumnNames);
+        var contextCols = string.Join(", ", WarehouseSchema.ContextSourceLog.ColumnNames);
+        var p = WarehouseExtensions.Params(("processor", def.Name.ToString()));
+        var statements = new List<SqlStatement>
+        {
+            $"DELETE FROM {def.Output.Placeholder} WHERE {def.DateColumn} IN {published}",
+            $"INSERT INTO {def.Output.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {published}",
+            new($"DELETE FROM {WarehouseSchema.PrecomputeFailures.Placeholder} WHERE processor_name = @processor AND analysis_date IN {published}", p),
+            $"INSERT INTO {WarehouseSchema.PrecomputeFailures.Placeholder} ({failureCols}) SELECT {failureCols} FROM {st.Failures.Placeholder} WHERE analysis_date IN {published}",
+            new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {published}", p),
+            $"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({contextCols}) SELECT {contextCols} FROM {st.ContextSources.Placeholder} WHERE analysis_date IN {published}",
+            $"DELETE FROM {staging.Quarantine.Placeholder} WHERE {def.DateColumn} IN {quarantined}",
+            $"INSERT INTO {staging.Quarantine.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {quarantined}",
+            BackfillLedger.RecordResultsStatement(_runId, staging.Results),
+        };
+        _w.ExecuteInTransaction(statements, ct);
+    }
+
+    private void Report(BackfillResult r)
+    {
+        var source = r.Source == "n/a" ? "" : $" context {r.Source} (E={r.PgsPlayers}, U={r.UpcgRows}{(r.SourceReason is null ? "" : ": " + r.SourceReason)});";
+        _cb.Verbose?.Invoke($"{r.Date:yyyy-MM-dd} {r.Processor}:{source} expected {r.Expected}, accounted {r.Accounted}, rows {r.Actual} → {r.Status}" +
+                            (r.Message is null ? "" : $" — {r.Message}"));
+        if (r.IsWarning && r.Message is not null) _cb.Warning?.Invoke($"{r.Date:yyyy-MM-dd} {r.Processor}: {r.Message}");
+    }
+}

@@ -1,0 +1,137 @@
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Warehouse;
+
+namespace BackfillTools.Core.Backfill;
+
+/// <summary>How a backfill was asked for: a new plan, finishing a run, or retrying its failures.</summary>
+public enum BackfillMode { New, Resume, RetryFailed }
+
+/// <summary>The end of a run, for the cmdlet's summary and exit status.</summary>
+public sealed record BackfillSummary(string RunId, string Status, IReadOnlyList<BackfillResult> Results, string? AlertWarning)
+{
+    public IEnumerable<BackfillResult> Problems => Results.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined or PartitionStatus.Cancelled);
+}
+
+/// <summary>
+/// One backfill from request to ledger: validate, lock, plan (or load the plan from the ledger), pre-flight, run, finish
+/// the run record and alert. Nothing is written before validation, the lock and pre-flight have passed.
+/// </summary>
+public static class BackfillService
+{
+    /// <summary>The plan without writing anything (-WhatIf).</summary>
+    public static IReadOnlyList<PlanItem> PlanOnly(IWarehouse w, BackfillRequest request, BackfillMode mode, string? runId, CancellationToken ct = default)
+    {
+        request.Validate();
+        return mode switch
+        {
+            BackfillMode.New => BackfillPlanner.Plan(w, request, ct),
+            _ => PlanFromLedger(new BackfillLedger(w), mode, runId).Plan,
+        };
+    }
+
+    private static (IReadOnlyList<PlanItem> Plan, string SourceRunId) PlanFromLedger(BackfillLedger ledger, BackfillMode mode, string? runId)
+    {
+        var id = runId ?? ledger.LatestRunId()
+                 ?? throw new BackfillException("RunNotFound", ErrorKind.ObjectNotFound, "The ledger has no backfill runs yet; start one with Invoke-Backfill -Season or -StartDate/-EndDate.");
+        if (ledger.GetRun(id) is null)
+            throw new BackfillException("RunNotFound", ErrorKind.ObjectNotFound, $"No backfill run '{id}' in the ledger. Get-BackfillRun lists the runs.", id);
+        var plan = mode == BackfillMode.Resume
+            ? ledger.Partitions(id, PartitionStatus.Pending, PartitionStatus.Running, PartitionStatus.Cancelled)
+            : ledger.Partitions(id, PartitionStatus.Failed, PartitionStatus.Quarantined, PartitionStatus.Cancelled)
+                .Select(p => p with { Action = PlanItem.Run, Reason = null }).ToList();
+        return (plan, id);
+    }
+
+    public static BackfillSummary Run(WarehouseConnection connection, BackfillRequest request, BackfillMode mode, string? runId,
+        Uri? alertWebhook, BackfillCallbacks callbacks, CancellationToken ct, Action<BackfillRunner>? configure = null)
+    {
+        request.Validate();
+        var newRunId = mode == BackfillMode.Resume && runId is not null ? runId : BackfillLedger.NewRunId();
+        var startedAt = DateTime.UtcNow;
+        using var runLock = connection.Kind == WarehouseKind.DuckDb
+            ? BackfillLock.Acquire(connection.Path!, new LockHolder(newRunId, ToolInfo.Host, Environment.ProcessId, startedAt))
+            : null;
+        if (runLock?.StaleHolder is { } stale)
+            callbacks.Warning?.Invoke($"Took over a stale backfill lock left by run {stale.RunId} (process {stale.Pid} on {stale.Host} is gone); resume it with -Resume {stale.RunId}.");
+
+        using var w = WarehouseService.Open(connection);
+        var ledger = new BackfillLedger(w);
+        IReadOnlyList<PlanItem> plan;
+        string? resumedFrom = null;
+        if (mode == BackfillMode.New) plan = BackfillPlanner.Plan(w, request, ct);
+        else
+        {
+            (plan, var source) = PlanFromLedger(ledger, mode, runId);
+            if (mode == BackfillMode.Resume) newRunId = source;
+            else resumedFrom = source;
+            if (plan.Count == 0)
+            {
+                callbacks.Warning?.Invoke(mode == BackfillMode.Resume
+                    ? $"Run {source} has no unfinished partitions; nothing to resume."
+                    : $"Run {source} has no failed, quarantined or cancelled partitions; nothing to retry.");
+                return new BackfillSummary(source, "Nothing to do", Array.Empty<BackfillResult>(), null);
+            }
+        }
+
+        if (!request.SkipPreflight) RunPreflight(w, plan, request, callbacks, ct);
+
+        ledger.MarkInterruptedRuns();
+        if (mode == BackfillMode.Resume)
+            w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
+                WarehouseExtensions.Params(("run_id", newRunId)));
+        else ledger.StartRun(newRunId, request, plan, resumedFrom, startedAt);
+
+        var runner = new BackfillRunner(w, request, newRunId, callbacks);
+        configure?.Invoke(runner);
+        IReadOnlyList<BackfillResult> results;
+        try
+        {
+            results = runner.Execute(plan, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // The partition in flight was rolled back with its transaction; the rest is marked for -Resume.
+            ledger.CancelUnfinished(newRunId);
+            ledger.FinishRun(newRunId, "Cancelled", $"Cancelled; resume with Invoke-Backfill -Resume {newRunId}");
+            throw;
+        }
+        catch (Exception ex)
+        {
+            ledger.FinishRun(newRunId, "Failed", ex.Message);
+            throw;
+        }
+
+        var problems = results.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined).ToList();
+        var status = problems.Count == 0 ? "Succeeded" : "CompletedWithFailures";
+        ledger.FinishRun(newRunId, status, problems.Count == 0 ? null : $"{problems.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");
+        string? alertWarning = null;
+        if (problems.Count > 0 && alertWebhook is not null)
+            alertWarning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, problems, results.Count));
+        if (alertWarning is not null) callbacks.Warning?.Invoke(alertWarning);
+        return new BackfillSummary(newRunId, status, results, alertWarning);
+    }
+
+    private static void RunPreflight(IWarehouse w, IReadOnlyList<PlanItem> plan, BackfillRequest request, BackfillCallbacks callbacks, CancellationToken ct)
+    {
+        var report = Preflight.Check(w, plan, ct);
+        foreach (var (date, upcg, pgs) in report.PartialUpcg)
+            callbacks.Warning?.Invoke($"Pre-flight: {date:yyyy-MM-dd} has partial upcoming_player_game_context ({upcg} rows for {pgs} players who played, " +
+                                      $"{100.0 * upcg / pgs:0.#}%). The synthetic context from player_game_summary will be used; to remove the stale rows run Clear-StaleUpcg -Date {date:yyyy-MM-dd}.");
+        var failing = report.FailingTables.ToList();
+        if (failing.Count == 0) return;
+        var detail = string.Join("; ", failing.Select(t =>
+        {
+            var dates = report.MissingDates[t];
+            return $"{t} has rows on {report.PresencePct[t]:0.#}% of the dates (missing {dates.Count}: {string.Join(", ", dates.Take(12).Select(d => d.ToString("yyyy-MM-dd")))}{(dates.Count > 12 ? ", …" : "")})";
+        }));
+        if (request.Force)
+        {
+            callbacks.Warning?.Invoke($"Pre-flight failed but -Force was given: {detail}");
+            return;
+        }
+        throw new BackfillException("PreflightFailed", ErrorKind.InvalidData,
+            $"Pre-flight: required Phase 3 data is missing (needs rows on ≥ {PreflightReport.RequiredPresencePct}% of the dates). {detail}. " +
+            "Run the Phase 3 jobs for those dates, or use -Force to backfill the rest (the missing dates will fail as UpstreamMissing).",
+            report);
+    }
+}

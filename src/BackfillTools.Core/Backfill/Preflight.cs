@@ -1,0 +1,59 @@
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+
+namespace BackfillTools.Core.Backfill;
+
+/// <summary>What pre-flight found: required Phase 3 tables missing on dates, and dates with partial UPCG.</summary>
+public sealed record PreflightReport(
+    IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> MissingDates,
+    IReadOnlyDictionary<string, double> PresencePct,
+    IReadOnlyList<(DateOnly Date, long Upcg, long Pgs)> PartialUpcg)
+{
+    public const double RequiredPresencePct = 95;
+    public IEnumerable<string> FailingTables => PresencePct.Where(kv => kv.Value < RequiredPresencePct).Select(kv => kv.Key);
+}
+
+/// <summary>
+/// Before writing: every required Phase 3 table must have rows on ≥ 95% of the plan's non-bootstrap dates. The upcoming_*
+/// context tables are not required — the synthetic context from player_game_summary replaces them on historical dates —
+/// but a partial UPCG is reported, because that is what broke the January backfill.
+/// </summary>
+public static class Preflight
+{
+    public static PreflightReport Check(IWarehouse w, IReadOnlyList<PlanItem> plan, CancellationToken ct = default)
+    {
+        var runDates = plan.Where(p => p.IsRun).Select(p => p.Date).Distinct().OrderBy(d => d).ToList();
+        var missing = new Dictionary<string, IReadOnlyList<DateOnly>>();
+        var pct = new Dictionary<string, double>();
+        if (runDates.Count == 0) return new PreflightReport(missing, pct, Array.Empty<(DateOnly, long, long)>());
+        var processors = plan.Where(p => p.IsRun).Select(p => p.Processor).Distinct().ToList();
+        var required = processors.SelectMany(p => ProcessorCatalog.Get(p).Phase3Inputs)
+            .Where(t => !t.Name.StartsWith("upcoming_", StringComparison.Ordinal))
+            .DistinctBy(t => t.FullName).ToList();
+        var range = WarehouseExtensions.Params(("lo", runDates[0]), ("hi", runDates[^1]));
+        foreach (var table in required)
+        {
+            var present = w.Query($"SELECT DISTINCT game_date FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi", range, ct)
+                .AsRows().Select(r => r.GetDate("game_date")).ToHashSet();
+            var absent = runDates.Where(d => !present.Contains(d)).ToList();
+            missing[table.FullName] = absent;
+            pct[table.FullName] = 100.0 * (runDates.Count - absent.Count) / runDates.Count;
+        }
+
+        var partial = new List<(DateOnly, long, long)>();
+        if (processors.Any(p => ProcessorCatalog.Get(p).UsesPlayerContext))
+        {
+            var sql = $@"
+WITH e AS (SELECT game_date, COUNT(DISTINCT player_lookup) AS pgs FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date),
+     u AS (SELECT game_date, COUNT(*) AS upcg FROM {WarehouseSchema.UpcomingPlayerGameContext.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date)
+SELECT e.game_date, e.pgs, u.upcg FROM e JOIN u ON u.game_date = e.game_date
+WHERE u.upcg > 0 AND u.upcg < 0.9 * e.pgs ORDER BY e.game_date";
+            var dates = runDates.ToHashSet();
+            partial.AddRange(w.Query(sql, range, ct).AsRows()
+                .Where(r => dates.Contains(r.GetDate("game_date")))
+                .Select(r => (r.GetDate("game_date"), r.GetInt64("upcg"), r.GetInt64("pgs"))));
+        }
+        return new PreflightReport(missing, pct, partial);
+    }
+}

@@ -1,0 +1,196 @@
+using System.Management.Automation;
+using BackfillTools.Core;
+using BackfillTools.Core.Backfill;
+using BackfillTools.Core.Processors;
+
+namespace BackfillTools.Cmdlets;
+
+/// <summary>Backfills the Phase 4 layer with write-audit-publish, a coverage gate, a ledger, resume and retry.</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Backfill", DefaultParameterSetName = SeasonSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(BackfillResult))]
+[OutputType(typeof(PlanItem))]
+public sealed class InvokeBackfillCommand : BackfillCmdlet
+{
+    private const string RangeSet = "Range";
+    private const string SeasonSet = "Season";
+    private const string DateSet = "Date";
+    private const string ResumeSet = "Resume";
+    private const string RetrySet = "RetryFailed";
+    public const string AlertWebhookEnvVar = "BACKFILLTOOLS_ALERT_WEBHOOK";
+
+    private readonly List<(DateOnly, ProcessorName)> _partitions = new();
+    private int _ignoredRows;
+
+    [Parameter(Mandatory = true, ParameterSetName = RangeSet)]
+    [DateArgumentTransformation]
+    public DateTime StartDate { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = RangeSet)]
+    [DateArgumentTransformation]
+    public DateTime EndDate { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SeasonSet)]
+    [ArgumentCompleter(typeof(SeasonCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] Season { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = DateSet, ValueFromPipelineByPropertyName = true)]
+    [DateArgumentTransformation]
+    public DateTime[] Date { get; set; } = Array.Empty<DateTime>();
+
+    /// <summary>Bound from piped coverage rows: rows of other layers than Precompute are ignored with a warning.</summary>
+    [Parameter(ParameterSetName = DateSet, ValueFromPipelineByPropertyName = true)]
+    public string? Layer { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ResumeSet)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Resume { get; set; } = "";
+
+    [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
+    public SwitchParameter RetryFailed { get; set; }
+
+    [Parameter(ParameterSetName = RetrySet, Position = 0)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? RunId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProcessorCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Processor { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public double MinCoverage { get; set; } = 90;
+
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public double WarnCoverage { get; set; } = 95;
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+
+    [Parameter]
+    public SwitchParameter SkipPreflight { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public Uri? AlertWebhook { get; set; }
+
+    [Parameter]
+    public ContextSourceMode ContextSource { get; set; } = ContextSourceMode.Auto;
+
+    [Parameter]
+    public SwitchParameter PerDate { get; set; }
+
+    protected override void ProcessRecord() => Guard(() =>
+    {
+        if (ParameterSetName != DateSet) return;
+        if (Layer is { Length: > 0 } layer && !layer.Equals("Precompute", StringComparison.OrdinalIgnoreCase))
+        {
+            _ignoredRows++;
+            return;
+        }
+        var processors = ParseProcessors();
+        foreach (var d in Date)
+            foreach (var p in processors)
+                _partitions.Add((DateOnly.FromDateTime(d), p));
+    });
+
+    private IReadOnlyList<ProcessorName> ParseProcessors() =>
+        Processor is { Length: > 0 } names ? names.Select(ProcessorCatalog.Parse).Distinct().ToList() : Enum.GetValues<ProcessorName>();
+
+    protected override void EndProcessing() => Guard(() =>
+    {
+        if (_ignoredRows > 0)
+            WriteWarning($"Ignored {_ignoredRows} piped row(s) of the Raw or Analytics layer: Invoke-Backfill repairs the Precompute layer only.");
+        var request = BuildRequest();
+        request.Validate();
+        var mode = ParameterSetName switch { ResumeSet => BackfillMode.Resume, RetrySet => BackfillMode.RetryFailed, _ => BackfillMode.New };
+        var runId = mode == BackfillMode.Resume ? Resume : RunId;
+        if (mode == BackfillMode.New && ParameterSetName == DateSet && _partitions.Count == 0)
+        {
+            WriteWarning("No Precompute partitions were given; nothing to backfill.");
+            return;
+        }
+
+        var description = mode switch
+        {
+            BackfillMode.Resume => $"Resume backfill run {runId}",
+            BackfillMode.RetryFailed => $"Retry the failed partitions of run {runId ?? "(latest)"}",
+            _ => $"Backfill {string.Join(", ", request.Processors)} for {DescribeDates(request)}",
+        };
+        var connection = ResolveConnection();
+        if (!ShouldProcess(connection.ToString(), description))
+        {
+            if (MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+            {
+                using var w = OpenWarehouse();
+                foreach (var item in BackfillService.PlanOnly(w, request, mode, runId, CancellationToken)) WriteObject(item);
+            }
+            return;
+        }
+
+        var webhook = AlertWebhook ?? (Environment.GetEnvironmentVariable(AlertWebhookEnvVar) is { Length: > 0 } env
+            ? Uri.TryCreate(env, UriKind.Absolute, out var u) ? u : throw new BackfillException("InvalidAlertWebhook", ErrorKind.InvalidArgument,
+                $"${AlertWebhookEnvVar} is not an absolute URL.")
+            : null);
+        if (webhook is not null && webhook.Scheme is not ("https" or "http"))
+            throw new BackfillException("InvalidAlertWebhook", ErrorKind.InvalidArgument, "-AlertWebhook must be an http(s) URL.");
+
+        var progress = new ProgressWriter(this);
+        var callbacks = new BackfillCallbacks
+        {
+            Result = EmitResult,
+            Verbose = WriteVerbose,
+            Warning = WriteWarning,
+            Progress = progress,
+        };
+        var summary = BackfillService.Run(connection, request, mode, runId, webhook, callbacks, CancellationToken);
+        progress.Complete();
+        WriteVerbose($"Run {summary.RunId}: {summary.Status}; {summary.Results.Count} partition(s) processed.");
+    });
+
+    private void EmitResult(BackfillResult r)
+    {
+        WriteObject(r);
+        if (r.Status is not (PartitionStatus.Failed or PartitionStatus.Quarantined or PartitionStatus.Cancelled)) return;
+        var category = r.ErrorCategory switch
+        {
+            "CoverageBelowThreshold" => ErrorCategory.InvalidResult,
+            "UpstreamMissing" => ErrorCategory.ObjectNotFound,
+            "RowRulesViolated" => ErrorCategory.InvalidData,
+            _ => ErrorCategory.NotSpecified,
+        };
+        var id = r.ErrorCategory ?? (r.Status == PartitionStatus.Cancelled ? "PartitionCancelled" : "ProcessorFailed");
+        WriteError(new ErrorRecord(new BackfillException(id, ErrorKind.InvalidData, $"{r.Date:yyyy-MM-dd} {r.Processor}: {r.Status}. {r.Message}"),
+            id, category, r));
+    }
+
+    private BackfillRequest BuildRequest() => new()
+    {
+        StartDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(StartDate) : null,
+        EndDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(EndDate) : null,
+        Seasons = ParameterSetName == SeasonSet ? Season : null,
+        Partitions = ParameterSetName == DateSet ? _partitions.Distinct().ToList() : null,
+        Processors = ParseProcessors(),
+        MinCoverage = MinCoverage,
+        WarnCoverage = WarnCoverage,
+        ThrottleLimit = ThrottleLimit,
+        SkipPreflight = SkipPreflight,
+        Force = Force,
+        DatesPerChunk = PerDate ? 1 : 0,
+        ProcessorOptions = new ProcessorOptions { ContextSource = ContextSource },
+        // Resume and retry take their partitions from the ledger.
+        FromLedger = ParameterSetName is ResumeSet or RetrySet,
+    };
+
+    private static string DescribeDates(BackfillRequest r) =>
+        r.Seasons is { } s ? $"season(s) {string.Join(", ", s)}"
+        : r.Partitions is { } p ? $"{p.Select(x => x.Date).Distinct().Count()} date(s)"
+        : $"{r.StartDate:yyyy-MM-dd}..{r.EndDate:yyyy-MM-dd}";
+}
