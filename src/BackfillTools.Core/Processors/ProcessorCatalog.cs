@@ -1,0 +1,107 @@
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+
+namespace BackfillTools.Core.Processors;
+
+public enum ProcessorName { TDZA, PSZA, PCF, PDC, MLFS }
+
+/// <summary>Which player context PCF, PDC and MLFS use. ForceUpcg replays the incident (partial UPCG) in tests.</summary>
+public enum ContextSourceMode { Auto, ForceUpcg, ForceSynthetic }
+
+/// <summary>
+/// Fixes of reference defects (processors spec §11). Formula fixes default to parity (false); the integrity fix
+/// (no rows when required upstream Phase 4 rows are missing) is on by default and can be switched off for parity.
+/// Each flag is documented in docs/processors.md.
+/// </summary>
+public sealed record ProcessorOptions
+{
+    /// <summary>§11.1: TDZA's dynamic minimum counts days from the season opener S instead of Oct 1.</summary>
+    public bool TdzaSeasonStart { get; init; }
+
+    /// <summary>§11.3: MLFS cache-miss zone rates are produced in percent, so features 18–20 are not 100× too small.</summary>
+    public bool MlfsZoneUnits { get; init; }
+
+    /// <summary>§11.4: MLFS game-context features (#9, #15, #16, #24) fall back to the roster/PGS values when the context has none.</summary>
+    public bool MlfsRosterContext { get; init; }
+
+    /// <summary>§11.9: TDZA league averages use games strictly before D (the reference includes D).</summary>
+    public bool TdzaLeagueStrictlyBefore { get; init; }
+
+    /// <summary>§11.2 parity switch: produce dependent rows even when required upstream Phase 4 rows are missing (the reference's no-op check).</summary>
+    public bool AllowMissingUpstream { get; init; }
+
+    public ContextSourceMode ContextSource { get; init; } = ContextSourceMode.Auto;
+
+    public static ProcessorOptions Default { get; } = new();
+}
+
+public sealed record ProcessorDefinition(
+    ProcessorName Name, TableDef Output, string DateColumn, string EntityColumn,
+    IReadOnlyList<ProcessorName> RequiredUpstream,
+    IReadOnlyList<TableDef> Phase3Inputs,
+    bool UsesPlayerContext);
+
+/// <summary>Staging tables for one run; the runner creates them (same columns as the target / failures / context log, no PK) and drops them.</summary>
+public sealed record StagingTables(string RunId, TableDef Dates, TableDef Rows, TableDef Failures, TableDef ContextSources);
+
+public interface IProcessor
+{
+    ProcessorDefinition Definition { get; }
+
+    /// <summary>
+    /// Compute output for every date in staging.Dates into staging.Rows; every expected entity with no row gets a failure
+    /// row in staging.Failures; player-context processors write one row per date into staging.ContextSources.
+    /// Bootstrap dates produce nothing. Reads published upstream Phase 4 tables.
+    /// </summary>
+    void ComputeToStaging(IWarehouse warehouse, StagingTables staging, ProcessorOptions options, CancellationToken ct);
+
+    /// <summary>
+    /// Portable SQL returning (analysis_date DATE, entity_id STRING): the entities the processor must account for on
+    /// each date of the table named by the token {{stage.dates}}. For PCF/PDC/MLFS on historical dates these are the
+    /// distinct PGS players on D (on dates without PGS, the UPCG players). Bootstrap dates expect nothing.
+    /// </summary>
+    string ExpectedEntitiesSql { get; }
+}
+
+public static class ProcessorCatalog
+{
+    private static readonly ProcessorDefinition[] Definitions =
+    {
+        new(ProcessorName.TDZA, PrecomputeTables.Tdza, "analysis_date", "team_abbr",
+            Array.Empty<ProcessorName>(), new[] { WarehouseSchema.TeamDefenseGameSummary }, false),
+        new(ProcessorName.PSZA, PrecomputeTables.Psza, "analysis_date", "player_lookup",
+            Array.Empty<ProcessorName>(), new[] { WarehouseSchema.PlayerGameSummary }, false),
+        new(ProcessorName.PCF, PrecomputeTables.Pcf, "game_date", "player_lookup",
+            new[] { ProcessorName.TDZA, ProcessorName.PSZA },
+            new[] { WarehouseSchema.PlayerGameSummary, WarehouseSchema.UpcomingPlayerGameContext, WarehouseSchema.UpcomingTeamGameContext }, true),
+        new(ProcessorName.PDC, PrecomputeTables.Pdc, "cache_date", "player_lookup",
+            Array.Empty<ProcessorName>(),
+            new[] { WarehouseSchema.PlayerGameSummary, WarehouseSchema.TeamOffenseGameSummary, WarehouseSchema.UpcomingPlayerGameContext }, true),
+        new(ProcessorName.MLFS, PrecomputeTables.Mlfs, "game_date", "player_lookup",
+            new[] { ProcessorName.PCF, ProcessorName.PDC, ProcessorName.TDZA, ProcessorName.PSZA },
+            new[] { WarehouseSchema.PlayerGameSummary, WarehouseSchema.UpcomingPlayerGameContext, WarehouseSchema.TeamOffenseGameSummary }, true),
+    };
+
+    /// <summary>All processors in dependency order TDZA, PSZA, PCF, PDC, MLFS.</summary>
+    public static IReadOnlyList<ProcessorDefinition> All { get; } = Definitions;
+
+    public static ProcessorDefinition Get(ProcessorName name) => Definitions[(int)name];
+
+    public static IProcessor Create(ProcessorName name) => new SqlProcessor(Get(name));
+
+    public static ProcessorName Parse(string text)
+    {
+        if (!string.IsNullOrWhiteSpace(text) && Enum.TryParse<ProcessorName>(text.Trim(), ignoreCase: true, out var n)
+            && Enum.IsDefined(n) && !char.IsDigit(text.Trim()[0]))
+            return n;
+        throw new BackfillException("UnknownProcessor", ErrorKind.InvalidArgument,
+            $"Unknown processor '{text}'. Choose from {string.Join(", ", Enum.GetNames<ProcessorName>())}.", text);
+    }
+
+    public static IReadOnlyList<ProcessorName> InDependencyOrder(IEnumerable<ProcessorName> names) =>
+        names.Distinct().OrderBy(n => (int)n).ToList();
+
+    /// <summary>Failure categories that account for an entity by design (not an error to retry).</summary>
+    public static bool IsByDesignSkip(string failureCategory) =>
+        failureCategory is "INSUFFICIENT_DATA" or "EXPECTED_INCOMPLETE";
+}

@@ -1,0 +1,106 @@
+-- PDC: player daily cache (processors spec §8), all dates of the run at once.
+
+-- @@ pdc_entities
+-- Who is expected: the context rows, plus (on UPCG dates) roster expansion: players not in UPCG with a PGS row in
+-- [D-30, D) for a team that plays on D, team from their latest such row, fatigue and age fields NULL.
+CREATE OR REPLACE TABLE {{work.pdc_entities}} AS
+SELECT c.analysis_date, c.player_lookup, c.universal_player_id, c.team_abbr,
+       c.games_in_last_7_days, c.games_in_last_14_days, c.minutes_in_last_7_days, c.minutes_in_last_14_days,
+       c.back_to_backs_last_14_days, c.avg_minutes_per_game_last_7, c.fourth_quarter_minutes_last_7, c.player_age, c.context_source
+FROM {{work.ctx}} c
+JOIN {{work.todo}} t ON t.analysis_date = c.analysis_date
+UNION ALL
+SELECT x.analysis_date, x.player_lookup, x.universal_player_id, x.team_abbr,
+       CAST(NULL AS INT64), CAST(NULL AS INT64), CAST(NULL AS INT64), CAST(NULL AS INT64),
+       CAST(NULL AS INT64), CAST(NULL AS FLOAT64), CAST(NULL AS INT64), CAST(NULL AS INT64), 'UPCG+roster'
+FROM (
+  SELECT t.analysis_date, p.player_lookup, p.universal_player_id, p.team_abbr,
+         ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn
+  FROM {{work.todo}} t
+  JOIN {{work.ctxdec}} d ON d.analysis_date = t.analysis_date AND d.source = 'UPCG'
+  JOIN {{nba_analytics.player_game_summary}} p ON p.game_date >= t.analysis_date - 30 AND p.game_date < t.analysis_date
+) x
+WHERE x.rn = 1
+  AND EXISTS (SELECT 1 FROM {{work.ctx}} c WHERE c.analysis_date = x.analysis_date AND c.team_abbr = x.team_abbr)
+  AND NOT EXISTS (SELECT 1 FROM {{work.ctx}} c WHERE c.analysis_date = x.analysis_date AND c.player_lookup = x.player_lookup)
+
+-- @@ pdc_games
+-- Played games this season before D (active, not DNP, minutes or points), newest first, at most 82; then the
+-- "played" filter of §8 step 5 numbers L5/L10.
+CREATE OR REPLACE TABLE {{work.pdc_games}} AS
+WITH g AS (
+  SELECT e.analysis_date, e.player_lookup, p.game_date, p.game_id, p.points, CAST(p.minutes_played AS FLOAT64) AS minutes,
+         CAST(p.usage_rate AS FLOAT64) AS usage_rate, CAST(p.ts_pct AS FLOAT64) AS ts_pct, p.assisted_fg_makes, p.fg_makes,
+         ROW_NUMBER() OVER (PARTITION BY e.analysis_date, e.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn82
+  FROM {{work.pdc_entities}} e
+  JOIN {{work.todo}} t ON t.analysis_date = e.analysis_date
+  JOIN {{nba_analytics.player_game_summary}} p
+    ON p.player_lookup = e.player_lookup AND p.game_date < e.analysis_date AND p.season_year = t.season_year
+  WHERE p.is_active AND (p.is_dnp IS NULL OR NOT p.is_dnp) AND (p.minutes_played > 0 OR p.points > 0)
+)
+SELECT g.*, ROW_NUMBER() OVER (PARTITION BY analysis_date, player_lookup ORDER BY game_date DESC, game_id DESC) AS rn
+FROM g
+WHERE rn82 <= 82 AND points IS NOT NULL AND (points > 0 OR minutes IS NOT NULL)
+
+-- @@ pdc_calc
+CREATE OR REPLACE TABLE {{work.pdc_calc}} AS
+WITH stats AS (
+  SELECT analysis_date, player_lookup, COUNT(*) AS games, MAX(game_date) AS last_game,
+         AVG(CASE WHEN rn <= 5 THEN points END) AS l5, AVG(CASE WHEN rn <= 10 THEN points END) AS l10, AVG(points) AS season,
+         STDDEV_SAMP(CASE WHEN rn <= 10 THEN points END) AS std10,
+         AVG(CASE WHEN rn <= 10 THEN minutes END) AS min10, AVG(CASE WHEN rn <= 10 THEN usage_rate END) AS usage10,
+         AVG(CASE WHEN rn <= 10 THEN ts_pct END) AS ts10, AVG(usage_rate) AS usage_season,
+         SUM(CASE WHEN rn <= 10 THEN IFNULL(assisted_fg_makes, 0) END) / NULLIF(SUM(CASE WHEN rn <= 10 THEN IFNULL(fg_makes, 0) END), 0) AS assisted10
+  FROM {{work.pdc_games}}
+  GROUP BY analysis_date, player_lookup
+),
+team AS (
+  -- The team's last 10 TOGS rows before D, no season filter.
+  SELECT analysis_date, team_abbr, AVG(pace) AS pace10, AVG(off_rating) AS off10
+  FROM (
+    SELECT t.analysis_date, o.team_abbr, CAST(o.pace AS FLOAT64) AS pace, CAST(o.offensive_rating AS FLOAT64) AS off_rating,
+           ROW_NUMBER() OVER (PARTITION BY t.analysis_date, o.team_abbr ORDER BY o.game_date DESC, o.game_id DESC) AS rn
+    FROM {{work.todo}} t
+    JOIN {{nba_analytics.team_offense_game_summary}} o ON o.game_date < t.analysis_date
+    WHERE o.team_abbr IN (SELECT team_abbr FROM {{work.pdc_entities}} e WHERE e.analysis_date = t.analysis_date)
+  ) r
+  WHERE rn <= 10
+  GROUP BY analysis_date, team_abbr
+)
+SELECT e.*, COALESCE(s.games, 0) AS games, s.last_game, s.l5, s.l10, s.season, s.std10, s.min10, s.usage10, s.ts10,
+       s.usage_season, s.assisted10, tm.pace10, tm.off10,
+       z.player_lookup IS NOT NULL AS has_psza, z.primary_scoring_zone, z.paint_rate_last_10, z.three_pt_rate_last_10
+FROM {{work.pdc_entities}} e
+LEFT JOIN stats s ON s.analysis_date = e.analysis_date AND s.player_lookup = e.player_lookup
+LEFT JOIN team tm ON tm.analysis_date = e.analysis_date AND tm.team_abbr = e.team_abbr
+LEFT JOIN {{nba_precompute.player_shot_zone_analysis}} z ON z.analysis_date = e.analysis_date AND z.player_lookup = e.player_lookup
+
+-- @@ pdc_rows
+INSERT INTO {{stage.rows}} (cache_date, player_lookup, universal_player_id, team_abbr,
+  points_avg_last_5, points_avg_last_10, points_avg_season, points_std_last_10, minutes_avg_last_10, usage_rate_last_10,
+  ts_pct_last_10, games_played_season, player_usage_rate_season, assisted_rate_last_10, team_pace_last_10, team_off_rating_last_10,
+  games_in_last_7_days, games_in_last_14_days, minutes_in_last_7_days, minutes_in_last_14_days, back_to_backs_last_14_days,
+  avg_minutes_per_game_last_7, fourth_quarter_minutes_last_7, player_age, primary_scoring_zone, paint_rate_last_10,
+  three_pt_rate_last_10, shot_zone_data_available, early_season_flag, insufficient_data_reason, cache_version,
+  is_production_ready, context_source, run_id, processed_at)
+SELECT analysis_date, player_lookup, universal_player_id, team_abbr,
+  ROUND(l5, 1), ROUND(l10, 1), ROUND(season, 1), ROUND(std10, 2), ROUND(min10, 1), ROUND(usage10, 2),
+  ROUND(ts10, 3), games, ROUND(usage_season, 2), ROUND(assisted10, 4), ROUND(pace10, 1), ROUND(off10, 2),
+  games_in_last_7_days, games_in_last_14_days, minutes_in_last_7_days, minutes_in_last_14_days, back_to_backs_last_14_days,
+  ROUND(avg_minutes_per_game_last_7, 1), fourth_quarter_minutes_last_7, player_age, primary_scoring_zone, paint_rate_last_10,
+  three_pt_rate_last_10, has_psza, games < 10,
+  CASE WHEN games < 10 THEN CONCAT('Only ', CAST(games AS STRING), ' games played, need 10 minimum') END,
+  'v1', TRUE, context_source, @run_id, @processed_at
+FROM {{work.pdc_calc}}
+WHERE games >= 3 AND DATE_DIFF(analysis_date, last_game, DAY) <= 30
+
+-- @@ pdc_failures
+INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
+                                can_retry, failure_type, expected_game_count, actual_game_count, resolution_status, created_at)
+SELECT @processor, @run_id, analysis_date, player_lookup,
+       CASE WHEN games < 3 THEN 'INSUFFICIENT_DATA' ELSE 'STALE_DATA' END,
+       CASE WHEN games < 3 THEN CONCAT('Only ', CAST(games AS STRING), ' played games this season before D; need 3')
+            ELSE CONCAT('Most recent game ', CAST(last_game AS STRING), ' is more than 30 days before D') END,
+       FALSE, CASE WHEN games < 3 THEN 'min_games' ELSE 'stale' END, 3, games, 'by_design', @processed_at
+FROM {{work.pdc_calc}}
+WHERE games < 3 OR DATE_DIFF(analysis_date, last_game, DAY) > 30

@@ -1,0 +1,127 @@
+-- PSZA: player shot zone analysis (processors spec §6), all dates of the run at once.
+
+-- @@ psza_games
+-- The player's last 20 qualifying games this season (S_psza <= game_date < D): active, and minutes or shots.
+CREATE OR REPLACE TABLE {{work.psza_games}} AS
+SELECT t.analysis_date, t.d_psza, t.psza_start, p.player_lookup, p.universal_player_id, p.team_abbr, p.data_hash,
+       p.paint_attempts, p.paint_makes, p.mid_range_attempts, p.mid_range_makes, p.three_pt_attempts, p.three_pt_makes,
+       p.fg_makes, p.assisted_fg_makes, p.unassisted_fg_makes,
+       ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn
+FROM {{work.todo}} t
+JOIN {{nba_analytics.player_game_summary}} p
+  ON p.game_date >= t.psza_start AND p.game_date < t.analysis_date
+WHERE p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)
+QUALIFY ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) <= 20
+
+-- @@ psza_window
+-- Zone metrics per window W (10 = L10, 20 = L20); sums treat NULL as 0 (§6 step 5).
+CREATE OR REPLACE TABLE {{work.psza_window}} AS
+WITH w AS (
+  SELECT g.*, 10 AS win FROM {{work.psza_games}} g WHERE g.rn <= 10
+  UNION ALL
+  SELECT g.*, 20 AS win FROM {{work.psza_games}} g
+),
+sums AS (
+  SELECT analysis_date, player_lookup, win, COUNT(*) AS n,
+         SUM(IFNULL(paint_attempts, 0)) AS pa, SUM(IFNULL(mid_range_attempts, 0)) AS ma, SUM(IFNULL(three_pt_attempts, 0)) AS ta,
+         SUM(IFNULL(paint_makes, 0)) AS pm, SUM(IFNULL(mid_range_makes, 0)) AS mm, SUM(IFNULL(three_pt_makes, 0)) AS tm,
+         SUM(IFNULL(fg_makes, 0)) AS fgm, SUM(IFNULL(assisted_fg_makes, 0)) AS ast, SUM(IFNULL(unassisted_fg_makes, 0)) AS unast,
+         COUNT(paint_attempts) > 0 AND COUNT(mid_range_attempts) > 0 AND COUNT(three_pt_attempts) > 0 AS zones_complete
+  FROM w
+  GROUP BY analysis_date, player_lookup, win
+),
+rates AS (
+  SELECT s.*, pa + ma + ta AS total,
+         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND(pa / (pa + ma + ta) * 100, 2) END AS paint_rate,
+         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND(ma / (pa + ma + ta) * 100, 2) END AS mid_rate,
+         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND(ta / (pa + ma + ta) * 100, 2) END AS three_rate
+  FROM sums s
+)
+SELECT analysis_date, player_lookup, win, n, total, zones_complete,
+       -- Guard: the three rates must add up to 100 within 2 points, else all are NULL.
+       CASE WHEN ABS(paint_rate + mid_rate + three_rate - 100) <= 2 THEN paint_rate END AS paint_rate,
+       CASE WHEN ABS(paint_rate + mid_rate + three_rate - 100) <= 2 THEN mid_rate END AS mid_rate,
+       CASE WHEN ABS(paint_rate + mid_rate + three_rate - 100) <= 2 THEN three_rate END AS three_rate,
+       ROUND(pm / NULLIF(pa, 0), 3) AS paint_pct, ROUND(mm / NULLIF(ma, 0), 3) AS mid_pct, ROUND(tm / NULLIF(ta, 0), 3) AS three_pct,
+       ROUND(pa / n, 1) AS paint_pg, ROUND(ma / n, 1) AS mid_pg, ROUND(ta / n, 1) AS three_pg,
+       CASE WHEN zones_complete AND total > 0 AND fgm > 0 THEN ROUND(ast / fgm * 100, 2) END AS assisted_rate,
+       CASE WHEN zones_complete AND total > 0 AND fgm > 0 THEN ROUND(unast / fgm * 100, 2) END AS unassisted_rate
+FROM rates
+
+-- @@ psza_calc
+CREATE OR REPLACE TABLE {{work.psza_calc}} AS
+WITH latest AS (
+  SELECT analysis_date, player_lookup, universal_player_id, team_abbr, data_hash, d_psza, psza_start
+  FROM {{work.psza_games}} WHERE rn = 1
+),
+team_games AS (
+  -- Final schedule games of the player's latest team in [S_psza, D): tells "season too young" from "player missed games".
+  SELECT l.analysis_date, l.player_lookup, COUNT(DISTINCT sc.game_id) AS team_games
+  FROM latest l
+  JOIN {{nba_raw.nbac_schedule}} sc
+    ON sc.game_date >= l.psza_start AND sc.game_date < l.analysis_date AND sc.game_status = 3
+   AND (sc.home_team_tricode = l.team_abbr OR sc.away_team_tricode = l.team_abbr)
+  GROUP BY l.analysis_date, l.player_lookup
+)
+SELECT l.analysis_date, l.player_lookup, l.universal_player_id, l.data_hash,
+       CASE WHEN l.d_psza <= 21 THEN LEAST(3 + DIV(l.d_psza, 3), 9) ELSE 10 END AS min_games,
+       COALESCE(tg.team_games, 0) AS team_games,
+       a.n AS n10, b.n AS n20,
+       a.paint_rate, a.mid_rate, a.three_rate, a.paint_pct, a.mid_pct, a.three_pct, a.paint_pg, a.mid_pg, a.three_pg,
+       a.assisted_rate, a.unassisted_rate, CASE WHEN a.total > 0 THEN a.total END AS total_shots,
+       -- L20 columns only when the L20 window holds at least 15 games.
+       CASE WHEN b.n >= 15 THEN b.paint_rate END AS paint_rate20, CASE WHEN b.n >= 15 THEN b.mid_rate END AS mid_rate20,
+       CASE WHEN b.n >= 15 THEN b.three_rate END AS three_rate20, CASE WHEN b.n >= 15 THEN b.paint_pct END AS paint_pct20,
+       CASE WHEN b.n >= 15 THEN b.mid_pct END AS mid_pct20, CASE WHEN b.n >= 15 THEN b.three_pct END AS three_pct20,
+       CASE WHEN IFNULL(a.paint_rate, 0) = 0 AND IFNULL(a.mid_rate, 0) = 0 AND IFNULL(a.three_rate, 0) = 0 THEN NULL
+            WHEN IFNULL(a.paint_rate, 0) >= 40 THEN 'paint'
+            WHEN IFNULL(a.three_rate, 0) >= 40 THEN 'perimeter'
+            WHEN IFNULL(a.mid_rate, 0) >= 35 THEN 'mid_range'
+            ELSE 'balanced' END AS primary_zone
+FROM latest l
+JOIN {{work.psza_window}} a ON a.analysis_date = l.analysis_date AND a.player_lookup = l.player_lookup AND a.win = 10
+JOIN {{work.psza_window}} b ON b.analysis_date = l.analysis_date AND b.player_lookup = l.player_lookup AND b.win = 20
+LEFT JOIN team_games tg ON tg.analysis_date = l.analysis_date AND tg.player_lookup = l.player_lookup
+
+-- @@ psza_rows
+INSERT INTO {{stage.rows}} (analysis_date, player_lookup, universal_player_id,
+  paint_rate_last_10, mid_range_rate_last_10, three_pt_rate_last_10, paint_pct_last_10, mid_range_pct_last_10, three_pt_pct_last_10,
+  paint_attempts_per_game, mid_range_attempts_per_game, three_pt_attempts_per_game,
+  paint_rate_last_20, mid_range_rate_last_20, three_pt_rate_last_20, paint_pct_last_20, mid_range_pct_last_20, three_pt_pct_last_20,
+  assisted_rate_last_10, unassisted_rate_last_10, total_shots_last_10, games_in_sample_10, games_in_sample_20,
+  sample_quality_10, sample_quality_20, primary_scoring_zone, player_position, data_quality_tier, calculation_notes,
+  min_games_required, early_season_flag, source_player_game_last_updated, source_player_game_hash, is_production_ready,
+  run_id, processed_at)
+SELECT analysis_date, player_lookup, universal_player_id,
+  paint_rate, mid_rate, three_rate, paint_pct, mid_pct, three_pct, paint_pg, mid_pg, three_pg,
+  paint_rate20, mid_rate20, three_rate20, paint_pct20, mid_pct20, three_pct20,
+  assisted_rate, unassisted_rate, total_shots, n10, n20,
+  CASE WHEN n10 >= 10 THEN 'excellent' WHEN n10 >= 7 THEN 'good' WHEN n10 >= 5 THEN 'limited' ELSE 'insufficient' END,
+  CASE WHEN n20 >= 20 THEN 'excellent' WHEN n20 >= 14 THEN 'good' WHEN n20 >= 10 THEN 'limited' ELSE 'insufficient' END,
+  primary_zone, CAST(NULL AS STRING),
+  CASE WHEN n10 >= min_games THEN 'high' WHEN n10 >= 7 THEN 'medium' ELSE 'low' END, CAST(NULL AS STRING),
+  min_games, min_games < 10, CAST(analysis_date AS TIMESTAMP), data_hash, TRUE, @run_id, @processed_at
+FROM {{work.psza_calc}}
+WHERE n10 >= min_games
+  -- Pre-write rule: rates within 0..100, percentages within 0..1.
+  AND COALESCE(paint_rate BETWEEN 0 AND 100 AND mid_rate BETWEEN 0 AND 100 AND three_rate BETWEEN 0 AND 100, TRUE)
+  AND COALESCE(paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(mid_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(three_pct BETWEEN 0 AND 1, TRUE)
+
+-- @@ psza_failures
+-- Below the dynamic minimum: EXPECTED_INCOMPLETE when the team itself has played fewer games than the minimum
+-- (the season is too young), otherwise INSUFFICIENT_DATA (the player missed games). Both are by design.
+INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
+                                can_retry, failure_type, expected_game_count, actual_game_count, resolution_status, created_at)
+SELECT @processor, @run_id, analysis_date, player_lookup,
+       CASE WHEN team_games < min_games THEN 'EXPECTED_INCOMPLETE' ELSE 'INSUFFICIENT_DATA' END,
+       CONCAT('Only ', CAST(n10 AS STRING), ' qualifying games in the last 10; need ', CAST(min_games AS STRING)),
+       FALSE, 'min_games', min_games, n10, 'by_design', @processed_at
+FROM {{work.psza_calc}}
+WHERE n10 < min_games
+UNION ALL
+SELECT @processor, @run_id, analysis_date, player_lookup, 'VALIDATION_ERROR', 'Zone rate or percentage out of range',
+       FALSE, 'range', min_games, n10, 'unresolved', @processed_at
+FROM {{work.psza_calc}}
+WHERE n10 >= min_games
+  AND NOT (COALESCE(paint_rate BETWEEN 0 AND 100 AND mid_rate BETWEEN 0 AND 100 AND three_rate BETWEEN 0 AND 100, TRUE)
+  AND COALESCE(paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(mid_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(three_pct BETWEEN 0 AND 1, TRUE))

@@ -1,0 +1,253 @@
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using BackfillTools.Core.Warehouse;
+
+namespace BackfillTools.Core.Processors;
+
+/// <summary>
+/// Runs one processor as a fixed sequence of set-based statements over all dates of the run at once: shared steps
+/// from Sql/Common.sql around the processor's own Sql/&lt;NAME&gt;.sql. Nothing loops over dates; computing one date is
+/// the same call with a one-row dates table (the benchmark baseline).
+/// </summary>
+internal sealed partial class SqlProcessor : IProcessor
+{
+    public SqlProcessor(ProcessorDefinition definition) => Definition = definition;
+
+    public ProcessorDefinition Definition { get; }
+
+    public string ExpectedEntitiesSql => ExpectedSql(Definition);
+
+    public void ComputeToStaging(IWarehouse warehouse, StagingTables staging, ProcessorOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(warehouse);
+        ArgumentNullException.ThrowIfNull(staging);
+        options ??= ProcessorOptions.Default;
+        var parameters = Parameters(staging, options);
+        var statements = Statements(options).Select(s => Substitute(s, staging)).ToList();
+        var work = statements.SelectMany(s => WorkToken().Matches(s.Sql).Select(m => WorkName(staging, m.Groups[1].Value)))
+            .Distinct().ToList();
+        try
+        {
+            foreach (var (name, sql) in statements)
+            {
+                ct.ThrowIfCancellationRequested();
+                var used = ParameterToken().Matches(sql).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+                try
+                {
+                    warehouse.Execute(sql, parameters.Where(p => used.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value), ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not BackfillException)
+                {
+                    throw new BackfillException("ProcessorStatementFailed", ErrorKind.InvalidOperation,
+                        $"{Definition.Name} step '{name}' failed: {ex.Message}", name, ex);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (ds, table) in work) warehouse.DropTable(ds, table);
+        }
+    }
+
+    /// <summary>The ordered statements of one run, before token substitution.</summary>
+    internal IReadOnlyList<(string Name, string Sql)> Statements(ProcessorOptions options)
+    {
+        var common = SqlFile.Load("Common");
+        var list = new List<(string, string)>
+        {
+            ("dinfo", "CREATE OR REPLACE TABLE {{work.dinfo}} AS WITH " + DateInfoCte("{{stage.dates}}") + " SELECT * FROM dinfo"),
+        };
+        if (Definition.UsesPlayerContext)
+            list.AddRange(common.Where(s => s.Name is "ctx_decision" or "ctx" or "ctx_log"));
+        list.Add(("blocked", BlockedSql(options)));
+        list.AddRange(common.Where(s => s.Name == "todo"));
+        list.AddRange(SqlFile.Load(Definition.Name.ToString()).Select(s => (s.Name, Expand(s.Sql))));
+        list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedEntitiesSql));
+        list.AddRange(common.Where(s => s.Name == "blocked_failures"));
+        list.AddRange(common.Where(s => s.Name == (Definition.UsesPlayerContext ? "unaccounted_context" : "unaccounted")));
+        return list;
+    }
+
+    private (string Name, string Sql) Substitute((string Name, string Sql) s, StagingTables staging)
+    {
+        var sql = s.Sql
+            .Replace("{{stage.dates}}", staging.Dates.Placeholder, StringComparison.Ordinal)
+            .Replace("{{stage.rows}}", staging.Rows.Placeholder, StringComparison.Ordinal)
+            .Replace("{{stage.failures}}", staging.Failures.Placeholder, StringComparison.Ordinal)
+            .Replace("{{stage.context}}", staging.ContextSources.Placeholder, StringComparison.Ordinal)
+            .Replace("{{col.date}}", Definition.DateColumn, StringComparison.Ordinal)
+            .Replace("{{col.entity}}", Definition.EntityColumn, StringComparison.Ordinal);
+        sql = WorkToken().Replace(sql, m =>
+        {
+            var (ds, t) = WorkName(staging, m.Groups[1].Value);
+            return "{{" + ds + "." + t + "}}";
+        });
+        return (s.Name, sql);
+    }
+
+    /// <summary>Scratch tables live next to the staging rows table, named after it, so parallel runs never collide.</summary>
+    private static (string Dataset, string Table) WorkName(StagingTables staging, string name) =>
+        (staging.Rows.Dataset, $"{staging.Rows.Name}_w_{name}");
+
+    private Dictionary<string, object?> Parameters(StagingTables staging, ProcessorOptions options) => new()
+    {
+        ["processor"] = Definition.Name.ToString(),
+        ["run_id"] = staging.RunId,
+        ["processed_at"] = DateTime.UtcNow,
+        ["context_mode"] = options.ContextSource.ToString(),
+        ["opt_tdza_season_start"] = options.TdzaSeasonStart,
+        ["opt_tdza_league_strict"] = options.TdzaLeagueStrictlyBefore,
+        ["opt_mlfs_zone_units"] = options.MlfsZoneUnits,
+        ["opt_mlfs_roster_context"] = options.MlfsRosterContext,
+    };
+
+    /// <summary>
+    /// Dates whose required upstream Phase 4 tables have no rows for D, with the missing tables named. Empty when the
+    /// processor requires nothing or the parity switch AllowMissingUpstream is on.
+    /// </summary>
+    private string BlockedSql(ProcessorOptions options)
+    {
+        var required = options.AllowMissingUpstream ? Array.Empty<ProcessorDefinition>()
+            : Definition.RequiredUpstream.Select(ProcessorCatalog.Get).ToArray();
+        if (required.Length == 0)
+            return "CREATE OR REPLACE TABLE {{work.blocked}} AS SELECT analysis_date, CAST(NULL AS STRING) AS missing FROM {{work.dinfo}} WHERE FALSE";
+        var checks = string.Join("\n  UNION ALL\n", required.Select(u =>
+            $"  SELECT d.analysis_date, '{u.Output.FullName}' AS tbl, {(int)u.Name} AS ord FROM {{{{work.dinfo}}}} d " +
+            $"WHERE NOT d.is_bootstrap AND NOT EXISTS (SELECT 1 FROM {u.Output.Placeholder} t WHERE t.{u.DateColumn} = d.analysis_date)"));
+        return "CREATE OR REPLACE TABLE {{work.blocked}} AS\nSELECT analysis_date, STRING_AGG(tbl, ', ' ORDER BY ord) AS missing FROM (\n"
+            + checks + "\n) m GROUP BY analysis_date";
+    }
+
+    /// <summary>
+    /// A CTE named dinfo over the distinct dates of <paramref name="datesTable"/>: season_year, Oct 1, the opener S
+    /// (first Final regular-season game, else Season.FallbackOpener), PSZA's start, bootstrap flag and day offsets.
+    /// Fallback openers are literal rows so the text stays portable (no date constructor is shared by both engines).
+    /// </summary>
+    internal static string DateInfoCte(string datesTable)
+    {
+        var seasons = string.Join("\n    UNION ALL ", Enumerable.Range(2000, 41).Select(y =>
+            $"SELECT {y} AS season_year, DATE '{y}-10-01' AS oct1, DATE '{y}-11-30' AS nov30, " +
+            $"DATE '{Season.FallbackOpener(y):yyyy-MM-dd}' AS fallback_opener, DATE '{y}-10-22' AS oct22"));
+        return $@"seasons AS (
+    {seasons}
+),
+dates AS (
+  SELECT DISTINCT analysis_date,
+         CASE WHEN EXTRACT(MONTH FROM analysis_date) >= 10 THEN EXTRACT(YEAR FROM analysis_date)
+              ELSE EXTRACT(YEAR FROM analysis_date) - 1 END AS season_year
+  FROM {datesTable}
+),
+openers AS (
+  SELECT s.season_year,
+         MIN(CASE WHEN sc.is_regular_season AND sc.game_status = 3 THEN sc.game_date END) AS opener,
+         MIN(CASE WHEN sc.game_date BETWEEN s.oct1 AND s.nov30 THEN sc.game_date END) AS psza_start
+  FROM seasons s
+  JOIN {{{{nba_raw.nbac_schedule}}}} sc ON sc.season_year = s.season_year
+  WHERE s.season_year IN (SELECT season_year FROM dates)
+  GROUP BY s.season_year
+),
+dinfo AS (
+  SELECT d.analysis_date, d.season_year, s.oct1,
+         COALESCE(o.opener, s.fallback_opener) AS season_start,
+         COALESCE(o.psza_start, s.oct22) AS psza_start,
+         DATE_DIFF(d.analysis_date, COALESCE(o.opener, s.fallback_opener), DAY) BETWEEN 0 AND {Season.BootstrapDays - 1} AS is_bootstrap,
+         DATE_DIFF(d.analysis_date, s.oct1, DAY) AS d_oct1,
+         DATE_DIFF(d.analysis_date, COALESCE(o.opener, s.fallback_opener), DAY) AS d_start,
+         DATE_DIFF(d.analysis_date, COALESCE(o.psza_start, s.oct22), DAY) AS d_psza
+  FROM dates d
+  JOIN seasons s ON s.season_year = d.season_year
+  LEFT JOIN openers o ON o.season_year = d.season_year
+)";
+    }
+
+    /// <summary>Expected entities per processor (see <see cref="IProcessor.ExpectedEntitiesSql"/>).</summary>
+    private static string ExpectedSql(ProcessorDefinition def)
+    {
+        var head = "WITH " + DateInfoCte("{{stage.dates}}") + "\n";
+        return def.Name switch
+        {
+            // Every team with a TDGS game this season before D is either a row or an INSUFFICIENT_DATA failure.
+            ProcessorName.TDZA => head + @"SELECT DISTINCT d.analysis_date, g.defending_team_abbr AS entity_id
+FROM dinfo d JOIN {{nba_analytics.team_defense_game_summary}} g
+  ON g.game_date >= d.oct1 AND g.game_date < d.analysis_date
+WHERE NOT d.is_bootstrap",
+            // Every player with a qualifying game this season (PSZA's start) before D.
+            ProcessorName.PSZA => head + @"SELECT DISTINCT d.analysis_date, p.player_lookup AS entity_id
+FROM dinfo d JOIN {{nba_analytics.player_game_summary}} p
+  ON p.game_date >= d.psza_start AND p.game_date < d.analysis_date
+WHERE NOT d.is_bootstrap AND p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)",
+            // Distinct PGS players on D (never the context rows, so a partial UPCG shows as low coverage);
+            // an upcoming date without PGS expects its UPCG players.
+            _ => head + @"SELECT DISTINCT d.analysis_date, p.player_lookup AS entity_id
+FROM dinfo d JOIN {{nba_analytics.player_game_summary}} p ON p.game_date = d.analysis_date
+WHERE NOT d.is_bootstrap
+UNION DISTINCT
+SELECT DISTINCT d.analysis_date, u.player_lookup AS entity_id
+FROM dinfo d JOIN {{nba_analytics.upcoming_player_game_context}} u ON u.game_date = d.analysis_date
+WHERE NOT d.is_bootstrap
+  AND NOT EXISTS (SELECT 1 FROM {{nba_analytics.player_game_summary}} p WHERE p.game_date = d.analysis_date)",
+        };
+    }
+
+    /// <summary>Expand C#-generated fragments (MLFS per-feature columns) named by /*@name*/ markers.</summary>
+    private static string Expand(string sql) => MarkerToken().Replace(sql, m => m.Groups[1].Value switch
+    {
+        "mlfs_outputs" => MlfsSql.OutputColumns(),
+        "mlfs_quality" => MlfsSql.QualityColumns(),
+        "mlfs_output_names" => MlfsSql.OutputColumnNames(),
+        "mlfs_feature_names" => MlfsSql.FeatureNamesArray(),
+        var other => throw new InvalidOperationException($"Unknown SQL fragment '{other}'."),
+    });
+
+    [GeneratedRegex(@"\{\{work\.([A-Za-z0-9_]+)\}\}")]
+    private static partial Regex WorkToken();
+
+    [GeneratedRegex(@"(?<![@\w])@([A-Za-z_][A-Za-z0-9_]*)")]
+    private static partial Regex ParameterToken();
+
+    [GeneratedRegex(@"/\*@([a-z_]+)\*/")]
+    private static partial Regex MarkerToken();
+}
+
+/// <summary>Reads an embedded Sql/&lt;name&gt;.sql and splits it at "-- @@ step" lines into named statements.</summary>
+internal static class SqlFile
+{
+    private static readonly Dictionary<string, IReadOnlyList<(string Name, string Sql)>> Cache = new();
+
+    public static IReadOnlyList<(string Name, string Sql)> Load(string name)
+    {
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(name, out var cached)) return cached;
+            var resource = $"Processors/Sql/{name}.sql";
+            using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
+                ?? throw new InvalidOperationException($"Embedded SQL '{resource}' is missing.");
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var parsed = Split(reader.ReadToEnd());
+            Cache[name] = parsed;
+            return parsed;
+        }
+    }
+
+    internal static IReadOnlyList<(string Name, string Sql)> Split(string text)
+    {
+        var result = new List<(string, string)>();
+        string? current = null;
+        var sb = new StringBuilder();
+        foreach (var line in text.Split('\n'))
+        {
+            var trimmed = line.TrimEnd('\r');
+            if (trimmed.StartsWith("-- @@", StringComparison.Ordinal))
+            {
+                if (current is not null) result.Add((current, sb.ToString().Trim()));
+                current = trimmed[5..].Trim();
+                sb.Clear();
+                continue;
+            }
+            if (current is not null) sb.Append(trimmed).Append('\n');
+        }
+        if (current is not null) result.Add((current, sb.ToString().Trim()));
+        return result;
+    }
+}
