@@ -52,8 +52,8 @@ function Write-Problems([string] $Header, [System.Collections.Generic.List[strin
 
 function Write-Paras([System.Xml.XmlWriter] $W, [object[]] $Blocks) {
     foreach ($b in $Blocks) {
-        $text = if ($b.Kind -eq 'Code') { (($b.Text -split "`n") | ForEach-Object { "    $_" }) -join "`n" } else { $b.Text }
-        $W.WriteElementString('maml', 'para', $ns.maml, $text)
+        # Get-Help trims the start of a para, so code keeps its own line breaks but gets no extra indent.
+        $W.WriteElementString('maml', 'para', $ns.maml, $b.Text)
     }
 }
 
@@ -67,7 +67,7 @@ function Get-ParameterFacts($Command, [string] $Name, $Set) {
     <# Live metadata for one parameter, either in one parameter set ($Set) or across all its sets. #>
     $meta = $Command.Parameters[$Name]
     $inSets = @(foreach ($s in $Command.ParameterSets) { $s.Parameters | Where-Object Name -eq $Name })
-    $facts = if ($Set) { @($Set.Parameters | Where-Object Name -eq $Name) } else { $inSets }
+    $facts = @(if ($Set) { $Set.Parameters | Where-Object Name -eq $Name } else { $inSets })
     $positions = @($facts | ForEach-Object { $_.Position } | Sort-Object -Unique)
     $aliases = @($meta.Aliases)
     [pscustomobject]@{
@@ -184,7 +184,9 @@ function Write-CommandHelp([System.Xml.XmlWriter] $W, $Command, $Doc) {
         $intro = @(ConvertTo-HelpBlock $e.Introduction)
         if ($intro.Count) { $W.WriteStartElement('maml', 'introduction', $ns.maml); Write-Paras $W $intro; $W.WriteEndElement() }
         $W.WriteElementString('dev', 'code', $ns.dev, $e.Code)
-        $W.WriteStartElement('dev', 'remarks', $ns.dev); Write-Paras $W @(ConvertTo-HelpBlock $e.Remarks); $W.WriteEndElement()
+        $W.WriteStartElement('dev', 'remarks', $ns.dev); Write-Paras $W @(ConvertTo-HelpBlock $e.Remarks)
+        $W.WriteElementString('maml', 'para', $ns.maml, '')  # a blank line before the next example's title
+        $W.WriteEndElement()
         $W.WriteEndElement()
     }
     $W.WriteEndElement()
@@ -324,7 +326,9 @@ try {
             }
         }
         $todo = @(Select-String -LiteralPath $file.FullName -Pattern '\{\{\s*TODO' -SimpleMatch:$false)
-        foreach ($t in $todo) { $problems.Add("$($cmd.Name): $($file.Name) line $($t.LineNumber) still has a '{{ TODO' placeholder") }
+        if ($todo.Count) {
+            $problems.Add("$($cmd.Name): $($file.Name) still has $($todo.Count) '{{ TODO' placeholder(s), on line(s) $(($todo.LineNumber | Select-Object -First 8) -join ', ')$(if ($todo.Count -gt 8) { ', ...' })")
+        }
         $docs[$cmd.Name] = $doc
     }
 
