@@ -235,7 +235,10 @@ function ConvertTo-AboutText([string[]] $Lines, [string] $TopicName) {
     $body = [System.Collections.Generic.List[string]]::new()
     $emitBody = {
         if ($body.Count -eq 0) { return }
+        $previous = $null
         foreach ($b in (ConvertTo-HelpBlock ([string[]]$body))) {
+            if ($previous -eq 'Item' -and $b.Kind -ne 'Item') { $out.Add('') }
+            $previous = $b.Kind
             switch ($b.Kind) {
                 'Para' { $out.AddRange([string[]]@(Format-Wrapped $b.Text '    ')) }
                 'Item' {

@@ -129,9 +129,10 @@ function ConvertTo-HelpBlock {
         if ($inFence) { $code.Add($line); continue }
         if ($line.Trim() -eq '') { . $flush; $kind = 'Para'; continue }
         if ($line -match '^\s*([-*+]|\d+[.)])\s+(.*)$') {
+            $marker = $Matches[1]; $itemText = $Matches[2]
             . $flush; $kind = 'Item'
-            $bullet = if ($Matches[1] -match '^\d') { $Matches[1] } else { '-' }
-            $buffer.Add("$bullet $($Matches[2])")
+            $bullet = if ($marker -match '^\d') { $marker } else { '-' }
+            $buffer.Add("$bullet $itemText")
             continue
         }
         if ($line -match '^\s*\|') {
