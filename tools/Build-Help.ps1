@@ -322,6 +322,18 @@ try {
             elseif (@(ConvertTo-HelpBlock $doc.Parameters[$p.Name].Description).Count -eq 0) {
                 $problems.Add("$($cmd.Name): the '### -$($p.Name)' section in $($file.Name) has no description")
             }
+            else {
+                # The help takes these facts from the cmdlet; a yaml block that disagrees only misleads readers of the .md.
+                $yaml = $doc.Parameters[$p.Name].Yaml
+                $facts = Get-ParameterFacts $cmd $p.Name $null
+                $liveFacts = [ordered]@{ Type = Get-FriendlyTypeName $facts.Type; Required = [string]$facts.Required; Position = $facts.Position }
+                foreach ($key in $liveFacts.Keys) {
+                    if ($yaml.Contains($key) -and $yaml[$key] -and $yaml[$key] -ne $liveFacts[$key] -and
+                        -not ($key -eq 'Type' -and $yaml[$key] -eq $facts.Type.FullName)) {
+                        Write-Warning "$($cmd.Name): $($file.Name) says '$($key): $($yaml[$key])' for -$($p.Name); the cmdlet has '$($liveFacts[$key])' (the help uses the cmdlet's)."
+                    }
+                }
+            }
         }
         foreach ($name in $doc.Parameters.Keys) {
             if (-not @($live | Where-Object Name -eq $name).Count) {
