@@ -1,0 +1,291 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:root = New-TestDirectory
+    # One generated season (with the January incident) serves every test; each test works on its own copy.
+    $script:template = Join-Path $root 'template.duckdb'
+    New-BackfillWarehouse -Path $template -SampleData -Season 2022-23 -Scenario StaleUpcg | Out-Null
+
+    function New-WarehouseCopy {
+        $path = Join-Path $script:root ("w-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.duckdb')
+        Copy-Item $script:template $path
+        Connect-BackfillWarehouse -Path $path | Out-Null
+        $path
+    }
+
+    # Content of the published tables, without the columns that name the run that wrote them.
+    function Get-TableChecksum([string] $Path, [string] $Table, [string[]] $Exclude = @('run_id', 'processed_at', 'created_at', 'updated_at')) {
+        $cols = (Invoke-TestSql -Path $Path -Sql "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = '$Table' ORDER BY ordinal_position").column_name |
+            Where-Object { $_ -notin $Exclude }
+        $list = ($cols | ForEach-Object { "CAST($_ AS VARCHAR)" }) -join ", '|', "
+        (Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n, COALESCE(SUM(hash(concat($list))), 0) AS h FROM $Table" | ForEach-Object { "$($_.n):$($_.h)" })
+    }
+    $script:outputTables = 'nba_precompute.team_defense_zone_analysis', 'nba_precompute.player_shot_zone_analysis',
+        'nba_precompute.player_composite_factors', 'nba_precompute.player_daily_cache', 'nba_predictions.ml_feature_store_v2'
+}
+AfterAll { Remove-Item $script:root -Recurse -Force -ErrorAction SilentlyContinue }
+
+Describe 'Invoke-Backfill: the January incident replayed' {
+    BeforeAll {
+        $script:db = New-WarehouseCopy
+        $script:warnings = @()
+        $script:results = Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor TDZA, PSZA, PCF -WarningVariable +warnings -WarningAction SilentlyContinue
+        $script:warnings = $warnings
+    }
+
+    It 'warns in pre-flight about the partial UPCG on both dates, with the remedy' {
+        ($warnings -join "`n") | Should -Match '2023-02-23 has partial upcoming_player_game_context \(1 rows'
+        ($warnings -join "`n") | Should -Match '2023-02-24 has partial upcoming_player_game_context \(68 rows'
+        ($warnings -join "`n") | Should -Match 'Clear-StaleUpcg -Date 2023-02-23'
+    }
+
+    It 'uses the synthetic context and publishes 100% coverage on both dates' {
+        $pcf = $results | Where-Object Processor -eq PCF
+        $pcf.Count | Should -Be 2
+        $pcf | ForEach-Object {
+            $_.Status | Should -Be Published
+            $_.Source | Should -Be Synthetic
+            $_.CoveragePct | Should -Be 100
+            $_.RowsWritten | Should -Be $_.Expected
+        }
+    }
+
+    It 'records E and U for each date in the ledger' {
+        $rows = Invoke-TestSql -Path $db -Sql "SELECT partition_date, source, pgs_players, upcg_rows, status FROM nba_backfill.backfill_partitions WHERE processor = 'PCF' ORDER BY partition_date"
+        $rows.Count | Should -Be 2
+        $rows[0].upcg_rows | Should -Be 1
+        $rows[1].upcg_rows | Should -Be 68
+        $rows | ForEach-Object { $_.pgs_players | Should -BeGreaterThan 100; $_.source | Should -Be 'Synthetic'; $_.status | Should -Be 'Published' }
+    }
+
+    It 'stamps every published row with the run id' {
+        $runId = $results[0].RunId
+        $bad = Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM nba_precompute.player_composite_factors WHERE run_id IS DISTINCT FROM '$runId'"
+        $bad.n | Should -Be 0
+    }
+
+    Context 'forcing the UPCG source (the reference behaviour)' {
+        BeforeAll {
+            $script:before = Get-TableChecksum $db 'nba_precompute.player_composite_factors'
+            $script:forced = Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor PCF -ContextSource ForceUpcg -ErrorVariable forcedErrors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $script:forcedErrors = $forcedErrors
+        }
+
+        It 'quarantines both dates below the 90% gate' {
+            $forced.Count | Should -Be 2
+            $forced | ForEach-Object { $_.Status | Should -Be Quarantined; $_.Source | Should -Be UPCG; $_.CoveragePct | Should -BeLessThan 90 }
+        }
+
+        It 'writes a non-terminating CoverageBelowThreshold error per partition with the result as target' {
+            $forcedErrors.Count | Should -Be 2
+            $forcedErrors | ForEach-Object {
+                $_.FullyQualifiedErrorId | Should -BeLike 'CoverageBelowThreshold,*'
+                $_.TargetObject.Processor | Should -Be 'PCF'
+            }
+        }
+
+        It 'leaves the previously published data untouched and keeps the partial rows in quarantine' {
+            Get-TableChecksum $db 'nba_precompute.player_composite_factors' | Should -Be $before
+            (Invoke-TestSql -Path $db -Sql 'SELECT COUNT(*) AS n FROM nba_quarantine.player_composite_factors').n | Should -Be (1 + 68)
+        }
+
+        It '-RetryFailed repairs exactly those two partitions' {
+            $retry = Invoke-Backfill -RetryFailed -Confirm:$false
+            $retry.Count | Should -Be 2
+            ($retry.Date | ForEach-Object ToString 'yyyy-MM-dd' | Sort-Object) -join ',' | Should -Be '2023-02-23,2023-02-24'
+            $retry | ForEach-Object { $_.Status | Should -Be Published; $_.Source | Should -Be Synthetic; $_.Processor | Should -Be 'PCF' }
+            (Get-BackfillRun -Last 1).ResumedFrom | Should -Be $forced[0].RunId
+        }
+
+        It 'a -RunId exit status of a runbook is non-zero when a partition fails and -ErrorAction Stop is used' {
+            $child = Invoke-ChildPwsh -Script "Connect-BackfillWarehouse -Path '$db' | Out-Null; Invoke-Backfill -Date 2023-02-23 -Processor PCF -ContextSource ForceUpcg -ErrorAction Stop -WarningAction SilentlyContinue | Out-Null; 'not reached'"
+            $child.ExitCode | Should -Not -Be 0
+            $child.StdOut | Should -Not -Match 'not reached'
+        }
+    }
+}
+
+Describe 'Invoke-Backfill: input checks write nothing' {
+    BeforeAll { $script:db = New-WarehouseCopy; $script:sum = Get-FileChecksum $db }
+
+    It 'refuses <Case> with <Id>' -ForEach @(
+        @{ Case = 'a reversed range'; Id = 'InvalidDateRange'; Call = { Invoke-Backfill -StartDate 2023-02-24 -EndDate 2023-02-23 } }
+        @{ Case = 'a future end date'; Id = 'FutureDate'; Call = { Invoke-Backfill -StartDate 2023-02-24 -EndDate ((Get-Date).AddDays(3)) } }
+        @{ Case = 'a future -Date'; Id = 'FutureDate'; Call = { Invoke-Backfill -Date ((Get-Date).AddDays(10)) } }
+        @{ Case = 'an unknown processor'; Id = 'UnknownProcessor'; Call = { Invoke-Backfill -Season 2022-23 -Processor XYZ } }
+        @{ Case = 'a SQL-looking processor'; Id = 'UnknownProcessor'; Call = { Invoke-Backfill -Season 2022-23 -Processor "PCF'; DROP TABLE x;--" } }
+        @{ Case = 'a malformed season'; Id = 'InvalidSeason'; Call = { Invoke-Backfill -Season '2022-24' } }
+        @{ Case = 'a season with no schedule'; Id = 'UnknownSeason'; Call = { Invoke-Backfill -Season '2019-20' } }
+        @{ Case = 'Warn below Min'; Id = 'InvalidThreshold'; Call = { Invoke-Backfill -Season 2022-23 -MinCoverage 95 -WarnCoverage 90 } }
+        @{ Case = 'a threshold above 100'; Id = 'ParameterArgumentValidationError'; Call = { Invoke-Backfill -Season 2022-23 -MinCoverage 101 } }
+        @{ Case = 'a negative threshold'; Id = 'ParameterArgumentValidationError'; Call = { Invoke-Backfill -Season 2022-23 -WarnCoverage -1 } }
+        @{ Case = 'an unknown run to resume'; Id = 'RunNotFound'; Call = { Invoke-Backfill -Resume 'no-such-run' } }
+        @{ Case = 'a non-http webhook'; Id = 'InvalidAlertWebhook'; Call = { Invoke-Backfill -Season 2022-23 -AlertWebhook 'file:///etc/passwd' } }
+    ) {
+        $err = Get-ThrownError $Call
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        Get-FileChecksum $db | Should -Be $sum
+    }
+
+    It '-WhatIf emits the plan (Date, Processor, Action, Reason) and writes nothing, not even a ledger row' {
+        $plan = Invoke-Backfill -Season 2022-23 -Processor PCF -WhatIf
+        $plan.Count | Should -BeGreaterThan 100
+        $plan[0].PSObject.Properties.Name | Should -Contain 'Action'
+        ($plan | Where-Object Action -eq Skip).Reason | Sort-Object -Unique | Should -Be 'Bootstrap'
+        ($plan | Where-Object Action -eq Skip).Count | Should -Be 14
+        Get-FileChecksum $db | Should -Be $sum
+    }
+}
+
+Describe 'Invoke-Backfill: pre-flight' {
+    It 'stops before writing when Phase 3 rows are missing on more than 5% of the dates, listing them; -Force proceeds and fails those dates as UpstreamMissing' {
+        $path = Join-Path $script:root 'missing.duckdb'
+        New-BackfillWarehouse -Path $path -SampleData -Season 2022-23 -Scenario MissingUpstream | Out-Null
+        $sum = Get-FileChecksum $path
+        $err = Get-ThrownError { Invoke-Backfill -StartDate 2023-01-01 -EndDate 2023-01-31 -Processor PSZA }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PreflightFailed,*'
+        $err.Exception.Message | Should -Match '2023-01-10'
+        Get-FileChecksum $path | Should -Be $sum
+        $r = Invoke-Backfill -StartDate 2023-01-01 -EndDate 2023-01-31 -Processor PSZA -Force -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $failed = $r | Where-Object Status -eq Failed
+        $failed.Count | Should -Be 10
+        $failed | ForEach-Object { $_.ErrorCategory | Should -Be UpstreamMissing }
+        ($r | Where-Object Status -eq Published).Count | Should -Be ($r.Count - 10)
+    }
+}
+
+Describe 'Invoke-Backfill: one writer at a time' {
+    It 'refuses a second backfill while one runs, naming the holder; a lock left by a killed process is taken over' {
+        $db = New-WarehouseCopy
+        $p = Invoke-ChildPwsh -NoWait -Script "Connect-BackfillWarehouse -Path '$db' | Out-Null; Invoke-Backfill -Season 2022-23 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null"
+        try {
+            $info = "$db.backfill-lock.json"
+            $deadline = (Get-Date).AddSeconds(60)
+            while (-not (Test-Path $info) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Test-Path $info | Should -BeTrue
+            $holder = Get-Content $info | ConvertFrom-Json
+            $err = Get-ThrownError { Invoke-Backfill -Season 2022-23 -Processor TDZA }
+            $err.FullyQualifiedErrorId | Should -BeLike 'BackfillInProgress,*'
+            $err.CategoryInfo.Category | Should -Be 'ResourceBusy'
+            $err.Exception.Message | Should -Match ([regex]::Escape($holder.RunId))
+            $err.Exception.Message | Should -Match "process $($p.Id)"
+        }
+        finally { $p.Kill(); $p.WaitForExit() }
+        $warnings = @()
+        $r = Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-23 -Processor TDZA -WarningVariable warnings -WarningAction SilentlyContinue
+        $r.Status | Should -Be Published
+        ($warnings -join "`n") | Should -Match 'stale backfill lock'
+        (Get-BackfillRun | Where-Object Status -eq Interrupted).Count | Should -Be 1
+    }
+}
+
+Describe 'Invoke-Backfill: a killed run resumes to the same tables' -Tag Slow {
+    BeforeAll {
+        # The uninterrupted reference run.
+        $script:refDb = New-WarehouseCopy
+        Invoke-Backfill -StartDate 2022-11-20 -EndDate 2023-01-20 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        $script:expected = $outputTables | ForEach-Object { Get-TableChecksum $refDb $_ }
+    }
+
+    It 'kill after <DelayMs> ms, then -Resume: identical tables, no duplicate keys' -ForEach @(
+        @{ DelayMs = 1500 }, @{ DelayMs = 4000 }, @{ DelayMs = 7000 }
+    ) {
+        $db = New-WarehouseCopy
+        $p = Invoke-ChildPwsh -NoWait -Script "Connect-BackfillWarehouse -Path '$db' | Out-Null; Invoke-Backfill -StartDate 2022-11-20 -EndDate 2023-01-20 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null"
+        Start-Sleep -Milliseconds $DelayMs
+        if (-not $p.HasExited) { $p.Kill() }
+        $p.WaitForExit()
+        $run = Get-BackfillRun -Last 1
+        if (-not $run) {
+            # Killed before the run was recorded: nothing was written, so a fresh run is the repair.
+            Invoke-Backfill -StartDate 2022-11-20 -EndDate 2023-01-20 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+            $run = Get-BackfillRun -Last 1
+        }
+        elseif ($run.Status -notin 'Succeeded', 'CompletedWithFailures') {
+            Invoke-Backfill -Resume $run.RunId -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        }
+        $outputTables | ForEach-Object { Get-TableChecksum $db $_ } | Should -Be $expected
+        $keys = @{ 'nba_precompute.team_defense_zone_analysis' = 'analysis_date, team_abbr'; 'nba_precompute.player_shot_zone_analysis' = 'analysis_date, player_lookup'
+            'nba_precompute.player_composite_factors' = 'game_date, player_lookup'; 'nba_precompute.player_daily_cache' = 'cache_date, player_lookup'
+            'nba_predictions.ml_feature_store_v2' = 'player_lookup, game_date' }
+        foreach ($t in $outputTables) {
+            $dup = Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM (SELECT $($keys[$t]) FROM $t GROUP BY $($keys[$t]) HAVING COUNT(*) > 1)"
+            $dup.n | Should -Be 0
+        }
+        (Get-BackfillRun -RunId $run.RunId).Pending | Should -Be 0
+    }
+}
+
+Describe 'Invoke-Backfill: alerts' {
+    BeforeAll {
+        $script:db = New-WarehouseCopy
+        Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor TDZA, PSZA -WarningAction SilentlyContinue | Out-Null
+        $script:secret = 'T0KEN-' + [guid]::NewGuid().ToString('N')
+    }
+
+    It 'posts a Slack-style message listing each failing partition, and the webhook URL appears in no stream or table' {
+        $port = Get-Random -Minimum 20000 -Maximum 40000
+        $bodyFile = Join-Path $script:root 'alert.json'
+        $listener = Invoke-ChildPwsh -NoWait -Script @"
+`$l = [Net.HttpListener]::new(); `$l.Prefixes.Add('http://127.0.0.1:$port/'); `$l.Start(); Set-Content '$bodyFile.ready' 1
+`$c = `$l.GetContext(); `$r = [IO.StreamReader]::new(`$c.Request.InputStream); Set-Content '$bodyFile' `$r.ReadToEnd()
+`$c.Response.StatusCode = 200; `$c.Response.Close(); `$l.Stop()
+"@
+        try {
+            $deadline = (Get-Date).AddSeconds(30)
+            while (-not (Test-Path "$bodyFile.ready") -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $url = "http://127.0.0.1:$port/services/$secret"
+            $all = Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor PCF -ContextSource ForceUpcg -AlertWebhook $url -Verbose *>&1 | Out-String
+            $listener.WaitForExit(15000) | Should -BeTrue
+            $body = Get-Content $bodyFile -Raw | ConvertFrom-Json
+            $body.text | Should -Match '2023-02-23 PCF: Quarantined'
+            $body.text | Should -Match '2023-02-24 PCF: Quarantined'
+            $all | Should -Not -Match $secret
+            $tables = Invoke-TestSql -Path $db -Sql "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT * FROM nba_backfill.backfill_runs) AS r WHERE CAST(r AS VARCHAR) LIKE '%$secret%'"
+            $tables.n | Should -Be 0
+            (Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM nba_backfill.backfill_partitions AS p WHERE CAST(p AS VARCHAR) LIKE '%$secret%'").n | Should -Be 0
+        }
+        finally { if (-not $listener.HasExited) { $listener.Kill() } }
+    }
+
+    It 'an unreachable webhook is a warning, not a failed backfill' {
+        $warnings = @()
+        $r = Invoke-Backfill -Date 2023-02-23 -Processor PCF -ContextSource ForceUpcg -AlertWebhook "http://127.0.0.1:9/$secret" -ErrorAction SilentlyContinue -WarningVariable warnings -WarningAction SilentlyContinue
+        $r.Status | Should -Be Quarantined
+        ($warnings -join "`n") | Should -Match 'alert was not delivered'
+        ($warnings -join "`n") | Should -Not -Match $secret
+    }
+}
+
+Describe 'Get-BackfillRun and Get-BackfillFailure' {
+    BeforeAll {
+        $script:db = New-WarehouseCopy
+        $script:first = Invoke-Backfill -StartDate 2022-11-10 -EndDate 2022-11-12 -Processor TDZA, PSZA -WarningAction SilentlyContinue
+        $script:second = Invoke-Backfill -Date 2022-11-12 -Processor PSZA -WarningAction SilentlyContinue
+    }
+
+    It 'lists runs newest first with partition counts' {
+        $runs = Get-BackfillRun
+        $runs.Count | Should -Be 2
+        $runs[0].RunId | Should -Be $second[0].RunId
+        $runs[1].Partitions | Should -Be 6
+        $runs[1].Published | Should -Be 6
+        $runs[1].Status | Should -Be Succeeded
+    }
+
+    It 'reads one run by id, from the pipeline too' {
+        ($first[0] | Get-BackfillRun).RunId | Should -Be $first[0].RunId
+    }
+
+    It 'reports an unknown run id as a non-terminating RunNotFound error' {
+        Get-BackfillRun -RunId nope -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunNotFound,*'
+    }
+
+    It 'reads failure rows by processor and date' {
+        $f = Get-BackfillFailure -Processor PSZA -Date 2022-11-12
+        $f | Should -Not -BeNullOrEmpty
+        $f | ForEach-Object { $_.Processor | Should -Be PSZA; $_.Date | Should -Be ([DateOnly]::new(2022, 11, 12)) }
+        ($f.Category | Sort-Object -Unique) | Should -Not -BeNullOrEmpty
+    }
+}
