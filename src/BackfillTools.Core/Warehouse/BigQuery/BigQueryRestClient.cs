@@ -379,6 +379,21 @@ public sealed class BigQueryRestClient : IDisposable
         }
     }
 
+    /// <summary>datasets.delete with its tables (test clean-up); false when it did not exist.</summary>
+    public async Task<bool> DeleteDatasetAsync(string datasetId, bool deleteContents, CancellationToken ct = default)
+    {
+        try
+        {
+            await SendWithRetryAsync(() => new HttpRequestMessage(HttpMethod.Delete,
+                $"{ProjectPath()}/datasets/{Uri.EscapeDataString(datasetId)}?deleteContents={(deleteContents ? "true" : "false")}"), null, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (BigQueryApiException ex) when (ex.HttpStatus == 404)
+        {
+            return false;
+        }
+    }
+
     // ---------------------------------------------------------------- HTTP
 
     private string ProjectPath() => $"bigquery/v2/projects/{Uri.EscapeDataString(ProjectId)}";
