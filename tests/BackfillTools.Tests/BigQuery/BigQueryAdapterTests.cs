@@ -153,6 +153,17 @@ public sealed class BigQueryAdapterTests : IDisposable
         Assert.Single(body["configuration"]!["query"]!["queryParameters"]!.AsArray());
     }
 
+    [Fact]
+    public void MaximumBytesBilled_is_sent_with_every_query_job()
+    {
+        using var w = BigQueryWarehouse.Open(new WarehouseConnection(WarehouseKind.BigQuery, Project: FakeBigQuery.Project),
+            new BigQueryWarehouseOptions { NoAuthentication = true, Transport = _fake, Retry = BigQueryRetryOptions.Immediate, MaximumBytesBilled = 1L << 30 });
+        w.Query("SELECT 1 AS one");
+        var query = JsonNode.Parse(_fake.Calls("jobs.insert").Single().Body!)!["configuration"]!["query"]!;
+        Assert.Equal("1073741824", (string?)query["maximumBytesBilled"]);
+        Assert.Null(JsonNode.Parse(_fake.Calls("jobs.insert").Single().Body!)!["jobReference"]!["location"]); // no location configured
+    }
+
     // ------------------------------------------------------------------ polling, paging, counting
 
     [Fact]

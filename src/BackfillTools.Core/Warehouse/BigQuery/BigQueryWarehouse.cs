@@ -28,6 +28,9 @@ public sealed class BigQueryWarehouseOptions
 
     public string JobIdPrefix { get; init; } = "backfilltools_";
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>Cost guard: query jobs that would bill more bytes fail (bytesBilledLimitExceeded) instead of running.</summary>
+    public long? MaximumBytesBilled { get; init; }
 }
 
 /// <summary>
@@ -115,17 +118,19 @@ public sealed partial class BigQueryWarehouse : IWarehouse
 
     private GetQueryResultsOptions ResultsOptions => new() { PageSize = _options.PageSize };
 
+    private QueryOptions? JobOptions => _options.MaximumBytesBilled is { } max ? new QueryOptions { MaximumBytesBilled = max } : null;
+
     public QueryResult Query(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
     {
         var (text, ps) = BindParameters(_dialect.Render(sql), parameters);
-        var results = Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(text, ps, null, ResultsOptions, t, "query"), ct), cancellationToken);
+        var results = Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(text, ps, JobOptions, ResultsOptions, t, "query"), ct), cancellationToken);
         return new QueryResult(results.Schema.Select(f => f.Name).ToList(), results.Rows.Select(r => r.Values).ToList());
     }
 
     public long Execute(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
     {
         var (text, ps) = BindParameters(_dialect.Render(sql), parameters);
-        var results = Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(text, ps, null, ResultsOptions, t, "dml"), ct), cancellationToken);
+        var results = Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(text, ps, JobOptions, ResultsOptions, t, "dml"), ct), cancellationToken);
         return results.NumDmlAffectedRows ?? -1;
     }
 
@@ -140,7 +145,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         var script = BuildTransactionScript(statements, out var ps);
         return Run(ct => _client.RerunOnConflictAsync(async t =>
         {
-            var results = await _client.ExecuteQueryAsync(script, ps, null, ResultsOptions, t, "script").ConfigureAwait(false);
+            var results = await _client.ExecuteQueryAsync(script, ps, JobOptions, ResultsOptions, t, "script").ConfigureAwait(false);
             var children = await _client.ListChildJobsAsync(results.JobReference!, t).ConfigureAwait(false);
             var dml = children
                 .Where(j => (string?)j.Statistics?["query"]?["statementType"] is not ("BEGIN_TRANSACTION" or "COMMIT_TRANSACTION" or "SCRIPT"))
@@ -206,7 +211,9 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     public IReadOnlySet<string> ExistingTables()
     {
         var result = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var dataset in _datasets.ToList())
+        List<string> datasets;
+        lock (_datasets) datasets = _datasets.ToList();
+        foreach (var dataset in datasets)
         {
             var tables = Run(ct => _client.ListTablesAsync(DatasetPrefix + dataset, ct), CancellationToken.None, dataset);
             foreach (var t in tables ?? Array.Empty<string>()) result.Add($"{dataset}.{t}");
