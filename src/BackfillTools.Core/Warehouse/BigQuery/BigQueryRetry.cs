@@ -30,31 +30,24 @@ public sealed class BigQueryRetryOptions
     };
 
     internal ResiliencePipeline BuildHttpPipeline(BigQueryJobCounter counter) =>
-        new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = args => ValueTask.FromResult(
-                args.Outcome.Exception is { } e && !args.Context.CancellationToken.IsCancellationRequested
-                && BigQueryErrors.Classify(e) == BigQueryFailureKind.Transient),
-            MaxRetryAttempts = MaxRetryAttempts,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = UseJitter,
-            Delay = BaseDelay,
-            MaxDelay = MaxDelay,
-            OnRetry = _ => { counter.CountHttpRetry(); return default; },
-        }).Build();
+        Build(BigQueryFailureKind.Transient, MaxRetryAttempts, BaseDelay, counter.CountHttpRetry);
 
     internal ResiliencePipeline BuildStatementPipeline(BigQueryJobCounter counter) =>
+        Build(BigQueryFailureKind.RerunStatement, MaxStatementReruns, StatementBaseDelay, counter.CountStatementRerun);
+
+    /// <summary>Exponential back-off (with jitter unless disabled) for exactly one failure kind; the caller's cancellation always wins.</summary>
+    private ResiliencePipeline Build(BigQueryFailureKind handles, int attempts, TimeSpan delay, Action onRetry) =>
         new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = args => ValueTask.FromResult(
                 args.Outcome.Exception is { } e && !args.Context.CancellationToken.IsCancellationRequested
-                && BigQueryErrors.Classify(e) == BigQueryFailureKind.RerunStatement),
-            MaxRetryAttempts = MaxStatementReruns,
+                && BigQueryErrors.Classify(e) == handles),
+            MaxRetryAttempts = attempts,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = UseJitter,
-            Delay = StatementBaseDelay,
+            Delay = delay,
             MaxDelay = MaxDelay,
-            OnRetry = _ => { counter.CountStatementRerun(); return default; },
+            OnRetry = _ => { onRetry(); return default; },
         }).Build();
 }
 
