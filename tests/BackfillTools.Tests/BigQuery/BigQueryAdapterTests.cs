@@ -89,6 +89,9 @@ public sealed class BigQueryAdapterTests : IDisposable
               "tableConstraints": {"primaryKey": {"columns": ["analysis_date", "team_abbr"]}}
             }
             """, JsonNode.Parse(_fake.Calls("tables.insert").Last().Body!));
+        // tables.get reads the same resource back; a missing table is null, not an error.
+        Assert.Equal("analysis_date", (string?)w.Client.GetTableAsync("dev_nba_precompute", "team_defense_zone_analysis").Result?["timePartitioning"]?["field"]);
+        Assert.Null(w.Client.GetTableAsync("dev_nba_precompute", "nope").Result);
     }
 
     [Fact]

@@ -101,6 +101,8 @@ public static class BigQueryErrors
         if (ex is BackfillException be) return be;
         if (ex is TimeoutException)
             return new BackfillException("BigQueryJobTimeout", ErrorKind.OperationStopped, ex.Message, target, ex);
+        if (ex is System.Text.Json.JsonException)
+            return new BackfillException("BigQueryBadResponse", ErrorKind.InvalidData, $"BigQuery (or a proxy) sent a response that is not the expected JSON: {ex.Message}", target, ex);
         if (ex is not BigQueryApiException api)
             return new BackfillException("BigQueryUnavailable", ErrorKind.ConnectionError,
                 $"BigQuery could not be reached after retries: {ex.Message}", target, ex);

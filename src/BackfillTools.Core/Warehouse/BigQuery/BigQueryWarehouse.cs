@@ -286,7 +286,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         {
             throw;
         }
-        catch (Exception ex) when (ex is BigQueryApiException or HttpRequestException or TimeoutException or IOException or TaskCanceledException)
+        catch (Exception ex) when (ex is BigQueryApiException or HttpRequestException or TimeoutException or IOException or TaskCanceledException or System.Text.Json.JsonException)
         {
             throw BigQueryErrors.ToBackfillException(ex, target);
         }
