@@ -245,13 +245,14 @@ public sealed class BigQueryAdapterTests : IDisposable
     [InlineData("getQueryResults", 503, "backendError")]
     [InlineData("getQueryResults", 502, null)]
     [InlineData("getQueryResults", 504, null)]
+    [InlineData("jobs.get", 429, null)] // Too Many Requests without a Google body
     [InlineData("jobs.insert", 0, null)] // network failure
     [InlineData("tables.list", 0, null)]
     public void Transient_failures_are_retried_with_the_same_job_id(string operation, int status, string? reason)
     {
         using var w = OpenWithTable();
-        w.BulkAppend(Small, new[] { new object?[] { "a", 5L, null } });
         _fake.Inject(operation, status, reason, times: 2);
+        w.BulkAppend(Small, new[] { new object?[] { "a", 5L, null } }); // polls jobs.get
         if (operation == "tables.list")
         {
             Assert.Contains("bf_test.small", w.ExistingTables());

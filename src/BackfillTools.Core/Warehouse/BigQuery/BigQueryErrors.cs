@@ -82,7 +82,7 @@ public static class BigQueryErrors
                     return api.Errors.Count > 0 && api.Errors.All(e => TransientReasons.Contains(e.Reason) || e.Reason is "jobBackendError" or "jobInternalError")
                         ? BigQueryFailureKind.RerunStatement
                         : BigQueryFailureKind.Fatal;
-                if (api.HttpStatus is 502 or 503 or 504) return BigQueryFailureKind.Transient;
+                if (api.HttpStatus is 429 or 502 or 503 or 504) return BigQueryFailureKind.Transient;
                 if (api.Errors.Count == 0) return api.HttpStatus >= 500 ? BigQueryFailureKind.Transient : BigQueryFailureKind.Fatal;
                 return api.Errors.All(e => TransientReasons.Contains(e.Reason)) ? BigQueryFailureKind.Transient : BigQueryFailureKind.Fatal;
             case HttpRequestException or IOException or TimeoutException:
