@@ -57,20 +57,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     /// Register this backend with <see cref="WarehouseService"/>: Connect-BackfillWarehouse -Project … then opens BigQuery
     /// (Application Default Credentials) and brings its schema up to date, like the DuckDB path.
     /// </summary>
-    public static void Register() => WarehouseService.OpenBigQuery = connection =>
-    {
-        var w = Open(connection);
-        try
-        {
-            new Migrator().Upgrade(w);
-        }
-        catch
-        {
-            w.Dispose();
-            throw;
-        }
-        return w;
-    };
+    public static void Register() => WarehouseService.OpenBigQuery = connection => Open(connection);
 
     public static BigQueryWarehouse Open(WarehouseConnection connection, BigQueryWarehouseOptions? options = null)
     {
