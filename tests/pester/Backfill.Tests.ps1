@@ -290,3 +290,25 @@ Describe 'Get-BackfillRun and Get-BackfillFailure' {
         ($f.Category | Sort-Object -Unique) | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Format views for backfill output' {
+    BeforeAll {
+        $script:db = New-WarehouseCopy
+        $script:res = Invoke-Backfill -Date 2022-11-12 -Processor TDZA -WarningAction SilentlyContinue
+        $script:plan = Invoke-Backfill -Date 2022-11-12 -Processor TDZA -WhatIf
+    }
+    It 'renders <Name> as a table with its columns' -ForEach @(
+        @{ Name = 'BackfillResult'; Get = { $script:res }; Pattern = 'Date\s+Processor\s+Status\s+Expected\s+Accounted\s+Coverage\s+Source\s+E\s+U\s+Rows\s+Message' }
+        @{ Name = 'PlanItem'; Get = { $script:plan }; Pattern = 'Date\s+Season\s+Processor\s+Action\s+Reason' }
+        @{ Name = 'BackfillRunInfo'; Get = { Get-BackfillRun }; Pattern = 'RunId\s+Status\s+StartedAt\s+Minutes\s+Partitions\s+Published\s+Quarantined\s+Failed\s+Cancelled' }
+        @{ Name = 'PrecomputeFailure'; Get = { Get-BackfillFailure -Processor TDZA | Select-Object -First 1 }; Pattern = 'Date\s+Processor\s+EntityId\s+Category\s+CanRetry\s+Reason' }
+    ) {
+        $objects = & $Get
+        $objects | Should -Not -BeNullOrEmpty
+        $text = $objects | Format-Table | Out-String -Width 250
+        $text | Should -Match $Pattern
+    }
+    It 'keeps the full object on the pipeline' {
+        ($script:res | Select-Object -First 1).PSObject.Properties.Name | Should -Contain 'SourceReason'
+    }
+}

@@ -55,7 +55,7 @@ try {
   const languageOptions = await call('getLanguageOptions', { maximumFeatures: true });
   languageOptions.productMode = 'PRODUCT_EXTERNAL';   // BigQuery's mode: FLOAT64 yes, DOUBLE no
   languageOptions.supportedStatementKinds = ['RESOLVED_QUERY_STMT', 'RESOLVED_INSERT_STMT', 'RESOLVED_UPDATE_STMT',
-    'RESOLVED_DELETE_STMT', 'RESOLVED_MERGE_STMT', 'RESOLVED_CREATE_TABLE_STMT', 'RESOLVED_BEGIN_STMT', 'RESOLVED_COMMIT_STMT',
+    'RESOLVED_DELETE_STMT', 'RESOLVED_MERGE_STMT', 'RESOLVED_CREATE_TABLE_STMT', 'RESOLVED_CREATE_TABLE_AS_SELECT_STMT', 'RESOLVED_DROP_STMT', 'RESOLVED_BEGIN_STMT', 'RESOLVED_COMMIT_STMT',
     'RESOLVED_ROLLBACK_STMT'];
   const simpleCatalog = {
     name: 'backfilltools',

@@ -71,7 +71,10 @@ public sealed class BigQueryAdapterTests : IDisposable
     public void Golden_table_resource_with_partitioning_clustering_and_key()
     {
         using var w = BigQueryTestHost.Open(_fake, prefix: "dev_");
-        w.EnsureTable(PrecomputeTables.Tdza);
+        // A fixed table, so the golden body does not follow changes to the product schema.
+        w.EnsureTable(new TableDef("nba_precompute", "team_defense_zone_analysis",
+            new[] { Col.Date("analysis_date", false), Col.Str("team_abbr", false), Col.Str("run_id"), Col.Ts("processed_at", false) },
+            new[] { "analysis_date", "team_abbr" }, "analysis_date", new[] { "team_abbr" }));
         // The first tables.insert hits a missing dataset (404), then datasets.insert, then the retry: same body.
         Assert.Equal(2, _fake.Calls("tables.insert").Count());
         Assert.Contains("\"location\":\"EU\"", _fake.Calls("datasets.insert").Single().Body);
