@@ -272,7 +272,7 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         // Last-7-day workload recomputed from the player rows before D agrees on every row.
         Assert.Equal(0, L.Scalar($"""
             SELECT count(*) FROM {Upcg} c LEFT JOIN (
-              SELECT c2.game_date, c2.player_lookup, count(*) AS g7, sum(p.minutes_played) AS m7
+              SELECT c2.game_date, c2.player_lookup, count(*) AS g7, sum(round(p.minutes_played * 10)) / 10 AS m7
               FROM {Upcg} c2 JOIN {Pgs} p ON p.player_lookup = c2.player_lookup AND p.is_active
                AND p.game_date < c2.game_date AND p.game_date > c2.game_date - 7
               GROUP BY ALL) w USING (game_date, player_lookup)
