@@ -26,7 +26,7 @@ internal sealed class SamplePlayer
     public double StealRate { get; init; }
 
     /// <summary>Shots per minute relative to an average player; stars take more.</summary>
-    public static double UsageFactor(double rating) => 0.8 + 0.75 * rating * rating;
+    public static double UsageFactor(double rating) => 0.7 + 1.1 * rating * rating;
 
     public int AgeOn(DateOnly date)
     {

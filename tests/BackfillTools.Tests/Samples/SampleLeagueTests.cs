@@ -254,6 +254,9 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         // UTGC: two rows per scheduled game, keyed by the NBA id.
         Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Utgc} u ANTI JOIN {Sched} s ON s.game_id = u.game_id AND s.game_date = u.game_date"));
         Assert.Equal(2 * L.Scalar($"SELECT count(*) FROM {Sched} WHERE game_date >= DATE '2024-01-01'"), L.Scalar($"SELECT count(*) FROM {Utgc}"));
+        // Both sides of a game see the same total and mirrored spreads, and so do their players.
+        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM (SELECT game_id FROM {Utgc} GROUP BY ALL HAVING count(DISTINCT game_total) <> 1 OR sum(game_spread) <> 0 OR countif(home_game) <> 1)"));
+        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Upcg} c JOIN {Utgc} u USING (game_date, team_abbr) WHERE c.game_total <> u.game_total OR c.game_spread <> u.game_spread OR c.home_game <> u.home_game"));
     }
 
     [Fact]
