@@ -52,26 +52,40 @@ public static partial class SampleLeague
 
         Report("players and rosters");
         var people = new SampleLeaguePeople(options.Seed);
-        foreach (var year in seasons)
+        // Seasons are independent once the people exist, so the next season is simulated on the second core while
+        // this one is appended. Appends and progress stay on the calling thread (the cmdlet's pipeline thread).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<SeasonRows> Start(int year) => Task.Run(() => BuildSeason(year, people, options.Seed, scenarios, stop.Token), stop.Token);
+        var next = seasons.Count > 0 ? Start(seasons[0]) : null;
+        try
         {
-            var label = Season.Label(year);
-            cancellationToken.ThrowIfCancellationRequested();
-            Report($"{label}: games");
-            var season = BuildSeason(year, people, options.Seed, scenarios, cancellationToken);
-            step++;
+            for (var i = 0; i < seasons.Count; i++)
+            {
+                var label = Season.Label(seasons[i]);
+                Report($"{label}: games");
+                var season = next!.GetAwaiter().GetResult();
+                next = i + 1 < seasons.Count ? Start(seasons[i + 1]) : null;
+                step++;
 
-            Report($"{label}: schedule and box scores");
-            Append(warehouse, counts, WarehouseSchema.Schedule, season.Schedule, cancellationToken);
-            Append(warehouse, counts, WarehouseSchema.PlayerBoxscores, season.Boxscores, cancellationToken);
-            step++;
+                Report($"{label}: schedule and box scores");
+                Append(warehouse, counts, WarehouseSchema.Schedule, season.Schedule, cancellationToken);
+                Append(warehouse, counts, WarehouseSchema.PlayerBoxscores, season.Boxscores, cancellationToken);
+                step++;
 
-            Report($"{label}: analytics and context");
-            Append(warehouse, counts, WarehouseSchema.PlayerGameSummary, season.PlayerSummaries, cancellationToken);
-            Append(warehouse, counts, WarehouseSchema.TeamDefenseGameSummary, season.TeamDefense, cancellationToken);
-            Append(warehouse, counts, WarehouseSchema.TeamOffenseGameSummary, season.TeamOffense, cancellationToken);
-            Append(warehouse, counts, WarehouseSchema.UpcomingPlayerGameContext, season.PlayerContext, cancellationToken);
-            Append(warehouse, counts, WarehouseSchema.UpcomingTeamGameContext, season.TeamContext, cancellationToken);
-            step++;
+                Report($"{label}: analytics and context");
+                Append(warehouse, counts, WarehouseSchema.PlayerGameSummary, season.PlayerSummaries, cancellationToken);
+                Append(warehouse, counts, WarehouseSchema.TeamDefenseGameSummary, season.TeamDefense, cancellationToken);
+                Append(warehouse, counts, WarehouseSchema.TeamOffenseGameSummary, season.TeamOffense, cancellationToken);
+                Append(warehouse, counts, WarehouseSchema.UpcomingPlayerGameContext, season.PlayerContext, cancellationToken);
+                Append(warehouse, counts, WarehouseSchema.UpcomingTeamGameContext, season.TeamContext, cancellationToken);
+                step++;
+            }
+        }
+        finally
+        {
+            // A failed append must not leave a season being simulated in the background.
+            stop.Cancel();
+            try { next?.Wait(); } catch (AggregateException) { /* cancelled or failed: the first error is already propagating */ }
         }
         Report("done");
         return new SampleLeagueSummary(counts, clock.Elapsed);
