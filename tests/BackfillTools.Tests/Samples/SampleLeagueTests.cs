@@ -177,11 +177,10 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         Assert.InRange((double)carried / all2022, 0.5, 0.95);
     }
 
+    /// <summary>Tolerances: ±0.02 on zone shares and make rates (mid-range ±0.04, the rarest zone), ±0.05 on assists per make.</summary>
     [Fact]
     public void Box_scores_match_the_calibration_statistics()
     {
-        var zone = Calibration.Boxscore.GetProperty("zone_pooled");
-        var pooled = Calibration.Boxscore.GetProperty("pooled");
         var r = L.Query($"""
             SELECT sum(paint_attempts) / sum(fg_attempts) AS paint_share, sum(mid_range_attempts) / sum(fg_attempts) AS mid_share,
                    sum(three_pt_attempts) / sum(fg_attempts) AS three_share, sum(paint_makes) / sum(paint_attempts) AS paint_fg,
@@ -190,36 +189,40 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
                    sum(assisted_fg_makes) / sum(fg_makes) AS ast_per_fgm, sum(ft_attempts) / sum(fg_attempts) AS fta_per_fga
             FROM {Pgs} WHERE is_active
             """)[0];
-        Assert.InRange(r.GetDouble("paint_share"), zone.GetProperty("paint_share").GetDouble() - 0.03, zone.GetProperty("paint_share").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("mid_share"), zone.GetProperty("mid_share").GetDouble() - 0.03, zone.GetProperty("mid_share").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("three_share"), zone.GetProperty("three_share").GetDouble() - 0.03, zone.GetProperty("three_share").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("paint_fg"), zone.GetProperty("paint_fg").GetDouble() - 0.03, zone.GetProperty("paint_fg").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("mid_fg"), zone.GetProperty("mid_fg").GetDouble() - 0.04, zone.GetProperty("mid_fg").GetDouble() + 0.04);
-        Assert.InRange(r.GetDouble("three_fg"), pooled.GetProperty("fg3_pct").GetDouble() - 0.03, zone.GetProperty("three_fg").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("ft_pct"), pooled.GetProperty("ft_pct").GetDouble() - 0.03, pooled.GetProperty("ft_pct").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("fg_pct"), pooled.GetProperty("fg_pct").GetDouble() - 0.03, pooled.GetProperty("fg_pct").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("ast_per_fgm"), pooled.GetProperty("ast_per_fgm").GetDouble() - 0.05, pooled.GetProperty("ast_per_fgm").GetDouble() + 0.05);
-        Assert.InRange(r.GetDouble("fta_per_fga"), pooled.GetProperty("fta_per_fga").GetDouble() - 0.04, pooled.GetProperty("fta_per_fga").GetDouble() + 0.04);
+        void Near(string column, double tolerance, params string[] target) =>
+            Assert.InRange(r.GetDouble(column), Calibration.Get(target) - tolerance, Calibration.Get(target) + tolerance);
+        Near("paint_share", 0.02, "boxscore", "zone_pooled", "paint_share");
+        Near("mid_share", 0.02, "boxscore", "zone_pooled", "mid_share");
+        Near("three_share", 0.02, "boxscore", "zone_pooled", "three_share");
+        Near("paint_fg", 0.02, "boxscore", "zone_pooled", "paint_fg");
+        Near("mid_fg", 0.04, "boxscore", "zone_pooled", "mid_fg");
+        Near("three_fg", 0.02, "boxscore", "pooled", "fg3_pct");
+        Near("ft_pct", 0.02, "boxscore", "pooled", "ft_pct");
+        Near("fg_pct", 0.02, "boxscore", "pooled", "fg_pct");
+        Near("ast_per_fgm", 0.05, "boxscore", "pooled", "ast_per_fgm");
+        Near("fta_per_fga", 0.04, "boxscore", "pooled", "fta_per_fga");
     }
 
     [Fact]
     public void Minutes_players_per_game_points_and_pace_match_the_calibration_statistics()
     {
-        var box = Calibration.Boxscore;
-        var played = L.Real($"SELECT avg(n) FROM (SELECT countif(is_active) AS n FROM {Pgs} GROUP BY game_id, team_abbr)");
-        Assert.InRange(played, box.GetProperty("played_per_team_game_all").GetProperty("mean").GetDouble() - 0.5,
-            box.GetProperty("played_per_team_game_all").GetProperty("mean").GetDouble() + 0.5);
+        static void Near(double actual, double tolerance, params string[] target) =>
+            Assert.InRange(actual, Calibration.Get(target) - tolerance, Calibration.Get(target) + tolerance);
+        Near(L.Real($"SELECT avg(n) FROM (SELECT countif(is_active) AS n FROM {Pgs} GROUP BY game_id, team_abbr)"), 0.5,
+            "boxscore", "played_per_team_game_all", "mean");
         var minutes = L.Query($"SELECT avg(minutes_played) AS m, stddev_samp(minutes_played) AS sd, quantile_cont(minutes_played, 0.9) AS p90 FROM {Pgs} WHERE is_active")[0];
-        var cal = box.GetProperty("minutes_played");
-        Assert.InRange(minutes.GetDouble("m"), cal.GetProperty("mean").GetDouble() - 1.5, cal.GetProperty("mean").GetDouble() + 1.5);
-        Assert.InRange(minutes.GetDouble("sd"), cal.GetProperty("sd").GetDouble() - 2.0, cal.GetProperty("sd").GetDouble() + 2.0);
-        Assert.InRange(minutes.GetDouble("p90"), cal.GetProperty("p90").GetDouble() - 2.5, cal.GetProperty("p90").GetDouble() + 2.5);
-        var pts = L.Real($"SELECT avg(points) FROM {Pgs} WHERE is_active");
-        Assert.InRange(pts, box.GetProperty("points").GetProperty("mean").GetDouble() - 1.0, box.GetProperty("points").GetProperty("mean").GetDouble() + 1.0);
-        var team = L.Query($"SELECT avg(points) AS pts, avg(pace) AS pace, stddev_samp(pace) AS pace_sd FROM {Togs}")[0];
-        Assert.InRange(team.GetDouble("pts"), box.GetProperty("team_pts").GetProperty("mean").GetDouble() - 4, box.GetProperty("team_pts").GetProperty("mean").GetDouble() + 4);
-        Assert.InRange(team.GetDouble("pace"), 98.0, 99.5);
+        Near(minutes.GetDouble("m"), 1.5, "boxscore", "minutes_played", "mean");
+        Near(minutes.GetDouble("sd"), 2.0, "boxscore", "minutes_played", "sd");
+        Near(minutes.GetDouble("p90"), 2.5, "boxscore", "minutes_played", "p90");
+        Near(L.Real($"SELECT avg(points) FROM {Pgs} WHERE is_active"), 1.0, "boxscore", "points", "mean");
+        // The top-minutes player of a team-game scores like the calibration's rank 1.
+        Near(L.Real($"SELECT avg(points) FROM (SELECT points FROM {Pgs} WHERE is_active QUALIFY row_number() OVER (PARTITION BY game_id, team_abbr ORDER BY minutes_played DESC) = 1)"),
+            2.5, "boxscore", "by_minutes_rank", "1", "pts_mean");
+        var team = L.Query($"SELECT avg(points) AS pts, avg(pace) AS pace, stddev_samp(pace) AS pace_sd, countif(win_flag AND home_game) / countif(home_game) AS home_win FROM {Togs}")[0];
+        Near(team.GetDouble("pts"), 4, "boxscore", "team_pts", "mean");
+        Near(team.GetDouble("pace"), 1.0, "boxscore", "pace", "mean");
         Assert.InRange(team.GetDouble("pace_sd"), 2.5, 7.0);
+        Near(team.GetDouble("home_win"), 0.04, "schedule_extra", "2024-25_regular_calibration", "home_win_pct");
     }
 
     [Fact]
