@@ -210,6 +210,18 @@ public static partial class SampleLeague
         return r.Done();
     }
 
+    /// <summary>A new row with the keys every per-game table shares (standard game id, date, team, opponent, season).</summary>
+    private static RowShape.Row GameRow(RowShape shape, SampleGame g, string teamColumn, string team, string opponent)
+    {
+        var r = shape.New();
+        r["game_id"] = g.StandardId;
+        r["game_date"] = g.Date;
+        r[teamColumn] = team;
+        r["opponent_team_abbr"] = opponent;
+        r["season_year"] = (long)g.SeasonYear;
+        return r;
+    }
+
     private static string StatusOf(PlayerLine l) => l.Status switch
     {
         LineStatus.Played => "active",
@@ -219,13 +231,8 @@ public static partial class SampleLeague
 
     private static object?[] BoxRow(RowShape shape, SampleGame g, TeamLine side, PlayerLine l)
     {
-        var r = shape.New();
-        r["game_id"] = g.StandardId;
+        var r = GameRow(shape, g, "team_abbr", side.Team, side.Opponent);
         r["nba_game_id"] = g.NbaGameId;
-        r["game_date"] = g.Date;
-        r["season_year"] = (long)g.SeasonYear;
-        r["team_abbr"] = side.Team;
-        r["opponent_team_abbr"] = side.Opponent;
         r["player_lookup"] = l.Player.Lookup;
         r["player_name"] = l.Player.Name;
         r["player_status"] = StatusOf(l);
@@ -255,14 +262,9 @@ public static partial class SampleLeague
 
     private static object?[] PgsRow(RowShape shape, SampleGame g, TeamLine side, PlayerLine l)
     {
-        var r = shape.New();
+        var r = GameRow(shape, g, "team_abbr", side.Team, side.Opponent);
         r["player_lookup"] = l.Player.Lookup;
         r["universal_player_id"] = l.Player.UniversalId;
-        r["game_id"] = g.StandardId;
-        r["game_date"] = g.Date;
-        r["team_abbr"] = side.Team;
-        r["opponent_team_abbr"] = side.Opponent;
-        r["season_year"] = (long)g.SeasonYear;
         if (l.Played)
         {
             r["points"] = (long)l.Points;
@@ -290,27 +292,25 @@ public static partial class SampleLeague
         return r.Done();
     }
 
+    /// <summary>A team's shots by zone; TOGS stores its own, TDGS the opponent's under an "opp_" prefix.</summary>
+    private static void ZoneShooting(RowShape.Row r, string prefix, TeamLine team)
+    {
+        r[prefix + "paint_attempts"] = (long)team.Sum(p => p.PaintA);
+        r[prefix + "paint_makes"] = (long)team.Sum(p => p.PaintM);
+        r[prefix + "mid_range_attempts"] = (long)team.Sum(p => p.MidA);
+        r[prefix + "mid_range_makes"] = (long)team.Sum(p => p.MidM);
+        r[prefix + "three_pt_attempts"] = (long)team.Sum(p => p.ThreeA);
+        r[prefix + "three_pt_makes"] = (long)team.Sum(p => p.ThreeM);
+    }
+
     private static object?[] TdgsRow(RowShape shape, SampleGame g, TeamLine side, TeamLine opp)
     {
-        var r = shape.New();
-        r["game_id"] = g.StandardId;
-        r["game_date"] = g.Date;
-        r["defending_team_abbr"] = side.Team;
-        r["opponent_team_abbr"] = opp.Team;
-        r["season_year"] = (long)g.SeasonYear;
+        var r = GameRow(shape, g, "defending_team_abbr", side.Team, opp.Team);
         r["points_allowed"] = (long)opp.Points;
-        var paintM = opp.Sum(p => p.PaintM);
-        var midM = opp.Sum(p => p.MidM);
-        var threeM = opp.Sum(p => p.ThreeM);
-        r["opp_paint_attempts"] = (long)opp.Sum(p => p.PaintA);
-        r["opp_paint_makes"] = (long)paintM;
-        r["opp_mid_range_attempts"] = (long)opp.Sum(p => p.MidA);
-        r["opp_mid_range_makes"] = (long)midM;
-        r["opp_three_pt_attempts"] = (long)opp.Sum(p => p.ThreeA);
-        r["opp_three_pt_makes"] = (long)threeM;
-        r["points_in_paint_allowed"] = (long)(2 * paintM);
-        r["mid_range_points_allowed"] = (long)(2 * midM);
-        r["three_pt_points_allowed"] = (long)(3 * threeM);
+        ZoneShooting(r, "opp_", opp);
+        r["points_in_paint_allowed"] = (long)(2 * opp.Sum(p => p.PaintM));
+        r["mid_range_points_allowed"] = (long)(2 * opp.Sum(p => p.MidM));
+        r["three_pt_points_allowed"] = (long)(3 * opp.Sum(p => p.ThreeM));
         r["blocks_paint"] = (long)side.BlocksPaint;
         r["blocks_mid_range"] = (long)side.BlocksMid;
         r["blocks_three_pt"] = (long)side.BlocksThree;
@@ -322,24 +322,14 @@ public static partial class SampleLeague
 
     private static object?[] TogsRow(RowShape shape, SampleGame g, TeamLine side, TeamLine opp)
     {
-        var r = shape.New();
-        r["game_id"] = g.StandardId;
+        var r = GameRow(shape, g, "team_abbr", side.Team, opp.Team);
         r["nba_game_id"] = g.NbaGameId;
-        r["game_date"] = g.Date;
-        r["team_abbr"] = side.Team;
-        r["opponent_team_abbr"] = opp.Team;
-        r["season_year"] = (long)g.SeasonYear;
         r["points"] = (long)side.Points;
         r["fg_attempts"] = (long)side.Fga;
         r["fg_makes"] = (long)side.Fgm;
-        r["three_pt_attempts"] = (long)side.Sum(p => p.ThreeA);
-        r["three_pt_makes"] = (long)side.Sum(p => p.ThreeM);
+        ZoneShooting(r, "", side);
         r["ft_attempts"] = (long)side.Sum(p => p.Fta);
         r["ft_makes"] = (long)side.Sum(p => p.Ftm);
-        r["paint_attempts"] = (long)side.Sum(p => p.PaintA);
-        r["paint_makes"] = (long)side.Sum(p => p.PaintM);
-        r["mid_range_attempts"] = (long)side.Sum(p => p.MidA);
-        r["mid_range_makes"] = (long)side.Sum(p => p.MidM);
         r["assisted_fg_makes"] = (long)side.Sum(p => p.Assisted);
         r["possessions"] = side.Possessions;
         r["pace"] = side.Pace;
