@@ -40,10 +40,6 @@ public static partial class SampleLeague
         var clock = Stopwatch.StartNew();
         var seasons = options.Seasons.Select(Season.Parse).Distinct().Order().ToList();
         var scenarios = options.Scenarios.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var sc in scenarios)
-            if (!seasons.Contains(2022))
-                throw new BackfillException("ScenarioNeedsSeason", ErrorKind.InvalidArgument,
-                    $"The scenario '{sc}' changes 2022-23 data; add -Season 2022-23.", sc);
 
         var counts = WarehouseSchema.Inputs.ToDictionary(t => t.FullName, _ => 0L);
         var steps = seasons.Count * 3;
