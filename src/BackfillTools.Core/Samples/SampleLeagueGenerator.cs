@@ -25,8 +25,9 @@ public static partial class SampleLeague
         new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["StaleUpcg"] =
-                "Stale, partial upcoming_player_game_context rows for 2023-02-23 (1 player, where about 187 played) and " +
-                "2023-02-24 (68 players of about 175), written before the All-Star break. Needs season 2022-23.",
+                "Stale, partial upcoming_player_game_context rows for 2023-02-23 (1 player, where about 185 played) and " +
+                "2023-02-24 (68 players, where about 160 played), written before the All-Star break, so U < 0.9·E on both dates. " +
+                "Needs season 2022-23.",
             ["MissingUpstream"] =
                 "player_game_summary, team_defense_game_summary and team_offense_game_summary are absent for the 10 " +
                 "consecutive game dates of 2022-23 from 2023-01-10 on; the schedule and raw box scores are intact. Needs season 2022-23.",
