@@ -100,8 +100,9 @@ internal static class SampleGameSimulator
     {
         var listed = rosters.On(team, date).OrderBy(p => p.Id).ToList();
         var injured = listed.Where(p => rosters.IsInjured(p, date)).ToHashSet();
-        // A depleted team plays its walking wounded rather than fewer than nine.
-        foreach (var p in injured.OrderByDescending(rosters.Rating).ToList())
+        // A depleted team plays its walking wounded rather than fewer than nine. Ties go by id: a HashSet of players
+        // enumerates in identity-hash order, which differs between runs.
+        foreach (var p in injured.OrderByDescending(rosters.Rating).ThenBy(p => p.Id).ToList())
             if (listed.Count - injured.Count < 9) injured.Remove(p);
         var available = listed.Where(p => !injured.Contains(p))
             .Select(p => (Player: p, Order: rosters.Rating(p) + rng.Normal(0, 0.06)))
