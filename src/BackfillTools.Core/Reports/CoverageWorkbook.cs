@@ -186,6 +186,10 @@ public static class CoverageWorkbook
                 // Excel writes this hidden name for every auto-filter; LibreOffice relies on it to show the filter buttons.
                 definedNames.Append(new DefinedName($"'{names[i].Replace("'", "''")}'!{Absolute(filterRef)}")
                     { Name = "_xlnm._FilterDatabase", LocalSheetId = (uint)i, Hidden = true });
+                // Repeat the title and header rows on every printed page.
+                var headerRows = string.IsNullOrEmpty(title) ? 1 : 2;
+                definedNames.Append(new DefinedName($"'{names[i].Replace("'", "''")}'!$1:${headerRows}")
+                    { Name = "_xlnm.Print_Titles", LocalSheetId = (uint)i });
             }
         }
         wbPart.Workbook.Append(new BookViews(new WorkbookView()));
@@ -236,13 +240,16 @@ public static class CoverageWorkbook
                     if (tone != StatusTone.None)
                         cell.StyleIndex = tone switch { StatusTone.Red => StyleRed, StatusTone.Amber => StyleAmber, _ => StyleGreen };
                 }
-                widths[c] = Math.Max(widths[c], shown + 1.5);
+                // Widths are in characters of the default font; LibreOffice's fallback font is wider, hence the margin.
+                widths[c] = Math.Max(widths[c], shown * 1.1 + 2);
                 row.Append(cell);
             }
             sheetData.Append(row);
         }
 
         var worksheet = new Worksheet();
+        // Printed (and PDF) output fits the columns on the page width instead of splitting them across pages.
+        worksheet.Append(new SheetProperties(new PageSetupProperties { FitToPage = true }));
         var lastCol = Math.Max(columns.Count, 1) - 1;
         worksheet.Append(new SheetDimension { Reference = $"A1:{Ref(lastCol, Math.Max(rowIndex, 1))}" });
         var view = new SheetView { WorkbookViewId = 0, TabSelected = selected };
@@ -269,7 +276,8 @@ public static class CoverageWorkbook
             filterRef = $"A{headerRow}:{Ref(columns.Count - 1, Math.Max(rowIndex, headerRow))}";
             worksheet.Append(new AutoFilter { Reference = filterRef });
         }
-        worksheet.Append(new PageMargins { Left = 0.7, Right = 0.7, Top = 0.75, Bottom = 0.75, Header = 0.3, Footer = 0.3 });
+        worksheet.Append(new PageMargins { Left = 0.5, Right = 0.5, Top = 0.6, Bottom = 0.6, Header = 0.3, Footer = 0.3 });
+        worksheet.Append(new PageSetup { Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 });
         part.Worksheet = worksheet;
         part.Worksheet.Save();
         return filterRef;

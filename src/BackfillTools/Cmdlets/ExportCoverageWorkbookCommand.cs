@@ -161,7 +161,8 @@ public sealed class ExportCoverageWorkbookCommand : BackfillCmdlet
 
         var names = CoverageWorkbook.Write(path, tables, Title, Force);
         WriteVerbose($"Wrote {path}: {string.Join(", ", names.Zip(tables.Select(t => t.Rows.Count).DefaultIfEmpty(0), (n, c) => $"{n} ({c} rows)"))}.");
-        if (PassThru) WriteObject(new FileInfo(path));
+        // Through the provider, so the FileInfo carries PSPath and formats like Get-Item's.
+        if (PassThru) WriteObject(InvokeProvider.Item.Get(new[] { path }, false, true), enumerateCollection: true);
     });
 
     private sealed class Group(string key)
