@@ -38,7 +38,7 @@ public static class CoverageWorkbook
 
     // Style indexes into the CellFormats written by BuildStylesheet (order matters).
     private const uint StyleHeader = 1, StyleDate = 2, StyleDateTime = 3, StyleDuration = 4, StyleTitle = 5,
-        StyleRed = 6, StyleAmber = 7, StyleGreen = 8;
+        StyleRed = 6, StyleAmber = 7, StyleGreen = 8, StyleHeaderRight = 9;
 
     public static StatusTone ToneOf(object? status)
     {
@@ -219,13 +219,18 @@ public static class CoverageWorkbook
             sheetData.Append(titleRow);
         }
         var headerRow = ++rowIndex;
+        var headerCells = new Cell[columns.Count];
         if (columns.Count > 0)
         {
             var header = new Row { RowIndex = headerRow };
             for (var c = 0; c < columns.Count; c++)
-                header.Append(TextCell(Ref(c, headerRow), columns[c], strings, StyleHeader));
+                header.Append(headerCells[c] = TextCell(Ref(c, headerRow), columns[c], strings, StyleHeader));
             sheetData.Append(header);
         }
+        // A header sits over its values: right-aligned over columns that hold only numbers, dates and durations.
+        var rightAligned = new bool[columns.Count];
+        var hasValues = new bool[columns.Count];
+        Array.Fill(rightAligned, true);
         foreach (var values in table.Rows)
         {
             var row = new Row { RowIndex = ++rowIndex };
@@ -234,6 +239,8 @@ public static class CoverageWorkbook
                 var value = Normalize(values[c], kinds[c]);
                 if (value is null) continue;
                 var cell = ValueCell(Ref(c, rowIndex), value, strings, out var shown);
+                hasValues[c] = true;
+                rightAligned[c] &= cell.DataType is null || cell.DataType.Value == CellValues.Number;
                 if (c == statusColumn && cell.DataType?.Value == CellValues.SharedString)
                 {
                     var tone = ToneOf(value);
@@ -246,6 +253,9 @@ public static class CoverageWorkbook
             }
             sheetData.Append(row);
         }
+
+        for (var c = 0; c < columns.Count; c++)
+            if (hasValues[c] && rightAligned[c]) headerCells[c].StyleIndex = StyleHeaderRight;
 
         var worksheet = new Worksheet();
         // Printed (and PDF) output fits the columns on the page width instead of splitting them across pages.
@@ -276,6 +286,8 @@ public static class CoverageWorkbook
             filterRef = $"A{headerRow}:{Ref(columns.Count - 1, Math.Max(rowIndex, headerRow))}";
             worksheet.Append(new AutoFilter { Reference = filterRef });
         }
+        // Printed gridlines keep a right-aligned number from running into the text of the next column.
+        worksheet.Append(new PrintOptions { GridLines = true });
         worksheet.Append(new PageMargins { Left = 0.5, Right = 0.5, Top = 0.6, Bottom = 0.6, Header = 0.3, Footer = 0.3 });
         worksheet.Append(new PageSetup { Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 });
         part.Worksheet = worksheet;
@@ -469,7 +481,9 @@ public static class CoverageWorkbook
             Format(font: 2),                       // 5 title
             Format(font: 3, fill: 3),              // 6 red status
             Format(font: 4, fill: 4),              // 7 amber status
-            Format(font: 5, fill: 5));             // 8 green status
+            Format(font: 5, fill: 5),              // 8 green status
+            new CellFormat(new Alignment { Horizontal = HorizontalAlignmentValues.Right })
+            { FontId = 1, FillId = 2, BorderId = 1, NumberFormatId = 0, FormatId = 0, ApplyFont = true, ApplyFill = true, ApplyBorder = true, ApplyAlignment = true }); // 9 header over numbers
 
         return new Stylesheet(numberFormats, fonts, fills, borders,
             new CellStyleFormats(new CellFormat { NumberFormatId = 0, FontId = 0, FillId = 0, BorderId = 0 }),

@@ -82,6 +82,9 @@ public sealed class CoverageWorkbookTests : IDisposable
         Assert.Equal(CoverageColumns, header.Elements<Cell>().Select(c => Text(doc, c)));
         Assert.All(header.Elements<Cell>(), c => Assert.True(IsBold(doc, c)));
         Assert.False(IsBold(doc, Cell(ws, "B2")));
+        // Headers over numeric columns are right-aligned like their values; text headers keep the default.
+        Assert.Equal(HorizontalAlignmentValues.Right, Format(doc, Cell(ws, "E1")).Alignment?.Horizontal?.Value);
+        Assert.Null(Format(doc, Cell(ws, "D1")).Alignment);
         Assert.Equal(4, ws.Descendants<Row>().Count());
         Assert.Equal(3, Sheet(doc, "Analytics").Descendants<Row>().Count());
     }
