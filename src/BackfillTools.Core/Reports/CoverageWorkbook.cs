@@ -186,6 +186,10 @@ public static class CoverageWorkbook
                 // Excel writes this hidden name for every auto-filter; LibreOffice relies on it to show the filter buttons.
                 definedNames.Append(new DefinedName($"'{names[i].Replace("'", "''")}'!{Absolute(filterRef)}")
                     { Name = "_xlnm._FilterDatabase", LocalSheetId = (uint)i, Hidden = true });
+                // An explicit print area: without it LibreOffice prints an empty extra column on sheets with a title.
+                var lastCell = filterRef.Split(':')[1];
+                definedNames.Append(new DefinedName($"'{names[i].Replace("'", "''")}'!{Absolute("A1:" + lastCell)}")
+                    { Name = "_xlnm.Print_Area", LocalSheetId = (uint)i });
                 // Repeat the title and header rows on every printed page.
                 var headerRows = string.IsNullOrEmpty(title) ? 1 : 2;
                 definedNames.Append(new DefinedName($"'{names[i].Replace("'", "''")}'!$1:${headerRows}")

@@ -157,6 +157,22 @@ public sealed class CoverageWorkbookTests : IDisposable
         Assert.Equal("A2", pane.TopLeftCell!.Value);
         var filterName = doc.WorkbookPart!.Workbook.DefinedNames!.Elements<DefinedName>().Single(n => n.Name == "_xlnm._FilterDatabase");
         Assert.Equal("'Precompute'!$A$1:$J$4", filterName.Text);
+        var printArea = doc.WorkbookPart!.Workbook.DefinedNames!.Elements<DefinedName>().Single(n => n.Name == "_xlnm.Print_Area");
+        Assert.Equal("'Precompute'!$A$1:$J$4", printArea.Text);
+    }
+
+    [Fact]
+    public void The_workbook_passes_the_Open_XML_schema_validator()
+    {
+        // What Excel checks on open: element order, required parts and attribute values.
+        var typed = new WorkbookTable("Typed", new[] { "Date", "At", "Took", "Flag", "Notes" }, new[]
+        {
+            new object?[] { new DateOnly(2022, 10, 18), DateTime.UtcNow, TimeSpan.FromSeconds(5), false, new[] { "a", "b" } },
+        });
+        using var doc = RoundTrip(new[] { Coverage("Precompute", "OK", "Missing"), typed, new WorkbookTable("Empty", Array.Empty<string>(), Array.Empty<object?[]>()) }, title: "Coverage");
+        var errors = new DocumentFormat.OpenXml.Validation.OpenXmlValidator(DocumentFormat.OpenXml.FileFormatVersions.Office2010).Validate(doc)
+            .Select(e => $"{e.Path?.XPath}: {e.Description}").ToList();
+        Assert.Empty(errors);
     }
 
     [Fact]
