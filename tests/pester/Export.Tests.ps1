@@ -93,6 +93,17 @@ Describe 'Export-CoverageWorkbook' {
         Get-ChildItem $dir -Force | Should -BeNullOrEmpty
     }
 
+    It 'fails with <Id> and leaves nothing behind for <Case>' -ForEach @(
+        @{ Case = 'a directory path'; Id = 'WorkbookPathIsDirectory'; Category = 'InvalidArgument'; Target = { $dir } }
+        @{ Case = 'an unwritable location'; Id = 'WorkbookNotWritable'; Category = 'PermissionDenied'; Target = { '/proc/coverage.xlsx' } }
+    ) {
+        $target = & $Target
+        $err = Get-ThrownError { $rows | Export-CoverageWorkbook -Path $target }
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $err.CategoryInfo.Category | Should -Be $Category
+        Get-ChildItem $dir -Force | Should -BeNullOrEmpty
+    }
+
     It 'exports rows read back with Import-Csv, with numbers and dates typed again' {
         $csv = Join-Path $dir 'coverage.csv'
         $rows | Select-Object @{ n = 'Date'; e = { $_.Date.ToString('yyyy-MM-dd') } }, * -ExcludeProperty Date | Export-Csv $csv
