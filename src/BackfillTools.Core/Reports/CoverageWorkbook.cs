@@ -22,6 +22,7 @@ public static class CoverageWorkbook
     public const int MaxSheetNameLength = 31;
     public const int MaxRows = 1_048_576;
     public const int MaxColumns = 16_384;
+    private const double MaxFitWidth = 250; // characters across a landscape page at about 50% scale
 
     // Excel's own "Bad", "Neutral" and "Good" cell-style colours, so the sheets look like what operators already know.
     public const string RedFill = "FFFFC7CE", RedFont = "FF9C0006";
@@ -261,9 +262,12 @@ public static class CoverageWorkbook
         for (var c = 0; c < columns.Count; c++)
             if (hasValues[c] && rightAligned[c]) headerCells[c].StyleIndex = StyleHeaderRight;
 
+        var columnWidths = widths.Select(w => Math.Clamp(Math.Ceiling(w), 6, 60)).ToArray();
+        // Printed (and PDF) output fits the columns on the page width instead of splitting them across pages, unless
+        // the sheet is so wide that the text would shrink below legibility (about half size on landscape A4/Letter).
+        var fitToWidth = columnWidths.Sum() <= MaxFitWidth;
         var worksheet = new Worksheet();
-        // Printed (and PDF) output fits the columns on the page width instead of splitting them across pages.
-        worksheet.Append(new SheetProperties(new PageSetupProperties { FitToPage = true }));
+        if (fitToWidth) worksheet.Append(new SheetProperties(new PageSetupProperties { FitToPage = true }));
         var lastCol = Math.Max(columns.Count, 1) - 1;
         worksheet.Append(new SheetDimension { Reference = $"A1:{Ref(lastCol, Math.Max(rowIndex, 1))}" });
         var view = new SheetView { WorkbookViewId = 0, TabSelected = selected };
@@ -280,7 +284,7 @@ public static class CoverageWorkbook
         {
             var cols = new Columns();
             for (var c = 0; c < columns.Count; c++)
-                cols.Append(new Column { Min = (uint)(c + 1), Max = (uint)(c + 1), Width = Math.Clamp(Math.Ceiling(widths[c]), 6, 60), CustomWidth = true });
+                cols.Append(new Column { Min = (uint)(c + 1), Max = (uint)(c + 1), Width = columnWidths[c], CustomWidth = true });
             worksheet.Append(cols);
         }
         worksheet.Append(sheetData);
@@ -293,7 +297,9 @@ public static class CoverageWorkbook
         // Printed gridlines keep a right-aligned number from running into the text of the next column.
         worksheet.Append(new PrintOptions { GridLines = true });
         worksheet.Append(new PageMargins { Left = 0.5, Right = 0.5, Top = 0.6, Bottom = 0.6, Header = 0.3, Footer = 0.3 });
-        worksheet.Append(new PageSetup { Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 });
+        worksheet.Append(fitToWidth
+            ? new PageSetup { Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 }
+            : new PageSetup { Orientation = OrientationValues.Landscape });
         part.Worksheet = worksheet;
         part.Worksheet.Save();
         return filterRef;

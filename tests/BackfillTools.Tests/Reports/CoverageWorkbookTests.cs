@@ -219,6 +219,18 @@ public sealed class CoverageWorkbookTests : IDisposable
         Assert.InRange(widths[2], 11, 16);
     }
 
+    [Fact]
+    public void Printing_fits_the_page_width_unless_the_sheet_is_too_wide_to_read_shrunk()
+    {
+        var wide = new WorkbookTable("Wide", Enumerable.Range(0, 10).Select(i => $"C{i}").ToList(),
+            new[] { Enumerable.Range(0, 10).Select(_ => (object?)new string('x', 80)).ToArray() });
+        using var doc = RoundTrip(new[] { Coverage("Precompute", "OK"), wide });
+        Assert.True(Sheet(doc, "Precompute").SheetProperties?.PageSetupProperties?.FitToPage?.Value);
+        Assert.Equal(1u, Sheet(doc, "Precompute").Elements<PageSetup>().Single().FitToWidth!.Value);
+        Assert.Null(Sheet(doc, "Wide").SheetProperties?.PageSetupProperties?.FitToPage);
+        Assert.Null(Sheet(doc, "Wide").Elements<PageSetup>().Single().FitToWidth);
+    }
+
     [Theory]
     [InlineData("Precompute", "Precompute")]
     [InlineData("a/b\\c:d*e?f[g]h", "a_b_c_d_e_f_g_h")]
