@@ -16,6 +16,7 @@
         'Invoke-Backfill'
         'Get-BackfillRun'
         'Get-BackfillFailure'
+        'Export-CoverageWorkbook'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
