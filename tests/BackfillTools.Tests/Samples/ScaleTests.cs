@@ -219,7 +219,15 @@ public sealed class ScaleTests : IClassFixture<ScaleFixture>
         using var ps = PowerShell.Create(iss);
         ps.AddCommand("New-BackfillWarehouse");
         parameters(ps);
-        ps.Invoke();
+        try
+        {
+            ps.Invoke();
+        }
+        catch (RuntimeException ex)
+        {
+            // The cmdlet's errors are statement-terminating: Invoke throws them.
+            return ex.ErrorRecord.FullyQualifiedErrorId.Split(',')[0];
+        }
         return ps.Streams.Error.Count == 0 ? null : Assert.Single(ps.Streams.Error).FullyQualifiedErrorId.Split(',')[0];
     }
 
