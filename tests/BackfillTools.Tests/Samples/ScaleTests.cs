@@ -153,6 +153,25 @@ public sealed class ScaleTests : IClassFixture<ScaleFixture>
     }
 
     [Fact]
+    public void Every_copy_up_to_the_largest_scale_gets_a_valid_schedule()
+    {
+        // The schedule generator retries from derived seeds; make sure none of the 96 copies runs out of tries.
+        var plans = SampleLeague.Plans(new SampleLeagueOptions(SampleLeague.AllSeasons, Array.Empty<string>(), Scale: SampleLeague.MaxScale));
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var plan in plans.Where(p => !p.IsReal))
+        {
+            var games = SampleSchedule.For(plan, SampleLeague.DefaultSeed);
+            Assert.Equal(1230, games.Count);
+            Assert.All(games, g => Assert.True(ids.Add(g.NbaGameId), g.NbaGameId));
+            Assert.All(games, g => Assert.Equal(plan.Year, Season.YearOf(g.Date)));
+            var perTeam = games.SelectMany(g => new[] { (g.Home, Home: true), (g.Away, Home: false) }).GroupBy(x => x.Item1).ToList();
+            Assert.All(perTeam, t => Assert.Equal(82, t.Count()));
+            Assert.All(perTeam, t => Assert.Equal(41, t.Count(x => x.Home)));
+            Assert.Equal(games.Count * 2, games.SelectMany(g => new[] { (g.Date, g.Home), (g.Date, g.Away) }).Distinct().Count());
+        }
+    }
+
+    [Fact]
     public void Shifting_keeps_month_and_day_and_moves_the_id_season()
     {
         var back4 = new SeasonPlan(2019, 2023);
