@@ -52,7 +52,8 @@ public static partial class SampleLeague
         // The copies' people are one league running from the oldest copy up to 2020-21, whichever seasons were
         // chosen; the real seasons keep their own opening pool, so they come out as at scale 1.
         var shifted = options.Scale > 1
-            ? new SampleLeaguePeople(options.Seed, ShiftedCycle(options.Scale), after: people)
+            ? new SampleLeaguePeople(options.Seed,
+                Plans(options with { Seasons = AllSeasons }).Where(p => !p.IsReal).OrderBy(p => p.Year), after: people)
             : null;
         // Seasons are independent once the people exist, so the next season is simulated on the second core while
         // this one is appended. Appends and progress stay on the calling thread (the cmdlet's pipeline thread).
@@ -94,11 +95,6 @@ public static partial class SampleLeague
         Report("done");
         return new SampleLeagueSummary(counts, clock.Elapsed);
     }
-
-    /// <summary>Every shifted season of a scale, oldest first (all four of each copy, so people carry over).</summary>
-    private static IEnumerable<SeasonPlan> ShiftedCycle(int scale) =>
-        Enumerable.Range(1, scale - 1).Reverse()
-            .SelectMany(copy => AllSeasons.Select(Season.Parse).Order().Select(y => new SeasonPlan(y - CycleYears * copy, y)));
 
     private static void Append(IWarehouse w, Dictionary<string, long> counts, TableDef table, List<object?[]> rows, CancellationToken ct)
     {
