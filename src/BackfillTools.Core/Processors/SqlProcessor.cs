@@ -129,7 +129,9 @@ internal sealed partial class SqlProcessor : IProcessor
     /// </summary>
     internal static string DateInfoCte(string datesTable)
     {
-        var seasons = string.Join("\n    UNION ALL ", Enumerable.Range(2000, 41).Select(y =>
+        // From 1920: the sample league at its largest scale (25 four-season copies) starts with 1925-26, and a date
+        // whose season has no row here would silently drop out of every processor.
+        var seasons = string.Join("\n    UNION ALL ", Enumerable.Range(1920, 121).Select(y =>
             $"SELECT {y} AS season_year, DATE '{y}-10-01' AS oct1, DATE '{y}-11-30' AS nov30, " +
             $"DATE '{Season.FallbackOpener(y):yyyy-MM-dd}' AS fallback_opener, DATE '{y}-10-22' AS oct22"));
         return $@"seasons AS (

@@ -4,6 +4,36 @@ namespace BackfillTools.Core.Samples;
 
 internal sealed record SampleTeam(string Tricode, long NbaTeamId, string Conference, string Division);
 
+/// <summary>
+/// One season to generate: <see cref="Year"/> takes the ids and dates of the real season <see cref="SourceYear"/>,
+/// moved back by whole years (the scaled league's copies); a real season is its own source.
+/// </summary>
+internal sealed record SeasonPlan(int Year, int SourceYear)
+{
+    public static SeasonPlan Real(int year) => new(year, year);
+
+    public int ShiftYears => SourceYear - Year;
+    public bool IsReal => ShiftYears == 0;
+
+    /// <summary>The same month and day <see cref="ShiftYears"/> earlier; Feb 29 becomes Feb 28 in a common year.</summary>
+    public DateOnly Shift(DateOnly date)
+    {
+        var year = date.Year - ShiftYears;
+        return new DateOnly(year, date.Month, Math.Min(date.Day, DateTime.DaysInMonth(year, date.Month)));
+    }
+
+    /// <summary>
+    /// An NBA id (00 + type + YY + number) with its two-digit season moved too, so ids stay unique for up to 100
+    /// seasons (SampleLeague.MaxScale × 4).
+    /// </summary>
+    public string ShiftId(string nbaGameId)
+    {
+        if (IsReal) return nbaGameId;
+        var yy = int.Parse(nbaGameId.AsSpan(3, 2), CultureInfo.InvariantCulture);
+        return $"{nbaGameId[..3]}{((yy - ShiftYears) % 100 + 100) % 100:00}{nbaGameId[5..]}";
+    }
+}
+
 /// <summary>One regular-season game: real NBA id and date; teams are real for 2024-25 and generated before that.</summary>
 internal sealed record SampleGame(string NbaGameId, DateOnly Date, int SeasonYear, string Away, string Home)
 {
@@ -73,10 +103,21 @@ internal static class SampleData
             .OrderBy(x => x.Date).ThenBy(x => x.GameId, StringComparer.Ordinal)
             .Select(x => (x.GameId, x.Date)).ToList();
 
-    /// <summary>First and last regular-season date of a season.</summary>
-    public static (DateOnly First, DateOnly Last) SeasonSpan(int seasonYear)
+    /// <summary>The regular-season ids and dates of a planned season: its source's, shifted.</summary>
+    public static IReadOnlyList<(string GameId, DateOnly Date)> IdsAndDates(SeasonPlan plan)
     {
-        var dates = seasonYear == 2024 ? Real2024Games.Select(g => g.Date).ToList() : IdsAndDates(Season.Label(seasonYear)).Select(x => x.Date).ToList();
+        var source = plan.SourceYear == 2024
+            ? Real2024Games.Select(g => (g.NbaGameId, g.Date)).ToList()
+            : IdsAndDates(Season.Label(plan.SourceYear));
+        return plan.IsReal ? source : source.Select(x => (plan.ShiftId(x.Item1), plan.Shift(x.Item2))).ToList();
+    }
+
+    /// <summary>First and last regular-season date of a season.</summary>
+    public static (DateOnly First, DateOnly Last) SeasonSpan(int seasonYear) => SeasonSpan(SeasonPlan.Real(seasonYear));
+
+    public static (DateOnly First, DateOnly Last) SeasonSpan(SeasonPlan plan)
+    {
+        var dates = IdsAndDates(plan).Select(x => x.Date).ToList();
         return (dates.Min(), dates.Max());
     }
 

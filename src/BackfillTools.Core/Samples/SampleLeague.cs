@@ -2,7 +2,9 @@ using BackfillTools.Core.Warehouse;
 
 namespace BackfillTools.Core.Samples;
 
-public sealed record SampleLeagueOptions(IReadOnlyList<string> Seasons, IReadOnlyList<string> Scenarios, int Seed = 20240101);
+/// <param name="Scale">Copies of the four-season cycle: 1 is the real seasons only; n adds n − 1 copies of the chosen
+/// seasons moved back by 4, 8, … years (generated afresh: their own matchups, games and continuing players).</param>
+public sealed record SampleLeagueOptions(IReadOnlyList<string> Seasons, IReadOnlyList<string> Scenarios, int Seed = 20240101, int Scale = 1);
 
 /// <summary>What a generation wrote: rows per table.</summary>
 public sealed record SampleLeagueSummary(IReadOnlyDictionary<string, long> RowsByTable, TimeSpan Elapsed);
@@ -20,8 +22,31 @@ public static partial class SampleLeague
 
     public const int DefaultSeed = 20240101;
 
+    /// <summary>Largest scale: 25 cycles are 100 seasons, as many as the two-digit season in an NBA id can tell apart.</summary>
+    public const int MaxScale = 25;
+
+    /// <summary>Years shifted per copy: a whole cycle, so copies keep the real seasons' leap days.</summary>
+    public const int CycleYears = 4;
+
+    /// <summary>The season_years a generation writes, in the order it writes them.</summary>
+    public static IReadOnlyList<int> SeasonYears(SampleLeagueOptions options) =>
+        Plans(options).Select(p => p.Year).ToList();
+
+    /// <summary>The real seasons first, then copy 1 (shifted 4 years), copy 2 (8 years)..., each in date order.</summary>
+    internal static List<SeasonPlan> Plans(SampleLeagueOptions options)
+    {
+        var real = options.Seasons.Select(Season.Parse).Distinct().Order().ToList();
+        return Enumerable.Range(0, options.Scale)
+            .SelectMany(copy => real.Select(y => new SeasonPlan(y - CycleYears * copy, y)))
+            .ToList();
+    }
+
     public static void Validate(SampleLeagueOptions options)
     {
+        if (options.Scale is < 1 or > MaxScale)
+            throw new BackfillException("InvalidScale", ErrorKind.InvalidArgument,
+                $"-Scale must be between 1 and {MaxScale} (got {options.Scale}): each step adds four seasons, and NBA ids tell only 100 seasons apart.",
+                options.Scale);
         foreach (var s in options.Seasons)
         {
             Season.Parse(s);

@@ -39,29 +39,37 @@ public static partial class SampleLeague
     {
         Validate(options);
         var clock = Stopwatch.StartNew();
-        var seasons = options.Seasons.Select(Season.Parse).Distinct().Order().ToList();
+        var plans = Plans(options);
         var scenarios = options.Scenarios.ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var counts = WarehouseSchema.Inputs.ToDictionary(t => t.FullName, _ => 0L);
-        var steps = seasons.Count * 3;
+        var steps = plans.Count * 3;
         var step = 0;
         void Report(string what) => progress?.Report(new ProgressInfo("Generating sample league", what, step, steps));
 
         Report("players and rosters");
         var people = new SampleLeaguePeople(options.Seed);
+        // The copies' people are one league running from the oldest copy up to 2020-21, whichever seasons were
+        // chosen; the real seasons keep their own opening pool, so they come out as at scale 1.
+        var shifted = options.Scale > 1
+            ? new SampleLeaguePeople(options.Seed,
+                Plans(options with { Seasons = AllSeasons }).Where(p => !p.IsReal).OrderBy(p => p.Year), after: people)
+            : null;
         // Seasons are independent once the people exist, so the next season is simulated on the second core while
         // this one is appended. Appends and progress stay on the calling thread (the cmdlet's pipeline thread).
+        // Only one season's rows are held (plus the next one's in the making), whatever the scale.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task<SeasonRows> Start(int year) => Task.Run(() => BuildSeason(year, people, options.Seed, scenarios, stop.Token), stop.Token);
-        var next = seasons.Count > 0 ? Start(seasons[0]) : null;
+        Task<SeasonRows> Start(SeasonPlan plan) =>
+            Task.Run(() => BuildSeason(plan, plan.IsReal ? people : shifted!, options.Seed, scenarios, stop.Token), stop.Token);
+        var next = plans.Count > 0 ? Start(plans[0]) : null;
         try
         {
-            for (var i = 0; i < seasons.Count; i++)
+            for (var i = 0; i < plans.Count; i++)
             {
-                var label = Season.Label(seasons[i]);
+                var label = Season.Label(plans[i].Year);
                 Report($"{label}: games");
                 var season = next!.GetAwaiter().GetResult();
-                next = i + 1 < seasons.Count ? Start(seasons[i + 1]) : null;
+                next = i + 1 < plans.Count ? Start(plans[i + 1]) : null;
                 step++;
 
                 Report($"{label}: schedule and box scores");
@@ -98,9 +106,10 @@ public static partial class SampleLeague
         List<object?[]> Schedule, List<object?[]> Boxscores, List<object?[]> PlayerSummaries, List<object?[]> TeamDefense,
         List<object?[]> TeamOffense, List<object?[]> PlayerContext, List<object?[]> TeamContext);
 
-    private static SeasonRows BuildSeason(int year, SampleLeaguePeople people, int seed, HashSet<string> scenarios, CancellationToken ct)
+    private static SeasonRows BuildSeason(SeasonPlan plan, SampleLeaguePeople people, int seed, HashSet<string> scenarios, CancellationToken ct)
     {
-        var schedule = SampleSchedule.For(year, seed);
+        var year = plan.Year;
+        var schedule = SampleSchedule.For(plan, seed);
         var rosters = people.Season(year);
         var paceRng = SampleRng.For(seed, $"{year}|team-pace");
         var teamPace = SampleData.Teams.ToDictionary(t => t.Tricode, _ => paceRng.Normal(0, 1.2), StringComparer.Ordinal);
@@ -111,11 +120,12 @@ public static partial class SampleLeague
             games.Add(SampleGameSimulator.Simulate(g, rosters, teamPace, seed));
         }
 
-        var lost = year == 2021 ? LostGames(schedule, seed) : new HashSet<string>();
-        var gapDates = year == 2022 && scenarios.Contains("MissingUpstream")
+        // The lost games and the scenarios belong to the real seasons only, never to their shifted copies.
+        var lost = plan.IsReal && year == 2021 ? LostGames(schedule, seed) : new HashSet<string>();
+        var gapDates = plan.IsReal && year == 2022 && scenarios.Contains("MissingUpstream")
             ? schedule.Select(g => g.Date).Where(d => d >= MissingUpstreamStart).Distinct().Order().Take(MissingUpstreamDates).ToHashSet()
             : new HashSet<DateOnly>();
-        var stale = year == 2022 && scenarios.Contains("StaleUpcg");
+        var stale = plan.IsReal && year == 2022 && scenarios.Contains("StaleUpcg");
 
         var rows = new SeasonRows(new(), new(), new(), new(), new(), new(), new());
         var scheduleShape = new RowShape(WarehouseSchema.Schedule);
@@ -141,6 +151,8 @@ public static partial class SampleLeague
             }
         }
 
+        // Copies end by April 2021, before ContextStart, so they would yield no context rows: skip the work.
+        if (!plan.IsReal) return rows;
         var (upcg, utgc) = SampleContext.Build(games, rosters,
             d => d >= ContextStart || stale && (d == StaleUpcgFirstDate || d == StaleUpcgSecondDate),
             year == 2021 ? new DateOnly(2021, 5, 16) : SampleData.SeasonSpan(year - 1).Last);

@@ -96,17 +96,31 @@ internal sealed class SampleLeaguePeople
     private readonly HashSet<string> _lookups = new(StringComparer.Ordinal);
     private int _nextId = 1;
 
+    /// <summary>The people of the four real seasons.</summary>
     public SampleLeaguePeople(int seed)
+        : this(seed, SampleLeague.AllSeasons.Select(s => SeasonPlan.Real(BackfillTools.Core.Season.Parse(s))), after: null)
     {
+    }
+
+    /// <param name="seasons">Consecutive seasons, oldest first: the first opens with a new pool, the others carry over.</param>
+    /// <param name="after">People already in the league (the real seasons): their names are taken and their ids used,
+    /// so a scaled league's earlier seasons never reuse a player_lookup for another man.</param>
+    public SampleLeaguePeople(int seed, IEnumerable<SeasonPlan> seasons, SampleLeaguePeople? after)
+    {
+        if (after is not null)
+        {
+            _lookups.UnionWith(after._lookups);
+            _nextId = after._nextId;
+        }
         var teams = SampleData.Teams.Select(t => t.Tricode).ToList();
         Dictionary<string, List<SamplePlayer>>? previous = null;
-        foreach (var seasonYear in SampleLeague.AllSeasons.Select(BackfillTools.Core.Season.Parse))
+        foreach (var plan in seasons)
         {
-            var (first, last) = SampleData.SeasonSpan(seasonYear);
+            var (first, last) = SampleData.SeasonSpan(plan);
             var end = last.AddDays(1);
-            var rng = SampleRng.For(seed, $"{seasonYear}|people");
+            var rng = SampleRng.For(seed, $"{plan.Year}|people");
             var opening = previous is null ? OpeningRosters(teams, first, rng) : Offseason(previous, teams, first, rng);
-            _seasons[seasonYear] = InSeason(opening, first, end, rng, out previous);
+            _seasons[plan.Year] = InSeason(opening, first, end, rng, out previous);
         }
     }
 

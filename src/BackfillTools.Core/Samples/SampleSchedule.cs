@@ -6,13 +6,18 @@ namespace BackfillTools.Core.Samples;
 /// (1) which teams play on each date (every team 82 times, few back-to-backs, never three days running);
 /// (2) who plays whom on a date (division and conference rivals more often);
 /// (3) who is at home (each team exactly 41).
+/// A scaled league's shifted copies get the same treatment on their source season's shifted ids and dates, 2024-25
+/// included, so every copy has its own matchups.
 /// </summary>
 internal static class SampleSchedule
 {
-    public static IReadOnlyList<SampleGame> For(int seasonYear, int seed)
+    public static IReadOnlyList<SampleGame> For(int seasonYear, int seed) => For(SeasonPlan.Real(seasonYear), seed);
+
+    public static IReadOnlyList<SampleGame> For(SeasonPlan season, int seed)
     {
-        if (seasonYear == 2024) return SampleData.Real2024Games;
-        var slots = SampleData.IdsAndDates(Season.Label(seasonYear));
+        var seasonYear = season.Year;
+        if (season.IsReal && seasonYear == 2024) return SampleData.Real2024Games;
+        var slots = SampleData.IdsAndDates(season);
         var teams = SampleData.Teams;
         for (var attempt = 0; ; attempt++)
         {

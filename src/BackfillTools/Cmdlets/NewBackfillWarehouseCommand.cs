@@ -29,19 +29,28 @@ public sealed class NewBackfillWarehouseCommand : BackfillCmdlet
     [Parameter]
     public int Seed { get; set; } = SampleLeague.DefaultSeed;
 
+    // Checked by SampleLeague.Validate rather than [ValidateRange], so a bad value fails with the InvalidScale ErrorId.
+    [Parameter]
+    public int Scale { get; set; } = 1;
+
     [Parameter]
     public SwitchParameter Force { get; set; }
 
     protected override void ProcessRecord() => Guard(() =>
     {
         var path = ResolvePath(Path);
-        var options = new SampleLeagueOptions(Season, Scenario, Seed);
+        var options = new SampleLeagueOptions(Season, Scenario, Seed, Scale);
         if (SampleData) SampleLeague.Validate(options);
-        else if (MyInvocation.BoundParameters.ContainsKey(nameof(Season)) || Scenario.Length > 0)
+        else if (MyInvocation.BoundParameters.ContainsKey(nameof(Season)) || Scenario.Length > 0 || MyInvocation.BoundParameters.ContainsKey(nameof(Scale)))
             throw new BackfillException("SampleOptionsWithoutSampleData", ErrorKind.InvalidArgument,
-                "-Season and -Scenario describe sample data; add -SampleData, or leave them out for an empty warehouse.");
+                "-Season, -Scenario and -Scale describe sample data; add -SampleData, or leave them out for an empty warehouse.");
 
         var what = SampleData ? $"Create warehouse with sample data ({string.Join(", ", Season)})" : "Create empty warehouse";
+        if (SampleData && Scale > 1)
+        {
+            var years = SampleLeague.SeasonYears(options);
+            what += $" at scale {Scale}: {years.Count} seasons, {BackfillTools.Core.Season.Label(years.Min())} to {BackfillTools.Core.Season.Label(years.Max())}";
+        }
         if (File.Exists(path)) what += " (replacing the existing file)";
         if (!ShouldProcess(path, what)) return;
 
