@@ -153,12 +153,18 @@ ORDER BY u.game_date";
         return m.Groups[1].Value.ToLowerInvariant();
     }
 
-    /// <summary>Insert the backup's rows back; rows whose key exists again are left alone (counted as skipped).</summary>
-    public static StaleUpcgRestore Restore(IWarehouse w, string table, CancellationToken ct)
+    /// <summary>Refuse a backup name that does not exist (before any confirmation prompt).</summary>
+    public static void EnsureBackupExists(IWarehouse w, string table)
     {
         if (!w.ExistingTables().Contains($"{BackupDataset}.{table}"))
             throw new BackfillException("BackupNotFound", ErrorKind.ObjectNotFound,
                 $"There is no backup table {BackupDataset}.{table}.", $"{BackupDataset}.{table}");
+    }
+
+    /// <summary>Insert the backup's rows back; rows whose key exists again are left alone (counted as skipped).</summary>
+    public static StaleUpcgRestore Restore(IWarehouse w, string table, CancellationToken ct)
+    {
+        EnsureBackupExists(w, table);
         var backup = $"{{{{{BackupDataset}.{table}}}}}";
         var total = w.ScalarInt64($"SELECT COUNT(*) FROM {backup}", null, ct);
         var dates = w.Query($"SELECT DISTINCT game_date FROM {backup} ORDER BY game_date", null, ct).AsRows().Select(r => r.GetDate("game_date")).ToArray();
