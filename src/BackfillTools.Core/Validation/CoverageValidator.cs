@@ -142,7 +142,8 @@ ORDER BY c.analysis_date";
     private static IEnumerable<CoverageResult> GameCoverage(IWarehouse w, string ctes, Dictionary<DateOnly, DateFacts> facts,
         IReadOnlyList<CoverageLayer> layers, CoverageOptions options, CancellationToken ct)
     {
-        var tables = GameTables.Where(t => layers.Contains(t.Layer)).ToList();
+        // Raw is always measured: it explains analytics gaps. Only the requested layers are reported.
+        var tables = GameTables.Where(t => t.Layer == CoverageLayer.Raw || layers.Contains(t.Layer)).ToList();
         var present = string.Join(",\n", tables.Select((t, i) =>
             $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, {t.Opp} AS opp FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
         var sides = string.Join("\n  UNION ALL\n", tables.Select((t, i) =>
@@ -163,7 +164,7 @@ FROM sides GROUP BY tbl, game_date";
             .ToDictionary(r => (r.GetString("tbl")!, r.GetDate("game_date")), r => (Expected: r.GetInt64("expected"), Actual: r.GetInt64("actual"), Missing: r.GetString("missing")));
 
         foreach (var (date, f) in facts)
-            foreach (var t in tables)
+            foreach (var t in tables.Where(t => layers.Contains(t.Layer)))
             {
                 var (expected, actual, missing) = found.GetValueOrDefault((t.Table.FullName, date));
                 var raw = found.GetValueOrDefault((WarehouseSchema.PlayerBoxscores.FullName, date));

@@ -95,6 +95,15 @@ public sealed class CoverageValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Analytics_alone_still_blames_the_raw_gap()
+    {
+        // Raw is measured even when only Analytics is reported, so the reason stays UpstreamMissing.
+        var rows = Run(DateScope.Explicit(new[] { F.NeverRun }), new CoverageOptions { Layers = new[] { CoverageLayer.Analytics } });
+        Assert.DoesNotContain(rows, r => r.Layer == CoverageLayer.Raw);
+        Assert.All(rows, r => Assert.Equal(CoverageReason.UpstreamMissing, r.Reason));
+    }
+
+    [Fact]
     public void Range_scope_covers_game_dates_only_and_every_layer()
     {
         var rows = Run(DateScope.Range(F.Opener, F.OffDay));
