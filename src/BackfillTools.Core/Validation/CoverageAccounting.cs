@@ -26,8 +26,8 @@ public static class CoverageAccounting
     public static string EntitiesSql(ProcessorName processor, string datesTable, string? rowsTable = null, string? failuresTable = null)
     {
         var def = ProcessorCatalog.Get(processor);
-        var rows = rowsTable ?? def.Output.Placeholder;
-        var failures = failuresTable ?? Schema.WarehouseSchema.PrecomputeFailures.Placeholder;
+        var rows = string.IsNullOrEmpty(rowsTable) ? def.Output.Placeholder : rowsTable;
+        var failures = string.IsNullOrEmpty(failuresTable) ? Schema.WarehouseSchema.PrecomputeFailures.Placeholder : failuresTable;
         var expected = ProcessorCatalog.Create(processor).ExpectedEntitiesSql.Replace("{{stage.dates}}", datesTable, StringComparison.Ordinal);
         return $@"WITH exp AS (SELECT DISTINCT x.analysis_date, x.entity_id FROM ({expected}) AS x),
      r AS (SELECT DISTINCT t.{def.DateColumn} AS analysis_date, t.{def.EntityColumn} AS entity_id FROM {rows} AS t
@@ -52,8 +52,8 @@ LEFT JOIN f ON f.analysis_date = e.analysis_date AND f.entity_id = e.entity_id";
     public static string Sql(ProcessorName processor, string datesTable, string? rowsTable = null, string? failuresTable = null)
     {
         var def = ProcessorCatalog.Get(processor);
-        var rows = rowsTable ?? def.Output.Placeholder;
-        var failures = failuresTable ?? Schema.WarehouseSchema.PrecomputeFailures.Placeholder;
+        var rows = string.IsNullOrEmpty(rowsTable) ? def.Output.Placeholder : rowsTable;
+        var failures = string.IsNullOrEmpty(failuresTable) ? Schema.WarehouseSchema.PrecomputeFailures.Placeholder : failuresTable;
         return $@"SELECT d.analysis_date,
        COALESCE(e.expected, 0) AS expected, COALESCE(e.accounted, 0) AS accounted, COALESCE(e.with_row, 0) AS with_row,
        COALESCE(e.by_design, 0) AS by_design, COALESCE(rc.n_rows, 0) AS actual, COALESCE(fc.failures, 0) AS failures,
