@@ -80,13 +80,14 @@ public static class CoverageValidator
 
         if (withPrecompute)
         {
-            // Every processor is measured (upstream presence needs them) and only the requested ones are reported.
+            // Requested processors get the full accounting; the others only their row counts, which is all the
+            // upstream-presence check needs.
             var acc = new Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>>();
             foreach (var p in Enum.GetValues<ProcessorName>())
             {
                 ct.ThrowIfCancellationRequested();
                 Report($"{p} accounting");
-                acc[p] = ProcessorAccounting(w, ctes, p, ct);
+                acc[p] = reportProcessors.Contains(p) ? ProcessorAccounting(w, ctes, p, ct) : RowCounts(w, ctes, p, ct);
             }
             Report("ledger and context log");
             var ledger = Ledger(w, ctes, ct);
@@ -138,21 +139,24 @@ ORDER BY c.analysis_date";
             r.GetInt64("upcg_players"), r.GetInt64("tdgs_rows")));
     }
 
-    /// <summary>Scheduled final games vs games present in each raw/analytics table, matched by date and teams (never by id).</summary>
+    /// <summary>
+    /// Scheduled final games vs games present in each raw/analytics table, matched by date and the unordered team pair
+    /// (never by id); a game is present when rows of both teams exist.
+    /// </summary>
     private static IEnumerable<CoverageResult> GameCoverage(IWarehouse w, string ctes, Dictionary<DateOnly, DateFacts> facts,
         IReadOnlyList<CoverageLayer> layers, CoverageOptions options, CancellationToken ct)
     {
         // Raw is always measured: it explains analytics gaps. Only the requested layers are reported.
         var tables = GameTables.Where(t => t.Layer == CoverageLayer.Raw || layers.Contains(t.Layer)).ToList();
         var present = string.Join(",\n", tables.Select((t, i) =>
-            $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, {t.Opp} AS opp FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
+            $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, LEAST({t.Team}, {t.Opp}) AS lo, GREATEST({t.Team}, {t.Opp}) AS hi FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
         var sides = string.Join("\n  UNION ALL\n", tables.Select((t, i) =>
             $@"  SELECT '{t.Table.FullName}' AS tbl, g.game_date, g.game_id, COUNT(DISTINCT x.team) AS n
-  FROM g LEFT JOIN t{i} AS x ON x.game_date = g.game_date
-    AND ((x.team = g.home AND x.opp = g.away) OR (x.team = g.away AND x.opp = g.home))
+  FROM g LEFT JOIN t{i} AS x ON x.game_date = g.game_date AND x.lo = g.lo AND x.hi = g.hi
   GROUP BY g.game_date, g.game_id"));
         var sql = $@"WITH {ctes},
-g AS (SELECT s.game_date, s.game_id, s.home, s.away FROM sched AS s WHERE s.game_date IN (SELECT analysis_date FROM cov_dates)),
+g AS (SELECT s.game_date, s.game_id, LEAST(s.home, s.away) AS lo, GREATEST(s.home, s.away) AS hi
+      FROM sched AS s WHERE s.game_date IN (SELECT analysis_date FROM cov_dates)),
 {present},
 sides AS (
 {sides}
@@ -225,6 +229,16 @@ FROM ({CoverageAccounting.Sql(p, "cov_dates")}) AS a
         return w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new Accounting(
             r.GetInt64("expected"), r.GetInt64("accounted"), r.GetInt64("actual"), r.GetInt64("by_design"), r.GetInt64("other_failures"),
             r.GetInt64("upstream_failures"), r.GetString("first_other_category"), r.GetInt64("upcg_sourced")));
+    }
+
+    private static Dictionary<DateOnly, Accounting> RowCounts(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct)
+    {
+        var def = ProcessorCatalog.Get(p);
+        var sql = $@"WITH {ctes}
+SELECT t.{def.DateColumn} AS analysis_date, COUNT(*) AS n FROM {def.Output.Placeholder} AS t
+WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates) GROUP BY t.{def.DateColumn}";
+        return w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"),
+            r => new Accounting(0, 0, r.GetInt64("n"), 0, 0, 0, null, 0));
     }
 
     private static Dictionary<DateOnly, string> Unaccounted(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct)

@@ -90,7 +90,9 @@ public static class DataQualityChecker
         measures.AddRange(CriticalColumns[p].Select((c, k) => $"COUNTIF(t.{c} IS NULL) AS null_{k}"));
         measures.AddRange(Ranges[p].Select((r, k) => $"COUNTIF(t.{r.Column} < {r.Lo} OR t.{r.Column} > {r.Hi}) AS range_{k}"));
         if (p == ProcessorName.PCF)
-            measures.Add("COUNTIF(t.missing_data_fields LIKE '%team_defense_zone%' OR t.missing_data_fields LIKE '%player_shot_zone%') AS contaminated");
+            // Cascade = the opponent's TDZA row was missing (the 2021-12-04 pattern). A missing PSZA row alone is usually a
+            // by-design skip (too few games yet), so it is not counted.
+            measures.Add("COUNTIF(t.missing_data_fields LIKE '%team_defense_zone%') AS contaminated");
         var sql = $@"WITH {scope.Ctes()},
 g AS (SELECT game_date, COUNT(*) AS games FROM sched GROUP BY game_date)
 SELECT t.{dc} AS d, COALESCE(MAX(g.games), 0) AS games, {string.Join(", ", measures)}
@@ -133,7 +135,7 @@ ORDER BY t.{dc}";
                 if (pct > o.ContaminationPct)
                     list.Add(F(d, DataQualityCheck.CascadeContamination, "missing_data_fields", pct, o.ContaminationPct,
                         pct >= 50 ? FindingSeverity.Error : FindingSeverity.Warning,
-                        $"{r.GetInt64("contaminated")} of {n} rows were computed without the PSZA or opponent TDZA row (matchup inputs missing)."));
+                        $"{r.GetInt64("contaminated")} of {n} rows were computed without the opponent's TDZA row (matchup inputs missing)."));
             }
         }
 

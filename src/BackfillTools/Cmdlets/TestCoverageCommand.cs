@@ -5,18 +5,15 @@ using BackfillTools.Core.Validation;
 namespace BackfillTools.Cmdlets;
 
 /// <summary>
-/// Proves coverage per (date, layer, table/processor) against the schedule: raw box scores, analytics tables and
-/// every Phase 4 processor, graded and explained. Rows pipe into Invoke-Backfill by Date, Processor and Layer.
+/// Base of the validation cmdlets that read a set of dates: -StartDate/-EndDate, -Season, -Date (piped dates are
+/// collected), or by default every final game date; <see cref="Scope"/> turns the choice into a <see cref="DateScope"/>.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "Coverage", DefaultParameterSetName = AllSet)]
-[OutputType(typeof(CoverageResult))]
-[OutputType(typeof(bool))]
-public sealed class TestCoverageCommand : BackfillCmdlet
+public abstract class DateScopedCmdlet : BackfillCmdlet
 {
-    private const string AllSet = "All";
-    private const string RangeSet = "Range";
-    private const string SeasonSet = "Season";
-    private const string DateSet = "Date";
+    protected const string AllSet = "All";
+    protected const string RangeSet = "Range";
+    protected const string SeasonSet = "Season";
+    protected const string DateSet = "Date";
 
     private readonly List<DateOnly> _dates = new();
 
@@ -42,6 +39,32 @@ public sealed class TestCoverageCommand : BackfillCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Processor { get; set; }
 
+    protected override void ProcessRecord() => Guard(() =>
+    {
+        if (ParameterSetName == DateSet) _dates.AddRange(Date.Select(DateOnly.FromDateTime));
+    });
+
+    /// <summary>The processors asked for (null = all); an unknown name is a terminating UnknownProcessor error.</summary>
+    protected IReadOnlyList<ProcessorName>? Processors => Processor?.Select(ProcessorCatalog.Parse).Distinct().ToList();
+
+    protected DateScope Scope() => ParameterSetName switch
+    {
+        RangeSet => DateScope.Range(DateOnly.FromDateTime(StartDate), DateOnly.FromDateTime(EndDate)),
+        SeasonSet => DateScope.Seasons(Season),
+        DateSet => DateScope.Explicit(_dates),
+        _ => DateScope.All(),
+    };
+}
+
+/// <summary>
+/// Proves coverage per (date, layer, table/processor) against the schedule: raw box scores, analytics tables and
+/// every Phase 4 processor, graded and explained. Rows pipe into Invoke-Backfill by Date, Processor and Layer.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "Coverage", DefaultParameterSetName = AllSet)]
+[OutputType(typeof(CoverageResult))]
+[OutputType(typeof(bool))]
+public sealed class TestCoverageCommand : DateScopedCmdlet
+{
     [Parameter]
     [ValidateNotNullOrEmpty]
     public CoverageLayer[]? Layer { get; set; }
@@ -63,29 +86,18 @@ public sealed class TestCoverageCommand : BackfillCmdlet
     [ValidateRange(0, 100)]
     public double LowThreshold { get; set; } = 90;
 
-    protected override void ProcessRecord() => Guard(() =>
-    {
-        if (ParameterSetName == DateSet) _dates.AddRange(Date.Select(DateOnly.FromDateTime));
-    });
-
     protected override void EndProcessing() => Guard(() =>
     {
         var options = new CoverageOptions
         {
-            Processors = Processor?.Select(ProcessorCatalog.Parse).Distinct().ToList(),
+            Processors = Processors,
             Layers = Layer?.Distinct().ToList(),
             OkThreshold = OkThreshold,
             LowThreshold = LowThreshold,
             Detailed = Detailed,
         };
         options.Validate();
-        var scope = ParameterSetName switch
-        {
-            RangeSet => DateScope.Range(DateOnly.FromDateTime(StartDate), DateOnly.FromDateTime(EndDate)),
-            SeasonSet => DateScope.Seasons(Season),
-            DateSet => DateScope.Explicit(_dates),
-            _ => DateScope.All(),
-        };
+        var scope = Scope();
         using var w = OpenWarehouse();
         var progress = new ProgressWriter(this);
         var results = CoverageValidator.Run(w, scope, options, progress, CancellationToken);

@@ -8,37 +8,8 @@ namespace BackfillTools.Cmdlets;
 [Cmdlet(VerbsDiagnostic.Test, "DataQuality", DefaultParameterSetName = AllSet)]
 [OutputType(typeof(DataQualityFinding))]
 [OutputType(typeof(bool))]
-public sealed class TestDataQualityCommand : BackfillCmdlet
+public sealed class TestDataQualityCommand : DateScopedCmdlet
 {
-    private const string AllSet = "All";
-    private const string RangeSet = "Range";
-    private const string SeasonSet = "Season";
-    private const string DateSet = "Date";
-
-    private readonly List<DateOnly> _dates = new();
-
-    [Parameter(Mandatory = true, ParameterSetName = RangeSet)]
-    [DateArgumentTransformation]
-    public DateTime StartDate { get; set; }
-
-    [Parameter(Mandatory = true, ParameterSetName = RangeSet)]
-    [DateArgumentTransformation]
-    public DateTime EndDate { get; set; }
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SeasonSet)]
-    [ArgumentCompleter(typeof(SeasonCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] Season { get; set; } = Array.Empty<string>();
-
-    [Parameter(Mandatory = true, ParameterSetName = DateSet, ValueFromPipelineByPropertyName = true)]
-    [DateArgumentTransformation]
-    public DateTime[] Date { get; set; } = Array.Empty<DateTime>();
-
-    [Parameter]
-    [ArgumentCompleter(typeof(ProcessorCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Processor { get; set; }
-
     [Parameter]
     [ValidateNotNullOrEmpty]
     public DataQualityCheck[]? Check { get; set; }
@@ -54,27 +25,16 @@ public sealed class TestDataQualityCommand : BackfillCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord() => Guard(() =>
-    {
-        if (ParameterSetName == DateSet) _dates.AddRange(Date.Select(DateOnly.FromDateTime));
-    });
-
     protected override void EndProcessing() => Guard(() =>
     {
         var options = new DataQualityOptions
         {
-            Processors = Processor?.Select(ProcessorCatalog.Parse).Distinct().ToList(),
+            Processors = Processors,
             Checks = Check?.Distinct().ToList(),
             ThinRatio = ThinRatio,
             ContaminationPct = ContaminationPct,
         };
-        var scope = ParameterSetName switch
-        {
-            RangeSet => DateScope.Range(DateOnly.FromDateTime(StartDate), DateOnly.FromDateTime(EndDate)),
-            SeasonSet => DateScope.Seasons(Season),
-            DateSet => DateScope.Explicit(_dates),
-            _ => DateScope.All(),
-        };
+        var scope = Scope();
         using var w = OpenWarehouse();
         var progress = new ProgressWriter(this);
         var findings = DataQualityChecker.Run(w, scope, options, progress, CancellationToken);
