@@ -87,6 +87,13 @@ function Invoke-Test {
     New-Item -ItemType Directory -Force $results | Out-Null
     $summary = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
 
+    # The GoogleSQL validity gate's analyzer (ZetaSQL) comes from npm, pinned by tests/zetasql/package-lock.json.
+    $zetasql = Join-Path $root 'tests/zetasql'
+    if (-not (Test-Path (Join-Path $zetasql 'node_modules/@fivetrandevelopers/zetasql')) -and (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Host '== npm ci (ZetaSQL analyzer for the GoogleSQL gate)'
+        Invoke-Native npm @('ci', '--prefix', $zetasql, '--no-audit', '--no-fund', '--loglevel=error')
+    }
+
     Write-Host '== xUnit'
     $trx = Join-Path $results 'xunit.trx'
     Remove-Item $trx -ErrorAction SilentlyContinue

@@ -13,7 +13,11 @@ public sealed class ModuleInit : IModuleAssemblyInitializer, IModuleAssemblyClea
 {
     private static readonly string ModuleDir = Path.GetDirectoryName(typeof(ModuleInit).Assembly.Location)!;
 
-    public void OnImport() => AssemblyLoadContext.Default.ResolvingUnmanagedDll += ResolveNative;
+    public void OnImport()
+    {
+        AssemblyLoadContext.Default.ResolvingUnmanagedDll += ResolveNative;
+        Core.Warehouse.BigQuery.BigQueryWarehouse.Register();
+    }
 
     public void OnRemove(PSModuleInfo module) => AssemblyLoadContext.Default.ResolvingUnmanagedDll -= ResolveNative;
 

@@ -194,7 +194,7 @@ public sealed class BackfillRunner
         var sql = $@"
 WITH exp AS (SELECT DISTINCT analysis_date, entity_id FROM ({expectedSql}) AS x),
      r AS (SELECT {def.DateColumn} AS analysis_date, {def.EntityColumn} AS entity_id FROM {st.Rows.Placeholder}),
-     f AS (SELECT analysis_date, entity_id, failure_category, failure_reason FROM {st.Failures.Placeholder}),
+     f AS (SELECT analysis_date, entity_id, failure_category, failure_reason, failure_type FROM {st.Failures.Placeholder}),
      acc AS (
        SELECT e.analysis_date, COUNT(*) AS accounted FROM exp AS e
        WHERE EXISTS (SELECT 1 FROM r WHERE r.analysis_date = e.analysis_date AND r.entity_id = e.entity_id)
@@ -204,7 +204,7 @@ WITH exp AS (SELECT DISTINCT analysis_date, entity_id FROM ({expectedSql}) AS x)
      rc AS (SELECT analysis_date, COUNT(*) AS n_rows, COUNTIF(entity_id IS NULL) AS null_keys,
                    COUNT(*) - COUNT(DISTINCT entity_id) - COUNTIF(entity_id IS NULL) AS dup_keys
             FROM r GROUP BY analysis_date),
-     uf AS (SELECT analysis_date, COUNT(*) AS n, MIN(failure_reason) AS reason FROM f WHERE failure_category = 'INCOMPLETE_UPSTREAM' GROUP BY analysis_date)
+     uf AS (SELECT analysis_date, COUNT(*) AS n, MIN(failure_reason) AS reason FROM f WHERE failure_category = 'INCOMPLETE_UPSTREAM' AND failure_type = 'upstream' GROUP BY analysis_date)
 SELECT d.analysis_date, COALESCE(ec.expected, 0) AS expected, COALESCE(rc.n_rows, 0) AS n_rows, COALESCE(acc.accounted, 0) AS accounted,
        COALESCE(rc.null_keys, 0) AS null_keys, COALESCE(rc.dup_keys, 0) AS dup_keys, COALESCE(uf.n, 0) AS upstream_failures, uf.reason AS upstream_reason,
        c.source, c.pgs_players, c.upcg_rows, c.reason AS source_reason

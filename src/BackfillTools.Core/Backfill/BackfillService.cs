@@ -88,16 +88,21 @@ public static class BackfillService
         {
             results = runner.Execute(plan, ct);
         }
-        catch (OperationCanceledException)
-        {
-            // The partition in flight was rolled back with its transaction; the rest is marked for -Resume.
-            ledger.CancelUnfinished(newRunId);
-            ledger.FinishRun(newRunId, "Cancelled", $"Cancelled; resume with Invoke-Backfill -Resume {newRunId}");
-            throw;
-        }
         catch (Exception ex)
         {
-            ledger.FinishRun(newRunId, "Failed", ex.Message);
+            // Ctrl+C (the token, or the host stopping the pipeline while a result is written), -ErrorAction Stop, or a
+            // failure: the partition in flight was rolled back with its transaction; the rest is marked for -Resume.
+            var cancelled = ex is OperationCanceledException || ct.IsCancellationRequested;
+            var endStatus = cancelled ? "Cancelled" : ex is BackfillException ? "Failed" : "Stopped";
+            try
+            {
+                ledger.CancelUnfinished(newRunId);
+                ledger.FinishRun(newRunId, endStatus, $"{(cancelled ? "Cancelled" : ex.Message)}; resume with Invoke-Backfill -Resume {newRunId}");
+            }
+            catch (Exception) when (!cancelled)
+            {
+                // The warehouse itself failed: the original error is the one to report; the run stays resumable.
+            }
             throw;
         }
 

@@ -1,3 +1,4 @@
+using BackfillTools.Core.Schema;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -114,7 +115,9 @@ internal sealed partial class SqlProcessor : IProcessor
             return "CREATE OR REPLACE TABLE {{work.blocked}} AS SELECT analysis_date, CAST(NULL AS STRING) AS missing FROM {{work.dinfo}} WHERE FALSE";
         var checks = string.Join("\n  UNION ALL\n", required.Select(u =>
             $"  SELECT d.analysis_date, '{u.Output.FullName}' AS tbl, {(int)u.Name} AS ord FROM {{{{work.dinfo}}}} d " +
-            $"WHERE NOT d.is_bootstrap AND NOT EXISTS (SELECT 1 FROM {u.Output.Placeholder} t WHERE t.{u.DateColumn} = d.analysis_date)"));
+            $"WHERE NOT d.is_bootstrap AND NOT EXISTS (SELECT 1 FROM {u.Output.Placeholder} t WHERE t.{u.DateColumn} = d.analysis_date)" +
+            // An upstream date published with only failure rows (e.g. TDZA before teams have 15 games) did run: not blocked.
+            $" AND NOT EXISTS (SELECT 1 FROM {WarehouseSchema.PrecomputeFailures.Placeholder} pf WHERE pf.processor_name = '{u.Name}' AND pf.analysis_date = d.analysis_date)"));
         return "CREATE OR REPLACE TABLE {{work.blocked}} AS\nSELECT analysis_date, STRING_AGG(tbl, ', ' ORDER BY ord) AS missing FROM (\n"
             + checks + "\n) m GROUP BY analysis_date";
     }

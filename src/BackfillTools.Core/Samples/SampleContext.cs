@@ -134,8 +134,7 @@ internal static class SampleContext
     /// <summary>Rest and load over the last 7 and 14 days (games actually played, D−7 &lt; date &lt; D).</summary>
     private static void FillWorkload(RowShape.Row r, PlayerHistory? h, DateOnly date)
     {
-        long g7 = 0, g14 = 0, b2b14 = 0, q4 = 0;
-        double m7 = 0, m14 = 0;
+        long g7 = 0, g14 = 0, b2b14 = 0, q4 = 0, m7 = 0, m14 = 0; // minutes in tenths, exact
         DateOnly? later = null;
         var usage = new List<double>(7);
         if (h is not null)
@@ -149,14 +148,14 @@ internal static class SampleContext
                 if (age < 14)
                 {
                     g14++;
-                    m14 += line.Minutes;
+                    m14 += (long)Math.Round(line.Minutes * 10);
                     if (later is { } l && l.DayNumber - d.DayNumber == 1) b2b14++;
                     later = d;
                 }
                 if (age < 7)
                 {
                     g7++;
-                    m7 += line.Minutes;
+                    m7 += (long)Math.Round(line.Minutes * 10);
                     q4 += line.Q4Minutes;
                 }
                 if (age >= 14 && usage.Count >= 7) break;
@@ -164,9 +163,10 @@ internal static class SampleContext
         }
         r["games_in_last_7_days"] = g7;
         r["games_in_last_14_days"] = g14;
-        r["minutes_in_last_7_days"] = (long)Math.Round(m7);
-        r["minutes_in_last_14_days"] = (long)Math.Round(m14);
-        r["avg_minutes_per_game_last_7"] = g7 > 0 ? Math.Round(m7 / g7, 1) : 0.0;
+        // Whole minutes round half away from zero, as CAST(x AS INT64) does.
+        r["minutes_in_last_7_days"] = (m7 + 5) / 10;
+        r["minutes_in_last_14_days"] = (m14 + 5) / 10;
+        r["avg_minutes_per_game_last_7"] = g7 > 0 ? Math.Round(m7 / 10.0 / g7, 1, MidpointRounding.AwayFromZero) : 0.0;
         r["back_to_backs_last_14_days"] = b2b14;
         r["fourth_quarter_minutes_last_7"] = q4;
         r["avg_usage_rate_last_7_games"] = usage.Count > 0 ? Math.Round(usage.Average(), 1) : null;

@@ -100,8 +100,9 @@ internal static class SampleGameSimulator
     {
         var listed = rosters.On(team, date).OrderBy(p => p.Id).ToList();
         var injured = listed.Where(p => rosters.IsInjured(p, date)).ToHashSet();
-        // A depleted team plays its walking wounded rather than fewer than nine.
-        foreach (var p in injured.OrderByDescending(rosters.Rating).ToList())
+        // A depleted team plays its walking wounded rather than fewer than nine. Ties go by id: a HashSet of players
+        // enumerates in identity-hash order, which differs between runs.
+        foreach (var p in injured.OrderByDescending(rosters.Rating).ThenBy(p => p.Id).ToList())
             if (listed.Count - injured.Count < 9) injured.Remove(p);
         var available = listed.Where(p => !injured.Contains(p))
             .Select(p => (Player: p, Order: rosters.Rating(p) + rng.Normal(0, 0.06)))
@@ -141,7 +142,8 @@ internal static class SampleGameSimulator
         var fta = Math.Clamp((int)Math.Round(rng.Normal(21, 6.5)), 4, 45);
         var oreb = Math.Clamp((int)Math.Round(rng.Normal(11, 3.5)), 2, 22);
         var fga = Math.Max(60, (int)Math.Round(pace + rng.Normal(0, 1.5) - tov - 0.44 * fta + oreb));
-        var hot = rng.Normal(0, 0.025); // the whole team's shooting night
+        // The whole team's shooting night, plus a little home-court lift (real home teams win about 54%).
+        var hot = rng.Normal(side.Home ? 0.004 : -0.004, 0.025);
 
         var shotWeights = players.Select(p => p.Minutes * SamplePlayer.UsageFactor(rosters.Rating(p.Player))).ToArray();
         var assistWeights = players.Select(p => p.Minutes * p.Player.AssistRate).ToArray();

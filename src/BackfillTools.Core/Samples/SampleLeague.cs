@@ -30,8 +30,14 @@ public static partial class SampleLeague
                     $"The sample league has no season '{s}'. Choose from {string.Join(", ", AllSeasons)}.", s);
         }
         foreach (var sc in options.Scenarios)
+        {
             if (!KnownScenarios.Contains(sc, StringComparer.OrdinalIgnoreCase))
                 throw new BackfillException("UnknownScenario", ErrorKind.InvalidArgument,
                     $"Unknown scenario '{sc}'. Choose from {string.Join(", ", KnownScenarios)}.", sc);
+            // Both scenarios damage 2022-23 data; without that season they would silently do nothing.
+            if (!options.Seasons.Contains("2022-23"))
+                throw new BackfillException("ScenarioNeedsSeason", ErrorKind.InvalidArgument,
+                    $"The scenario '{sc}' changes 2022-23 data; add 2022-23 to -Season.", sc);
+        }
     }
 }

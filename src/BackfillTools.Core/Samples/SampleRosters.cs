@@ -26,7 +26,7 @@ internal sealed class SamplePlayer
     public double StealRate { get; init; }
 
     /// <summary>Shots per minute relative to an average player; stars take more.</summary>
-    public static double UsageFactor(double rating) => 0.8 + 0.75 * rating * rating;
+    public static double UsageFactor(double rating) => 0.7 + 1.1 * rating * rating;
 
     public int AgeOn(DateOnly date)
     {
@@ -127,9 +127,9 @@ internal sealed class SampleLeaguePeople
         // Base zone mix by position (league mix ≈ calibration_stats.json zone_pooled), then a personal twist.
         var (paint, mid, three) = position switch
         {
-            SamplePosition.Guard => (0.37, 0.14, 0.49),
-            SamplePosition.Forward => (0.45, 0.13, 0.42),
-            _ => (0.70, 0.10, 0.20),
+            SamplePosition.Guard => (0.34, 0.14, 0.52),
+            SamplePosition.Forward => (0.42, 0.13, 0.45),
+            _ => (0.66, 0.10, 0.24),
         };
         paint *= Math.Exp(rng.Normal(0, 0.2));
         mid *= Math.Exp(rng.Normal(0, 0.3));
@@ -149,7 +149,7 @@ internal sealed class SampleLeaguePeople
             ThreeShare = three / sum,
             ShootingAdj = rng.Normal(0, 0.02),
             FreeThrowRate = position == SamplePosition.Center ? 0.30 : position == SamplePosition.Forward ? 0.25 : 0.22,
-            FreeThrowPct = Math.Clamp(rng.Normal(position == SamplePosition.Center ? 0.71 : 0.81, 0.05), 0.5, 0.95),
+            FreeThrowPct = Math.Clamp(rng.Normal(position == SamplePosition.Center ? 0.73 : 0.83, 0.05), 0.5, 0.95),
             AssistRate = position == SamplePosition.Guard ? 2.0 : position == SamplePosition.Forward ? 1.0 : 0.8,
             ReboundRate = position == SamplePosition.Guard ? 0.6 : position == SamplePosition.Forward ? 1.0 : 1.8,
             BlockRate = position == SamplePosition.Guard ? 0.3 : position == SamplePosition.Forward ? 0.8 : 2.0,

@@ -69,8 +69,8 @@ internal static class SampleSchedule
                 if (mustPlay) forced++;
                 var rest = last[t] is { } l ? Math.Min(date.DayNumber - l.DayNumber, 4) : 4;
                 // Urgency (games left per date left) dominates; rest days and a back-to-back penalty shape the rhythm.
-                var score = 4.0 * need[t] / remainingDates + 0.35 * rest + rng.NextDouble() * 0.6;
-                if (yesterday) score -= 1.2;
+                var score = 4.0 * need[t] / remainingDates + 0.08 * rest + rng.NextDouble() * 0.6;
+                if (yesterday) score -= 0.2;
                 if (threeInThree && strict) score -= 100;
                 if (mustPlay) score += 1000;
                 scored.Add((score, t));

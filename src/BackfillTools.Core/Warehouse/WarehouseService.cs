@@ -9,31 +9,28 @@ public sealed record WarehouseTableInfo(string Table, string Layer, long Rows, D
 public static class WarehouseService
 {
     /// <summary>Open a warehouse and bring its schema up to date.</summary>
-    public static IWarehouse Open(WarehouseConnection connection)
+    public static IWarehouse Open(WarehouseConnection connection) => Migrated(connection.Kind switch
     {
-        switch (connection.Kind)
+        WarehouseKind.DuckDb => DuckDbWarehouse.Open(connection.Path!),
+        _ => OpenBigQuery?.Invoke(connection) ?? throw new BackfillException("BigQueryNotAvailable", ErrorKind.NotImplemented,
+            "The BigQuery backend is not available in this build.", connection.Project),
+    });
+
+    private static IWarehouse Migrated(IWarehouse w)
+    {
+        try
         {
-            case WarehouseKind.DuckDb:
-                var w = DuckDbWarehouse.Open(connection.Path!);
-                try
-                {
-                    new Migrator().Upgrade(w);
-                }
-                catch
-                {
-                    w.Dispose();
-                    throw;
-                }
-                return w;
-            default:
-                if (OpenBigQuery is null)
-                    throw new BackfillException("BigQueryNotAvailable", ErrorKind.NotImplemented,
-                        "The BigQuery backend is not available in this build.", connection.Project);
-                return OpenBigQuery(connection);
+            new Migrator().Upgrade(w);
         }
+        catch
+        {
+            w.Dispose();
+            throw;
+        }
+        return w;
     }
 
-    /// <summary>Set by the BigQuery backend; kept as a hook so the DuckDB path has no Google dependency.</summary>
+    /// <summary>Set by the BigQuery backend (opens without migrating; Open migrates); a hook so the DuckDB path needs no Google code.</summary>
     public static Func<WarehouseConnection, IWarehouse>? OpenBigQuery { get; set; }
 
     /// <summary>

@@ -18,6 +18,8 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
 
     public SampleLeagueTests(FullLeagueFixture fixture) => _f = fixture;
 
+    private static string SourceDir([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
+
     [Theory]
     [InlineData(2021, 1230, 165, "2021-10-19", "2022-04-10")]
     [InlineData(2022, 1230, 164, "2022-10-18", "2023-04-09")]
@@ -165,9 +167,12 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Box} WHERE player_lookup <> lower(replace(player_name, ' ', ''))"));
         Assert.Equal(0, L.Scalar($"SELECT count(*) FROM (SELECT player_lookup FROM {Pgs} GROUP BY ALL HAVING count(DISTINCT universal_player_id) <> 1)"));
         Assert.Equal(0, L.Scalar($"SELECT count(*) FROM (SELECT universal_player_id FROM {Pgs} GROUP BY ALL HAVING count(DISTINCT player_lookup) <> 1)"));
-        // None of the real players in the shipped fixtures appear.
-        var real = new[] { "joelembiid", "tobiasharris", "nicolasbatum", "jalenbrunson", "anthonyedwards", "jalenwilliams", "jalengreen" };
-        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Box} WHERE player_lookup IN ({string.Join(",", real.Select(x => $"'{x}'"))})"));
+        // None of the real players named in the data fixtures appear (letters only, so "Kelly Oubre Jr." cannot slip through).
+        var real = File.ReadAllLines(Path.Combine(SourceDir(), "real-player-lookups.txt")).Where(x => !x.StartsWith('#')).ToList();
+        Assert.True(real.Count > 500);
+        var generated = L.Query($"SELECT DISTINCT regexp_replace(lower(player_name), '[^a-z]', '', 'g') AS k FROM {Box}").AsRows().Select(r => r.GetString("k")!).ToHashSet();
+        Assert.True(generated.Count > 600);
+        Assert.Empty(real.Where(generated.Contains));
         // Mid-season moves: players with two teams in one season.
         var traded = L.Scalar($"SELECT count(*) FROM (SELECT player_lookup, season_year FROM {Pgs} GROUP BY ALL HAVING count(DISTINCT team_abbr) > 1)");
         Assert.InRange(traded, 10, 80);
@@ -177,11 +182,10 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         Assert.InRange((double)carried / all2022, 0.5, 0.95);
     }
 
+    /// <summary>Tolerances: ±0.02 on zone shares and make rates (mid-range ±0.04, the rarest zone), ±0.05 on assists per make.</summary>
     [Fact]
     public void Box_scores_match_the_calibration_statistics()
     {
-        var zone = Calibration.Boxscore.GetProperty("zone_pooled");
-        var pooled = Calibration.Boxscore.GetProperty("pooled");
         var r = L.Query($"""
             SELECT sum(paint_attempts) / sum(fg_attempts) AS paint_share, sum(mid_range_attempts) / sum(fg_attempts) AS mid_share,
                    sum(three_pt_attempts) / sum(fg_attempts) AS three_share, sum(paint_makes) / sum(paint_attempts) AS paint_fg,
@@ -190,36 +194,40 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
                    sum(assisted_fg_makes) / sum(fg_makes) AS ast_per_fgm, sum(ft_attempts) / sum(fg_attempts) AS fta_per_fga
             FROM {Pgs} WHERE is_active
             """)[0];
-        Assert.InRange(r.GetDouble("paint_share"), zone.GetProperty("paint_share").GetDouble() - 0.03, zone.GetProperty("paint_share").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("mid_share"), zone.GetProperty("mid_share").GetDouble() - 0.03, zone.GetProperty("mid_share").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("three_share"), zone.GetProperty("three_share").GetDouble() - 0.03, zone.GetProperty("three_share").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("paint_fg"), zone.GetProperty("paint_fg").GetDouble() - 0.03, zone.GetProperty("paint_fg").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("mid_fg"), zone.GetProperty("mid_fg").GetDouble() - 0.04, zone.GetProperty("mid_fg").GetDouble() + 0.04);
-        Assert.InRange(r.GetDouble("three_fg"), pooled.GetProperty("fg3_pct").GetDouble() - 0.03, zone.GetProperty("three_fg").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("ft_pct"), pooled.GetProperty("ft_pct").GetDouble() - 0.03, pooled.GetProperty("ft_pct").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("fg_pct"), pooled.GetProperty("fg_pct").GetDouble() - 0.03, pooled.GetProperty("fg_pct").GetDouble() + 0.03);
-        Assert.InRange(r.GetDouble("ast_per_fgm"), pooled.GetProperty("ast_per_fgm").GetDouble() - 0.05, pooled.GetProperty("ast_per_fgm").GetDouble() + 0.05);
-        Assert.InRange(r.GetDouble("fta_per_fga"), pooled.GetProperty("fta_per_fga").GetDouble() - 0.04, pooled.GetProperty("fta_per_fga").GetDouble() + 0.04);
+        void Near(string column, double tolerance, params string[] target) =>
+            Assert.InRange(r.GetDouble(column), Calibration.Get(target) - tolerance, Calibration.Get(target) + tolerance);
+        Near("paint_share", 0.02, "boxscore", "zone_pooled", "paint_share");
+        Near("mid_share", 0.02, "boxscore", "zone_pooled", "mid_share");
+        Near("three_share", 0.02, "boxscore", "zone_pooled", "three_share");
+        Near("paint_fg", 0.02, "boxscore", "zone_pooled", "paint_fg");
+        Near("mid_fg", 0.04, "boxscore", "zone_pooled", "mid_fg");
+        Near("three_fg", 0.02, "boxscore", "pooled", "fg3_pct");
+        Near("ft_pct", 0.02, "boxscore", "pooled", "ft_pct");
+        Near("fg_pct", 0.02, "boxscore", "pooled", "fg_pct");
+        Near("ast_per_fgm", 0.05, "boxscore", "pooled", "ast_per_fgm");
+        Near("fta_per_fga", 0.04, "boxscore", "pooled", "fta_per_fga");
     }
 
     [Fact]
     public void Minutes_players_per_game_points_and_pace_match_the_calibration_statistics()
     {
-        var box = Calibration.Boxscore;
-        var played = L.Real($"SELECT avg(n) FROM (SELECT countif(is_active) AS n FROM {Pgs} GROUP BY game_id, team_abbr)");
-        Assert.InRange(played, box.GetProperty("played_per_team_game_all").GetProperty("mean").GetDouble() - 0.5,
-            box.GetProperty("played_per_team_game_all").GetProperty("mean").GetDouble() + 0.5);
+        static void Near(double actual, double tolerance, params string[] target) =>
+            Assert.InRange(actual, Calibration.Get(target) - tolerance, Calibration.Get(target) + tolerance);
+        Near(L.Real($"SELECT avg(n) FROM (SELECT countif(is_active) AS n FROM {Pgs} GROUP BY game_id, team_abbr)"), 0.5,
+            "boxscore", "played_per_team_game_all", "mean");
         var minutes = L.Query($"SELECT avg(minutes_played) AS m, stddev_samp(minutes_played) AS sd, quantile_cont(minutes_played, 0.9) AS p90 FROM {Pgs} WHERE is_active")[0];
-        var cal = box.GetProperty("minutes_played");
-        Assert.InRange(minutes.GetDouble("m"), cal.GetProperty("mean").GetDouble() - 1.5, cal.GetProperty("mean").GetDouble() + 1.5);
-        Assert.InRange(minutes.GetDouble("sd"), cal.GetProperty("sd").GetDouble() - 2.0, cal.GetProperty("sd").GetDouble() + 2.0);
-        Assert.InRange(minutes.GetDouble("p90"), cal.GetProperty("p90").GetDouble() - 2.5, cal.GetProperty("p90").GetDouble() + 2.5);
-        var pts = L.Real($"SELECT avg(points) FROM {Pgs} WHERE is_active");
-        Assert.InRange(pts, box.GetProperty("points").GetProperty("mean").GetDouble() - 1.0, box.GetProperty("points").GetProperty("mean").GetDouble() + 1.0);
-        var team = L.Query($"SELECT avg(points) AS pts, avg(pace) AS pace, stddev_samp(pace) AS pace_sd FROM {Togs}")[0];
-        Assert.InRange(team.GetDouble("pts"), box.GetProperty("team_pts").GetProperty("mean").GetDouble() - 4, box.GetProperty("team_pts").GetProperty("mean").GetDouble() + 4);
-        Assert.InRange(team.GetDouble("pace"), 98.0, 99.5);
+        Near(minutes.GetDouble("m"), 1.5, "boxscore", "minutes_played", "mean");
+        Near(minutes.GetDouble("sd"), 2.0, "boxscore", "minutes_played", "sd");
+        Near(minutes.GetDouble("p90"), 2.5, "boxscore", "minutes_played", "p90");
+        Near(L.Real($"SELECT avg(points) FROM {Pgs} WHERE is_active"), 1.0, "boxscore", "points", "mean");
+        // The top-minutes player of a team-game scores like the calibration's rank 1.
+        Near(L.Real($"SELECT avg(points) FROM (SELECT points FROM {Pgs} WHERE is_active QUALIFY row_number() OVER (PARTITION BY game_id, team_abbr ORDER BY minutes_played DESC) = 1)"),
+            2.5, "boxscore", "by_minutes_rank", "1", "pts_mean");
+        var team = L.Query($"SELECT avg(points) AS pts, avg(pace) AS pace, stddev_samp(pace) AS pace_sd, countif(win_flag AND home_game) / countif(home_game) AS home_win FROM {Togs}")[0];
+        Near(team.GetDouble("pts"), 4, "boxscore", "team_pts", "mean");
+        Near(team.GetDouble("pace"), 1.0, "boxscore", "pace", "mean");
         Assert.InRange(team.GetDouble("pace_sd"), 2.5, 7.0);
+        Near(team.GetDouble("home_win"), 0.04, "schedule_extra", "2024-25_regular_calibration", "home_win_pct");
     }
 
     [Fact]
@@ -254,6 +262,9 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         // UTGC: two rows per scheduled game, keyed by the NBA id.
         Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Utgc} u ANTI JOIN {Sched} s ON s.game_id = u.game_id AND s.game_date = u.game_date"));
         Assert.Equal(2 * L.Scalar($"SELECT count(*) FROM {Sched} WHERE game_date >= DATE '2024-01-01'"), L.Scalar($"SELECT count(*) FROM {Utgc}"));
+        // Both sides of a game see the same total and mirrored spreads, and so do their players.
+        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM (SELECT game_id FROM {Utgc} GROUP BY ALL HAVING count(DISTINCT game_total) <> 1 OR sum(game_spread) <> 0 OR countif(home_game) <> 1)"));
+        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Upcg} c JOIN {Utgc} u USING (game_date, team_abbr) WHERE c.game_total <> u.game_total OR c.game_spread <> u.game_spread OR c.home_game <> u.home_game"));
     }
 
     [Fact]
@@ -272,7 +283,7 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         // Last-7-day workload recomputed from the player rows before D agrees on every row.
         Assert.Equal(0, L.Scalar($"""
             SELECT count(*) FROM {Upcg} c LEFT JOIN (
-              SELECT c2.game_date, c2.player_lookup, count(*) AS g7, sum(p.minutes_played) AS m7
+              SELECT c2.game_date, c2.player_lookup, count(*) AS g7, sum(round(p.minutes_played * 10)) / 10 AS m7
               FROM {Upcg} c2 JOIN {Pgs} p ON p.player_lookup = c2.player_lookup AND p.is_active
                AND p.game_date < c2.game_date AND p.game_date > c2.game_date - 7
               GROUP BY ALL) w USING (game_date, player_lookup)
@@ -288,9 +299,32 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
             """));
         // A season opener's rest is the offseason.
         Assert.True(L.Scalar($"SELECT min(days_rest) FROM {Upcg} WHERE game_date = DATE '2024-10-22'") > 150);
-        var pace = L.Query($"SELECT avg(opponent_pace_last_10) AS p, max(abs(pace_differential)) AS d FROM {Upcg}")[0];
+        var pace = L.Query($"SELECT avg(opponent_pace_last_10) AS p, avg(abs(pace_differential)) AS d FROM {Upcg}")[0];
         Assert.InRange(pace.GetDouble("p"), 97, 100);
-        Assert.InRange(pace.GetDouble("d"), 1, 12);
+        Assert.InRange(pace.GetDouble("d"), 0.5, 4);
+    }
+
+    [Fact]
+    public void Same_seed_gives_identical_tables_across_all_seasons()
+    {
+        using var again = new GeneratedWarehouse(new SampleLeagueOptions(SampleLeague.AllSeasons, Array.Empty<string>()));
+        foreach (var table in new[] { Sched, Box, Pgs, Tdgs, Togs, Upcg, Utgc })
+        {
+            var first = L.Checksum(table);
+            Assert.Equal(first, again.Checksum(table));
+            Assert.DoesNotMatch("^0:", first);
+        }
+    }
+
+    [Fact]
+    public void A_season_does_not_depend_on_which_other_seasons_were_generated()
+    {
+        using var alone = new GeneratedWarehouse(new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
+        foreach (var table in new[] { Sched, Box, Pgs, Togs })
+        {
+            var slice = $"(SELECT * FROM {table} WHERE season_year = 2022)";
+            Assert.Equal(L.Checksum(slice), alone.Checksum(slice));
+        }
     }
 
     [Fact]
@@ -299,7 +333,9 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         foreach (var (table, rows) in L.Summary.RowsByTable)
             Assert.Equal(rows, L.Scalar($"SELECT count(*) FROM {table}"));
         Assert.True(L.Summary.RowsByTable[Pgs] > 150_000);
-        Assert.True(L.Summary.Elapsed < TimeSpan.FromSeconds(60), $"generation took {L.Summary.Elapsed}");
+        // Loose on purpose: test classes generate in parallel on a shared 2-core machine. Row-by-row INSERTs instead of
+        // the appender would take minutes (≈0.5 ms per row), and that is the regression this guards against.
+        Assert.True(L.Summary.Elapsed < TimeSpan.FromSeconds(120), $"generation took {L.Summary.Elapsed}");
         Assert.NotEmpty(_f.Progress);
         Assert.All(_f.Progress, p => Assert.Equal("Generating sample league", p.Activity));
         Assert.Equal(_f.Progress[^1].Total, _f.Progress[^1].Done);

@@ -105,6 +105,7 @@ public sealed class SampleScenarioTests : IClassFixture<ScenarioFixture>
         var ex = Assert.Throws<BackfillException>(() =>
             SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2023-24" }, new[] { "StaleUpcg" })));
         Assert.Contains("2022-23", ex.Message);
+        Assert.Equal("ScenarioNeedsSeason", ex.ErrorId);
         Assert.Throws<BackfillException>(() => SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, new[] { "Nope" })));
         Assert.Equal(0, w.ScalarInt64("SELECT count(*) FROM nba_raw.nbac_schedule"));
     }

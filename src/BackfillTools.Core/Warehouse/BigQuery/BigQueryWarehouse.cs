@@ -1,0 +1,283 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using BackfillTools.Core.Schema;
+using Google.Apis.Auth.OAuth2;
+
+namespace BackfillTools.Core.Warehouse.BigQuery;
+
+public sealed class BigQueryWarehouseOptions
+{
+    /// <summary>Explicit credential; null means Application Default Credentials (unless <see cref="NoAuthentication"/>).</summary>
+    public ITokenAccess? Credential { get; init; }
+
+    /// <summary>Send no Authorization header (a local emulator). Never for real BigQuery.</summary>
+    public bool NoAuthentication { get; init; }
+
+    /// <summary>Replaces the network (tests).</summary>
+    public HttpMessageHandler? Transport { get; init; }
+
+    public Uri? BaseUri { get; init; }
+    public BigQueryRetryOptions Retry { get; init; } = new();
+
+    /// <summary>Rows per getQueryResults page (null = BigQuery's default, capped at 10 MB per page).</summary>
+    public int? PageSize { get; init; }
+
+    /// <summary>NDJSON bytes per load job in BulkAppend: one load job per chunk.</summary>
+    public int LoadChunkBytes { get; init; } = 32 * 1024 * 1024;
+
+    public string JobIdPrefix { get; init; } = "backfilltools_";
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>Cost guard: query jobs that would bill more bytes fail (bytesBilledLimitExceeded) instead of running.</summary>
+    public long? MaximumBytesBilled { get; init; }
+}
+
+/// <summary>
+/// The production warehouse: BigQuery through <see cref="BigQueryRestClient"/>. Every IWarehouse call is a small, fixed
+/// number of jobs: Query/Execute one query job, ExecuteInTransaction one script job, BulkAppend one load job per
+/// <see cref="BigQueryWarehouseOptions.LoadChunkBytes"/>; <see cref="Jobs"/> counts them.
+/// </summary>
+public sealed partial class BigQueryWarehouse : IWarehouse
+{
+    private readonly BigQueryRestClient _client;
+    private readonly BigQueryWarehouseOptions _options;
+    private readonly HashSet<string> _datasets = new(StringComparer.OrdinalIgnoreCase);
+    private readonly BigQueryDialect _dialect;
+
+    public BigQueryWarehouse(BigQueryRestClient client, string datasetPrefix = "", BigQueryWarehouseOptions? options = null)
+    {
+        _client = client;
+        _options = options ?? new BigQueryWarehouseOptions();
+        _dialect = new BigQueryDialect(client.ProjectId, datasetPrefix);
+        foreach (var t in WarehouseSchema.All) _datasets.Add(t.Dataset);
+    }
+
+    /// <summary>
+    /// Register this backend with <see cref="WarehouseService"/>: Connect-BackfillWarehouse -Project … then opens BigQuery
+    /// (Application Default Credentials) and brings its schema up to date, like the DuckDB path.
+    /// </summary>
+    public static void Register() => WarehouseService.OpenBigQuery = connection => Open(connection);
+
+    public static BigQueryWarehouse Open(WarehouseConnection connection, BigQueryWarehouseOptions? options = null)
+    {
+        options ??= new BigQueryWarehouseOptions();
+        if (string.IsNullOrWhiteSpace(connection.Project))
+            throw new BackfillException("BigQueryProjectMissing", ErrorKind.InvalidArgument,
+                "A BigQuery warehouse needs a project id (-Project).", connection);
+        var credential = options.Credential ?? (options.NoAuthentication ? null : ApplicationDefaultCredential());
+        var client = BigQueryRestClient.Create(connection.Project, credential, new BigQueryClientOptions
+        {
+            BaseUri = options.BaseUri ?? new Uri("https://bigquery.googleapis.com/"),
+            DefaultLocation = connection.Location,
+            Retry = options.Retry,
+            JobIdPrefix = options.JobIdPrefix,
+            Labels = options.Labels,
+        }, options.Transport);
+        return new BigQueryWarehouse(client, connection.DatasetPrefix, options);
+    }
+
+    private static GoogleCredential ApplicationDefaultCredential()
+    {
+        try
+        {
+            return Task.Run(() => BigQueryRestClient.GetApplicationDefaultCredentialAsync()).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Google's message names the places it looked; it never contains a secret.
+            throw new BackfillException("BigQueryCredentialsNotFound", ErrorKind.PermissionDenied,
+                "No Google Application Default Credentials: run 'gcloud auth application-default login', or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file. " + ex.Message,
+                null, ex);
+        }
+    }
+
+    public BigQueryRestClient Client => _client;
+    public SqlDialect Dialect => _dialect;
+    public string Project => _client.ProjectId;
+    public string DatasetPrefix => _dialect.DatasetPrefix;
+
+    /// <summary>Jobs issued so far, per kind (query, dml, script, load).</summary>
+    public BigQueryJobCounter Jobs => _client.Jobs;
+
+    public string Description =>
+        $"BigQuery {Project}{(DatasetPrefix.Length > 0 ? $" (datasets prefixed '{DatasetPrefix}')" : "")} in {_client.DefaultLocation ?? "the default location"}";
+
+    private GetQueryResultsOptions ResultsOptions => new() { PageSize = _options.PageSize };
+
+    private QueryOptions? JobOptions => _options.MaximumBytesBilled is { } max ? new QueryOptions { MaximumBytesBilled = max } : null;
+
+    public QueryResult Query(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var (text, ps) = BindParameters(_dialect.Render(sql), parameters);
+        var results = Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(text, ps, JobOptions, ResultsOptions, t, "query"), ct), cancellationToken);
+        return new QueryResult(results.Schema.Select(f => f.Name).ToList(), results.Rows.Select(r => r.Values).ToList());
+    }
+
+    public long Execute(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var (text, ps) = BindParameters(_dialect.Render(sql), parameters);
+        var results = Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(text, ps, JobOptions, ResultsOptions, t, "dml"), ct), cancellationToken);
+        return results.NumDmlAffectedRows ?? -1;
+    }
+
+    /// <summary>
+    /// ONE script job: BEGIN TRANSACTION; …; COMMIT TRANSACTION. A failing statement ends the script, and BigQuery rolls
+    /// the open transaction back. Parameters are renamed per statement (@s0_x, @s1_x) so statements may reuse names.
+    /// Row counts come from the script's child jobs (jobs.list?parentJobId, an API call, not a job).
+    /// </summary>
+    public IReadOnlyList<long> ExecuteInTransaction(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
+    {
+        if (statements.Count == 0) return Array.Empty<long>();
+        var script = BuildTransactionScript(statements, out var ps);
+        return Run(ct => _client.RerunOnConflictAsync(async t =>
+        {
+            var results = await _client.ExecuteQueryAsync(script, ps, JobOptions, ResultsOptions, t, "script").ConfigureAwait(false);
+            var children = await _client.ListChildJobsAsync(results.JobReference!, t).ConfigureAwait(false);
+            var dml = children
+                .Where(j => (string?)j.Statistics?["query"]?["statementType"] is not ("BEGIN_TRANSACTION" or "COMMIT_TRANSACTION" or "SCRIPT"))
+                .Select(j => BigQueryRestClient.ParseLong(j.Statistics?["query"]?["numDmlAffectedRows"]) ?? -1)
+                .ToList();
+            return dml.Count == statements.Count ? dml : (IReadOnlyList<long>)statements.Select(_ => -1L).ToList();
+        }, ct), cancellationToken);
+    }
+
+    /// <summary>The script text ExecuteInTransaction sends (public for the SQL gate).</summary>
+    public string BuildTransactionScript(IReadOnlyList<SqlStatement> statements, out List<BigQueryParameter> parameters)
+    {
+        var sb = new StringBuilder("BEGIN TRANSACTION;\n");
+        parameters = new List<BigQueryParameter>();
+        for (var i = 0; i < statements.Count; i++)
+        {
+            var (text, ps) = BindParameters(_dialect.Render(statements[i].Sql), statements[i].Parameters, $"s{i}_");
+            sb.Append(text.TrimEnd().TrimEnd(';').TrimEnd()).Append(";\n");
+            parameters.AddRange(ps);
+        }
+        return sb.Append("COMMIT TRANSACTION;").ToString();
+    }
+
+    /// <summary>
+    /// Load jobs with NDJSON in the request body (never tabledata.insertAll: streamed rows cannot be deleted for up to
+    /// 90 minutes, which would block redoing a failed date). One load job per chunk; each chunk is atomic.
+    /// </summary>
+    public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default)
+    {
+        var fields = BigQueryTableResource.SchemaFields(table);
+        var dataset = DatasetPrefix + table.Dataset;
+        long total = 0;
+        var buffer = new MemoryStream();
+        long pending = 0;
+
+        void Flush()
+        {
+            if (pending == 0) return;
+            var data = buffer.ToArray();
+            var sent = pending;
+            var job = Run(ct => _client.RerunOnConflictAsync(t => _client.UploadJsonAsync(dataset, table.Name, fields, data, null, t), ct), cancellationToken, table.FullName);
+            total += BigQueryRestClient.ParseLong(job.Statistics?["load"]?["outputRows"]) ?? sent;
+            buffer.SetLength(0);
+            pending = 0;
+        }
+
+        foreach (var values in rows)
+        {
+            if (values.Length != table.Columns.Count)
+                throw new ArgumentException($"{table.FullName} has {table.Columns.Count} columns; a row has {values.Length}.");
+            var obj = new JsonObject();
+            for (var i = 0; i < values.Length; i++)
+                obj[table.Columns[i].Name] = BigQueryValues.ToLoadJson(table.Columns[i].Type, values[i]);
+            var line = Encoding.UTF8.GetBytes(obj.ToJsonString() + "\n");
+            if (pending > 0 && buffer.Length + line.Length > _options.LoadChunkBytes) Flush();
+            buffer.Write(line);
+            pending++;
+        }
+        Flush();
+        return total;
+    }
+
+    public IReadOnlySet<string> ExistingTables()
+    {
+        var result = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        List<string> datasets;
+        lock (_datasets) datasets = _datasets.ToList();
+        foreach (var dataset in datasets)
+        {
+            var tables = Run(ct => _client.ListTablesAsync(DatasetPrefix + dataset, ct), CancellationToken.None, dataset);
+            foreach (var t in tables ?? Array.Empty<string>()) result.Add($"{dataset}.{t}");
+        }
+        return result;
+    }
+
+    /// <summary>tables.insert from the declared TableDef (partitioning, clustering); creates the dataset when missing.</summary>
+    public void EnsureTable(TableDef table)
+    {
+        var dataset = DatasetPrefix + table.Dataset;
+        var resource = BigQueryTableResource.Build(table, Project, dataset);
+        Run(async ct =>
+        {
+            try
+            {
+                return await _client.CreateTableAsync(dataset, resource, ct).ConfigureAwait(false);
+            }
+            catch (BigQueryApiException ex) when (ex.HttpStatus == 404)
+            {
+                await _client.CreateDatasetAsync(dataset, _client.DefaultLocation, ct).ConfigureAwait(false);
+                return await _client.CreateTableAsync(dataset, resource, ct).ConfigureAwait(false);
+            }
+        }, CancellationToken.None, table.FullName);
+        lock (_datasets) _datasets.Add(table.Dataset);
+    }
+
+    public void DropTable(string dataset, string name) =>
+        Run(ct => _client.DeleteTableAsync(DatasetPrefix + dataset, name, ct), CancellationToken.None, $"{dataset}.{name}");
+
+    /// <summary>
+    /// Bind portable <c>@name</c> parameters: each becomes a typed BigQuery query parameter (renamed with
+    /// <paramref name="prefix"/>); a NULL value is written as the literal NULL, because a typed NULL parameter (say
+    /// STRING) would not coerce into an INT64 column the way an untyped NULL does.
+    /// </summary>
+    public static (string Sql, List<BigQueryParameter> Parameters) BindParameters(string sql, IReadOnlyDictionary<string, object?>? parameters, string prefix = "")
+    {
+        var (masked, literals) = SqlDialect.MaskLiterals(sql);
+        var lookup = parameters is null
+            ? new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
+            : new Dictionary<string, object?>(parameters, StringComparer.OrdinalIgnoreCase);
+        var used = new List<BigQueryParameter>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var code = ParameterToken().Replace(masked, m =>
+        {
+            var name = m.Groups[1].Value;
+            if (!lookup.TryGetValue(name, out var value))
+                throw new ArgumentException($"The SQL uses @{name}, but no value was given for it.");
+            if (value is null) return "NULL";
+            if (seen.Add(name))
+                used.Add(value is BigQueryParameter typed
+                    ? new BigQueryParameter(prefix + name, typed.Type, typed.Value) { ArrayElementType = typed.ArrayElementType }
+                    : new BigQueryParameter(prefix + name, value));
+            return "@" + prefix + name;
+        });
+        return (SqlDialect.Unmask(code, literals), used);
+    }
+
+    [GeneratedRegex(@"(?<![@\w])@([A-Za-z_][A-Za-z0-9_]*)")]
+    private static partial Regex ParameterToken();
+
+    private static T Run<T>(Func<CancellationToken, Task<T>> action, CancellationToken ct, string? target = null)
+    {
+        try
+        {
+            // Task.Run: no caller synchronization context can deadlock the sync-over-async bridge.
+            return Task.Run(() => action(ct), CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is BigQueryApiException or HttpRequestException or TimeoutException or IOException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            throw BigQueryErrors.ToBackfillException(ex, target);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,145 @@
+using BackfillTools.Core;
+using BackfillTools.Core.Backfill;
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using Xunit;
+
+namespace BackfillTools.Tests.Backfill;
+
+public sealed class BackfillRunnerTests : IClassFixture<SampleWarehouseFixture>
+{
+    private static readonly DateOnly Start = new(2022, 12, 1), End = new(2022, 12, 10);
+    private readonly SampleWarehouseFixture _fixture;
+
+    public BackfillRunnerTests(SampleWarehouseFixture fixture) => _fixture = fixture;
+
+    private static BackfillRequest Range(params ProcessorName[] processors) => new()
+    {
+        StartDate = Start, EndDate = End, Processors = processors.Length == 0 ? Enum.GetValues<ProcessorName>() : processors,
+    };
+
+    private static long Count(WarehouseConnection c, string sql)
+    {
+        using var w = WarehouseService.Open(c);
+        return w.ScalarInt64(sql);
+    }
+
+    [Fact]
+    public void Cancelling_before_a_publish_rolls_it_back_marks_the_rest_cancelled_and_resume_finishes()
+    {
+        var c = _fixture.NewCopy();
+        using var cts = new CancellationTokenSource();
+        var request = Range(ProcessorName.TDZA, ProcessorName.PSZA);
+        Assert.ThrowsAny<OperationCanceledException>(() => BackfillService.Run(c, request, BackfillMode.New, null, null,
+            new BackfillCallbacks(), cts.Token, runner => runner.BeforePublish = (p, _) => { if (p == ProcessorName.PSZA) cts.Cancel(); }));
+
+        Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Psza.Placeholder}"));
+        Assert.True(Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}") > 0);
+        using (var w = WarehouseService.Open(c))
+        {
+            var run = new BackfillLedger(w).GetRuns(null, 1).Single();
+            Assert.Equal("Cancelled", run.Status);
+            Assert.True(run.Cancelled > 0);
+            Assert.Equal(0, run.Pending);
+        }
+
+        using (var w = WarehouseService.Open(c))
+        {
+            var runId = new BackfillLedger(w).LatestRunId();
+            w.Dispose();
+            var summary = BackfillService.Run(c, Range() with { StartDate = null, EndDate = null, FromLedger = true, Processors = Enum.GetValues<ProcessorName>() },
+                BackfillMode.Resume, runId, null, new BackfillCallbacks(), CancellationToken.None);
+            Assert.Equal(runId, summary.RunId);
+            Assert.All(summary.Results, r => Assert.Equal(ProcessorName.PSZA, r.Processor));
+            Assert.All(summary.Results, r => Assert.Equal(PartitionStatus.Published, r.Status));
+        }
+        Assert.True(Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Psza.Placeholder}") > 0);
+    }
+
+    [Fact]
+    public void A_failure_inside_publish_leaves_no_partial_date_and_the_partitions_resumable()
+    {
+        var c = _fixture.NewCopy();
+        var request = Range(ProcessorName.TDZA);
+        Assert.Throws<InvalidOperationException>(() => BackfillService.Run(c, request, BackfillMode.New, null, null,
+            new BackfillCallbacks(), CancellationToken.None, runner => runner.BeforePublish = (_, _) => throw new InvalidOperationException("simulated crash")));
+        Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}"));
+        Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {WarehouseSchema.BackfillPartitions.Placeholder} WHERE status = 'Published'"));
+    }
+
+    [Fact]
+    public void Publishing_a_date_again_replaces_it_without_stale_or_duplicate_rows()
+    {
+        var c = _fixture.NewCopy();
+        BackfillService.Run(c, Range(ProcessorName.TDZA), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        var first = Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}");
+        // A stale entity that a re-run would not produce must disappear (the reference's MERGE kept it).
+        using (var w = WarehouseService.Open(c))
+            w.Execute($"INSERT INTO {PrecomputeTables.Tdza.Placeholder} (analysis_date, team_abbr, processed_at) VALUES (DATE '2022-12-05', 'ZZZ', CURRENT_TIMESTAMP)");
+        BackfillService.Run(c, Range(ProcessorName.TDZA), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        Assert.Equal(first, Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}"));
+        Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder} WHERE team_abbr = 'ZZZ'"));
+    }
+
+    [Fact]
+    public void ThrottleLimit_does_not_change_the_published_tables()
+    {
+        string Checksum(WarehouseConnection conn)
+        {
+            using var w = WarehouseService.Open(conn);
+            return string.Join("|", PrecomputeTables.All.Select(t =>
+            {
+                var cols = string.Join(", ", t.ColumnNames.Where(n => n is not ("run_id" or "processed_at" or "created_at" or "updated_at")).Select(n => $"CAST({n} AS VARCHAR)"));
+                return w.Query($"SELECT COUNT(*) AS n, CAST(SUM(hash(concat_ws('|', {cols}))) AS VARCHAR) AS h FROM {t.Placeholder}")[0] is var r ? $"{r["n"]}:{r["h"]}" : "";
+            }));
+        }
+        var one = _fixture.NewCopy();
+        var four = _fixture.NewCopy();
+        BackfillService.Run(one, Range() with { ThrottleLimit = 1 }, BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        BackfillService.Run(four, Range() with { ThrottleLimit = 4 }, BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        Assert.Equal(Checksum(one), Checksum(four));
+    }
+
+    [Fact]
+    public void The_per_date_baseline_publishes_the_same_rows_as_the_set_based_run()
+    {
+        var setBased = _fixture.NewCopy();
+        var perDate = _fixture.NewCopy();
+        var request = Range(ProcessorName.TDZA, ProcessorName.PSZA, ProcessorName.PCF) with { StartDate = new DateOnly(2022, 12, 1), EndDate = new DateOnly(2022, 12, 4) };
+        var a = BackfillService.Run(setBased, request, BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        var b = BackfillService.Run(perDate, request with { DatesPerChunk = 1 }, BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        Assert.Equal(a.Results.Select(r => (r.Date, r.Processor, r.Status, r.Actual, r.Accounted)),
+                     b.Results.Select(r => (r.Date, r.Processor, r.Status, r.Actual, r.Accounted)));
+    }
+
+    [Fact]
+    public void Validation_rejects_bad_requests_before_anything_is_written()
+    {
+        var today = new DateOnly(2024, 6, 1);
+        void Bad(string id, BackfillRequest r) => Assert.Equal(id, Assert.Throws<BackfillException>(r.Validate).ErrorId);
+        Bad("InvalidDateRange", new BackfillRequest { StartDate = End, EndDate = Start, Today = today });
+        Bad("FutureDate", new BackfillRequest { StartDate = Start, EndDate = new DateOnly(2024, 6, 2), Today = today });
+        Bad("InvalidThreshold", new BackfillRequest { StartDate = Start, EndDate = End, MinCoverage = 95, WarnCoverage = 90, Today = today });
+        Bad("InvalidThreshold", new BackfillRequest { StartDate = Start, EndDate = End, MinCoverage = double.NaN, Today = today });
+        Bad("InvalidSeason", new BackfillRequest { Seasons = new[] { "22-23" }, Today = today });
+        Bad("FutureDate", new BackfillRequest { Seasons = new[] { "2024-25" }, Today = today });
+        Bad("NoDates", new BackfillRequest { Today = today });
+        Bad("NoDates", new BackfillRequest { StartDate = Start, EndDate = End, Seasons = new[] { "2022-23" }, Today = today });
+        Bad("NoProcessor", new BackfillRequest { StartDate = Start, EndDate = End, Processors = Array.Empty<ProcessorName>(), Today = today });
+    }
+
+    [Fact]
+    public void The_alert_lists_at_most_ten_partitions_and_counts_the_rest()
+    {
+        var problems = Enumerable.Range(0, 13).Select(i => new BackfillResult
+        {
+            RunId = "r1", Date = Start.AddDays(i), Season = "2022-23", Processor = ProcessorName.PCF, Status = PartitionStatus.Quarantined,
+            CoveragePct = 12.5, ErrorCategory = "CoverageBelowThreshold",
+        }).ToList();
+        var text = AlertSender.BuildText("r1", problems, 100);
+        Assert.Equal(10, text.Split('\n').Count(l => l.StartsWith('•')));
+        Assert.Contains("… and 3 more", text);
+        Assert.Contains("2022-12-01 PCF: Quarantined, coverage 12.5% (CoverageBelowThreshold)", text);
+    }
+}

@@ -1,0 +1,704 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using BackfillTools.Core.Warehouse;
+using DuckDB.NET.Data;
+
+namespace BackfillTools.Tests.BigQuery;
+
+/// <summary>
+/// An in-process BigQuery REST v2 stand-in: it executes the received GoogleSQL on an in-memory DuckDB (translated back
+/// with the product's own DuckDbDialect) and answers in BigQuery's JSON shapes: legacy type names in schema.fields,
+/// rows[].f[].v strings, jobComplete:false before completion, pageToken paging with small pages, numDmlAffectedRows,
+/// script child jobs, multipart load jobs, Google error bodies. Faults can be injected per operation.
+/// It is deliberately strict where BigQuery is (unknown project/dataset → 404, duplicate job id → 409, unknown NDJSON
+/// field → 400) so the adapter cannot pass by being sloppy.
+/// </summary>
+public sealed class FakeBigQuery : HttpMessageHandler
+{
+    public const string Project = "test-proj";
+
+    private readonly DuckDBConnection _db;
+    private readonly object _gate = new();
+    private readonly List<Fault> _faults = new();
+    private readonly Queue<(string Reason, string Message, int Status)> _jobFailures = new();
+    private readonly Dictionary<string, FakeJob> _jobs = new();
+    private readonly Dictionary<string, JsonObject> _tables = new(StringComparer.OrdinalIgnoreCase);
+    private long _clock = 1_700_000_000_000;
+
+    public FakeBigQuery()
+    {
+        _db = new DuckDBConnection("Data Source=:memory:");
+        _db.Open();
+        foreach (var macro in DuckDbDialect.SessionMacros) Exec(macro);
+    }
+
+    /// <summary>Rows per getQueryResults page (and tables per tables.list page) when the client sends no maxResults.</summary>
+    public int DefaultPageSize { get; set; } = 2;
+
+    /// <summary>How many getQueryResults/jobs.get calls answer "not done yet" before a job completes.</summary>
+    public int IncompletePolls { get; set; } = 1;
+
+    /// <summary>Jobs never complete (cancellation tests).</summary>
+    public bool NeverComplete { get; set; }
+
+    public List<Recorded> Requests { get; } = new();
+
+    public IEnumerable<Recorded> Calls(string operation) => Requests.Where(r => r.Operation == operation);
+
+    public sealed record Recorded(string Method, string Operation, string PathAndQuery, string? Body, string? Authorization);
+
+    private sealed class Fault
+    {
+        public required string Operation;
+        public int Status;
+        public string? Reason;
+        public string Message = "";
+        public int Times;
+        public bool AfterApplying;
+    }
+
+    private sealed class FakeJob
+    {
+        public required JsonObject Resource;
+        public JsonArray? Fields;
+        public List<JsonArray> Rows = new();
+        public long? NumDml;
+        public (string Reason, string Message, int Status)? Error;
+        public int PollsLeft;
+        public List<JsonObject> Children = new();
+    }
+
+    /// <summary>Answer the next <paramref name="times"/> calls of <paramref name="operation"/> with an HTTP error (status 0 = network failure).</summary>
+    public void Inject(string operation, int status, string? reason, string message = "injected", int times = 1, bool afterApplying = false)
+    {
+        lock (_gate) _faults.Add(new Fault { Operation = operation, Status = status, Reason = reason, Message = message, Times = times, AfterApplying = afterApplying });
+    }
+
+    /// <summary>The next query jobs fail inside BigQuery (status.errorResult) without running.</summary>
+    public void FailNextJobs(string reason, string message, int times = 1, int httpStatus = 400)
+    {
+        lock (_gate)
+            for (var i = 0; i < times; i++) _jobFailures.Enqueue((reason, message, httpStatus));
+    }
+
+    /// <summary>Run SQL on the backing DuckDB directly (DuckDB spelling), to check what a job really did.</summary>
+    public long ScalarInt64(string duckSql)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = duckSql;
+            return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+    }
+
+    public JsonObject? TableResource(string datasetId, string tableId)
+    {
+        lock (_gate) return _tables.TryGetValue($"{datasetId}.{tableId}", out var r) ? r : null;
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
+        var contentType = request.Content?.Headers.ContentType;
+        // Yield so cancellation and polling behave like a real network hop.
+        await Task.Yield();
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var uri = request.RequestUri!;
+            var (operation, segments) = Route(request.Method, uri.AbsolutePath);
+            Requests.Add(new Recorded(request.Method.Method, operation, uri.PathAndQuery, body, request.Headers.Authorization?.ToString()));
+            var query = ParseQuery(uri.Query);
+
+            var fault = _faults.FirstOrDefault(f => f.Operation == operation && f.Times > 0);
+            if (fault is not null) fault.Times--;
+            if (fault is { AfterApplying: false }) return FaultResponse(fault);
+            HttpResponseMessage response;
+            try
+            {
+                response = Handle(operation, segments, query, body, contentType);
+            }
+            catch (ApiError e)
+            {
+                response = Error(e.Status, e.Reason, e.Message);
+            }
+            if (fault is not null)
+            {
+                response.Dispose();
+                return FaultResponse(fault);
+            }
+            return response;
+        }
+    }
+
+    private static HttpResponseMessage FaultResponse(Fault f)
+    {
+        if (f.Status == 0) throw new HttpRequestException("injected network failure (connection reset)");
+        return f.Reason is null ? new HttpResponseMessage((HttpStatusCode)f.Status) { Content = new StringContent("<html>bad gateway</html>") } : Error(f.Status, f.Reason, f.Message);
+    }
+
+    private sealed class ApiError(int status, string reason, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+        public string Reason { get; } = reason;
+    }
+
+    private static (string Operation, string[] Segments) Route(HttpMethod method, string path)
+    {
+        var upload = path.StartsWith("/upload/", StringComparison.Ordinal);
+        var rest = upload ? path["/upload".Length..] : path;
+        var m = Regex.Match(rest, "^/bigquery/v2/projects/([^/]+)/(.*)$");
+        if (!m.Success) return ("unknown", Array.Empty<string>());
+        var segs = m.Groups[2].Value.Split('/').Select(Uri.UnescapeDataString).Prepend(Uri.UnescapeDataString(m.Groups[1].Value)).ToArray();
+        // segs[0] = project
+        var op = (method.Method, segs.Length, segs[1]) switch
+        {
+            ("POST", 2, "jobs") => upload ? "jobs.upload" : "jobs.insert",
+            ("GET", 2, "jobs") => "jobs.list",
+            ("GET", 3, "jobs") => "jobs.get",
+            ("POST", 4, "jobs") when segs[3] == "cancel" => "jobs.cancel",
+            ("GET", 3, "queries") => "getQueryResults",
+            ("POST", 2, "datasets") => "datasets.insert",
+            ("POST", 4, "datasets") => "tables.insert",
+            ("GET", 4, "datasets") => "tables.list",
+            ("GET", 5, "datasets") => "tables.get",
+            ("DELETE", 5, "datasets") => "tables.delete",
+            _ => "unknown",
+        };
+        return (op, segs);
+    }
+
+    private HttpResponseMessage Handle(string op, string[] s, Dictionary<string, string> q, string? body, System.Net.Http.Headers.MediaTypeHeaderValue? contentType)
+    {
+        if (op == "unknown") throw new ApiError(404, "notFound", "Not found: URL");
+        if (s[0] != Project) throw new ApiError(404, "notFound", $"Not found: Project {s[0]}");
+        switch (op)
+        {
+            case "jobs.insert":
+                return Ok(InsertJob(JsonNode.Parse(body!)!.AsObject(), null));
+            case "jobs.upload":
+            {
+                if (q.GetValueOrDefault("uploadType") != "multipart") throw new ApiError(400, "invalid", "uploadType must be multipart");
+                var (json, data) = ParseMultipart(body!, contentType);
+                return Ok(InsertJob(json, data));
+            }
+            case "jobs.get":
+                return Ok(JobState(GetJob(s[2]), poll: true));
+            case "jobs.cancel":
+            {
+                var job = GetJob(s[2]);
+                job.PollsLeft = 0;
+                job.Error ??= ("stopped", "Job execution was cancelled: User requested cancellation", 400);
+                return Ok(new JsonObject { ["kind"] = "bigquery#jobCancelResponse", ["job"] = JobState(job, poll: false) });
+            }
+            case "jobs.list":
+            {
+                var parent = q.GetValueOrDefault("parentJobId") ?? throw new ApiError(400, "invalid", "only parentJobId listing is faked");
+                var children = GetJob(parent).Children;
+                return Ok(new JsonObject { ["jobs"] = new JsonArray(children.AsEnumerable().Reverse().Select(c => (JsonNode)c.DeepClone()).ToArray()) });
+            }
+            case "getQueryResults":
+                return Ok(QueryResults(GetJob(s[2]), q));
+            case "datasets.insert":
+            {
+                var ds = (string)JsonNode.Parse(body!)!["datasetReference"]!["datasetId"]!;
+                if (SchemaExists(ds)) throw new ApiError(409, "duplicate", $"Already Exists: Dataset {Project}:{ds}");
+                Exec($"CREATE SCHEMA {ds}");
+                return Ok(JsonNode.Parse(body!)!);
+            }
+            case "tables.insert":
+                return Ok(CreateTable(s[2], JsonNode.Parse(body!)!.AsObject()));
+            case "tables.get":
+                return Ok(TableResource(s[2], s[4]) ?? throw new ApiError(404, "notFound", $"Not found: Table {Project}:{s[2]}.{s[4]}"));
+            case "tables.list":
+            {
+                if (!SchemaExists(s[2])) throw new ApiError(404, "notFound", $"Not found: Dataset {Project}:{s[2]}");
+                var names = new List<string>();
+                using (var cmd = _db.CreateCommand())
+                {
+                    cmd.CommandText = $"SELECT table_name FROM information_schema.tables WHERE table_schema = '{s[2]}' ORDER BY table_name";
+                    using var r = cmd.ExecuteReader();
+                    while (r.Read()) names.Add(r.GetString(0));
+                }
+                var start = q.TryGetValue("pageToken", out var tok) ? int.Parse(tok[1..], CultureInfo.InvariantCulture) : 0;
+                var size = DefaultPageSize;
+                var page = names.Skip(start).Take(size).ToList();
+                var result = new JsonObject
+                {
+                    ["tables"] = new JsonArray(page.Select(n => (JsonNode)new JsonObject
+                    {
+                        ["tableReference"] = new JsonObject { ["projectId"] = Project, ["datasetId"] = s[2], ["tableId"] = n },
+                    }).ToArray()),
+                    ["totalItems"] = names.Count,
+                };
+                if (start + size < names.Count) result["nextPageToken"] = "t" + (start + size);
+                return Ok(result);
+            }
+            case "tables.delete":
+            {
+                if (TableResource(s[2], s[4]) is null) throw new ApiError(404, "notFound", $"Not found: Table {Project}:{s[2]}.{s[4]}");
+                Exec($"DROP TABLE {s[2]}.{s[4]}");
+                _tables.Remove($"{s[2]}.{s[4]}");
+                return new HttpResponseMessage(HttpStatusCode.NoContent) { Content = new StringContent("") };
+            }
+        }
+        throw new ApiError(404, "notFound", op);
+    }
+
+    // ------------------------------------------------------------------ jobs
+
+    private FakeJob GetJob(string id) =>
+        _jobs.TryGetValue(id, out var j) ? j : throw new ApiError(404, "notFound", $"Not found: Job {Project}:{id}");
+
+    private JsonObject InsertJob(JsonObject resource, byte[]? upload)
+    {
+        var id = (string?)resource["jobReference"]?["jobId"] ?? throw new ApiError(400, "invalid", "jobReference.jobId is required");
+        if (_jobs.ContainsKey(id)) throw new ApiError(409, "duplicate", $"Already Exists: Job {Project}:{id}");
+        var job = new FakeJob { Resource = resource, PollsLeft = NeverComplete ? int.MaxValue : IncompletePolls };
+        resource["statistics"] = new JsonObject { ["creationTime"] = (_clock++).ToString(CultureInfo.InvariantCulture) };
+        _jobs[id] = job;
+        var config = resource["configuration"]!;
+        try
+        {
+            if (config["query"] is { } qc)
+            {
+                if (_jobFailures.Count > 0) job.Error = _jobFailures.Dequeue();
+                else RunQuery(job, (string)qc["query"]!, qc["queryParameters"] as JsonArray);
+            }
+            else if (config["load"] is { } load)
+            {
+                if (upload is null) throw new ApiError(400, "invalid", "load jobs without a source are not faked");
+                Load(job, load, upload);
+            }
+            else throw new ApiError(400, "invalid", "unsupported job configuration");
+        }
+        catch (DuckDBException e)
+        {
+            job.Error = MapEngineError(e);
+        }
+        catch (ApiError e)
+        {
+            job.Error = (e.Reason, e.Message, e.Status);
+        }
+        return JobState(job, poll: false);
+    }
+
+    private static (string, string, int) MapEngineError(DuckDBException e)
+    {
+        var msg = e.Message.Split('\n')[0];
+        return msg.Contains("does not exist", StringComparison.OrdinalIgnoreCase) && msg.StartsWith("Catalog Error", StringComparison.Ordinal)
+            ? ("notFound", "Not found: " + msg, 404)
+            : ("invalidQuery", msg, 400);
+    }
+
+    private JsonObject JobState(FakeJob job, bool poll)
+    {
+        var r = job.Resource.DeepClone().AsObject();
+        var running = job.PollsLeft > 0;
+        if (poll && running && job.PollsLeft != int.MaxValue) job.PollsLeft--;
+        var status = new JsonObject { ["state"] = running ? "RUNNING" : "DONE" };
+        if (!running && job.Error is { } e)
+        {
+            status["errorResult"] = new JsonObject { ["reason"] = e.Reason, ["message"] = e.Message };
+            status["errors"] = new JsonArray(new JsonObject { ["reason"] = e.Reason, ["message"] = e.Message });
+        }
+        r["status"] = status;
+        return r;
+    }
+
+    private JsonObject QueryResults(FakeJob job, Dictionary<string, string> q)
+    {
+        var reference = job.Resource["jobReference"]!.DeepClone();
+        if (job.PollsLeft > 0)
+        {
+            if (job.PollsLeft != int.MaxValue) job.PollsLeft--;
+            return new JsonObject { ["kind"] = "bigquery#getQueryResultsResponse", ["jobReference"] = reference, ["jobComplete"] = false };
+        }
+        if (job.Error is { } e) throw new ApiError(e.Status, e.Reason, e.Message);
+        var start = q.TryGetValue("pageToken", out var tok) ? int.Parse(tok[1..], CultureInfo.InvariantCulture) : 0;
+        var size = q.TryGetValue("maxResults", out var mr) ? int.Parse(mr, CultureInfo.InvariantCulture) : DefaultPageSize;
+        var int64Ts = q.GetValueOrDefault("formatOptions.useInt64Timestamp") == "true";
+        var result = new JsonObject
+        {
+            ["kind"] = "bigquery#getQueryResultsResponse",
+            ["jobReference"] = reference,
+            ["jobComplete"] = true,
+            ["schema"] = new JsonObject { ["fields"] = job.Fields?.DeepClone() ?? new JsonArray() },
+            ["totalRows"] = job.Rows.Count.ToString(CultureInfo.InvariantCulture),
+            ["rows"] = new JsonArray(job.Rows.Skip(start).Take(size).Select(r => (JsonNode)Cells(r, job.Fields!, int64Ts)).ToArray()),
+        };
+        if (job.NumDml is { } n) result["numDmlAffectedRows"] = n.ToString(CultureInfo.InvariantCulture);
+        if (start + size < job.Rows.Count) result["pageToken"] = "p" + (start + size);
+        return result;
+    }
+
+    private static JsonObject Cells(JsonArray raw, JsonArray fields, bool int64Ts)
+    {
+        var f = new JsonArray();
+        for (var i = 0; i < raw.Count; i++)
+        {
+            var type = (string)fields[i]!["type"]!;
+            var v = raw[i];
+            if (v is JsonArray arr) f.Add(new JsonObject { ["v"] = new JsonArray(arr.Select(x => (JsonNode)new JsonObject { ["v"] = Cell(type, x, int64Ts) }).ToArray()) });
+            else f.Add(new JsonObject { ["v"] = Cell(type, v, int64Ts) });
+        }
+        return new JsonObject { ["f"] = f };
+    }
+
+    private static JsonNode? Cell(string type, JsonNode? v, bool int64Ts)
+    {
+        if (v is null) return null;
+        if (type == "TIMESTAMP" && !int64Ts)
+        {
+            // Without useInt64Timestamp BigQuery sends float seconds, e.g. "1.7093E9".
+            var micros = long.Parse((string)v!, CultureInfo.InvariantCulture);
+            return (micros / 1_000_000m).ToString("0.######E0", CultureInfo.InvariantCulture);
+        }
+        return v.DeepClone();
+    }
+
+    // ------------------------------------------------------------------ SQL
+
+    /// <summary>
+    /// GoogleSQL as the product sends it → DuckDB: `project.dataset.table` → {{dataset.table}} (the prefixed dataset is
+    /// the DuckDB schema), then the product's DuckDbDialect does the rest (@x → $x, DATE_DIFF, FLOAT64, SAFE_CAST).
+    /// </summary>
+    private static string ToDuckDb(string sql)
+    {
+        var withPlaceholders = Regex.Replace(sql, "`([^`]+)`", m =>
+        {
+            var parts = m.Groups[1].Value.Split('.');
+            if (parts.Length != 3 || parts[0] != Project)
+                throw new ApiError(404, "notFound", $"Not found: Table {m.Groups[1].Value}");
+            return "{{" + parts[1] + "." + parts[2] + "}}";
+        });
+        return DuckDbDialect.Instance.Render(withPlaceholders);
+    }
+
+    private void RunQuery(FakeJob job, string sql, JsonArray? parameters)
+    {
+        var duck = ToDuckDb(sql);
+        var values = (parameters ?? new JsonArray()).ToDictionary(p => (string)p!["name"]!, p => ParamValue(p!["parameterType"]!, p["parameterValue"]));
+        if (Regex.IsMatch(sql, @"^\s*BEGIN\s+TRANSACTION\s*;", RegexOptions.IgnoreCase))
+        {
+            RunScript(job, duck, values);
+            return;
+        }
+        var (dml, fields, rows) = RunStatement(duck, values);
+        job.NumDml = dml;
+        job.Fields = fields;
+        job.Rows = rows;
+        var stats = job.Resource["statistics"]!.AsObject();
+        stats["query"] = new JsonObject { ["statementType"] = StatementType(duck) };
+        if (dml is { } n) stats["query"]!["numDmlAffectedRows"] = n.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private void RunScript(FakeJob job, string duckScript, Dictionary<string, object?> values)
+    {
+        var (masked, literals) = SqlDialect.MaskLiterals(duckScript);
+        var statements = masked.Split(';').Select(x => SqlDialect.Unmask(x, literals).Trim()).Where(x => x.Length > 0).ToList();
+        var parentId = (string)job.Resource["jobReference"]!["jobId"]!;
+        var inTransaction = false;
+        try
+        {
+            for (var i = 0; i < statements.Count; i++)
+            {
+                var st = statements[i];
+                string type;
+                long? n = null;
+                if (Regex.IsMatch(st, @"^BEGIN(\s+TRANSACTION)?$", RegexOptions.IgnoreCase)) { Exec("BEGIN TRANSACTION"); inTransaction = true; type = "BEGIN_TRANSACTION"; }
+                else if (Regex.IsMatch(st, @"^COMMIT(\s+TRANSACTION)?$", RegexOptions.IgnoreCase)) { Exec("COMMIT"); inTransaction = false; type = "COMMIT_TRANSACTION"; }
+                else { (n, _, _) = RunStatement(st, values); type = StatementType(st); }
+                var child = new JsonObject
+                {
+                    ["jobReference"] = new JsonObject { ["projectId"] = Project, ["jobId"] = $"script_job_{parentId}_{i}" },
+                    ["statistics"] = new JsonObject
+                    {
+                        ["creationTime"] = (_clock++).ToString(CultureInfo.InvariantCulture),
+                        ["parentJobId"] = parentId,
+                        ["query"] = new JsonObject { ["statementType"] = type },
+                    },
+                    ["status"] = new JsonObject { ["state"] = "DONE" },
+                };
+                if (n is { } c) child["statistics"]!["query"]!["numDmlAffectedRows"] = c.ToString(CultureInfo.InvariantCulture);
+                job.Children.Add(child);
+            }
+            job.Fields = new JsonArray();
+        }
+        catch
+        {
+            // A script that fails inside a transaction rolls it back, as BigQuery does.
+            if (inTransaction) Exec("ROLLBACK");
+            throw;
+        }
+    }
+
+    private static string StatementType(string sql) =>
+        Regex.Match(sql, @"^\s*(\w+)").Groups[1].Value.ToUpperInvariant() switch
+        {
+            "WITH" => "SELECT",
+            var k => k,
+        };
+
+    private (long? Dml, JsonArray Fields, List<JsonArray> Rows) RunStatement(string duckSql, Dictionary<string, object?> values)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = duckSql;
+        foreach (Match m in Regex.Matches(duckSql, @"\$([A-Za-z_][A-Za-z0-9_]*)"))
+        {
+            var name = m.Groups[1].Value;
+            if (!values.TryGetValue(name, out var v)) throw new ApiError(400, "invalidQuery", $"Query parameter '{name}' not found");
+            if (!cmd.Parameters.Contains(name)) cmd.Parameters.Add(new DuckDBParameter(name, v ?? DBNull.Value));
+        }
+        if (StatementType(duckSql) is "INSERT" or "UPDATE" or "DELETE" or "MERGE")
+            return (cmd.ExecuteNonQuery(), new JsonArray(), new List<JsonArray>());
+        if (StatementType(duckSql) is not ("SELECT" or "VALUES"))
+        {
+            cmd.ExecuteNonQuery();
+            return (null, new JsonArray(), new List<JsonArray>());
+        }
+        using var r = cmd.ExecuteReader();
+        var fields = new JsonArray();
+        var types = new string[r.FieldCount];
+        for (var i = 0; i < r.FieldCount; i++)
+        {
+            var clr = r.GetFieldType(i);
+            var repeated = clr.IsGenericType && clr.GetGenericTypeDefinition() == typeof(List<>);
+            types[i] = LegacyType(repeated ? clr.GetGenericArguments()[0] : clr);
+            fields.Add(new JsonObject { ["name"] = r.GetName(i), ["type"] = types[i], ["mode"] = repeated ? "REPEATED" : "NULLABLE" });
+        }
+        var rows = new List<JsonArray>();
+        while (r.Read())
+        {
+            var row = new JsonArray();
+            for (var i = 0; i < r.FieldCount; i++)
+                row.Add(r.IsDBNull(i) ? null : r.GetValue(i) is System.Collections.IList list && r.GetValue(i) is not string
+                    ? new JsonArray(list.Cast<object?>().Select(x => (JsonNode?)JsonValue.Create(Text(x))).ToArray())
+                    : JsonValue.Create(Text(r.GetValue(i))));
+            rows.Add(row);
+        }
+        return (null, fields, rows);
+    }
+
+    private static string LegacyType(Type t)
+    {
+        t = Nullable.GetUnderlyingType(t) ?? t;
+        if (t == typeof(long) || t == typeof(int) || t == typeof(short) || t == typeof(sbyte) || t == typeof(byte) || t == typeof(System.Numerics.BigInteger) || t == typeof(ulong) || t == typeof(uint)) return "INTEGER";
+        if (t == typeof(double) || t == typeof(float)) return "FLOAT";
+        if (t == typeof(decimal)) return "NUMERIC";
+        if (t == typeof(bool)) return "BOOLEAN";
+        if (t == typeof(DateOnly)) return "DATE";
+        if (t == typeof(DateTime) || t == typeof(DateTimeOffset)) return "TIMESTAMP";
+        return "STRING";
+    }
+
+    /// <summary>Cell text as BigQuery writes it; TIMESTAMP as int64 microseconds (float seconds are derived later).</summary>
+    private static string? Text(object? v) => v switch
+    {
+        null or DBNull => null,
+        bool b => b ? "true" : "false",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => ((double)f).ToString("R", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime dt => ((dt.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString(),
+    };
+
+    private static object? ParamValue(JsonNode type, JsonNode? value)
+    {
+        var t = (string)type["type"]!;
+        if (t == "ARRAY")
+        {
+            var et = type["arrayType"]!;
+            var items = (value?["arrayValues"] as JsonArray ?? new JsonArray()).Select(x => ParamValue(et, x)).ToList();
+            return (string)et["type"]! switch
+            {
+                "INT64" => items.Select(x => (long)x!).ToList(),
+                "FLOAT64" => items.Select(x => (double)x!).ToList(),
+                "STRING" => items.Select(x => (string)x!).ToList(),
+                "DATE" => items.Select(x => (DateOnly)x!).ToList(),
+                "BOOL" => items.Select(x => (bool)x!).ToList(),
+                var other => throw new ApiError(400, "invalid", $"array of {other} not faked"),
+            };
+        }
+        var s = (string?)value?["value"];
+        if (s is null) return null;
+        var ci = CultureInfo.InvariantCulture;
+        return t switch
+        {
+            "INT64" => long.Parse(s, ci),
+            "FLOAT64" => double.Parse(s, ci),
+            "NUMERIC" => decimal.Parse(s, ci),
+            "BOOL" => s switch { "TRUE" => true, "FALSE" => false, _ => throw new ApiError(400, "invalid", $"bad BOOL '{s}'") },
+            "STRING" => s,
+            "DATE" => DateOnly.ParseExact(s, "yyyy-MM-dd", ci),
+            "TIMESTAMP" => ParseTimestampText(s),
+            "DATETIME" => DateTime.Parse(s, ci),
+            _ => throw new ApiError(400, "invalid", $"type {t} not faked"),
+        };
+    }
+
+    /// <summary>BigQuery timestamp literal text "yyyy-MM-dd HH:mm:ss[.ffffff]+00" → UTC DateTime.</summary>
+    private static DateTime ParseTimestampText(string s)
+    {
+        var m = Regex.Match(s, @"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:\+00(?::00)?|Z| UTC)$");
+        if (!m.Success) throw new ApiError(400, "invalid", $"Invalid TIMESTAMP '{s}'");
+        return DateTime.SpecifyKind(DateTime.Parse(m.Groups[1].Value.Replace(' ', 'T'), CultureInfo.InvariantCulture), DateTimeKind.Utc);
+    }
+
+    // ------------------------------------------------------------------ tables and loads
+
+    private bool SchemaExists(string name)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = '{name.Replace("'", "''")}'";
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
+    private JsonObject CreateTable(string dataset, JsonObject resource)
+    {
+        if (!SchemaExists(dataset)) throw new ApiError(404, "notFound", $"Not found: Dataset {Project}:{dataset}");
+        var table = (string)resource["tableReference"]!["tableId"]!;
+        if (_tables.ContainsKey($"{dataset}.{table}")) throw new ApiError(409, "duplicate", $"Already Exists: Table {Project}:{dataset}.{table}");
+        var cols = ((JsonArray)resource["schema"]!["fields"]!).Select(f =>
+        {
+            var type = (string)f!["type"]! switch
+            {
+                "INT64" or "INTEGER" => "BIGINT",
+                "FLOAT64" or "FLOAT" => "DOUBLE",
+                "BOOL" or "BOOLEAN" => "BOOLEAN",
+                "STRING" => "VARCHAR",
+                "DATE" => "DATE",
+                "TIMESTAMP" => "TIMESTAMP",
+                var other => throw new ApiError(400, "invalid", $"type {other} not faked"),
+            };
+            var mode = (string?)f["mode"] ?? "NULLABLE";
+            return $"{f["name"]} {type}{(mode == "REPEATED" ? "[]" : "")}{(mode == "REQUIRED" ? " NOT NULL" : "")}";
+        });
+        Exec($"CREATE TABLE {dataset}.{table} ({string.Join(", ", cols)})");
+        var stored = resource.DeepClone().AsObject();
+        stored["kind"] = "bigquery#table";
+        _tables[$"{dataset}.{table}"] = stored;
+        return stored;
+    }
+
+    private static (JsonObject Job, byte[] Data) ParseMultipart(string body, System.Net.Http.Headers.MediaTypeHeaderValue? contentType)
+    {
+        if (contentType?.MediaType != "multipart/related") throw new ApiError(400, "invalid", "expected multipart/related");
+        var boundary = contentType.Parameters.First(p => p.Name == "boundary").Value!.Trim('"');
+        var parts = body.Split("--" + boundary).Select(p => p.Trim('\r', '\n')).Where(p => p.Length > 0 && p != "--").ToList();
+        if (parts.Count != 2) throw new ApiError(400, "invalid", $"expected 2 parts, got {parts.Count}");
+        string Content(string part, string expectedType)
+        {
+            var split = part.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            var headers = part[..split];
+            if (!headers.Contains("Content-Type: " + expectedType, StringComparison.OrdinalIgnoreCase))
+                throw new ApiError(400, "invalid", $"part must be {expectedType}: {headers}");
+            return part[(split + 4)..];
+        }
+        return (JsonNode.Parse(Content(parts[0], "application/json"))!.AsObject(), Encoding.UTF8.GetBytes(Content(parts[1], "application/octet-stream")));
+    }
+
+    private void Load(FakeJob job, JsonNode load, byte[] data)
+    {
+        var dest = load["destinationTable"]!;
+        var (ds, table) = ((string)dest["datasetId"]!, (string)dest["tableId"]!);
+        if ((string?)load["sourceFormat"] != "NEWLINE_DELIMITED_JSON") throw new ApiError(400, "invalid", "only NDJSON loads are faked");
+        var resource = TableResource(ds, table) ?? throw new ApiError(404, "notFound", $"Not found: Table {Project}:{ds}.{table}");
+        var fields = ((JsonArray)resource["schema"]!["fields"]!).Select(f => f!).ToList();
+        var lines = Encoding.UTF8.GetString(data).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Exec("BEGIN TRANSACTION");
+        try
+        {
+            foreach (var line in lines)
+            {
+                var obj = JsonNode.Parse(line)!.AsObject();
+                foreach (var (k, _) in obj)
+                    if (!fields.Any(f => (string)f["name"]! == k)) throw new ApiError(400, "invalid", $"JSON table encountered unknown field: {k}");
+                using var cmd = _db.CreateCommand();
+                cmd.CommandText = $"INSERT INTO {ds}.{table} ({string.Join(", ", fields.Select(f => (string)f["name"]!))}) VALUES ({string.Join(", ", fields.Select((_, i) => "$p" + i))})";
+                for (var i = 0; i < fields.Count; i++)
+                    cmd.Parameters.Add(new DuckDBParameter("p" + i, LoadValue(fields[i], obj[(string)fields[i]["name"]!]) ?? DBNull.Value));
+                cmd.ExecuteNonQuery();
+            }
+            Exec("COMMIT");
+        }
+        catch
+        {
+            Exec("ROLLBACK");
+            throw;
+        }
+        job.Resource["statistics"]!["load"] = new JsonObject { ["outputRows"] = lines.Length.ToString(CultureInfo.InvariantCulture) };
+    }
+
+    private static object? LoadValue(JsonNode field, JsonNode? v)
+    {
+        var type = (string)field["type"]!;
+        var mode = (string?)field["mode"] ?? "NULLABLE";
+        if (mode == "REPEATED")
+        {
+            var items = (v as JsonArray ?? new JsonArray()).ToList();
+            return type is "FLOAT64" or "FLOAT"
+                ? items.Select(x => x!.GetValueKind() == JsonValueKind.String ? double.Parse((string)x!, CultureInfo.InvariantCulture) : x!.GetValue<double>()).ToList()
+                : (object)items.Select(x => (string)x!).ToList();
+        }
+        if (v is null)
+            return mode == "REQUIRED" ? throw new ApiError(400, "invalid", $"Missing required field: {field["name"]}") : null;
+        var ci = CultureInfo.InvariantCulture;
+        string Str() => v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString();
+        return type switch
+        {
+            "INT64" or "INTEGER" => long.Parse(Str(), ci),
+            "FLOAT64" or "FLOAT" => double.Parse(Str(), ci),
+            "BOOL" or "BOOLEAN" => v.GetValue<bool>(),
+            "STRING" => v.GetValue<string>(),
+            "DATE" => DateOnly.ParseExact(v.GetValue<string>(), "yyyy-MM-dd", ci),
+            "TIMESTAMP" => ParseTimestampText(v.GetValue<string>()),
+            _ => throw new ApiError(400, "invalid", $"type {type} not faked"),
+        };
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void Exec(string sql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static Dictionary<string, string> ParseQuery(string query) =>
+        query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => p.Length > 1 ? Uri.UnescapeDataString(p[1]) : "");
+
+    private static HttpResponseMessage Ok(JsonNode body) =>
+        new(HttpStatusCode.OK) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+
+    public static HttpResponseMessage Error(int status, string reason, string message)
+    {
+        var body = new JsonObject
+        {
+            ["error"] = new JsonObject
+            {
+                ["code"] = status,
+                ["message"] = message,
+                ["errors"] = new JsonArray(new JsonObject { ["message"] = message, ["domain"] = "global", ["reason"] = reason }),
+                ["status"] = status switch { 400 => "INVALID_ARGUMENT", 403 => "PERMISSION_DENIED", 404 => "NOT_FOUND", 409 => "ALREADY_EXISTS", 429 => "RESOURCE_EXHAUSTED", 503 => "UNAVAILABLE", _ => "INTERNAL" },
+            },
+        };
+        return new HttpResponseMessage((HttpStatusCode)status) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _db.Dispose();
+        base.Dispose(disposing);
+    }
+}

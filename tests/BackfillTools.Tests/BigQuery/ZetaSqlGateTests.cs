@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using BackfillTools.Core.Warehouse.BigQuery;
+using Xunit;
+
+namespace BackfillTools.Tests.BigQuery;
+
+/// <summary>
+/// The GoogleSQL validity gate: ZetaSQL's analyzer (the GoogleSQL front end BigQuery is built on, shipped as a Linux
+/// x86-64 server in the npm package @fivetrandevelopers/zetasql, pinned in tests/zetasql) checks every statement the
+/// product can send against the declared schema, in BigQuery's product mode. Install with `npm ci` in tests/zetasql;
+/// without it these tests report as skipped with the reason, never as passed.
+/// </summary>
+public static partial class ZetaSqlGate
+{
+    public const string GateProject = "gate-proj";
+
+    public static string GateDir { get; } = Path.GetFullPath(Path.Combine(SourceDir(), "..", "..", "zetasql"));
+
+    private static string SourceDir([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+
+    public static string? SkipReason { get; } = ComputeSkipReason();
+
+    private static string? ComputeSkipReason()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.OSArchitecture != Architecture.X64)
+            return "ZetaSQL gate: the packaged analyzer server is a Linux x86-64 binary.";
+        if (!File.Exists(Path.Combine(GateDir, "gate.mjs")))
+            return $"ZetaSQL gate: {GateDir}/gate.mjs not found (tests run outside the source tree).";
+        if (!File.Exists(Path.Combine(GateDir, "node_modules", "@fivetrandevelopers", "zetasql", "lib", "zetasql", "remote_server.so")))
+            return "ZetaSQL gate: run `npm ci --prefix tests/zetasql` first (installs the pinned @fivetrandevelopers/zetasql).";
+        if (FindOnPath("node") is null)
+            return "ZetaSQL gate: `node` is not on PATH.";
+        return null;
+    }
+
+    private static string? FindOnPath(string exe) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Select(d => Path.Combine(d, exe)).FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// Token substitution for SQL resources, applied before rendering (documented in docs/bigquery.md):
+    /// <c>{{stage.X}}</c> is a staging copy of the declared table named X (same columns), so the catalog carries a
+    /// <c>stage.X</c> table for every declared table; other single-name tokens map to the literal below.
+    /// Anything left unmapped fails the gate with its name.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> TokenMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["{{run_id}}"] = "'gate-run'",
+        ["{{processor}}"] = "'gate-processor'",
+    };
+
+    public const string StageDataset = "stage";
+
+    public static IEnumerable<TableDef> CatalogTables() =>
+        WarehouseSchema.All.Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
+            .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
+
+    public sealed record Statement(string Name, string Sql, IReadOnlyList<(string Name, string Type)>? Parameters);
+
+    public sealed record Result(string Name, bool Ok, string? Error);
+
+    private static readonly BigQueryDialect Dialect = new(GateProject);
+
+    /// <summary>A catalog entry as BigQueryWarehouse would send it, with parameter types from the sample values.</summary>
+    public static Statement FromEntry(PortableSql.Entry e)
+    {
+        var (sql, ps) = BigQueryWarehouse.BindParameters(Dialect.Render(e.Sql), e.SampleParameters);
+        return new Statement(e.Name, sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!))).ToList());
+    }
+
+    private static string TypeOf(JsonNode t) =>
+        (string)t["type"]! == "ARRAY" ? $"ARRAY<{TypeOf(t["arrayType"]!)}>" : (string)t["type"]!;
+
+    /// <summary>One resource → its statements (split on top-level ';'), tokens substituted, rendered for BigQuery.</summary>
+    public static IEnumerable<Statement> FromResource(string name, string sql)
+    {
+        var declared = ParamHeader().Matches(sql).Select(m => (m.Groups[1].Value, m.Groups[2].Value.ToUpperInvariant())).ToList();
+        foreach (var (token, replacement) in TokenMap) sql = sql.Replace(token, replacement, StringComparison.OrdinalIgnoreCase);
+        var (masked, literals) = SqlDialect.MaskLiterals(sql);
+        var parts = masked.Split(';').Select(p => SqlDialect.Unmask(p, literals)).Where(p => !string.IsNullOrWhiteSpace(StripComments(p))).ToList();
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var leftover = Regex.Match(parts[i], @"\{\{\s*[A-Za-z0-9_]+\s*\}\}");
+            var rendered = leftover.Success ? $"-- unmapped token {leftover.Value}: add it to ZetaSqlGate.TokenMap\nSELECT {leftover.Value}" : Dialect.Render(parts[i]);
+            // Declared parameters only for those the statement uses; undeclared ones are inferred by the analyzer.
+            var used = declared.Where(d => Regex.IsMatch(rendered, $@"@{d.Item1}\b")).ToList();
+            yield return new Statement(parts.Count == 1 ? name : $"{name}#{i + 1}", rendered.Trim(), declared.Count > 0 ? used : null);
+        }
+    }
+
+    private static string StripComments(string s) => Regex.Replace(s, @"--[^\n]*|/\*.*?\*/", "", RegexOptions.Singleline);
+
+    [GeneratedRegex(@"^\s*--\s*@param\s+([A-Za-z_]\w*)\s+([A-Za-z0-9<>]+)", RegexOptions.Multiline)]
+    private static partial Regex ParamHeader();
+
+    /// <summary>Everything the product can send: the PortableSql catalog, embedded resources, and the script frame.</summary>
+    public static List<Statement> ProductStatements()
+    {
+        var list = PortableSql.Catalog.Select(FromEntry).ToList();
+        foreach (var (name, sql) in PortableSql.EmbeddedResources()) list.AddRange(FromResource(name, sql));
+        // ExecuteInTransaction wraps statements in this frame (one script job).
+        list.Add(new Statement("BigQueryWarehouse.Transaction.Begin", "BEGIN TRANSACTION", Array.Empty<(string, string)>()));
+        list.Add(new Statement("BigQueryWarehouse.Transaction.Commit", "COMMIT TRANSACTION", Array.Empty<(string, string)>()));
+        return list;
+    }
+
+    /// <summary>Start the analyzer (127.0.0.1 only, via tests/zetasql/gate.mjs) and analyze every statement.</summary>
+    public static IReadOnlyList<Result> Analyze(IEnumerable<Statement> statements)
+    {
+        var request = new JsonObject
+        {
+            ["tables"] = new JsonArray(CatalogTables().Select(t => (JsonNode)new JsonObject
+            {
+                ["name"] = $"{GateProject}.{t.Dataset}.{t.Name}",
+                ["columns"] = new JsonArray(t.Columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = Dialect.ColumnTypeSql(c.Type) }).ToArray()),
+            }).ToArray()),
+            ["statements"] = new JsonArray(statements.Select(s => (JsonNode)new JsonObject
+            {
+                ["name"] = s.Name,
+                ["sql"] = s.Sql,
+                ["parameters"] = s.Parameters is null ? null : new JsonArray(s.Parameters.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["type"] = p.Type }).ToArray()),
+            }).ToArray()),
+        };
+        var psi = new ProcessStartInfo("node", "gate.mjs")
+        {
+            WorkingDirectory = GateDir, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Write(request.ToJsonString());
+        p.StandardInput.Close();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("The ZetaSQL gate did not finish in 120 s.");
+        }
+        var output = JsonNode.Parse(stdout.Length > 0 ? stdout : "{}")!;
+        if (output["fatal"] is { } fatal || p.ExitCode != 0)
+            throw new InvalidOperationException($"ZetaSQL gate failed to run (exit {p.ExitCode}): {output["fatal"]} {stderr.Result}");
+        return output["results"]!.AsArray().Select(r => new Result((string)r!["name"]!, (bool)r["ok"]!, (string?)r["error"])).ToList();
+    }
+}
+
+/// <summary>A fact that reports as skipped, with the reason, when the ZetaSQL gate cannot run here.</summary>
+public sealed class ZetaSqlFactAttribute : FactAttribute
+{
+    public ZetaSqlFactAttribute()
+    {
+        if (ZetaSqlGate.SkipReason is { } reason) Skip = reason;
+    }
+}
+
+[Trait("Category", "SqlGate")]
+public sealed class ZetaSqlGateTests
+{
+    [ZetaSqlFact]
+    public void All_product_sql_is_valid_GoogleSQL()
+    {
+        var statements = ZetaSqlGate.ProductStatements();
+        Assert.True(statements.Count >= PortableSql.Catalog.Count + 2);
+        var results = ZetaSqlGate.Analyze(statements);
+        Assert.Equal(statements.Count, results.Count);
+        var failures = results.Where(r => !r.Ok).Select(r => $"{r.Name}: {r.Error}\n    {statements.First(s => s.Name == r.Name).Sql}").ToList();
+        Assert.True(failures.Count == 0, "GoogleSQL errors:\n" + string.Join("\n", failures));
+    }
+
+    [ZetaSqlFact]
+    public void Gate_catches_what_BigQuery_would_reject()
+    {
+        var pbs = $"`{ZetaSqlGate.GateProject}.nba_raw.player_boxscores`";
+        var results = ZetaSqlGate.Analyze(new ZetaSqlGate.Statement[]
+        {
+            new("good", $"SELECT game_date, COUNTIF(points > @p) AS n FROM {pbs} WHERE game_date = @d GROUP BY game_date", new[] { ("p", "INT64"), ("d", "DATE") }),
+            new("delete_without_where", $"DELETE FROM {pbs}", Array.Empty<(string, string)>()),
+            new("duckdb_count_if_filter", $"SELECT COUNT(*) FILTER (WHERE points > 1) FROM {pbs}", Array.Empty<(string, string)>()),
+            new("duckdb_parameter", $"SELECT * FROM {pbs} WHERE points > $p", Array.Empty<(string, string)>()),
+            new("double_type", $"SELECT CAST(points AS DOUBLE) FROM {pbs}", Array.Empty<(string, string)>()),
+            new("unknown_column", $"SELECT no_such_column FROM {pbs}", Array.Empty<(string, string)>()),
+            new("wrong_parameter_type", $"SELECT * FROM {pbs} WHERE game_date = @d", new[] { ("d", "INT64") }),
+        });
+        Assert.True(results.Single(r => r.Name == "good").Ok, results.Single(r => r.Name == "good").Error);
+        Assert.All(results.Where(r => r.Name != "good"), r => Assert.False(r.Ok, $"{r.Name} should have been rejected"));
+    }
+
+    [ZetaSqlFact]
+    public void Resources_with_stage_tokens_and_declared_parameters_are_analyzed()
+    {
+        // Stands in for a processor's .sql resource until the processors branch lands its own.
+        const string resource = """
+            -- @param analysis_date DATE
+            DELETE FROM {{stage.team_defense_zone_analysis}} WHERE analysis_date = @analysis_date;
+            INSERT INTO {{stage.team_defense_zone_analysis}} (analysis_date, team_abbr, run_id, processed_at)
+            SELECT @analysis_date, defending_team_abbr, {{run_id}}, CURRENT_TIMESTAMP()
+            FROM {{nba_analytics.team_defense_game_summary}} WHERE game_date < @analysis_date AND game_date >= @analysis_date - 14
+            """;
+        var statements = ZetaSqlGate.FromResource("sample.sql", resource).ToList();
+        Assert.Equal(2, statements.Count);
+        var results = ZetaSqlGate.Analyze(statements);
+        Assert.All(results, r => Assert.True(r.Ok, $"{r.Name}: {r.Error}"));
+    }
+}
+
+/// <summary>Gate plumbing that needs no analyzer: always runs.</summary>
+public sealed class ZetaSqlGatePlumbingTests
+{
+    [Fact]
+    public void Resource_splitting_token_substitution_and_parameter_headers()
+    {
+        var st = ZetaSqlGate.FromResource("x.sql", "-- @param d DATE\n-- @param unused INT64\nSELECT ';' AS semi FROM {{stage.foo}} WHERE a = @d;\nSELECT {{run_id}};\nSELECT {{mystery}}").ToList();
+        Assert.Equal(new[] { "x.sql#1", "x.sql#2", "x.sql#3" }, st.Select(s => s.Name));
+        Assert.Contains("`gate-proj.stage.foo`", st[0].Sql);
+        Assert.Contains("';'", st[0].Sql); // the literal semicolon did not split the statement
+        Assert.Equal(new[] { ("d", "DATE") }, st[0].Parameters);
+        Assert.Equal("SELECT 'gate-run'", st[1].Sql);
+        Assert.Contains("unmapped token {{mystery}}", st[2].Sql);
+    }
+
+    [Fact]
+    public void Catalog_entries_carry_parameter_types_from_sample_values()
+    {
+        var record = ZetaSqlGate.FromEntry(PortableSql.Catalog.Single(e => e.Name == "Migrator.RecordMigration"));
+        Assert.Equal(new[] { ("v", "INT64"), ("t", "TIMESTAMP"), ("tv", "STRING"), ("d", "STRING") }, record.Parameters);
+        Assert.Contains("`gate-proj.nba_backfill.schema_version`", record.Sql);
+        Assert.Equal(WarehouseSchema.All.Count, PortableSql.Catalog.Count(e => e.Name.StartsWith("WarehouseService.Describe", StringComparison.Ordinal)));
+    }
+}

@@ -1,0 +1,83 @@
+// GoogleSQL validity gate (driven by tests/BackfillTools.Tests/BigQuery/ZetaSqlGateTests.cs).
+// Reads {tables:[{name, columns:[{name,type}]}], statements:[{name, sql, parameters:[{name,type}]|null}]} as JSON on stdin,
+// starts ZetaSQL's LocalService (remote_server.so from @fivetrandevelopers/zetasql) on 127.0.0.1 only, analyzes every
+// statement in BigQuery's product mode (PRODUCT_EXTERNAL, maximum features) and prints [{name, ok, error}] as JSON.
+// Types are GoogleSQL names: INT64 FLOAT64 STRING BOOL DATE TIMESTAMP NUMERIC, or ARRAY<T>.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+const pkgDir = path.dirname(require.resolve('@fivetrandevelopers/zetasql/package.json'));
+
+const KINDS = { INT64: 'TYPE_INT64', FLOAT64: 'TYPE_DOUBLE', STRING: 'TYPE_STRING', BOOL: 'TYPE_BOOL', DATE: 'TYPE_DATE',
+  TIMESTAMP: 'TYPE_TIMESTAMP', NUMERIC: 'TYPE_NUMERIC', DATETIME: 'TYPE_DATETIME' };
+function typeProto(t) {
+  const m = /^ARRAY<(.+)>$/.exec(t);
+  if (m) return { typeKind: 'TYPE_ARRAY', arrayType: { elementType: typeProto(m[1]) } };
+  if (!KINDS[t]) throw new Error(`unknown type ${t}`);
+  return { typeKind: KINDS[t] };
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+const input = JSON.parse(await new Promise(r => { let d = ''; process.stdin.on('data', c => d += c); process.stdin.on('end', () => r(d)); }));
+const port = await freePort();
+const binary = path.join(pkgDir, 'lib', 'zetasql', process.arch === 'arm64' ? 'remote_server_arm.so' : 'remote_server.so');
+const server = spawn(binary, ['127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+let serverLog = '';
+server.stderr.on('data', d => { serverLog += d; });
+let exited = null;
+server.on('exit', code => { exited = code; });
+
+const def = protoLoader.loadSync('local_service.proto', { defaults: true, oneofs: true, includeDirs: [path.join(pkgDir, 'lib', 'zetasql', 'protos')] });
+const proto = grpc.loadPackageDefinition(def);
+const api = new proto.zetasql.local_service.ZetaSqlLocalService(`127.0.0.1:${port}`, grpc.credentials.createInsecure(),
+  { 'grpc.max_send_message_length': 64 << 20, 'grpc.max_receive_message_length': 64 << 20 });
+const call = (fn, req) => new Promise((res, rej) => api[fn](req, { deadline: Date.now() + 30000 }, (e, r) => e ? rej(e) : res(r)));
+
+try {
+  let ready = false;
+  for (let i = 0; i < 60 && !ready && exited === null; i++) {
+    try { await call('formatSql', { sql: 'SELECT 1' }); ready = true; } catch { await new Promise(r => setTimeout(r, 500)); }
+  }
+  if (!ready) throw new Error(`ZetaSQL server did not start (exit ${exited}): ${serverLog.slice(0, 2000)}`);
+
+  const languageOptions = await call('getLanguageOptions', { maximumFeatures: true });
+  languageOptions.productMode = 'PRODUCT_EXTERNAL';   // BigQuery's mode: FLOAT64 yes, DOUBLE no
+  languageOptions.supportedStatementKinds = ['RESOLVED_QUERY_STMT', 'RESOLVED_INSERT_STMT', 'RESOLVED_UPDATE_STMT',
+    'RESOLVED_DELETE_STMT', 'RESOLVED_MERGE_STMT', 'RESOLVED_CREATE_TABLE_STMT', 'RESOLVED_CREATE_TABLE_AS_SELECT_STMT', 'RESOLVED_DROP_STMT', 'RESOLVED_BEGIN_STMT', 'RESOLVED_COMMIT_STMT',
+    'RESOLVED_ROLLBACK_STMT'];
+  const simpleCatalog = {
+    name: 'backfilltools',
+    builtinFunctionOptions: { languageOptions },
+    table: input.tables.map(t => ({ name: t.name, column: t.columns.map(c => ({ name: c.name, type: typeProto(c.type) })) })),
+  };
+  const results = [];
+  for (const s of input.statements) {
+    const options = { languageOptions, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' };
+    if (s.parameters) options.queryParameters = s.parameters.map(p => ({ name: p.name, type: typeProto(p.type) }));
+    else options.allowUndeclaredParameters = true;
+    try {
+      await call('analyze', { simpleCatalog, sqlStatement: s.sql, options });
+      results.push({ name: s.name, ok: true });
+    } catch (e) {
+      results.push({ name: s.name, ok: false, error: e.details ?? String(e) });
+    }
+  }
+  process.stdout.write(JSON.stringify({ results }));
+} catch (e) {
+  process.stdout.write(JSON.stringify({ fatal: String(e && e.message || e) }));
+  process.exitCode = 2;
+} finally {
+  server.kill('SIGKILL');
+}
