@@ -47,6 +47,8 @@ public static class CoverageValidator
         (CoverageLayer.Analytics, WarehouseSchema.TeamOffenseGameSummary, "team_abbr", "opponent_team_abbr"),
     };
 
+    internal static IReadOnlyList<TableDef> GameTableDefs { get; } = GameTables.Select(t => t.Table).ToList();
+
     private sealed record DateFacts(long Games, bool IsBootstrap, long PgsPlayers, long UpcgRows, long UpcgPlayers, long TdgsRows);
 
     private sealed record Accounting(long Expected, long Accounted, long Actual, long ByDesign, long OtherFailures,
@@ -116,10 +118,15 @@ public static class CoverageValidator
         ? (int)Enum.Parse<ProcessorName>(r.Processor)
         : Array.FindIndex(GameTables, t => t.Table.FullName == r.Table);
 
-    private static Dictionary<DateOnly, DateFacts> Facts(IWarehouse w, string ctes, CancellationToken ct)
+    private static Dictionary<DateOnly, DateFacts> Facts(IWarehouse w, string ctes, CancellationToken ct) =>
+        w.Query(FactsSql(ctes), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateFacts(
+            r.GetInt64("games"), r.GetBoolean("is_bootstrap"), r.GetInt64("pgs_players"), r.GetInt64("upcg_rows"),
+            r.GetInt64("upcg_players"), r.GetInt64("tdgs_rows")));
+
+    internal static string FactsSql(string ctes)
     {
         var inDates = "IN (SELECT analysis_date FROM cov_dates)";
-        var sql = $@"WITH {ctes},
+        return $@"WITH {ctes},
 {SqlProcessor.DateInfoCte("cov_dates")},
 g AS (SELECT game_date, COUNT(*) AS games FROM sched WHERE game_date {inDates} GROUP BY game_date),
 p AS (SELECT game_date, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_date {inDates} GROUP BY game_date),
@@ -134,9 +141,6 @@ LEFT JOIN p ON p.game_date = c.analysis_date
 LEFT JOIN u ON u.game_date = c.analysis_date
 LEFT JOIN td ON td.game_date = c.analysis_date
 ORDER BY c.analysis_date";
-        return w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateFacts(
-            r.GetInt64("games"), r.GetBoolean("is_bootstrap"), r.GetInt64("pgs_players"), r.GetInt64("upcg_rows"),
-            r.GetInt64("upcg_players"), r.GetInt64("tdgs_rows")));
     }
 
     /// <summary>
@@ -148,13 +152,29 @@ ORDER BY c.analysis_date";
     {
         // Raw is always measured: it explains analytics gaps. Only the requested layers are reported.
         var tables = GameTables.Where(t => t.Layer == CoverageLayer.Raw || layers.Contains(t.Layer)).ToList();
+        var found = w.Query(GamesSql(ctes, tables.Select(t => t.Table).ToList()), null, ct).AsRows()
+            .ToDictionary(r => (r.GetString("tbl")!, r.GetDate("game_date")), r => (Expected: r.GetInt64("expected"), Actual: r.GetInt64("actual"), Missing: r.GetString("missing")));
+
+        foreach (var (date, f) in facts)
+            foreach (var t in tables.Where(t => layers.Contains(t.Layer)))
+            {
+                var (expected, actual, missing) = found.GetValueOrDefault((t.Table.FullName, date));
+                var raw = found.GetValueOrDefault((WarehouseSchema.PlayerBoxscores.FullName, date));
+                yield return JudgeGames(date, f, t.Layer, t.Table, expected, actual, missing, raw, options);
+            }
+    }
+
+    /// <summary>Per (table, date): scheduled final games, games with rows of both teams, and the missing NBA ids.</summary>
+    internal static string GamesSql(string ctes, IReadOnlyList<TableDef> measured)
+    {
+        var tables = GameTables.Where(t => measured.Contains(t.Table)).ToList();
         var present = string.Join(",\n", tables.Select((t, i) =>
             $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, LEAST({t.Team}, {t.Opp}) AS lo, GREATEST({t.Team}, {t.Opp}) AS hi FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
         var sides = string.Join("\n  UNION ALL\n", tables.Select((t, i) =>
             $@"  SELECT '{t.Table.FullName}' AS tbl, g.game_date, g.game_id, COUNT(DISTINCT x.team) AS n
   FROM g LEFT JOIN t{i} AS x ON x.game_date = g.game_date AND x.lo = g.lo AND x.hi = g.hi
   GROUP BY g.game_date, g.game_id"));
-        var sql = $@"WITH {ctes},
+        return $@"WITH {ctes},
 g AS (SELECT s.game_date, s.game_id, LEAST(s.home, s.away) AS lo, GREATEST(s.home, s.away) AS hi
       FROM sched AS s WHERE s.game_date IN (SELECT analysis_date FROM cov_dates)),
 {present},
@@ -164,49 +184,45 @@ sides AS (
 SELECT tbl, game_date, COUNT(*) AS expected, COUNTIF(n = 2) AS actual,
        STRING_AGG(CASE WHEN n < 2 THEN game_id END, ',' ORDER BY game_id) AS missing
 FROM sides GROUP BY tbl, game_date";
-        var found = w.Query(sql, null, ct).AsRows()
-            .ToDictionary(r => (r.GetString("tbl")!, r.GetDate("game_date")), r => (Expected: r.GetInt64("expected"), Actual: r.GetInt64("actual"), Missing: r.GetString("missing")));
+    }
 
-        foreach (var (date, f) in facts)
-            foreach (var t in tables.Where(t => layers.Contains(t.Layer)))
+    private static CoverageResult JudgeGames(DateOnly date, DateFacts f, CoverageLayer layer, TableDef table, long expected, long actual,
+        string? missing, (long Expected, long Actual, string? Missing) raw, CoverageOptions options)
+    {
+        CoverageStatus status;
+        var reason = CoverageReason.None;
+        string? detail = null;
+        double? pct = expected > 0 ? Math.Round(100.0 * actual / expected, 2) : null;
+        if (f.Games == 0 || expected == 0)
+        {
+            status = CoverageStatus.NoGames;
+            reason = CoverageReason.ByDesign;
+            detail = "No final game is scheduled on this date.";
+        }
+        else
+        {
+            status = Grade(pct!.Value, actual, options);
+            if (status != CoverageStatus.OK)
             {
-                var (expected, actual, missing) = found.GetValueOrDefault((t.Table.FullName, date));
-                var raw = found.GetValueOrDefault((WarehouseSchema.PlayerBoxscores.FullName, date));
-                CoverageStatus status;
-                var reason = CoverageReason.None;
-                string? detail = null;
-                double? pct = expected > 0 ? Math.Round(100.0 * actual / expected, 2) : null;
-                if (f.Games == 0 || expected == 0)
+                var missingText = $"{expected - actual} of {expected} scheduled game(s) absent: {missing}";
+                // Analytics is derived from the raw box scores: games lost there explain the gap.
+                if (layer == CoverageLayer.Analytics && raw.Actual < raw.Expected)
                 {
-                    status = CoverageStatus.NoGames;
-                    reason = CoverageReason.ByDesign;
-                    detail = "No final game is scheduled on this date.";
+                    reason = CoverageReason.UpstreamMissing;
+                    detail = $"{WarehouseSchema.PlayerBoxscores.FullName} lacks {raw.Expected - raw.Actual} game(s) ({raw.Missing}); {missingText}.";
                 }
                 else
                 {
-                    status = Grade(pct!.Value, actual, options);
-                    if (status != CoverageStatus.OK)
-                    {
-                        var missingText = $"{expected - actual} of {expected} scheduled game(s) absent: {missing}";
-                        // Analytics is derived from the raw box scores: games lost there explain the gap.
-                        if (t.Layer == CoverageLayer.Analytics && raw.Actual < raw.Expected)
-                        {
-                            reason = CoverageReason.UpstreamMissing;
-                            detail = $"{WarehouseSchema.PlayerBoxscores.FullName} lacks {raw.Expected - raw.Actual} game(s) ({raw.Missing}); {missingText}.";
-                        }
-                        else
-                        {
-                            reason = CoverageReason.Unknown;
-                            detail = missingText + ".";
-                        }
-                    }
+                    reason = CoverageReason.Unknown;
+                    detail = missingText + ".";
                 }
-                yield return new CoverageResult
-                {
-                    Date = date, Season = Season.LabelOf(date), Layer = t.Layer, Processor = t.Table.FullName, Table = t.Table.FullName,
-                    Expected = expected, Actual = actual, Accounted = actual, CoveragePct = pct, Status = status, Reason = reason, Detail = detail,
-                };
             }
+        }
+        return new CoverageResult
+        {
+            Date = date, Season = Season.LabelOf(date), Layer = layer, Processor = table.FullName, Table = table.FullName,
+            Expected = expected, Actual = actual, Accounted = actual, CoveragePct = pct, Status = status, Reason = reason, Detail = detail,
+        };
     }
 
     private static CoverageStatus Grade(double pct, long actual, CoverageOptions o) =>
@@ -215,49 +231,59 @@ FROM sides GROUP BY tbl, game_date";
         : pct >= o.LowThreshold ? CoverageStatus.Low
         : CoverageStatus.Incomplete;
 
-    private static Dictionary<DateOnly, Accounting> ProcessorAccounting(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct)
+    private static Dictionary<DateOnly, Accounting> ProcessorAccounting(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct) =>
+        w.Query(AccountingSql(ctes, p), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new Accounting(
+            r.GetInt64("expected"), r.GetInt64("accounted"), r.GetInt64("actual"), r.GetInt64("by_design"), r.GetInt64("other_failures"),
+            r.GetInt64("upstream_failures"), r.GetString("first_other_category"), r.GetInt64("upcg_sourced")));
+
+    /// <summary>The shared accounting per date, plus how many of the published rows were built from UPCG.</summary>
+    internal static string AccountingSql(string ctes, ProcessorName p)
     {
         var def = ProcessorCatalog.Get(p);
         var upcgSourced = def.UsesPlayerContext
             ? $@"LEFT JOIN (SELECT t.{def.DateColumn} AS analysis_date, COUNTIF(t.context_source = 'UPCG') AS n FROM {def.Output.Placeholder} AS t
   WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates) GROUP BY t.{def.DateColumn}) AS s ON s.analysis_date = a.analysis_date"
             : "LEFT JOIN (SELECT CAST(NULL AS DATE) AS analysis_date, 0 AS n) AS s ON FALSE";
-        var sql = $@"WITH {ctes}
+        return $@"WITH {ctes}
 SELECT a.*, COALESCE(s.n, 0) AS upcg_sourced
 FROM ({CoverageAccounting.Sql(p, "cov_dates")}) AS a
 {upcgSourced}";
-        return w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new Accounting(
-            r.GetInt64("expected"), r.GetInt64("accounted"), r.GetInt64("actual"), r.GetInt64("by_design"), r.GetInt64("other_failures"),
-            r.GetInt64("upstream_failures"), r.GetString("first_other_category"), r.GetInt64("upcg_sourced")));
     }
 
-    private static Dictionary<DateOnly, Accounting> RowCounts(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct)
+    private static Dictionary<DateOnly, Accounting> RowCounts(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct) =>
+        w.Query(RowCountsSql(ctes, p), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"),
+            r => new Accounting(0, 0, r.GetInt64("n"), 0, 0, 0, null, 0));
+
+    internal static string RowCountsSql(string ctes, ProcessorName p)
     {
         var def = ProcessorCatalog.Get(p);
-        var sql = $@"WITH {ctes}
+        return $@"WITH {ctes}
 SELECT t.{def.DateColumn} AS analysis_date, COUNT(*) AS n FROM {def.Output.Placeholder} AS t
 WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates) GROUP BY t.{def.DateColumn}";
-        return w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"),
-            r => new Accounting(0, 0, r.GetInt64("n"), 0, 0, 0, null, 0));
     }
 
-    private static Dictionary<DateOnly, string> Unaccounted(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct)
-    {
-        var sql = $@"WITH {ctes}
+    internal static string UnaccountedSql(string ctes, ProcessorName p) => $@"WITH {ctes}
 SELECT ent.analysis_date, ent.entity_id, ent.failure_category
 FROM ({CoverageAccounting.EntitiesSql(p, "cov_dates")}) AS ent
 WHERE NOT (ent.has_row OR ent.by_design)
 ORDER BY ent.analysis_date, ent.entity_id";
-        return w.Query(sql, null, ct).AsRows()
+
+    private static Dictionary<DateOnly, string> Unaccounted(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct)
+    {
+        return w.Query(UnaccountedSql(ctes, p), null, ct).AsRows()
             .GroupBy(r => r.GetDate("analysis_date"))
             .ToDictionary(g => g.Key, g => string.Join(", ", g.Select(r =>
                 r.GetString("failure_category") is { } c ? $"{r.GetString("entity_id")} ({c})" : r.GetString("entity_id"))));
     }
 
-    private static Dictionary<(DateOnly, string), LedgerEntry> Ledger(IWarehouse w, string ctes, CancellationToken ct)
-    {
-        // The latest attempt per (date, processor) decides; planned-but-never-started rows say nothing.
-        var sql = $@"WITH {ctes}
+    private static Dictionary<(DateOnly, string), LedgerEntry> Ledger(IWarehouse w, string ctes, CancellationToken ct) =>
+        w.Query(LedgerSql(ctes), null, ct).AsRows().ToDictionary(
+            r => (r.GetDate("partition_date"), r.GetString("processor")!.ToUpperInvariant()),
+            r => new LedgerEntry(r.GetString("status")!, r.GetString("error_category"), r.GetString("source"),
+                r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("message")));
+
+    /// <summary>The latest attempt per (date, processor) decides; planned-but-never-started rows say nothing.</summary>
+    internal static string LedgerSql(string ctes) => $@"WITH {ctes}
 SELECT partition_date, processor, status, error_category, source, pgs_players, upcg_rows, message
 FROM (
   SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.partition_date, p.processor
@@ -265,19 +291,15 @@ FROM (
   FROM {WarehouseSchema.BackfillPartitions.Placeholder} AS p
   WHERE p.partition_date IN (SELECT analysis_date FROM cov_dates) AND p.status NOT IN ('Pending')
 ) AS x WHERE rn = 1";
-        return w.Query(sql, null, ct).AsRows().ToDictionary(
-            r => (r.GetDate("partition_date"), r.GetString("processor")!.ToUpperInvariant()),
-            r => new LedgerEntry(r.GetString("status")!, r.GetString("error_category"), r.GetString("source"),
-                r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("message")));
-    }
+
+    internal static string ContextLogSql(string ctes) => $@"WITH {ctes}
+SELECT processor_name, analysis_date, source, pgs_players, upcg_rows FROM {WarehouseSchema.ContextSourceLog.Placeholder}
+WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
 
     private static Dictionary<(DateOnly, string), ContextEntry> ContextLog(IWarehouse w, string ctes, CancellationToken ct)
     {
-        var sql = $@"WITH {ctes}
-SELECT processor_name, analysis_date, source, pgs_players, upcg_rows FROM {WarehouseSchema.ContextSourceLog.Placeholder}
-WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         var map = new Dictionary<(DateOnly, string), ContextEntry>();
-        foreach (var r in w.Query(sql, null, ct).AsRows())
+        foreach (var r in w.Query(ContextLogSql(ctes), null, ct).AsRows())
             map[(r.GetDate("analysis_date"), r.GetString("processor_name")!.ToUpperInvariant())] =
                 new ContextEntry(r.GetString("source")!, r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"));
         return map;

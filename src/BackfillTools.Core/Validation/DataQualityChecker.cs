@@ -74,11 +74,10 @@ public static class DataQualityChecker
         return findings.OrderBy(f => f.Date).ThenBy(f => f.Table).ThenBy(f => f.Check).ToList();
     }
 
-    private static IEnumerable<DataQualityFinding> CheckTable(IWarehouse w, DateScope scope, ProcessorName p,
-        HashSet<DataQualityCheck> checks, DataQualityOptions o, CancellationToken ct)
+    /// <summary>Per date of the table: rows, games, NULL and duplicate keys, critical NULLs, out-of-range counts, contamination.</summary>
+    internal static string QualitySql(DateScope scope, ProcessorName p)
     {
         var def = ProcessorCatalog.Get(p);
-        var table = def.Output.FullName;
         var dc = def.DateColumn;
         var ec = def.EntityColumn;
         var measures = new List<string>
@@ -93,7 +92,7 @@ public static class DataQualityChecker
             // Cascade = the opponent's TDZA row was missing (the 2021-12-04 pattern). A missing PSZA row alone is usually a
             // by-design skip (too few games yet), so it is not counted.
             measures.Add("COUNTIF(t.missing_data_fields LIKE '%team_defense_zone%') AS contaminated");
-        var sql = $@"WITH {scope.Ctes()},
+        return $@"WITH {scope.Ctes()},
 g AS (SELECT game_date, COUNT(*) AS games FROM sched GROUP BY game_date)
 SELECT t.{dc} AS d, COALESCE(MAX(g.games), 0) AS games, {string.Join(", ", measures)}
 FROM {def.Output.Placeholder} AS t
@@ -101,7 +100,16 @@ LEFT JOIN g ON g.game_date = t.{dc}
 WHERE t.{dc} IN (SELECT analysis_date FROM cov_dates)
 GROUP BY t.{dc}
 ORDER BY t.{dc}";
-        var rows = w.Query(sql, null, ct).AsRows().ToList();
+    }
+
+    private static IEnumerable<DataQualityFinding> CheckTable(IWarehouse w, DateScope scope, ProcessorName p,
+        HashSet<DataQualityCheck> checks, DataQualityOptions o, CancellationToken ct)
+    {
+        var def = ProcessorCatalog.Get(p);
+        var table = def.Output.FullName;
+        var dc = def.DateColumn;
+        var ec = def.EntityColumn;
+        var rows = w.Query(QualitySql(scope, p), null, ct).AsRows().ToList();
         var list = new List<DataQualityFinding>();
         DataQualityFinding F(DateOnly d, DataQualityCheck check, string? column, double observed, double threshold, FindingSeverity sev, string detail) =>
             new() { Table = table, Date = d, Check = check.ToString(), Column = column, Observed = observed, Threshold = threshold, Severity = sev, Detail = detail };

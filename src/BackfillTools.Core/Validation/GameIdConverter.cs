@@ -16,6 +16,9 @@ public static partial class GameIdConverter
     public static string StandardId(DateOnly date, string away, string home) =>
         $"{date.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}_{away}_{home}";
 
+    internal static string LookupSql(string filter) =>
+        $"WITH {DateScope.ScheduleCte(finalOnly: false)} SELECT game_id, game_date, away, home, season_year FROM sched WHERE {filter}";
+
     public static IReadOnlyList<Outcome> Convert(IWarehouse w, IReadOnlyList<string> ids, CancellationToken ct)
     {
         var nba = new List<string>();
@@ -38,7 +41,7 @@ public static partial class GameIdConverter
         if (nba.Count > 0) filters.Add($"game_id IN ({string.Join(", ", nba.Distinct().Select(i => $"'{i}'"))})");
         if (standard.Count > 0) filters.Add($"game_date IN ({DateScope.InList(standard.Select(s => s.Date).Distinct())})");
         var games = filters.Count == 0 ? new List<(string Id, DateOnly Date, string Away, string Home, long Year)>()
-            : w.Query($"WITH {DateScope.ScheduleCte(finalOnly: false)} SELECT game_id, game_date, away, home, season_year FROM sched WHERE {string.Join(" OR ", filters)}", null, ct)
+            : w.Query(LookupSql(string.Join(" OR ", filters)), null, ct)
                 .AsRows().Select(r => (Id: r.GetString("game_id")!, Date: r.GetDate("game_date"), Away: r.GetString("away")!, Home: r.GetString("home")!, Year: r.GetInt64("season_year")))
                 .ToList();
 

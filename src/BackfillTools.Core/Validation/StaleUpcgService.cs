@@ -44,11 +44,7 @@ public static partial class StaleUpcgService
         return asOf is { } a && a < today ? a : today;
     }
 
-    public static IReadOnlyList<StaleUpcgDate> Find(IWarehouse w, int olderThanDays, DateOnly? asOf, CancellationToken ct)
-    {
-        var reference = asOf ?? Today();
-        var cutoff = reference.AddDays(-olderThanDays);
-        var sql = $@"WITH u AS (
+    internal static string FindSql => $@"WITH u AS (
   SELECT game_date, COUNT(*) AS upcg_rows, COUNT(DISTINCT player_lookup) AS upcg_players, MAX(processed_at) AS last_processed
   FROM {Upcg.Placeholder} GROUP BY game_date),
 p AS (
@@ -57,8 +53,31 @@ p AS (
 SELECT u.game_date, u.upcg_rows, u.upcg_players, u.last_processed, COALESCE(p.pgs_players, 0) AS pgs_players
 FROM u LEFT JOIN p ON p.game_date = u.game_date
 ORDER BY u.game_date";
+
+    internal static string CountByDateSql(string predicate) =>
+        $"SELECT game_date, COUNT(*) AS n FROM {Upcg.Placeholder} WHERE {predicate} GROUP BY game_date";
+
+    internal static string BackupSql(string backupName, string predicate) =>
+        $"CREATE TABLE {{{{{BackupDataset}.{backupName}}}}} AS SELECT * FROM {Upcg.Placeholder} WHERE {predicate}";
+
+    internal static string CountSql(string table) => $"SELECT COUNT(*) FROM {table}";
+
+    internal static string DeleteSql(string predicate) => $"DELETE FROM {Upcg.Placeholder} WHERE {predicate}";
+
+    internal static string RemainingSql(string predicate) => $"SELECT COUNT(*) FROM {Upcg.Placeholder} WHERE {predicate}";
+
+    internal static string BackupDatesSql(string backup) => $"SELECT DISTINCT game_date FROM {backup} ORDER BY game_date";
+
+    internal static string RestoreSql(string backup) => $@"INSERT INTO {Upcg.Placeholder} ({string.Join(", ", Upcg.ColumnNames)})
+SELECT {string.Join(", ", Upcg.ColumnNames.Select(c => "b." + c))} FROM {backup} AS b
+WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.game_date AND u.player_lookup = b.player_lookup)";
+
+    public static IReadOnlyList<StaleUpcgDate> Find(IWarehouse w, int olderThanDays, DateOnly? asOf, CancellationToken ct)
+    {
+        var reference = asOf ?? Today();
+        var cutoff = reference.AddDays(-olderThanDays);
         var list = new List<StaleUpcgDate>();
-        foreach (var r in w.Query(sql, null, ct).AsRows())
+        foreach (var r in w.Query(FindSql, null, ct).AsRows())
         {
             var date = r.GetDate("game_date");
             var pgs = r.GetInt64("pgs_players");
@@ -100,7 +119,7 @@ ORDER BY u.game_date";
             if (cutoff > upcoming) cutoff = upcoming;
             predicate = $"game_date < {DateScope.Literal(cutoff)}";
         }
-        var counts = w.Query($"SELECT game_date, COUNT(*) AS n FROM {Upcg.Placeholder} WHERE {predicate} GROUP BY game_date", null, ct)
+        var counts = w.Query(CountByDateSql(predicate), null, ct)
             .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("n"));
         return new StaleUpcgPlan(predicate, counts);
     }
@@ -114,14 +133,14 @@ ORDER BY u.game_date";
         if (backup)
         {
             backupName = NewBackupName(w);
-            w.Execute($"CREATE TABLE {{{{{BackupDataset}.{backupName}}}}} AS SELECT * FROM {Upcg.Placeholder} WHERE {plan.Predicate}", null, ct);
-            backedUp = w.ScalarInt64($"SELECT COUNT(*) FROM {{{{{BackupDataset}.{backupName}}}}}", null, ct);
+            w.Execute(BackupSql(backupName, plan.Predicate), null, ct);
+            backedUp = w.ScalarInt64(CountSql($"{{{{{BackupDataset}.{backupName}}}}}"), null, ct);
             if (backedUp != plan.Rows)
                 throw new BackfillException("BackupIncomplete", ErrorKind.WriteError,
                     $"The backup {BackupDataset}.{backupName} holds {backedUp} rows but {plan.Rows} were to be deleted; nothing was deleted.", backupName);
         }
-        var deleted = w.ExecuteInTransaction(new SqlStatement[] { $"DELETE FROM {Upcg.Placeholder} WHERE {plan.Predicate}" }, ct)[0];
-        var left = w.ScalarInt64($"SELECT COUNT(*) FROM {Upcg.Placeholder} WHERE {plan.Predicate}", null, ct);
+        var deleted = w.ExecuteInTransaction(new SqlStatement[] { DeleteSql(plan.Predicate) }, ct)[0];
+        var left = w.ScalarInt64(RemainingSql(plan.Predicate), null, ct);
         if (left != 0)
             throw new BackfillException("DeleteNotVerified", ErrorKind.WriteError,
                 $"{left} matching row(s) remain after the delete." + (backupName is null ? "" : $" The backup is {BackupDataset}.{backupName}."), backupName);
@@ -166,15 +185,9 @@ ORDER BY u.game_date";
     {
         EnsureBackupExists(w, table);
         var backup = $"{{{{{BackupDataset}.{table}}}}}";
-        var total = w.ScalarInt64($"SELECT COUNT(*) FROM {backup}", null, ct);
-        var dates = w.Query($"SELECT DISTINCT game_date FROM {backup} ORDER BY game_date", null, ct).AsRows().Select(r => r.GetDate("game_date")).ToArray();
-        var cols = string.Join(", ", Upcg.ColumnNames);
-        var restored = w.ExecuteInTransaction(new SqlStatement[]
-        {
-            $@"INSERT INTO {Upcg.Placeholder} ({cols})
-SELECT {string.Join(", ", Upcg.ColumnNames.Select(c => "b." + c))} FROM {backup} AS b
-WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.game_date AND u.player_lookup = b.player_lookup)",
-        }, ct)[0];
+        var total = w.ScalarInt64(CountSql(backup), null, ct);
+        var dates = w.Query(BackupDatesSql(backup), null, ct).AsRows().Select(r => r.GetDate("game_date")).ToArray();
+        var restored = w.ExecuteInTransaction(new SqlStatement[] { RestoreSql(backup) }, ct)[0];
         return new StaleUpcgRestore
         {
             BackupTable = $"{BackupDataset}.{table}", RowsInBackup = total, RowsRestored = restored, RowsSkipped = total - restored, Dates = dates,
