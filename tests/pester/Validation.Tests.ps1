@@ -213,6 +213,17 @@ Describe 'Find-StaleUpcg / Clear-StaleUpcg / Restore-StaleUpcg' {
         Get-UpcgCount $db | Should -Be $before
     }
 
+    It 'an empty pipeline deletes nothing (it does not fall back to -OlderThanDays)' {
+        $before = Get-UpcgCount $db
+        Find-StaleUpcg | Where-Object { $false } | Clear-StaleUpcg -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
+        @() | Clear-StaleUpcg -Confirm:$false -WarningAction SilentlyContinue
+        Get-UpcgCount $db | Should -Be $before
+        Get-BackupTables $db | Should -BeNullOrEmpty
+        ($w -join ' ') | Should -Match 'nothing was deleted'
+        # Test-Coverage likewise checks nothing rather than every date.
+        @() | Test-Coverage -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It 'backs up, deletes piped dates once, and Restore-StaleUpcg puts them back' {
         $before = Get-UpcgCount $db
         $r = Find-StaleUpcg | Where-Object IsPartial | Clear-StaleUpcg -Confirm:$false -PassThru

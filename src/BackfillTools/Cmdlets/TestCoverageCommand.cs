@@ -47,6 +47,16 @@ public abstract class DateScopedCmdlet : BackfillCmdlet
     /// <summary>The processors asked for (null = all); an unknown name is a terminating UnknownProcessor error.</summary>
     protected IReadOnlyList<ProcessorName>? Processors => Processor?.Select(ProcessorCatalog.Parse).Distinct().ToList();
 
+    /// <summary>
+    /// True when input was piped but no date arrived: the default (every date) must not silently replace "the piped dates".
+    /// </summary>
+    protected bool NothingPiped()
+    {
+        if (!MyInvocation.ExpectingInput || _dates.Count > 0 || ParameterSetName is RangeSet or SeasonSet) return false;
+        WriteWarning("No dates came through the pipeline; nothing was checked.");
+        return true;
+    }
+
     protected DateScope Scope() => ParameterSetName switch
     {
         RangeSet => DateScope.Range(DateOnly.FromDateTime(StartDate), DateOnly.FromDateTime(EndDate)),
@@ -88,6 +98,7 @@ public sealed class TestCoverageCommand : DateScopedCmdlet
 
     protected override void EndProcessing() => Guard(() =>
     {
+        if (NothingPiped()) return;
         var options = new CoverageOptions
         {
             Processors = Processors,

@@ -27,6 +27,7 @@ public sealed class TestDataQualityCommand : DateScopedCmdlet
 
     protected override void EndProcessing() => Guard(() =>
     {
+        if (NothingPiped()) return;
         var options = new DataQualityOptions
         {
             Processors = Processors,
