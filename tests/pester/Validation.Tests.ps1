@@ -22,8 +22,8 @@ BeforeAll {
 
     # A backfilled copy: PCF forced onto the partial UPCG, as in the incident, so the gate quarantines 02-23/24.
     $script:backfilled = New-WarehouseCopy
-    Invoke-Backfill -StartDate 2023-02-15 -EndDate 2023-02-24 -Processor TDZA, PSZA, PCF -ContextSource ForceUpcg `
-        -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | Out-Null
+    $script:backfillResults = Invoke-Backfill -StartDate 2023-02-15 -EndDate 2023-02-24 -Processor TDZA, PSZA, PCF -ContextSource ForceUpcg `
+        -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
 }
 AfterAll { Remove-Item $script:root -Recurse -Force -ErrorAction SilentlyContinue }
 
@@ -41,6 +41,18 @@ Describe 'Test-Coverage' {
             $rows[0].PSObject.Properties.Name | Should -Contain $p
         }
         $rows[0].Season | Should -Be '2022-23'
+    }
+
+    It 'agrees with the backfill gate on every published partition (one accounting rule)' {
+        $published = @($script:backfillResults | Where-Object Status -eq 'Published')
+        $published.Count | Should -BeGreaterThan 5
+        foreach ($p in $published) {
+            $r = $rows | Where-Object { $_.Processor -eq [string] $p.Processor -and $_.Date -eq $p.Date }
+            $r.Expected | Should -Be $p.Expected
+            $r.Accounted | Should -Be $p.Accounted
+            $r.CoveragePct | Should -Be $p.CoveragePct
+            $r.Actual | Should -Be $p.Actual
+        }
     }
 
     It 'grades the raw and analytics layers OK when every scheduled game is present' {

@@ -113,6 +113,15 @@ public sealed class CoverageValidatorTests : IDisposable
     }
 
     [Fact]
+    public void A_cancelled_token_stops_the_run()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            CoverageValidator.Run(_f.Db.W, DateScope.All(), new CoverageOptions(), null, cts.Token));
+    }
+
+    [Fact]
     public void Accounting_sql_agrees_with_the_validator()
     {
         // The runner calls CoverageAccounting.Sql on staging tables; here on the published ones via a dates table.
