@@ -23,6 +23,7 @@
         'Restore-StaleUpcg'
         'Test-DataQuality'
         'ConvertTo-GameId'
+        'Export-CoverageWorkbook'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
