@@ -8,7 +8,7 @@
     Description          = 'Backfill the NBA Phase 4 precompute layer safely, prove the result is complete, and repair what is not.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('BackfillTools.format.ps1xml')
+    FormatsToProcess     = @('BackfillTools.format.ps1xml', 'BackfillTools.Validation.format.ps1xml')
     CmdletsToExport      = @(
         'New-BackfillWarehouse'
         'Connect-BackfillWarehouse'
@@ -16,6 +16,13 @@
         'Invoke-Backfill'
         'Get-BackfillRun'
         'Get-BackfillFailure'
+        'Test-Coverage'
+        'Get-SeasonReport'
+        'Find-StaleUpcg'
+        'Clear-StaleUpcg'
+        'Restore-StaleUpcg'
+        'Test-DataQuality'
+        'ConvertTo-GameId'
         'Export-CoverageWorkbook'
     )
     FunctionsToExport    = @()

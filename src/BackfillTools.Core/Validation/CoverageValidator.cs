@@ -1,0 +1,389 @@
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+
+namespace BackfillTools.Core.Validation;
+
+/// <summary>What Test-Coverage measures and how it grades.</summary>
+public sealed record CoverageOptions
+{
+    /// <summary>Processors to report on the Precompute layer (null = all).</summary>
+    public IReadOnlyList<ProcessorName>? Processors { get; init; }
+
+    /// <summary>Layers to report (null = all three).</summary>
+    public IReadOnlyList<CoverageLayer>? Layers { get; init; }
+
+    public double OkThreshold { get; init; } = 95;
+    public double LowThreshold { get; init; } = 90;
+
+    /// <summary>Player-level reconciliation: fill <see cref="CoverageResult.Unaccounted"/>.</summary>
+    public bool Detailed { get; init; }
+
+    public void Validate()
+    {
+        if (double.IsNaN(OkThreshold) || OkThreshold is < 0 or > 100 || double.IsNaN(LowThreshold) || LowThreshold is < 0 or > 100)
+            throw new BackfillException("InvalidThreshold", ErrorKind.InvalidArgument, "Thresholds are percentages between 0 and 100.");
+        if (LowThreshold > OkThreshold)
+            throw new BackfillException("InvalidThreshold", ErrorKind.InvalidArgument,
+                $"-LowThreshold ({LowThreshold}) must not be above -OkThreshold ({OkThreshold}).");
+    }
+}
+
+/// <summary>
+/// Test-Coverage's engine: a handful of set-based queries for all dates at once (date facts, raw/analytics game
+/// presence, one accounting query per processor, the ledger and the context log), then grading and reason
+/// classification in memory.
+/// </summary>
+public static class CoverageValidator
+{
+    /// <summary>Share of PGS players UPCG must hold for a date not to count as partial (the PCF fallback rule).</summary>
+    public const double PartialUpcgRatio = 0.9;
+
+    private static readonly (CoverageLayer Layer, TableDef Table, string Team, string Opp)[] GameTables =
+    {
+        (CoverageLayer.Raw, WarehouseSchema.PlayerBoxscores, "team_abbr", "opponent_team_abbr"),
+        (CoverageLayer.Analytics, WarehouseSchema.PlayerGameSummary, "team_abbr", "opponent_team_abbr"),
+        (CoverageLayer.Analytics, WarehouseSchema.TeamDefenseGameSummary, "defending_team_abbr", "opponent_team_abbr"),
+        (CoverageLayer.Analytics, WarehouseSchema.TeamOffenseGameSummary, "team_abbr", "opponent_team_abbr"),
+    };
+
+    internal static IReadOnlyList<TableDef> GameTableDefs { get; } = GameTables.Select(t => t.Table).ToList();
+
+    private sealed record DateFacts(long Games, bool IsBootstrap, long PgsPlayers, long UpcgRows, long UpcgPlayers, long TdgsRows);
+
+    private sealed record Accounting(long Expected, long Accounted, long Actual, long ByDesign, long OtherFailures,
+        long UpstreamFailures, string? FirstOtherCategory, long UpcgSourced);
+
+    private sealed record LedgerEntry(string Status, string? ErrorCategory, string? Source, long? Pgs, long? Upcg, string? Message);
+
+    private sealed record ContextEntry(string Source, long? Pgs, long? Upcg);
+
+    public static IReadOnlyList<CoverageResult> Run(IWarehouse w, DateScope scope, CoverageOptions options,
+        IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        var layers = options.Layers ?? Enum.GetValues<CoverageLayer>();
+        var reportProcessors = options.Processors ?? Enum.GetValues<ProcessorName>();
+        var withPrecompute = layers.Contains(CoverageLayer.Precompute);
+        var steps = 1 + (layers.Any(l => l != CoverageLayer.Precompute) ? 1 : 0) + (withPrecompute ? 6 + (options.Detailed ? reportProcessors.Count : 0) : 0);
+        var step = 0;
+        void Report(string what) => progress?.Report(new ProgressInfo("Test-Coverage", what, step++, steps));
+
+        var ctes = scope.Ctes();
+        Report("dates");
+        var facts = Facts(w, ctes, ct);
+        var results = new List<CoverageResult>();
+
+        if (layers.Any(l => l != CoverageLayer.Precompute))
+        {
+            Report("raw and analytics games");
+            results.AddRange(GameCoverage(w, ctes, facts, layers, options, ct));
+        }
+
+        if (withPrecompute)
+        {
+            // Requested processors get the full accounting; the others only their row counts, which is all the
+            // upstream-presence check needs.
+            var acc = new Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>>();
+            foreach (var p in Enum.GetValues<ProcessorName>())
+            {
+                ct.ThrowIfCancellationRequested();
+                Report($"{p} accounting");
+                acc[p] = reportProcessors.Contains(p) ? ProcessorAccounting(w, ctes, p, ct) : RowCounts(w, ctes, p, ct);
+            }
+            Report("ledger and context log");
+            var ledger = Ledger(w, ctes, ct);
+            var context = ContextLog(w, ctes, ct);
+            var unaccounted = new Dictionary<(DateOnly, ProcessorName), string>();
+            if (options.Detailed)
+                foreach (var p in reportProcessors)
+                {
+                    Report($"{p} reconciliation");
+                    foreach (var kv in Unaccounted(w, ctes, p, ct)) unaccounted[(kv.Key, p)] = kv.Value;
+                }
+
+            foreach (var (date, f) in facts)
+                foreach (var p in reportProcessors)
+                {
+                    var a = acc[p].GetValueOrDefault(date) ?? new Accounting(0, 0, 0, 0, 0, 0, null, 0);
+                    results.Add(JudgePrecompute(date, p, f, a, acc, ledger.GetValueOrDefault((date, p.ToString())),
+                        context.GetValueOrDefault((date, p.ToString())), unaccounted.GetValueOrDefault((date, p)), options));
+                }
+        }
+        Report("done");
+        return results.OrderBy(r => r.Date).ThenBy(r => r.Layer).ThenBy(r => Order(r)).ToList();
+    }
+
+    private static int Order(CoverageResult r) => r.Layer == CoverageLayer.Precompute
+        ? (int)Enum.Parse<ProcessorName>(r.Processor)
+        : Array.FindIndex(GameTables, t => t.Table.FullName == r.Table);
+
+    private static Dictionary<DateOnly, DateFacts> Facts(IWarehouse w, string ctes, CancellationToken ct) =>
+        w.Query(FactsSql(ctes), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateFacts(
+            r.GetInt64("games"), r.GetBoolean("is_bootstrap"), r.GetInt64("pgs_players"), r.GetInt64("upcg_rows"),
+            r.GetInt64("upcg_players"), r.GetInt64("tdgs_rows")));
+
+    internal static string FactsSql(string ctes)
+    {
+        var inDates = "IN (SELECT analysis_date FROM cov_dates)";
+        return $@"WITH {ctes},
+{SqlProcessor.DateInfoCte("cov_dates")},
+g AS (SELECT game_date, COUNT(*) AS games FROM sched WHERE game_date {inDates} GROUP BY game_date),
+p AS (SELECT game_date, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_date {inDates} GROUP BY game_date),
+u AS (SELECT game_date, COUNT(*) AS n_rows, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.UpcomingPlayerGameContext.Placeholder} WHERE game_date {inDates} GROUP BY game_date),
+td AS (SELECT game_date, COUNT(*) AS n FROM {WarehouseSchema.TeamDefenseGameSummary.Placeholder} WHERE game_date {inDates} GROUP BY game_date)
+SELECT c.analysis_date, COALESCE(g.games, 0) AS games, COALESCE(di.is_bootstrap, FALSE) AS is_bootstrap,
+       COALESCE(p.n, 0) AS pgs_players, COALESCE(u.n_rows, 0) AS upcg_rows, COALESCE(u.n, 0) AS upcg_players, COALESCE(td.n, 0) AS tdgs_rows
+FROM (SELECT DISTINCT analysis_date FROM cov_dates) AS c
+LEFT JOIN dinfo AS di ON di.analysis_date = c.analysis_date
+LEFT JOIN g ON g.game_date = c.analysis_date
+LEFT JOIN p ON p.game_date = c.analysis_date
+LEFT JOIN u ON u.game_date = c.analysis_date
+LEFT JOIN td ON td.game_date = c.analysis_date
+ORDER BY c.analysis_date";
+    }
+
+    /// <summary>
+    /// Scheduled final games vs games present in each raw/analytics table, matched by date and the unordered team pair
+    /// (never by id); a game is present when rows of both teams exist.
+    /// </summary>
+    private static IEnumerable<CoverageResult> GameCoverage(IWarehouse w, string ctes, Dictionary<DateOnly, DateFacts> facts,
+        IReadOnlyList<CoverageLayer> layers, CoverageOptions options, CancellationToken ct)
+    {
+        // Raw is always measured: it explains analytics gaps. Only the requested layers are reported.
+        var tables = GameTables.Where(t => t.Layer == CoverageLayer.Raw || layers.Contains(t.Layer)).ToList();
+        var found = w.Query(GamesSql(ctes, tables.Select(t => t.Table).ToList()), null, ct).AsRows()
+            .ToDictionary(r => (r.GetString("tbl")!, r.GetDate("game_date")), r => (Expected: r.GetInt64("expected"), Actual: r.GetInt64("actual"), Missing: r.GetString("missing")));
+
+        foreach (var (date, f) in facts)
+            foreach (var t in tables.Where(t => layers.Contains(t.Layer)))
+            {
+                var (expected, actual, missing) = found.GetValueOrDefault((t.Table.FullName, date));
+                var raw = found.GetValueOrDefault((WarehouseSchema.PlayerBoxscores.FullName, date));
+                yield return JudgeGames(date, f, t.Layer, t.Table, expected, actual, missing, raw, options);
+            }
+    }
+
+    /// <summary>Per (table, date): scheduled final games, games with rows of both teams, and the missing NBA ids.</summary>
+    internal static string GamesSql(string ctes, IReadOnlyList<TableDef> measured)
+    {
+        var tables = GameTables.Where(t => measured.Contains(t.Table)).ToList();
+        var present = string.Join(",\n", tables.Select((t, i) =>
+            $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, LEAST({t.Team}, {t.Opp}) AS lo, GREATEST({t.Team}, {t.Opp}) AS hi FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
+        var sides = string.Join("\n  UNION ALL\n", tables.Select((t, i) =>
+            $@"  SELECT '{t.Table.FullName}' AS tbl, g.game_date, g.game_id, COUNT(DISTINCT x.team) AS n
+  FROM g LEFT JOIN t{i} AS x ON x.game_date = g.game_date AND x.lo = g.lo AND x.hi = g.hi
+  GROUP BY g.game_date, g.game_id"));
+        return $@"WITH {ctes},
+g AS (SELECT s.game_date, s.game_id, LEAST(s.home, s.away) AS lo, GREATEST(s.home, s.away) AS hi
+      FROM sched AS s WHERE s.game_date IN (SELECT analysis_date FROM cov_dates)),
+{present},
+sides AS (
+{sides}
+)
+SELECT tbl, game_date, COUNT(*) AS expected, COUNTIF(n = 2) AS actual,
+       STRING_AGG(CASE WHEN n < 2 THEN game_id END, ',' ORDER BY game_id) AS missing
+FROM sides GROUP BY tbl, game_date";
+    }
+
+    private static CoverageResult JudgeGames(DateOnly date, DateFacts f, CoverageLayer layer, TableDef table, long expected, long actual,
+        string? missing, (long Expected, long Actual, string? Missing) raw, CoverageOptions options)
+    {
+        CoverageStatus status;
+        var reason = CoverageReason.None;
+        string? detail = null;
+        double? pct = expected > 0 ? Math.Round(100.0 * actual / expected, 2) : null;
+        if (f.Games == 0 || expected == 0)
+        {
+            status = CoverageStatus.NoGames;
+            reason = CoverageReason.ByDesign;
+            detail = "No final game is scheduled on this date.";
+        }
+        else
+        {
+            status = Grade(pct!.Value, actual, options);
+            if (status != CoverageStatus.OK)
+            {
+                var missingText = $"{expected - actual} of {expected} scheduled game(s) absent: {missing}";
+                // Analytics is derived from the raw box scores: games lost there explain the gap.
+                if (layer == CoverageLayer.Analytics && raw.Actual < raw.Expected)
+                {
+                    reason = CoverageReason.UpstreamMissing;
+                    detail = $"{WarehouseSchema.PlayerBoxscores.FullName} lacks {raw.Expected - raw.Actual} game(s) ({raw.Missing}); {missingText}.";
+                }
+                else
+                {
+                    reason = CoverageReason.Unknown;
+                    detail = missingText + ".";
+                }
+            }
+        }
+        return new CoverageResult
+        {
+            Date = date, Season = Season.LabelOf(date), Layer = layer, Processor = table.FullName, Table = table.FullName,
+            Expected = expected, Actual = actual, Accounted = actual, CoveragePct = pct, Status = status, Reason = reason, Detail = detail,
+        };
+    }
+
+    private static CoverageStatus Grade(double pct, long actual, CoverageOptions o) =>
+        actual == 0 ? CoverageStatus.Missing
+        : pct >= o.OkThreshold ? CoverageStatus.OK
+        : pct >= o.LowThreshold ? CoverageStatus.Low
+        : CoverageStatus.Incomplete;
+
+    private static Dictionary<DateOnly, Accounting> ProcessorAccounting(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct) =>
+        w.Query(AccountingSql(ctes, p), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new Accounting(
+            r.GetInt64("expected"), r.GetInt64("accounted"), r.GetInt64("actual"), r.GetInt64("by_design"), r.GetInt64("other_failures"),
+            r.GetInt64("upstream_failures"), r.GetString("first_other_category"), r.GetInt64("upcg_sourced")));
+
+    /// <summary>The shared accounting per date, plus how many of the published rows were built from UPCG.</summary>
+    internal static string AccountingSql(string ctes, ProcessorName p)
+    {
+        var def = ProcessorCatalog.Get(p);
+        var upcgSourced = def.UsesPlayerContext
+            ? $@"LEFT JOIN (SELECT t.{def.DateColumn} AS analysis_date, COUNTIF(t.context_source = 'UPCG') AS n FROM {def.Output.Placeholder} AS t
+  WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates) GROUP BY t.{def.DateColumn}) AS s ON s.analysis_date = a.analysis_date"
+            : "LEFT JOIN (SELECT CAST(NULL AS DATE) AS analysis_date, 0 AS n) AS s ON FALSE";
+        return $@"WITH {ctes}
+SELECT a.*, COALESCE(s.n, 0) AS upcg_sourced
+FROM ({CoverageAccounting.Sql(p, "cov_dates")}) AS a
+{upcgSourced}";
+    }
+
+    private static Dictionary<DateOnly, Accounting> RowCounts(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct) =>
+        w.Query(RowCountsSql(ctes, p), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"),
+            r => new Accounting(0, 0, r.GetInt64("n"), 0, 0, 0, null, 0));
+
+    internal static string RowCountsSql(string ctes, ProcessorName p)
+    {
+        var def = ProcessorCatalog.Get(p);
+        return $@"WITH {ctes}
+SELECT t.{def.DateColumn} AS analysis_date, COUNT(*) AS n FROM {def.Output.Placeholder} AS t
+WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates) GROUP BY t.{def.DateColumn}";
+    }
+
+    internal static string UnaccountedSql(string ctes, ProcessorName p) => $@"WITH {ctes}
+SELECT ent.analysis_date, ent.entity_id, ent.failure_category
+FROM ({CoverageAccounting.EntitiesSql(p, "cov_dates")}) AS ent
+WHERE NOT (ent.has_row OR ent.by_design)
+ORDER BY ent.analysis_date, ent.entity_id";
+
+    private static Dictionary<DateOnly, string> Unaccounted(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct)
+    {
+        return w.Query(UnaccountedSql(ctes, p), null, ct).AsRows()
+            .GroupBy(r => r.GetDate("analysis_date"))
+            .ToDictionary(g => g.Key, g => string.Join(", ", g.Select(r =>
+                r.GetString("failure_category") is { } c ? $"{r.GetString("entity_id")} ({c})" : r.GetString("entity_id"))));
+    }
+
+    private static Dictionary<(DateOnly, string), LedgerEntry> Ledger(IWarehouse w, string ctes, CancellationToken ct) =>
+        w.Query(LedgerSql(ctes), null, ct).AsRows().ToDictionary(
+            r => (r.GetDate("partition_date"), r.GetString("processor")!.ToUpperInvariant()),
+            r => new LedgerEntry(r.GetString("status")!, r.GetString("error_category"), r.GetString("source"),
+                r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("message")));
+
+    /// <summary>The latest attempt per (date, processor) decides; planned-but-never-started rows say nothing.</summary>
+    internal static string LedgerSql(string ctes) => $@"WITH {ctes}
+SELECT partition_date, processor, status, error_category, source, pgs_players, upcg_rows, message
+FROM (
+  SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.partition_date, p.processor
+                                 ORDER BY COALESCE(p.finished_at, p.started_at) DESC, p.run_id DESC) AS rn
+  FROM {WarehouseSchema.BackfillPartitions.Placeholder} AS p
+  WHERE p.partition_date IN (SELECT analysis_date FROM cov_dates) AND p.status NOT IN ('Pending')
+) AS x WHERE rn = 1";
+
+    internal static string ContextLogSql(string ctes) => $@"WITH {ctes}
+SELECT processor_name, analysis_date, source, pgs_players, upcg_rows FROM {WarehouseSchema.ContextSourceLog.Placeholder}
+WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
+
+    private static Dictionary<(DateOnly, string), ContextEntry> ContextLog(IWarehouse w, string ctes, CancellationToken ct)
+    {
+        var map = new Dictionary<(DateOnly, string), ContextEntry>();
+        foreach (var r in w.Query(ContextLogSql(ctes), null, ct).AsRows())
+            map[(r.GetDate("analysis_date"), r.GetString("processor_name")!.ToUpperInvariant())] =
+                new ContextEntry(r.GetString("source")!, r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"));
+        return map;
+    }
+
+    private static bool IsPartial(long? pgs, long? upcg) => pgs is > 0 && upcg is { } u && u < PartialUpcgRatio * pgs.Value;
+
+    private static CoverageResult JudgePrecompute(DateOnly date, ProcessorName p, DateFacts f, Accounting a,
+        Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>> all, LedgerEntry? ledger, ContextEntry? ctx,
+        string? unaccounted, CoverageOptions options)
+    {
+        var def = ProcessorCatalog.Get(p);
+        double? pct = a.Expected > 0 ? Math.Round(100.0 * a.Accounted / a.Expected, 2) : null;
+        var source = !def.UsesPlayerContext ? "n/a"
+            : ctx?.Source ?? (ledger?.Source is { } ls && ls != "n/a" ? ls : null)
+              ?? (a.Actual == 0 ? null : a.UpcgSourced == a.Actual ? "UPCG" : a.UpcgSourced == 0 ? "Synthetic" : "Mixed");
+        CoverageResult Make(CoverageStatus status, CoverageReason reason, string? detail) => new()
+        {
+            Date = date, Season = Season.LabelOf(date), Layer = CoverageLayer.Precompute, Processor = p.ToString(),
+            Table = def.Output.FullName, Expected = a.Expected, Actual = a.Actual, Accounted = a.Accounted, CoveragePct = pct,
+            Status = status, Reason = reason, Detail = detail, Source = source,
+            PgsPlayers = def.UsesPlayerContext ? ctx?.Pgs ?? ledger?.Pgs ?? f.PgsPlayers : null,
+            UpcgRows = def.UsesPlayerContext ? ctx?.Upcg ?? ledger?.Upcg ?? f.UpcgRows : null,
+            Unaccounted = unaccounted,
+        };
+
+        if (f.Games == 0) return Make(CoverageStatus.NoGames, CoverageReason.ByDesign, "No final game is scheduled on this date.");
+        if (f.IsBootstrap) return Make(CoverageStatus.Bootstrap, CoverageReason.ByDesign, "Bootstrap window: days 0-13 after the season opener produce no Phase 4 output.");
+
+        CoverageStatus status;
+        if (a.Expected == 0) status = CoverageStatus.Missing;
+        else if (a.Actual == 0 && a.Accounted == a.Expected) status = CoverageStatus.NotEligible;
+        else status = Grade(pct!.Value, a.Actual, options);
+
+        if (status == CoverageStatus.OK) return Make(status, CoverageReason.None, null);
+        if (status == CoverageStatus.NotEligible)
+            return Make(status, CoverageReason.ByDesign, $"All {a.Expected} expected entities are by-design skips ({CoverageAccounting.ByDesignCategoriesSql.Replace("'", "")}); none is eligible yet.");
+
+        var (reason, detail) = Classify(date, def, f, a, all, ledger, ctx, source);
+        return Make(status, reason, detail);
+    }
+
+    private static (CoverageReason, string) Classify(DateOnly date, ProcessorDefinition def, DateFacts f, Accounting a,
+        Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>> all, LedgerEntry? ledger, ContextEntry? ctx, string? source)
+    {
+        // 1. Rows built from a partial UPCG: the incident pattern, and the most actionable answer.
+        var fromUpcg = source == "UPCG" || a.UpcgSourced > 0 || ledger?.Source == "UPCG";
+        var partialThen = IsPartial(ctx?.Pgs ?? ledger?.Pgs, ctx?.Upcg ?? ledger?.Upcg);
+        var partialNow = IsPartial(f.PgsPlayers, f.UpcgRows);
+        if (def.UsesPlayerContext && fromUpcg && (partialThen || partialNow))
+        {
+            var (pgs, upcg) = partialThen ? (ctx?.Pgs ?? ledger?.Pgs, ctx?.Upcg ?? ledger?.Upcg) : (f.PgsPlayers, f.UpcgRows);
+            return (CoverageReason.StaleUpcg,
+                $"The player context came from upcoming_player_game_context with {upcg} row(s) for {pgs} players who played. " +
+                $"Run Clear-StaleUpcg -Date {date:yyyy-MM-dd}, then Invoke-Backfill -Date {date:yyyy-MM-dd} -Processor {def.Name}.");
+        }
+
+        // 2. The gate held the last attempt back.
+        if (ledger?.Status == "Quarantined")
+            return (CoverageReason.Quarantined, $"The last backfill quarantined this date ({ledger.ErrorCategory}): {ledger.Message}");
+
+        // 3. Inputs absent: the Phase 3 table the entities come from, or a required upstream Phase 4 table.
+        var phase3 = def.Name == ProcessorName.TDZA ? WarehouseSchema.TeamDefenseGameSummary : WarehouseSchema.PlayerGameSummary;
+        var phase3Rows = def.Name == ProcessorName.TDZA ? f.TdgsRows : f.PgsPlayers;
+        var missing = new List<string>();
+        if (phase3Rows == 0) missing.Add(phase3.FullName);
+        foreach (var u in def.RequiredUpstream)
+            if ((all[u].GetValueOrDefault(date)?.Actual ?? 0) == 0) missing.Add(ProcessorCatalog.Get(u).Output.FullName);
+        if (missing.Count > 0 || a.UpstreamFailures > 0 || ledger?.ErrorCategory == "UpstreamMissing")
+            return (CoverageReason.UpstreamMissing, missing.Count > 0
+                ? $"No rows for {date:yyyy-MM-dd} in {string.Join(", ", missing)}; backfill those first."
+                : ledger?.ErrorCategory == "UpstreamMissing" ? $"The last backfill found inputs missing: {ledger.Message}"
+                : $"{a.UpstreamFailures} failure row(s) say an upstream input was incomplete.");
+
+        // 4. Real failures.
+        if (a.OtherFailures > 0 || ledger?.Status == "Failed")
+            return (CoverageReason.ProcessorFailure, a.OtherFailures > 0
+                ? $"{a.OtherFailures} failure row(s) that are not by-design skips (first category {a.FirstOtherCategory}); see Get-BackfillFailure -Date {date:yyyy-MM-dd} -Processor {def.Name}."
+                : $"The last backfill failed ({ledger!.ErrorCategory}): {ledger.Message}");
+
+        if (ledger is null)
+            return (CoverageReason.NeverRun, $"No backfill ledger entry for {def.Name} on {date:yyyy-MM-dd}; run Invoke-Backfill -Date {date:yyyy-MM-dd} -Processor {def.Name}.");
+
+        return (CoverageReason.Unknown,
+            $"{a.Expected - a.Accounted} expected entities have neither a row nor a by-design failure row; last backfill status {ledger.Status}. Use -Detailed to list them.");
+    }
+}

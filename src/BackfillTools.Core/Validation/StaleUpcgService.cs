@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+
+namespace BackfillTools.Core.Validation;
+
+/// <summary>What Clear-StaleUpcg will delete, decided before anything is written.</summary>
+public sealed record StaleUpcgPlan(string Predicate, IReadOnlyDictionary<DateOnly, long> RowsByDate)
+{
+    public long Rows => RowsByDate.Values.Sum();
+    public DateOnly[] Dates => RowsByDate.Keys.Order().ToArray();
+}
+
+/// <summary>
+/// Finds, backs up, deletes and restores stale rows of nba_analytics.upcoming_player_game_context (reference P0-4a,
+/// with the safety the reference lacked: upcoming dates are never touched, every delete is backed up and verified).
+/// </summary>
+public static partial class StaleUpcgService
+{
+    private static readonly TableDef Upcg = WarehouseSchema.UpcomingPlayerGameContext;
+    public const string BackupDataset = "nba_backfill";
+    public const string BackupPrefix = "upcg_backup_";
+
+    /// <summary>Today in US Eastern time (game dates are ET); never later than the UTC date.</summary>
+    public static DateOnly Today()
+    {
+        var now = DateTime.UtcNow;
+        try
+        {
+            var et = TimeZoneInfo.ConvertTimeFromUtc(now, TimeZoneInfo.FindSystemTimeZoneById("America/New_York"));
+            return DateOnly.FromDateTime(et);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return DateOnly.FromDateTime(now.AddHours(-5)); // EST: never later than the ET date
+        }
+    }
+
+    /// <summary>Dates before this are history; on or after it games are upcoming. A future -AsOf cannot move it past today.</summary>
+    public static DateOnly UpcomingFrom(DateOnly? asOf)
+    {
+        var today = Today();
+        return asOf is { } a && a < today ? a : today;
+    }
+
+    internal static string FindSql => $@"WITH u AS (
+  SELECT game_date, COUNT(*) AS upcg_rows, COUNT(DISTINCT player_lookup) AS upcg_players, MAX(processed_at) AS last_processed
+  FROM {Upcg.Placeholder} GROUP BY game_date),
+p AS (
+  SELECT game_date, COUNT(DISTINCT player_lookup) AS pgs_players FROM {WarehouseSchema.PlayerGameSummary.Placeholder}
+  WHERE game_date IN (SELECT game_date FROM u) GROUP BY game_date)
+SELECT u.game_date, u.upcg_rows, u.upcg_players, u.last_processed, COALESCE(p.pgs_players, 0) AS pgs_players
+FROM u LEFT JOIN p ON p.game_date = u.game_date
+ORDER BY u.game_date";
+
+    internal static string CountByDateSql(string predicate) =>
+        $"SELECT game_date, COUNT(*) AS n FROM {Upcg.Placeholder} WHERE {predicate} GROUP BY game_date";
+
+    internal static string BackupSql(string backupName, string predicate) =>
+        $"CREATE TABLE {{{{{BackupDataset}.{backupName}}}}} AS SELECT * FROM {Upcg.Placeholder} WHERE {predicate}";
+
+    internal static string CountSql(string table) => $"SELECT COUNT(*) FROM {table}";
+
+    internal static string DeleteSql(string predicate) => $"DELETE FROM {Upcg.Placeholder} WHERE {predicate}";
+
+    internal static string RemainingSql(string predicate) => $"SELECT COUNT(*) FROM {Upcg.Placeholder} WHERE {predicate}";
+
+    internal static string BackupDatesSql(string backup) => $"SELECT DISTINCT game_date FROM {backup} ORDER BY game_date";
+
+    internal static string RestoreSql(string backup) => $@"INSERT INTO {Upcg.Placeholder} ({string.Join(", ", Upcg.ColumnNames)})
+SELECT {string.Join(", ", Upcg.ColumnNames.Select(c => "b." + c))} FROM {backup} AS b
+WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.game_date AND u.player_lookup = b.player_lookup)";
+
+    public static IReadOnlyList<StaleUpcgDate> Find(IWarehouse w, int olderThanDays, DateOnly? asOf, CancellationToken ct)
+    {
+        var reference = asOf ?? Today();
+        var cutoff = reference.AddDays(-olderThanDays);
+        var list = new List<StaleUpcgDate>();
+        foreach (var r in w.Query(FindSql, null, ct).AsRows())
+        {
+            var date = r.GetDate("game_date");
+            var pgs = r.GetInt64("pgs_players");
+            var players = r.GetInt64("upcg_players");
+            var partial = pgs > 0 && players < CoverageValidator.PartialUpcgRatio * pgs;
+            var stale = date < cutoff;
+            if (!partial && !stale) continue;
+            list.Add(new StaleUpcgDate
+            {
+                Date = date, UpcgRows = r.GetInt64("upcg_rows"), UpcgPlayers = players, PgsPlayers = pgs,
+                CoveragePct = pgs > 0 ? Math.Round(100.0 * players / pgs, 2) : null,
+                IsPartial = partial, IsStale = stale, AgeDays = reference.DayNumber - date.DayNumber,
+                LastProcessedAt = r.GetNullableDateTime("last_processed"),
+            });
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Decide what to delete: explicit <paramref name="dates"/>, or every date older than <paramref name="olderThanDays"/>
+    /// before <paramref name="asOf"/>. A date on or after the upcoming boundary is refused before anything is written.
+    /// </summary>
+    public static StaleUpcgPlan Plan(IWarehouse w, IReadOnlyList<DateOnly>? dates, int olderThanDays, DateOnly? asOf, CancellationToken ct)
+    {
+        var upcoming = UpcomingFrom(asOf);
+        string predicate;
+        if (dates is { Count: > 0 })
+        {
+            var refused = dates.Where(d => d >= upcoming).Distinct().Order().ToList();
+            if (refused.Count > 0)
+                throw new BackfillException("UpcomingDateRefused", ErrorKind.InvalidOperation,
+                    $"Refusing to delete context rows for {string.Join(", ", refused.Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))}: " +
+                    $"dates on or after {upcoming:yyyy-MM-dd} are upcoming games whose context is still needed. Nothing was deleted.", refused[0]);
+            predicate = $"game_date IN ({DateScope.InList(dates.Distinct())})";
+        }
+        else
+        {
+            var cutoff = (asOf ?? Today()).AddDays(-olderThanDays);
+            if (cutoff > upcoming) cutoff = upcoming;
+            predicate = $"game_date < {DateScope.Literal(cutoff)}";
+        }
+        var counts = w.Query(CountByDateSql(predicate), null, ct)
+            .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("n"));
+        return new StaleUpcgPlan(predicate, counts);
+    }
+
+    /// <summary>Back up (unless told not to), delete in one transaction, and verify nothing matching remains.</summary>
+    public static StaleUpcgCleanup Clear(IWarehouse w, StaleUpcgPlan plan, bool backup, CancellationToken ct)
+    {
+        string? backupName = null;
+        long backedUp = 0;
+        if (plan.Rows == 0) return new StaleUpcgCleanup { Dates = Array.Empty<DateOnly>() };
+        if (backup)
+        {
+            backupName = NewBackupName(w);
+            w.Execute(BackupSql(backupName, plan.Predicate), null, ct);
+            backedUp = w.ScalarInt64(CountSql($"{{{{{BackupDataset}.{backupName}}}}}"), null, ct);
+            if (backedUp != plan.Rows)
+                throw new BackfillException("BackupIncomplete", ErrorKind.WriteError,
+                    $"The backup {BackupDataset}.{backupName} holds {backedUp} rows but {plan.Rows} were to be deleted; nothing was deleted.", backupName);
+        }
+        var deleted = w.ExecuteInTransaction(new SqlStatement[] { DeleteSql(plan.Predicate) }, ct)[0];
+        var left = w.ScalarInt64(RemainingSql(plan.Predicate), null, ct);
+        if (left != 0)
+            throw new BackfillException("DeleteNotVerified", ErrorKind.WriteError,
+                $"{left} matching row(s) remain after the delete." + (backupName is null ? "" : $" The backup is {BackupDataset}.{backupName}."), backupName);
+        return new StaleUpcgCleanup
+        {
+            BackupTable = backupName is null ? null : $"{BackupDataset}.{backupName}",
+            RowsBackedUp = backedUp,
+            RowsDeleted = deleted >= 0 ? deleted : plan.Rows,
+            Dates = plan.Dates,
+        };
+    }
+
+    private static string NewBackupName(IWarehouse w)
+    {
+        var existing = w.ExistingTables();
+        var stem = BackupPrefix + DateTime.UtcNow.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        var name = stem;
+        for (var i = 2; existing.Contains($"{BackupDataset}.{name}"); i++) name = $"{stem}_{i}";
+        return name;
+    }
+
+    /// <summary>Validate a backup name (dataset optional) and return its table name; anything else is refused.</summary>
+    public static string ParseBackupName(string text)
+    {
+        var m = BackupName().Match(text?.Trim() ?? "");
+        if (!m.Success)
+            throw new BackfillException("InvalidBackupTable", ErrorKind.InvalidArgument,
+                $"'{text}' is not a UPCG backup table. Backups are named {BackupDataset}.{BackupPrefix}YYYYMMDD_HHMMSS.", text);
+        return m.Groups[1].Value.ToLowerInvariant();
+    }
+
+    /// <summary>Refuse a backup name that does not exist (before any confirmation prompt).</summary>
+    public static void EnsureBackupExists(IWarehouse w, string table)
+    {
+        if (!w.ExistingTables().Contains($"{BackupDataset}.{table}"))
+            throw new BackfillException("BackupNotFound", ErrorKind.ObjectNotFound,
+                $"There is no backup table {BackupDataset}.{table}.", $"{BackupDataset}.{table}");
+    }
+
+    /// <summary>Insert the backup's rows back; rows whose key exists again are left alone (counted as skipped).</summary>
+    public static StaleUpcgRestore Restore(IWarehouse w, string table, CancellationToken ct)
+    {
+        EnsureBackupExists(w, table);
+        var backup = $"{{{{{BackupDataset}.{table}}}}}";
+        var total = w.ScalarInt64(CountSql(backup), null, ct);
+        var dates = w.Query(BackupDatesSql(backup), null, ct).AsRows().Select(r => r.GetDate("game_date")).ToArray();
+        var restored = w.ExecuteInTransaction(new SqlStatement[] { RestoreSql(backup) }, ct)[0];
+        return new StaleUpcgRestore
+        {
+            BackupTable = $"{BackupDataset}.{table}", RowsInBackup = total, RowsRestored = restored, RowsSkipped = total - restored, Dates = dates,
+        };
+    }
+
+    [GeneratedRegex(@"^(?:nba_backfill\.)?(upcg_backup_\d{8}_\d{6}(?:_\d+)?)$", RegexOptions.IgnoreCase)]
+    private static partial Regex BackupName();
+}

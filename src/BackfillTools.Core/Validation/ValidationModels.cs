@@ -1,0 +1,161 @@
+namespace BackfillTools.Core.Validation;
+
+/// <summary>Warehouse layer a coverage row measures: L1 raw box scores, L3 analytics, L4 precompute.</summary>
+public enum CoverageLayer { Raw, Analytics, Precompute }
+
+/// <summary>
+/// Coverage verdict of one (date, layer, table/processor). OK/Low/Incomplete follow the percentage thresholds;
+/// Missing = something expected and nothing there; Bootstrap, NotEligible and NoGames are complete by design.
+/// </summary>
+public enum CoverageStatus { OK, Low, Incomplete, Missing, Bootstrap, NotEligible, NoGames }
+
+/// <summary>Why a row is not OK, classified from data and the backfill ledger (most actionable first).</summary>
+public enum CoverageReason
+{
+    /// <summary>The row is OK; nothing to explain.</summary>
+    None,
+    /// <summary>Bootstrap, NotEligible or NoGames: nothing is owed.</summary>
+    ByDesign,
+    /// <summary>Partial upcoming_player_game_context on the date and the rows came from it: Clear-StaleUpcg, then re-run.</summary>
+    StaleUpcg,
+    /// <summary>An input table (Phase 3, or an upstream Phase 4 processor, or raw box scores) has no rows for the date.</summary>
+    UpstreamMissing,
+    /// <summary>Failure rows of a non-by-design category exist, or the ledger says the processor failed.</summary>
+    ProcessorFailure,
+    /// <summary>The last backfill held the date back at the coverage gate; the published data is older or absent.</summary>
+    Quarantined,
+    /// <summary>No backfill ledger entry for the (date, processor).</summary>
+    NeverRun,
+    Unknown,
+}
+
+/// <summary>One (date, layer, table/processor) of Test-Coverage. Pipes into Invoke-Backfill by Date, Processor and Layer.</summary>
+public sealed class CoverageResult
+{
+    public required DateOnly Date { get; init; }
+    public required string Season { get; init; }
+    public required CoverageLayer Layer { get; init; }
+    /// <summary>The processor (TDZA…MLFS) on the Precompute layer; the table name on Raw and Analytics.</summary>
+    public required string Processor { get; init; }
+    /// <summary>The measured table as dataset.table.</summary>
+    public required string Table { get; init; }
+    /// <summary>Games scheduled (Raw, Analytics) or entities expected (Precompute).</summary>
+    public long Expected { get; init; }
+    /// <summary>Games present (Raw, Analytics) or rows published (Precompute).</summary>
+    public long Actual { get; init; }
+    /// <summary>Precompute: expected entities with a row or a by-design failure row (the backfill gate's rule). Else = Actual.</summary>
+    public long Accounted { get; init; }
+    public double? CoveragePct { get; init; }
+    public required CoverageStatus Status { get; init; }
+    public CoverageReason Reason { get; init; }
+    /// <summary>What the reason rests on (missing tables or game ids, failure category, ledger message).</summary>
+    public string? Detail { get; init; }
+    /// <summary>Player context the published rows came from: UPCG, Synthetic, or n/a; null when unknown.</summary>
+    public string? Source { get; init; }
+    public long? PgsPlayers { get; init; }
+    public long? UpcgRows { get; init; }
+    /// <summary>-Detailed only: expected entities not accounted for, with their failure category when one exists.</summary>
+    public string? Unaccounted { get; init; }
+
+    /// <summary>True for Low, Incomplete and Missing: rows that need attention.</summary>
+    public bool IsProblem => Status is CoverageStatus.Low or CoverageStatus.Incomplete or CoverageStatus.Missing;
+
+    public override string ToString() => $"{Date:yyyy-MM-dd} {Layer} {Processor} {Status}";
+}
+
+/// <summary>One season of Get-SeasonReport (regular season only).</summary>
+public sealed class SeasonReport
+{
+    public required string Season { get; init; }
+    public long Dates { get; init; }
+    public long Games { get; init; }
+    public double? RawPct { get; init; }
+    public double? AnalyticsPct { get; init; }
+    /// <summary>Share of game dates on which every processor is OK or NotEligible; bootstrap dates count as not covered.</summary>
+    public double? PrecomputePct { get; init; }
+    public long ProblemDates { get; init; }
+    /// <summary>"Clean", or "N errors" (dates with a problem in any layer).</summary>
+    public required string Status { get; init; }
+}
+
+/// <summary>One (season, processor) of Get-SeasonReport -ByProcessor.</summary>
+public sealed class SeasonProcessorReport
+{
+    public required string Season { get; init; }
+    public required string Processor { get; init; }
+    public long Dates { get; init; }
+    public long OkDates { get; init; }
+    public long BootstrapDates { get; init; }
+    public long NotEligibleDates { get; init; }
+    public long ProblemDates { get; init; }
+    /// <summary>Accounted ÷ expected over the season's dates.</summary>
+    public double? CoveragePct { get; init; }
+    public required string Status { get; init; }
+}
+
+/// <summary>One date of upcoming_player_game_context as Find-StaleUpcg sees it.</summary>
+public sealed class StaleUpcgDate
+{
+    public required DateOnly Date { get; init; }
+    public long UpcgRows { get; init; }
+    public long UpcgPlayers { get; init; }
+    public long PgsPlayers { get; init; }
+    /// <summary>UPCG players ÷ PGS players × 100; null when nobody has played yet.</summary>
+    public double? CoveragePct { get; init; }
+    /// <summary>Players played on the date and UPCG holds fewer than 90% of them (the Jan-6 trap).</summary>
+    public bool IsPartial { get; init; }
+    /// <summary>The date is older than -OlderThanDays before -AsOf.</summary>
+    public bool IsStale { get; init; }
+    public int AgeDays { get; init; }
+    public DateTime? LastProcessedAt { get; init; }
+}
+
+/// <summary>What Clear-StaleUpcg did.</summary>
+public sealed class StaleUpcgCleanup
+{
+    public string? BackupTable { get; init; }
+    public long RowsBackedUp { get; init; }
+    public long RowsDeleted { get; init; }
+    public required DateOnly[] Dates { get; init; }
+}
+
+/// <summary>What Restore-StaleUpcg did.</summary>
+public sealed class StaleUpcgRestore
+{
+    public required string BackupTable { get; init; }
+    public long RowsInBackup { get; init; }
+    public long RowsRestored { get; init; }
+    /// <summary>Backup rows whose key (game_date, player_lookup) exists again in the table; left as they are.</summary>
+    public long RowsSkipped { get; init; }
+    public required DateOnly[] Dates { get; init; }
+}
+
+public enum FindingSeverity { Warning, Error }
+
+/// <summary>One data-quality finding of Test-DataQuality.</summary>
+public sealed class DataQualityFinding
+{
+    public required string Table { get; init; }
+    public DateOnly? Date { get; init; }
+    /// <summary>DuplicateKey, NullKey, CriticalNull, OutOfRange, CascadeContamination or ThinPartition.</summary>
+    public required string Check { get; init; }
+    public string? Column { get; init; }
+    public double Observed { get; init; }
+    public double Threshold { get; init; }
+    public required FindingSeverity Severity { get; init; }
+    public string? Detail { get; init; }
+
+    public override string ToString() => $"{Table} {Date:yyyy-MM-dd} {Check} {Column}";
+}
+
+/// <summary>An NBA official game id and the standard id of the same game.</summary>
+public sealed class GameIdMapping
+{
+    public required string InputId { get; init; }
+    public required string NbaGameId { get; init; }
+    public required string StandardId { get; init; }
+    public required DateOnly GameDate { get; init; }
+    public required string AwayTeam { get; init; }
+    public required string HomeTeam { get; init; }
+    public required string Season { get; init; }
+}

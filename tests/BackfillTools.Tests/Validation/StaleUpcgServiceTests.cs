@@ -1,0 +1,95 @@
+using BackfillTools.Core;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Validation;
+using BackfillTools.Core.Warehouse;
+using BackfillTools.Tests.Processors;
+using Xunit;
+
+namespace BackfillTools.Tests.Validation;
+
+public sealed class StaleUpcgServiceTests : IDisposable
+{
+    private static readonly DateOnly Partial = new(2023, 2, 23), Full = new(2023, 2, 25), Recent = new(2023, 3, 6);
+    private static readonly DateOnly AsOf = new(2023, 3, 8);
+    private readonly ProcessorTestDb _db = new();
+
+    public StaleUpcgServiceTests()
+    {
+        // Partial: 1 UPCG row for 10 players who played. Full: 10 of 10. Recent: within 7 days of AsOf, no PGS yet.
+        foreach (var (d, upcg, pgs) in new[] { (Partial, 1, 10), (Full, 10, 10), (Recent, 10, 0) })
+        {
+            _db.AddMany(WarehouseSchema.UpcomingPlayerGameContext, Enumerable.Range(0, upcg).Select(i => (object)new { player_lookup = $"p{i}", game_id = "g", game_date = d }));
+            _db.AddMany(WarehouseSchema.PlayerGameSummary, Enumerable.Range(0, pgs).Select(i => (object)new { player_lookup = $"p{i}", game_id = $"g{d:MMdd}", game_date = d, team_abbr = "AAA" }));
+        }
+    }
+
+    public void Dispose() => _db.Dispose();
+
+    private long UpcgRows() => _db.W.ScalarInt64("SELECT COUNT(*) FROM nba_analytics.upcoming_player_game_context");
+
+    [Fact]
+    public void Find_flags_partial_and_stale_dates_and_skips_recent_complete_ones()
+    {
+        var rows = StaleUpcgService.Find(_db.W, 7, AsOf, default).ToDictionary(r => r.Date);
+        Assert.True(rows[Partial].IsPartial);
+        Assert.Equal(10, rows[Partial].CoveragePct);
+        Assert.False(rows[Full].IsPartial);
+        Assert.True(rows[Full].IsStale);
+        Assert.False(rows.ContainsKey(Recent)); // upcoming-ish and complete: nothing to report
+    }
+
+    [Fact]
+    public void Clear_backs_up_deletes_and_restore_undoes_it()
+    {
+        var before = UpcgRows();
+        var plan = StaleUpcgService.Plan(_db.W, new[] { Partial, Full }, 7, AsOf, default);
+        Assert.Equal(11, plan.Rows);
+        var result = StaleUpcgService.Clear(_db.W, plan, backup: true, default);
+        Assert.Equal(11, result.RowsDeleted);
+        Assert.Equal(11, result.RowsBackedUp);
+        Assert.Equal(new[] { Partial, Full }, result.Dates);
+        Assert.Equal(before - 11, UpcgRows());
+        Assert.Matches(@"^nba_backfill\.upcg_backup_\d{8}_\d{6}$", result.BackupTable);
+
+        var restored = StaleUpcgService.Restore(_db.W, StaleUpcgService.ParseBackupName(result.BackupTable!), default);
+        Assert.Equal(11, restored.RowsRestored);
+        Assert.Equal(0, restored.RowsSkipped);
+        Assert.Equal(before, UpcgRows());
+        // A second restore finds every key present again and inserts nothing.
+        Assert.Equal(11, StaleUpcgService.Restore(_db.W, StaleUpcgService.ParseBackupName(result.BackupTable!), default).RowsSkipped);
+        Assert.Equal(before, UpcgRows());
+    }
+
+    [Fact]
+    public void Older_than_mode_never_reaches_the_recent_window()
+    {
+        var plan = StaleUpcgService.Plan(_db.W, null, 7, AsOf, default);
+        Assert.Equal(new[] { Partial, Full }, plan.Dates);
+    }
+
+    [Fact]
+    public void Upcoming_dates_are_refused_before_anything_is_written()
+    {
+        var before = UpcgRows();
+        var tables = _db.W.ExistingTables().Count;
+        var ex = Assert.Throws<BackfillException>(() => StaleUpcgService.Plan(_db.W, new[] { Partial, Recent }, 7, Recent, default));
+        Assert.Equal("UpcomingDateRefused", ex.ErrorId);
+        // A future -AsOf cannot open up today's games either.
+        var today = StaleUpcgService.Today();
+        Assert.Equal("UpcomingDateRefused", Assert.Throws<BackfillException>(() =>
+            StaleUpcgService.Plan(_db.W, new[] { today }, 7, today.AddDays(30), default)).ErrorId);
+        Assert.Equal(before, UpcgRows());
+        Assert.Equal(tables, _db.W.ExistingTables().Count);
+    }
+
+    [Theory]
+    [InlineData("nba_analytics.upcoming_player_game_context")]
+    [InlineData("upcg_backup_2023; DROP TABLE x")]
+    [InlineData("")]
+    public void Only_backup_names_are_accepted(string name) =>
+        Assert.Equal("InvalidBackupTable", Assert.Throws<BackfillException>(() => StaleUpcgService.ParseBackupName(name)).ErrorId);
+
+    [Fact]
+    public void Restore_of_a_missing_backup_is_not_found() =>
+        Assert.Equal("BackupNotFound", Assert.Throws<BackfillException>(() => StaleUpcgService.Restore(_db.W, "upcg_backup_20200101_000000", default)).ErrorId);
+}
