@@ -163,7 +163,7 @@ public sealed class BackfillRunner
             }
         }
 
-        var audits = computeError is null ? Audit(def, processor, st, ct) : new Dictionary<DateOnly, DateAudit>();
+        var audits = computeError is null ? Audit(def, st, ct) : new Dictionary<DateOnly, DateAudit>();
         var finished = DateTime.UtcNow;
         var perDateMs = clock.ElapsedMilliseconds / Math.Max(1, dates.Count);
         var results = dates.Select(d => Judge(name, d, upstream[d], audits.GetValueOrDefault(d), computeError, perDateMs)).ToList();
@@ -187,33 +187,21 @@ public sealed class BackfillRunner
             rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, "n/a", null, null, null));
     }
 
-    private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, IProcessor processor, StagingTables st, CancellationToken ct)
+    private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct)
     {
-        var byDesign = string.Join(", ", KnownFailureCategories.Where(ProcessorCatalog.IsByDesignSkip).Select(c => $"'{c}'"));
-        var expectedSql = processor.ExpectedEntitiesSql.Replace("{{stage.dates}}", st.Dates.Placeholder, StringComparison.Ordinal);
+        // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
+        // context decision are the gate's own additions.
         var sql = $@"
-WITH exp AS (SELECT DISTINCT analysis_date, entity_id FROM ({expectedSql}) AS x),
-     r AS (SELECT {def.DateColumn} AS analysis_date, {def.EntityColumn} AS entity_id FROM {st.Rows.Placeholder}),
-     f AS (SELECT analysis_date, entity_id, failure_category, failure_reason, failure_type FROM {st.Failures.Placeholder}),
-     acc AS (
-       SELECT e.analysis_date, COUNT(*) AS accounted FROM exp AS e
-       WHERE EXISTS (SELECT 1 FROM r WHERE r.analysis_date = e.analysis_date AND r.entity_id = e.entity_id)
-          OR EXISTS (SELECT 1 FROM f WHERE f.analysis_date = e.analysis_date AND f.entity_id = e.entity_id AND f.failure_category IN ({(byDesign.Length == 0 ? "''" : byDesign)}))
-       GROUP BY e.analysis_date),
-     ec AS (SELECT analysis_date, COUNT(*) AS expected FROM exp GROUP BY analysis_date),
-     rc AS (SELECT analysis_date, COUNT(*) AS n_rows, COUNTIF(entity_id IS NULL) AS null_keys,
-                   COUNT(*) - COUNT(DISTINCT entity_id) - COUNTIF(entity_id IS NULL) AS dup_keys
-            FROM r GROUP BY analysis_date),
-     uf AS (SELECT analysis_date, COUNT(*) AS n, MIN(failure_reason) AS reason FROM f WHERE failure_category = 'INCOMPLETE_UPSTREAM' AND failure_type = 'upstream' GROUP BY analysis_date)
-SELECT d.analysis_date, COALESCE(ec.expected, 0) AS expected, COALESCE(rc.n_rows, 0) AS n_rows, COALESCE(acc.accounted, 0) AS accounted,
-       COALESCE(rc.null_keys, 0) AS null_keys, COALESCE(rc.dup_keys, 0) AS dup_keys, COALESCE(uf.n, 0) AS upstream_failures, uf.reason AS upstream_reason,
+WITH acc AS ({Validation.CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder)}),
+     rc AS (SELECT {def.DateColumn} AS analysis_date, COUNTIF({def.EntityColumn} IS NULL) AS null_keys,
+                   COUNT(*) - COUNT(DISTINCT {def.EntityColumn}) - COUNTIF({def.EntityColumn} IS NULL) AS dup_keys
+            FROM {st.Rows.Placeholder} GROUP BY {def.DateColumn})
+SELECT acc.analysis_date, acc.expected, acc.actual AS n_rows, acc.accounted, COALESCE(rc.null_keys, 0) AS null_keys,
+       COALESCE(rc.dup_keys, 0) AS dup_keys, acc.upstream_failures, acc.upstream_reason,
        c.source, c.pgs_players, c.upcg_rows, c.reason AS source_reason
-FROM {st.Dates.Placeholder} AS d
-LEFT JOIN ec ON ec.analysis_date = d.analysis_date
-LEFT JOIN rc ON rc.analysis_date = d.analysis_date
-LEFT JOIN acc ON acc.analysis_date = d.analysis_date
-LEFT JOIN uf ON uf.analysis_date = d.analysis_date
-LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = d.analysis_date";
+FROM acc
+LEFT JOIN rc ON rc.analysis_date = acc.analysis_date
+LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis_date";
         return _w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
             r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
             r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? "n/a",

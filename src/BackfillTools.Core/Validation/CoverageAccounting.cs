@@ -46,7 +46,7 @@ LEFT JOIN f ON f.analysis_date = e.analysis_date AND f.entity_id = e.entity_id";
     /// <summary>
     /// Portable SQL, one row per date of <paramref name="datesTable"/>: analysis_date, expected, accounted (row or by-design
     /// failure), with_row, by_design (accounted by a failure only), actual (all rows on the date), failures (all failure
-    /// rows), other_failures (not by design), upstream_failures (INCOMPLETE_UPSTREAM), first_other_category.
+    /// rows), other_failures (not by design), upstream_failures (INCOMPLETE_UPSTREAM because a required Phase 4 table had no rows) with upstream_reason, first_other_category.
     /// Coverage % = 100 × accounted ÷ expected. Parameters as for <see cref="EntitiesSql"/>.
     /// </summary>
     public static string Sql(ProcessorName processor, string datesTable, string? rowsTable = null, string? failuresTable = null)
@@ -57,7 +57,7 @@ LEFT JOIN f ON f.analysis_date = e.analysis_date AND f.entity_id = e.entity_id";
         return $@"SELECT d.analysis_date,
        COALESCE(e.expected, 0) AS expected, COALESCE(e.accounted, 0) AS accounted, COALESCE(e.with_row, 0) AS with_row,
        COALESCE(e.by_design, 0) AS by_design, COALESCE(rc.n_rows, 0) AS actual, COALESCE(fc.failures, 0) AS failures,
-       COALESCE(fc.other_failures, 0) AS other_failures, COALESCE(fc.upstream_failures, 0) AS upstream_failures,
+       COALESCE(fc.other_failures, 0) AS other_failures, COALESCE(fc.upstream_failures, 0) AS upstream_failures, fc.upstream_reason,
        fc.first_other_category
 FROM (SELECT DISTINCT analysis_date FROM {datesTable}) AS d
 LEFT JOIN (
@@ -74,7 +74,8 @@ LEFT JOIN (
 LEFT JOIN (
   SELECT analysis_date, COUNT(*) AS failures,
          COUNTIF(failure_category NOT IN ({ByDesignCategoriesSql})) AS other_failures,
-         COUNTIF(failure_category = 'INCOMPLETE_UPSTREAM') AS upstream_failures,
+         COUNTIF(failure_category = 'INCOMPLETE_UPSTREAM' AND failure_type = 'upstream') AS upstream_failures,
+         MIN(CASE WHEN failure_category = 'INCOMPLETE_UPSTREAM' AND failure_type = 'upstream' THEN failure_reason END) AS upstream_reason,
          MIN(CASE WHEN failure_category NOT IN ({ByDesignCategoriesSql}) THEN failure_category END) AS first_other_category
   FROM {failures}
   WHERE processor_name = '{def.Name}' AND analysis_date IN (SELECT analysis_date FROM {datesTable})

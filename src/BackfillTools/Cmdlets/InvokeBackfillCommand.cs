@@ -177,7 +177,10 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
         EndDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(EndDate) : null,
         Seasons = ParameterSetName == SeasonSet ? Season : null,
         Partitions = ParameterSetName == DateSet ? _partitions.Distinct().ToList() : null,
-        Processors = ParseProcessors(),
+        // Piped rows each bring their own processor: the plan's processors are the union of the partitions'.
+        Processors = ParameterSetName == DateSet && _partitions.Count > 0
+            ? _partitions.Select(p => p.Item2).Distinct().ToList()
+            : ParseProcessors(),
         MinCoverage = MinCoverage,
         WarnCoverage = WarnCoverage,
         ThrottleLimit = ThrottleLimit,

@@ -34,6 +34,7 @@ public static class PortableSql
                 WarehouseExtensions.Params(("v", 1L), ("t", new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc)), ("tv", "0.0.0"), ("d", "sample"))),
         };
         list.AddRange(WarehouseSchema.All.Select(t => new Entry($"WarehouseService.Describe[{t.FullName}]", Describe(t))));
+        list.AddRange(Validation.ValidationSql.Catalog().Select(s => new Entry(s.Name, s.Sql)));
         return list;
     }
 
