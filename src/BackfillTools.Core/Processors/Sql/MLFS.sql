@@ -44,6 +44,7 @@ WITH l AS (
   FROM {{work.mlfs_base}} b
   JOIN {{nba_analytics.player_game_summary}} p
     ON p.player_lookup = b.player_lookup AND p.game_date >= b.analysis_date - 60 AND p.game_date < b.analysis_date
+  WHERE TRUE
   QUALIFY ROW_NUMBER() OVER (PARTITION BY b.analysis_date, b.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) <= 10
 ),
 flagged AS (
@@ -89,7 +90,7 @@ season AS (
     ON p.player_lookup = b.player_lookup AND p.season_year = b.season_year AND p.game_date >= b.oct1 AND p.game_date < b.analysis_date
   GROUP BY b.analysis_date, b.player_lookup
 ),
-year AS (
+yr AS (
   -- games_available over [D-365, D); opponent history over the same year; minutes/ppm over [D-30, D).
   SELECT b.analysis_date, b.player_lookup, COUNT(*) AS games_available,
          COUNTIF(p.opponent_team_abbr = b.opponent) AS opp_games,
@@ -128,7 +129,7 @@ SELECT b.analysis_date, b.player_lookup,
 FROM {{work.mlfs_base}} b
 LEFT JOIN l10 ON l10.analysis_date = b.analysis_date AND l10.player_lookup = b.player_lookup
 LEFT JOIN season s ON s.analysis_date = b.analysis_date AND s.player_lookup = b.player_lookup
-LEFT JOIN year y ON y.analysis_date = b.analysis_date AND y.player_lookup = b.player_lookup
+LEFT JOIN yr y ON y.analysis_date = b.analysis_date AND y.player_lookup = b.player_lookup
 LEFT JOIN team tm ON tm.analysis_date = b.analysis_date
   AND tm.team = CASE WHEN @opt_mlfs_roster_context THEN COALESCE(b.ctx_team, b.roster_team) ELSE b.ctx_team END
 
