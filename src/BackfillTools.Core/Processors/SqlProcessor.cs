@@ -62,7 +62,10 @@ internal sealed partial class SqlProcessor : IProcessor
             list.AddRange(common.Where(s => s.Name is "ctx_decision" or "ctx" or "ctx_log"));
         list.Add(("blocked", BlockedSql(options)));
         list.AddRange(common.Where(s => s.Name == "todo"));
-        list.AddRange(SqlFile.Load(Definition.Name.ToString()).Select(s => (s.Name, Expand(s.Sql))));
+        var own = SqlFile.Load(Definition.Name.ToString());
+        list.AddRange(own.Select(s => (s.Name, Expand(s.Sql))));
+        if (own.Any(s => s.Sql.Contains("{{work.checked}}", StringComparison.Ordinal)))
+            list.AddRange(common.Where(s => s.Name == "validation_failures"));
         list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedEntitiesSql));
         list.AddRange(common.Where(s => s.Name == "blocked_failures"));
         list.AddRange(common.Where(s => s.Name == (Definition.UsesPlayerContext ? "unaccounted_context" : "unaccounted")));

@@ -72,4 +72,17 @@ public class TdzaTests
         Assert.Equal(15L, only.GetInt64("expected_game_count"));
         Assert.True(ProcessorCatalog.IsByDesignSkip(only.GetString("failure_category")!));
     }
+
+    [Fact]
+    public void A_percentage_above_1_is_routed_to_a_validation_failure_not_dropped()
+    {
+        using var db = Fixture(10);
+        // Bad upstream data: T3 allows more paint makes than attempts.
+        db.W.Execute($"UPDATE {WarehouseSchema.TeamDefenseGameSummary.Placeholder} SET opp_paint_makes = 25 WHERE defending_team_abbr = 'T3'");
+        var r = db.Run(ProcessorName.TDZA, new[] { D });
+        Assert.Equal(9, r.Rows);
+        Assert.Equal(0, db.Count(PrecomputeTables.Tdza, "team_abbr = 'T3'"));
+        var only = Assert.Single(db.Failures(ProcessorName.TDZA).AsRows());
+        Assert.Equal(("T3", "VALIDATION_ERROR"), (only.GetString("entity_id"), only.GetString("failure_category")));
+    }
 }

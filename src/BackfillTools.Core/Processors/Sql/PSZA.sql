@@ -49,7 +49,8 @@ SELECT analysis_date, player_lookup, win, n, total, zones_complete,
 FROM rates
 
 -- @@ psza_calc
-CREATE OR REPLACE TABLE {{work.psza_calc}} AS
+-- {{work.checked}}: invalid_reason is set only for players who met the minimum (they would have been written).
+CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH latest AS (
   SELECT analysis_date, player_lookup, universal_player_id, team_abbr, data_hash, d_psza, psza_start
   FROM {{work.psza_games}} WHERE rn = 1
@@ -63,7 +64,7 @@ team_games AS (
    AND (sc.home_team_tricode = l.team_abbr OR sc.away_team_tricode = l.team_abbr)
   GROUP BY l.analysis_date, l.player_lookup
 )
-SELECT l.analysis_date, l.player_lookup, l.universal_player_id, l.data_hash,
+SELECT l.analysis_date, l.player_lookup, l.player_lookup AS entity_id, l.universal_player_id, l.data_hash,
        CASE WHEN l.d_psza <= 21 THEN LEAST(3 + DIV(l.d_psza, 3), 9) ELSE 10 END AS min_games,
        COALESCE(tg.team_games, 0) AS team_games,
        a.n AS n10, b.n AS n20,
@@ -77,7 +78,13 @@ SELECT l.analysis_date, l.player_lookup, l.universal_player_id, l.data_hash,
             WHEN IFNULL(a.paint_rate, 0) >= 40 THEN 'paint'
             WHEN IFNULL(a.three_rate, 0) >= 40 THEN 'perimeter'
             WHEN IFNULL(a.mid_rate, 0) >= 35 THEN 'mid_range'
-            ELSE 'balanced' END AS primary_zone
+            ELSE 'balanced' END AS primary_zone,
+       -- Pre-write rule: rates within 0..100, percentages within 0..1.
+       CASE WHEN a.n >= (CASE WHEN l.d_psza <= 21 THEN LEAST(3 + DIV(l.d_psza, 3), 9) ELSE 10 END)
+             AND NOT (COALESCE(a.paint_rate BETWEEN 0 AND 100 AND a.mid_rate BETWEEN 0 AND 100 AND a.three_rate BETWEEN 0 AND 100, TRUE)
+                      AND COALESCE(a.paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(a.mid_pct BETWEEN 0 AND 1, TRUE)
+                      AND COALESCE(a.three_pct BETWEEN 0 AND 1, TRUE))
+            THEN 'Zone rate or percentage out of range' END AS invalid_reason
 FROM latest l
 JOIN {{work.psza_window}} a ON a.analysis_date = l.analysis_date AND a.player_lookup = l.player_lookup AND a.win = 10
 JOIN {{work.psza_window}} b ON b.analysis_date = l.analysis_date AND b.player_lookup = l.player_lookup AND b.win = 20
@@ -101,11 +108,8 @@ SELECT analysis_date, player_lookup, universal_player_id,
   primary_zone, CAST(NULL AS STRING),
   CASE WHEN n10 >= min_games THEN 'high' WHEN n10 >= 7 THEN 'medium' ELSE 'low' END, CAST(NULL AS STRING),
   min_games, min_games < 10, CAST(analysis_date AS TIMESTAMP), data_hash, TRUE, @run_id, @processed_at
-FROM {{work.psza_calc}}
-WHERE n10 >= min_games
-  -- Pre-write rule: rates within 0..100, percentages within 0..1.
-  AND COALESCE(paint_rate BETWEEN 0 AND 100 AND mid_rate BETWEEN 0 AND 100 AND three_rate BETWEEN 0 AND 100, TRUE)
-  AND COALESCE(paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(mid_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(three_pct BETWEEN 0 AND 1, TRUE)
+FROM {{work.checked}}
+WHERE n10 >= min_games AND invalid_reason IS NULL
 
 -- @@ psza_failures
 -- Below the dynamic minimum: EXPECTED_INCOMPLETE when the team itself has played fewer games than the minimum
@@ -116,12 +120,5 @@ SELECT @processor, @run_id, analysis_date, player_lookup,
        CASE WHEN team_games < min_games THEN 'EXPECTED_INCOMPLETE' ELSE 'INSUFFICIENT_DATA' END,
        CONCAT('Only ', CAST(n10 AS STRING), ' qualifying games in the last 10; need ', CAST(min_games AS STRING)),
        FALSE, 'min_games', min_games, n10, 'by_design', @processed_at
-FROM {{work.psza_calc}}
+FROM {{work.checked}}
 WHERE n10 < min_games
-UNION ALL
-SELECT @processor, @run_id, analysis_date, player_lookup, 'VALIDATION_ERROR', 'Zone rate or percentage out of range',
-       FALSE, 'range', min_games, n10, 'unresolved', @processed_at
-FROM {{work.psza_calc}}
-WHERE n10 >= min_games
-  AND NOT (COALESCE(paint_rate BETWEEN 0 AND 100 AND mid_rate BETWEEN 0 AND 100 AND three_rate BETWEEN 0 AND 100, TRUE)
-  AND COALESCE(paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(mid_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(three_pct BETWEEN 0 AND 1, TRUE))
