@@ -26,6 +26,14 @@ public class MlfsTests
                 opponent_team_abbr = "BOS", home_game = true, days_rest = 1L, opponent_days_rest = 2L, player_status = "Questionable",
                 games_in_last_7_days = 2L });
         }
+        // n: one DNP 20 days ago only. A PGS row within 60 days keeps him on the roster; nothing else is known.
+        db.Add(WarehouseSchema.PlayerGameSummary, new { player_lookup = "n", game_id = "n0", game_date = D.AddDays(-20), team_abbr = "LAL",
+            opponent_team_abbr = "MIA", season_year = 2023L, minutes_played = 0.0, is_active = false, is_dnp = true });
+        // k: no PGS row in the 60 days before D: dropped from the roster (HEAD rule), so a by-design failure.
+        db.Add(WarehouseSchema.PlayerGameSummary, new { player_lookup = "k", game_id = Game, game_date = D, team_abbr = "LAL",
+            opponent_team_abbr = "BOS", season_year = 2023L, is_active = true });
+        db.Add(WarehouseSchema.UpcomingPlayerGameContext, new { player_lookup = "k", game_id = Game, game_date = D, team_abbr = "LAL",
+            opponent_team_abbr = "BOS" });
         foreach (var p in new[] { "m", "r" })
         {
             db.AddMany(WarehouseSchema.PlayerGameSummary, Points.Select((pts, i) => (object)new
@@ -107,12 +115,19 @@ public class MlfsTests
         Assert.True(r.IsNull("feature_18_value"));
 
         var n = db.Single(PrecomputeTables.Mlfs, "player_lookup = 'n'");
-        // A rookie with nothing upstream: 16 required defaults cap 66.41 at 49.
+        // Nothing upstream but the DNP row: 16 required defaults (0-3, 5-8, 18-23, 31, 32) cap 66.79 at 49. The DNP row
+        // makes a cache miss, so #4 is phase4 (0 games in 7 days): 13 x 40 + 3 x 0 + 3 x 100 (4, 13, 14) +
+        // 3 x 87 (15-17) + 11 x 100 (calculated) + 90 (#30) = 2271 over 34 counted features.
         Assert.Equal(16L, n.GetInt64("required_default_count"));
         Assert.Equal(49.0, n.GetDouble("feature_quality_score"), 9);
         Assert.Equal("critical", n.GetString("quality_tier"));
         Assert.Equal("red", n.GetString("quality_alert_level"));
         Assert.Equal(10.0, Features(db, "n")[0]); // points_avg_last_5 default
         Assert.Equal("default", n.GetString("feature_0_source"));
+        Assert.True(n.GetBoolean("cache_miss_fallback_used"));
+
+        Assert.Equal(0, db.Count(PrecomputeTables.Mlfs, "player_lookup = 'k'"));
+        var k = Assert.Single(db.Failures(ProcessorName.MLFS).AsRows());
+        Assert.Equal(("k", "INSUFFICIENT_DATA"), (k.GetString("entity_id"), k.GetString("failure_category")));
     }
 }

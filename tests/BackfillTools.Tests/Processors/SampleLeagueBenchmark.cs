@@ -31,16 +31,20 @@ public class SampleLeagueBenchmark(ITestOutputHelper output)
         var dir = Path.Combine(Path.GetTempPath(), "bt-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var report = new StringBuilder();
+        var reportPath = Path.Combine(Path.GetTempPath(), "bt-bench-report.txt");
+        File.WriteAllText(reportPath, "");
+        // Lines go to the file as they are produced, so a long run can be followed.
+        void Line(string text) { report.AppendLine(text); File.AppendAllText(reportPath, text + Environment.NewLine); }
         try
         {
             var gen = Stopwatch.StartNew();
             var w = DuckDbWarehouse.Open(Path.Combine(dir, "bench.duckdb"), create: true);
             using var db = new ProcessorTestDb(w);
             SampleLeague.Generate(w, new SampleLeagueOptions(SampleLeague.AllSeasons, Array.Empty<string>()));
-            report.AppendLine(CultureInfo.InvariantCulture, $"generate: {gen.Elapsed.TotalSeconds:F1} s");
+            Line(string.Create(CultureInfo.InvariantCulture, $"generate: {gen.Elapsed.TotalSeconds:F1} s"));
             var dates = w.Query($"SELECT DISTINCT game_date FROM {WarehouseSchema.Schedule.Placeholder} WHERE game_status = 3 ORDER BY 1")
                 .AsRows().Select(r => r.GetDate("game_date")).ToList();
-            report.AppendLine(CultureInfo.InvariantCulture, $"dates: {dates.Count} ({dates[0]:yyyy-MM-dd} .. {dates[^1]:yyyy-MM-dd})");
+            Line(string.Create(CultureInfo.InvariantCulture, $"dates: {dates.Count} ({dates[0]:yyyy-MM-dd} .. {dates[^1]:yyyy-MM-dd})"));
 
             foreach (var def in ProcessorCatalog.All)
             {
@@ -58,8 +62,8 @@ public class SampleLeagueBenchmark(ITestOutputHelper output)
                 }
                 var perDate = sw.Elapsed;
                 Assert.Equal(all.Rows, perDateRows); // the baseline computes the same thing
-                report.AppendLine(CultureInfo.InvariantCulture,
-                    $"{def.Name}: rows {all.Rows}, failures {all.Failures}, set-based {setBased.TotalSeconds:F1} s, per-date {perDate.TotalSeconds:F1} s ({perDate / setBased:F1}x)");
+                Line(string.Create(CultureInfo.InvariantCulture,
+                    $"{def.Name}: rows {all.Rows}, failures {all.Failures}, set-based {setBased.TotalSeconds:F1} s, per-date {perDate.TotalSeconds:F1} s ({perDate / setBased:F1}x)"));
             }
 
             foreach (var def in ProcessorCatalog.All)
@@ -68,18 +72,17 @@ public class SampleLeagueBenchmark(ITestOutputHelper output)
                     ELSE EXTRACT(YEAR FROM {def.DateColumn}) - 1 END AS sy, COUNT(*) AS n FROM {def.Output.Placeholder} GROUP BY 1 ORDER BY 1");
                 var failures = w.Query($@"SELECT failure_category, COUNT(*) AS n FROM {WarehouseSchema.PrecomputeFailures.Placeholder}
                     WHERE processor_name = '{def.Name}' GROUP BY 1 ORDER BY 1");
-                report.AppendLine(def.Name + " rows by season: " +
+                Line(def.Name + " rows by season: " +
                     string.Join(", ", bySeason.AsRows().Select(r => $"{r.GetInt64("sy")}: {r.GetInt64("n")}")) +
                     "; failures: " + string.Join(", ", failures.AsRows().Select(r => $"{r.GetString("failure_category")} {r.GetInt64("n")}")));
             }
             var ctx = w.Query($@"SELECT processor_name, source, COUNT(*) AS n FROM {WarehouseSchema.ContextSourceLog.Placeholder} GROUP BY 1, 2 ORDER BY 1, 2");
-            report.AppendLine("context: " + string.Join(", ", ctx.AsRows().Select(r => $"{r.GetString("processor_name")} {r.GetString("source")} {r.GetInt64("n")}")));
+            Line("context: " + string.Join(", ", ctx.AsRows().Select(r => $"{r.GetString("processor_name")} {r.GetString("source")} {r.GetInt64("n")}")));
             Assert.True(db.Count(PrecomputeTables.Mlfs) > 0);
         }
         finally
         {
             output.WriteLine(report.ToString());
-            File.WriteAllText(Path.Combine(Path.GetTempPath(), "bt-bench-report.txt"), report.ToString());
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
     }

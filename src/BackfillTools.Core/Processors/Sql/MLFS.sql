@@ -237,7 +237,8 @@ CREATE OR REPLACE TABLE {{work.mlfs_quality}} AS
 SELECT f.*,
 /*@mlfs_quality*/
 FROM {{work.checked}} f
-WHERE f.invalid_reason IS NULL
+-- HEAD roster rule: players with no PGS row in [D-60, D) are dropped (failures in mlfs_no_history).
+WHERE f.invalid_reason IS NULL AND f.n > 0
 
 -- @@ mlfs_rows
 INSERT INTO {{stage.rows}} (player_lookup, game_date, game_id, universal_player_id, features, feature_names, feature_count,
@@ -276,3 +277,11 @@ SELECT player_lookup, analysis_date, game_id, universal_player_id, features_arra
   /*@mlfs_outputs*/,
   @run_id, @processed_at, @processed_at
 FROM t
+
+-- @@ mlfs_no_history
+INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
+                                can_retry, failure_type, expected_game_count, actual_game_count, resolution_status, created_at)
+SELECT @processor, @run_id, analysis_date, player_lookup, 'INSUFFICIENT_DATA', 'No PGS row in the 60 days before D',
+       FALSE, 'min_games', 1, 0, 'by_design', @processed_at
+FROM {{work.checked}}
+WHERE invalid_reason IS NULL AND n = 0
