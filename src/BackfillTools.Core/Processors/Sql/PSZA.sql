@@ -2,16 +2,35 @@
 
 -- @@ psza_games
 -- The player's last 20 qualifying games this season (S_psza <= game_date < D): active, and minutes or shots.
+-- Rather than joining every date to every earlier game and ranking that (quadratic in the season length), games are
+-- numbered once per player and season; each D finds the player's latest game before it (D lies in
+-- (game_date, next_date]) and takes the 20 numbers up to it.
 CREATE OR REPLACE TABLE {{work.psza_games}} AS
-SELECT t.analysis_date, t.d_psza, t.psza_start, p.player_lookup, p.universal_player_id, p.team_abbr, p.data_hash,
-       p.paint_attempts, p.paint_makes, p.mid_range_attempts, p.mid_range_makes, p.three_pt_attempts, p.three_pt_makes,
-       p.fg_makes, p.assisted_fg_makes, p.unassisted_fg_makes,
-       ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn
-FROM {{work.todo}} t
-JOIN {{nba_analytics.player_game_summary}} p
-  ON p.game_date >= t.psza_start AND p.game_date < t.analysis_date
-WHERE p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)
-QUALIFY ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) <= 20
+WITH seasons AS (
+  SELECT psza_start, MAX(analysis_date) AS last_date FROM {{work.todo}} GROUP BY psza_start
+),
+q AS (
+  SELECT s.psza_start, p.player_lookup, p.game_date, p.universal_player_id, p.team_abbr, p.data_hash,
+         p.paint_attempts, p.paint_makes, p.mid_range_attempts, p.mid_range_makes, p.three_pt_attempts, p.three_pt_makes,
+         p.fg_makes, p.assisted_fg_makes, p.unassisted_fg_makes,
+         ROW_NUMBER() OVER (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id) AS idx,
+         LEAD(p.game_date) OVER (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id) AS next_date
+  FROM seasons s
+  JOIN {{nba_analytics.player_game_summary}} p ON p.game_date >= s.psza_start AND p.game_date < s.last_date
+  WHERE p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)
+),
+latest AS (
+  SELECT t.analysis_date, t.d_psza, t.psza_start, q.player_lookup, q.idx AS k
+  FROM {{work.todo}} t
+  JOIN q ON q.psza_start = t.psza_start AND q.game_date < t.analysis_date
+        AND (q.next_date IS NULL OR q.next_date >= t.analysis_date)
+)
+SELECT l.analysis_date, l.d_psza, l.psza_start, q.player_lookup, q.universal_player_id, q.team_abbr, q.data_hash,
+       q.paint_attempts, q.paint_makes, q.mid_range_attempts, q.mid_range_makes, q.three_pt_attempts, q.three_pt_makes,
+       q.fg_makes, q.assisted_fg_makes, q.unassisted_fg_makes,
+       l.k - q.idx + 1 AS rn
+FROM latest l
+JOIN q ON q.psza_start = l.psza_start AND q.player_lookup = l.player_lookup AND q.idx > l.k - 20 AND q.idx <= l.k
 
 -- @@ psza_window
 -- Zone metrics per window W (10 = L10, 20 = L20); sums treat NULL as 0 (§6 step 5).
