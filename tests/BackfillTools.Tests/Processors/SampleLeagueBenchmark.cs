@@ -46,11 +46,18 @@ public class SampleLeagueBenchmark(ITestOutputHelper output)
                 .AsRows().Select(r => r.GetDate("game_date")).ToList();
             Line(string.Create(CultureInfo.InvariantCulture, $"dates: {dates.Count} ({dates[0]:yyyy-MM-dd} .. {dates[^1]:yyyy-MM-dd})"));
 
+            // BACKFILL_BENCH_PERDATE=PSZA,PCF limits the (slow) per-date baseline to those processors; default all.
+            var perDateOnly = Environment.GetEnvironmentVariable("BACKFILL_BENCH_PERDATE")?.Split(',').Select(ProcessorCatalog.Parse).ToHashSet();
             foreach (var def in ProcessorCatalog.All)
             {
                 var sw = Stopwatch.StartNew();
                 var all = db.Run(def.Name, dates);
                 var setBased = sw.Elapsed;
+                if (perDateOnly is not null && !perDateOnly.Contains(def.Name))
+                {
+                    Line(string.Create(CultureInfo.InvariantCulture, $"{def.Name}: rows {all.Rows}, failures {all.Failures}, set-based {setBased.TotalSeconds:F1} s"));
+                    continue;
+                }
                 sw.Restart();
                 long perDateRows = 0;
                 foreach (var d in dates)

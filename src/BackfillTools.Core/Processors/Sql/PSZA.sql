@@ -75,13 +75,16 @@ WITH latest AS (
   FROM {{work.psza_games}} WHERE rn = 1
 ),
 team_games AS (
-  -- Final schedule games of the player's latest team in [S_psza, D): tells "season too young" from "player missed games".
-  SELECT l.analysis_date, l.player_lookup, COUNT(DISTINCT sc.game_id) AS team_games
-  FROM latest l
-  JOIN {{nba_raw.nbac_schedule}} sc
-    ON sc.game_date >= l.psza_start AND sc.game_date < l.analysis_date AND sc.game_status = 3
-   AND (sc.home_team_tricode = l.team_abbr OR sc.away_team_tricode = l.team_abbr)
-  GROUP BY l.analysis_date, l.player_lookup
+  -- Final schedule games per team in [S_psza, D): tells "season too young" from "player missed games".
+  -- Home and away sides are unpivoted so the join is an equality on the team (an OR join would be a cross product).
+  SELECT t.analysis_date, g.team, COUNT(DISTINCT g.game_id) AS team_games
+  FROM {{work.todo}} t
+  JOIN (
+    SELECT game_id, game_date, home_team_tricode AS team FROM {{nba_raw.nbac_schedule}} WHERE game_status = 3
+    UNION ALL
+    SELECT game_id, game_date, away_team_tricode AS team FROM {{nba_raw.nbac_schedule}} WHERE game_status = 3
+  ) g ON g.game_date >= t.psza_start AND g.game_date < t.analysis_date
+  GROUP BY t.analysis_date, g.team
 )
 SELECT l.analysis_date, l.player_lookup, l.player_lookup AS entity_id, l.universal_player_id, l.data_hash,
        CASE WHEN l.d_psza <= 21 THEN LEAST(3 + DIV(l.d_psza, 3), 9) ELSE 10 END AS min_games,
@@ -107,7 +110,7 @@ SELECT l.analysis_date, l.player_lookup, l.player_lookup AS entity_id, l.univers
 FROM latest l
 JOIN {{work.psza_window}} a ON a.analysis_date = l.analysis_date AND a.player_lookup = l.player_lookup AND a.win = 10
 JOIN {{work.psza_window}} b ON b.analysis_date = l.analysis_date AND b.player_lookup = l.player_lookup AND b.win = 20
-LEFT JOIN team_games tg ON tg.analysis_date = l.analysis_date AND tg.player_lookup = l.player_lookup
+LEFT JOIN team_games tg ON tg.analysis_date = l.analysis_date AND tg.team = l.team_abbr
 
 -- @@ psza_rows
 INSERT INTO {{stage.rows}} (analysis_date, player_lookup, universal_player_id,
