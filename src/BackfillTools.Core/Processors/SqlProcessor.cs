@@ -24,7 +24,7 @@ internal sealed partial class SqlProcessor : IProcessor
         ArgumentNullException.ThrowIfNull(staging);
         options ??= ProcessorOptions.Default;
         var parameters = Parameters(staging, options);
-        var statements = Statements(options).Select(s => Substitute(s, staging)).ToList();
+        var statements = PortableStatements(staging, options);
         var work = statements.SelectMany(s => WorkToken().Matches(s.Sql).Select(m => WorkName(staging, m.Groups[1].Value)))
             .Distinct().ToList();
         try
@@ -49,6 +49,10 @@ internal sealed partial class SqlProcessor : IProcessor
             foreach (var (ds, table) in work) warehouse.DropTable(ds, table);
         }
     }
+
+    /// <summary>The statements of one run with every token filled in, still portable SQL (for portability checks).</summary>
+    internal IReadOnlyList<(string Name, string Sql)> PortableStatements(StagingTables staging, ProcessorOptions options) =>
+        Statements(options).Select(s => Substitute(s, staging)).ToList();
 
     /// <summary>The ordered statements of one run, before token substitution.</summary>
     internal IReadOnlyList<(string Name, string Sql)> Statements(ProcessorOptions options)

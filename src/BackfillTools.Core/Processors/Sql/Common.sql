@@ -91,7 +91,7 @@ WHERE NOT d.is_bootstrap
   AND NOT EXISTS (SELECT 1 FROM {{work.blocked}} b WHERE b.analysis_date = d.analysis_date)
 
 -- @@ validation_failures
--- Pre-write range rules route rows to failures instead of dropping them; {{work.checked}} is the processor's
+-- Pre-write range rules route rows to failures instead of dropping them; work.checked is the processor's
 -- calculation table with entity_id and invalid_reason (NULL when the row may be written).
 INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
                                 can_retry, failure_type, resolution_status, created_at)

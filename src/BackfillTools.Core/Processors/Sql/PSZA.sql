@@ -68,7 +68,7 @@ SELECT analysis_date, player_lookup, win, n, total, zones_complete,
 FROM rates
 
 -- @@ psza_calc
--- {{work.checked}}: invalid_reason is set only for players who met the minimum (they would have been written).
+-- work.checked: invalid_reason is set only for players who met the minimum (they would have been written).
 CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH latest AS (
   SELECT analysis_date, player_lookup, universal_player_id, team_abbr, data_hash, d_psza, psza_start

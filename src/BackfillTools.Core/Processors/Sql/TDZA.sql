@@ -60,7 +60,7 @@ FROM {{work.todo}} t
 LEFT JOIN qualified q ON q.analysis_date = t.analysis_date
 
 -- @@ tdza_calc
--- {{work.checked}}: one row per team that met the minimum; invalid_reason routes it to VALIDATION_ERROR.
+-- work.checked: one row per team that met the minimum; invalid_reason routes it to VALIDATION_ERROR.
 CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH base AS (
   SELECT a.*, l.is_default AS league_is_default,
