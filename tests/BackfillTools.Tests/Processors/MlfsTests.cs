@@ -34,6 +34,16 @@ public class MlfsTests
             opponent_team_abbr = "BOS", season_year = 2023L, is_active = true });
         db.Add(WarehouseSchema.UpcomingPlayerGameContext, new { player_lookup = "k", game_id = Game, game_date = D, team_abbr = "LAL",
             opponent_team_abbr = "BOS" });
+        // c: a cache miss (no PDC, no PSZA) with 5 played games, 4 of 10 shots in the paint each.
+        db.Add(WarehouseSchema.PlayerGameSummary, new { player_lookup = "c", game_id = Game, game_date = D, team_abbr = "LAL",
+            opponent_team_abbr = "BOS", season_year = 2023L, is_active = true });
+        db.Add(WarehouseSchema.UpcomingPlayerGameContext, new { player_lookup = "c", game_id = Game, game_date = D, team_abbr = "LAL",
+            opponent_team_abbr = "BOS" });
+        db.AddMany(WarehouseSchema.PlayerGameSummary, Enumerable.Range(1, 5).Select(i => (object)new
+        {
+            player_lookup = "c", game_id = $"c{i}", game_date = D.AddDays(-i), team_abbr = "LAL", opponent_team_abbr = "MIA",
+            season_year = 2023L, points = 10L, minutes_played = 30.0, fg_attempts = 10L, paint_attempts = 4L, is_active = true, is_dnp = false,
+        }));
         foreach (var p in new[] { "m", "r" })
         {
             db.AddMany(WarehouseSchema.PlayerGameSummary, Points.Select((pts, i) => (object)new
@@ -129,5 +139,29 @@ public class MlfsTests
         Assert.Equal(0, db.Count(PrecomputeTables.Mlfs, "player_lookup = 'k'"));
         var k = Assert.Single(db.Failures(ProcessorName.MLFS).AsRows());
         Assert.Equal(("k", "INSUFFICIENT_DATA"), (k.GetString("entity_id"), k.GetString("failure_category")));
+    }
+
+    [Fact]
+    public void Zone_units_fix_scales_cache_miss_rates_to_percent()
+    {
+        using var db = Fixture();
+        db.Run(ProcessorName.MLFS, new[] { D });
+        Assert.True(db.Single(PrecomputeTables.Mlfs, "player_lookup = 'c'").GetBoolean("cache_miss_fallback_used"));
+        // Parity: the recompute yields the fraction 0.4, which is divided by 100 again (§11.3).
+        Assert.Equal(0.004, Features(db, "c")[18], 9);
+        db.Run(ProcessorName.MLFS, new[] { D }, new ProcessorOptions { MlfsZoneUnits = true });
+        Assert.Equal(0.4, Features(db, "c")[18], 9);
+    }
+
+    [Fact]
+    public void Roster_context_fix_fills_home_from_the_game_id_on_synthetic_dates()
+    {
+        using var db = Fixture();
+        var synthetic = new ProcessorOptions { ContextSource = ContextSourceMode.ForceSynthetic };
+        db.Run(ProcessorName.MLFS, new[] { D }, synthetic);
+        Assert.Equal(0.0, Features(db, "m")[15]); // parity: no UPCG home flag, so 0
+        db.Run(ProcessorName.MLFS, new[] { D }, synthetic with { MlfsRosterContext = true });
+        Assert.Equal(1.0, Features(db, "m")[15]); // LAL is the third segment of 20231201_BOS_LAL
+        Assert.True(db.Single(PrecomputeTables.Mlfs, "player_lookup = 'm'").GetBoolean("is_home"));
     }
 }

@@ -85,4 +85,38 @@ public class TdzaTests
         var only = Assert.Single(db.Failures(ProcessorName.TDZA).AsRows());
         Assert.Equal(("T3", "VALIDATION_ERROR"), (only.GetString("entity_id"), only.GetString("failure_category")));
     }
+
+    [Fact]
+    public void Season_start_switch_counts_the_minimum_from_the_opener()
+    {
+        using var db = new ProcessorTestDb();
+        db.AddGame(new DateOnly(2023, 10, 24), "BOS", "NYK");
+        var d = new DateOnly(2023, 11, 13); // 20 days after the opener, 43 after Oct 1
+        db.AddMany(WarehouseSchema.TeamDefenseGameSummary, Enumerable.Range(1, 12).Select(g => (object)new
+        {
+            game_id = $"g{g}", game_date = d.AddDays(-g), defending_team_abbr = "T0", season_year = 2023L, opp_paint_attempts = 20L, opp_paint_makes = 10L,
+        }));
+        // As coded (Oct 1): 15 games needed. From the opener: min(5 + 20 / 3, 14) = 11, so 12 games suffice.
+        Assert.Equal((0L, 1L), Counts(db.Run(ProcessorName.TDZA, new[] { d })));
+        Assert.Equal((1L, 0L), Counts(db.Run(ProcessorName.TDZA, new[] { d }, new ProcessorOptions { TdzaSeasonStart = true })));
+    }
+
+    [Fact]
+    public void League_window_includes_D_unless_the_strict_switch_is_on()
+    {
+        using var db = Fixture(10);
+        // Every team allows 20 of 20 in the paint on D itself.
+        db.AddMany(WarehouseSchema.TeamDefenseGameSummary, Enumerable.Range(0, 10).Select(i => (object)new
+        {
+            game_id = $"d{i}", game_date = D, defending_team_abbr = $"T{i}", season_year = 2023L, opp_paint_attempts = 20L, opp_paint_makes = 20L,
+            opp_mid_range_attempts = 10L, opp_mid_range_makes = 4L, opp_three_pt_attempts = 30L, opp_three_pt_makes = 11L,
+        }));
+        db.Run(ProcessorName.TDZA, new[] { D });
+        // League paint = mean((15 (10 + i) + 20) / 320) = 237.5 / 320 = 0.7421875; T0 (its last 15 exclude D) 0.5.
+        Assert.Equal(-24.22, db.Single(PrecomputeTables.Tdza, "team_abbr = 'T0'").GetDouble("paint_defense_vs_league_avg"), 9);
+        db.Run(ProcessorName.TDZA, new[] { D }, new ProcessorOptions { TdzaLeagueStrictlyBefore = true });
+        Assert.Equal(-22.5, db.Single(PrecomputeTables.Tdza, "team_abbr = 'T0'").GetDouble("paint_defense_vs_league_avg"), 9);
+    }
+
+    private static (long Rows, long Failures) Counts(ProcessorTestDb.RunResult r) => (r.Rows, r.Failures);
 }
