@@ -25,7 +25,7 @@ internal sealed partial class SqlProcessor : IProcessor
         ArgumentNullException.ThrowIfNull(staging);
         options ??= ProcessorOptions.Default;
         var parameters = Parameters(staging, options);
-        var statements = Statements(options).Select(s => Substitute(s, staging)).ToList();
+        var statements = PortableStatements(staging, options);
         var work = statements.SelectMany(s => WorkToken().Matches(s.Sql).Select(m => WorkName(staging, m.Groups[1].Value)))
             .Distinct().ToList();
         try
@@ -51,6 +51,10 @@ internal sealed partial class SqlProcessor : IProcessor
         }
     }
 
+    /// <summary>The statements of one run with every token filled in, still portable SQL (for portability checks).</summary>
+    internal IReadOnlyList<(string Name, string Sql)> PortableStatements(StagingTables staging, ProcessorOptions options) =>
+        Statements(options).Select(s => Substitute(s, staging)).ToList();
+
     /// <summary>The ordered statements of one run, before token substitution.</summary>
     internal IReadOnlyList<(string Name, string Sql)> Statements(ProcessorOptions options)
     {
@@ -63,7 +67,10 @@ internal sealed partial class SqlProcessor : IProcessor
             list.AddRange(common.Where(s => s.Name is "ctx_decision" or "ctx" or "ctx_log"));
         list.Add(("blocked", BlockedSql(options)));
         list.AddRange(common.Where(s => s.Name == "todo"));
-        list.AddRange(SqlFile.Load(Definition.Name.ToString()).Select(s => (s.Name, Expand(s.Sql))));
+        var own = SqlFile.Load(Definition.Name.ToString());
+        list.AddRange(own.Select(s => (s.Name, Expand(s.Sql))));
+        if (own.Any(s => s.Sql.Contains("{{work.checked}}", StringComparison.Ordinal)))
+            list.AddRange(common.Where(s => s.Name == "validation_failures"));
         list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedEntitiesSql));
         list.AddRange(common.Where(s => s.Name == "blocked_failures"));
         list.AddRange(common.Where(s => s.Name == (Definition.UsesPlayerContext ? "unaccounted_context" : "unaccounted")));

@@ -14,9 +14,12 @@ internal sealed class ProcessorTestDb : IDisposable
 {
     private static int _runs;
 
-    public ProcessorTestDb()
+    public ProcessorTestDb() : this(DuckDbWarehouse.Open(":memory:")) { }
+
+    /// <summary>Wrap an existing warehouse (e.g. a generated sample league file); takes ownership.</summary>
+    public ProcessorTestDb(DuckDbWarehouse warehouse)
     {
-        W = DuckDbWarehouse.Open(":memory:");
+        W = warehouse;
         new Migrator().Upgrade(W);
     }
 

@@ -90,6 +90,15 @@ FROM {{work.dinfo}} d
 WHERE NOT d.is_bootstrap
   AND NOT EXISTS (SELECT 1 FROM {{work.blocked}} b WHERE b.analysis_date = d.analysis_date)
 
+-- @@ validation_failures
+-- Pre-write range rules route rows to failures instead of dropping them; work.checked is the processor's
+-- calculation table with entity_id and invalid_reason (NULL when the row may be written).
+INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
+                                can_retry, failure_type, resolution_status, created_at)
+SELECT @processor, @run_id, analysis_date, entity_id, 'VALIDATION_ERROR', invalid_reason, FALSE, 'range', 'unresolved', @processed_at
+FROM {{work.checked}}
+WHERE invalid_reason IS NOT NULL
+
 -- @@ blocked_failures
 -- Integrity fix (§11.2): no rows on a date whose required upstream rows are missing; every expected entity fails.
 INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,

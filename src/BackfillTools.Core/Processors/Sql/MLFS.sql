@@ -44,6 +44,7 @@ WITH l AS (
   FROM {{work.mlfs_base}} b
   JOIN {{nba_analytics.player_game_summary}} p
     ON p.player_lookup = b.player_lookup AND p.game_date >= b.analysis_date - 60 AND p.game_date < b.analysis_date
+  WHERE TRUE
   QUALIFY ROW_NUMBER() OVER (PARTITION BY b.analysis_date, b.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) <= 10
 ),
 flagged AS (
@@ -89,7 +90,7 @@ season AS (
     ON p.player_lookup = b.player_lookup AND p.season_year = b.season_year AND p.game_date >= b.oct1 AND p.game_date < b.analysis_date
   GROUP BY b.analysis_date, b.player_lookup
 ),
-year AS (
+yr AS (
   -- games_available over [D-365, D); opponent history over the same year; minutes/ppm over [D-30, D).
   SELECT b.analysis_date, b.player_lookup, COUNT(*) AS games_available,
          COUNTIF(p.opponent_team_abbr = b.opponent) AS opp_games,
@@ -128,14 +129,14 @@ SELECT b.analysis_date, b.player_lookup,
 FROM {{work.mlfs_base}} b
 LEFT JOIN l10 ON l10.analysis_date = b.analysis_date AND l10.player_lookup = b.player_lookup
 LEFT JOIN season s ON s.analysis_date = b.analysis_date AND s.player_lookup = b.player_lookup
-LEFT JOIN year y ON y.analysis_date = b.analysis_date AND y.player_lookup = b.player_lookup
+LEFT JOIN yr y ON y.analysis_date = b.analysis_date AND y.player_lookup = b.player_lookup
 LEFT JOIN team tm ON tm.analysis_date = b.analysis_date
   AND tm.team = CASE WHEN @opt_mlfs_roster_context THEN COALESCE(b.ctx_team, b.roster_team) ELSE b.ctx_team END
 
 -- @@ mlfs_feat
 -- Feature values f0..f36 with their source tags t0..t36 (§9.2). P4 = PDC row or cache-miss recompute, P3 = UPCG
 -- and the PGS aggregates; the first non-NULL wins.
-CREATE OR REPLACE TABLE {{work.mlfs_feat}} AS
+CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH p AS (
   SELECT b.*, IFNULL(h.n, 0) AS n, h.ft_sum, h.pts_sum, h.dnp_count, h.slope, h.trend_diff, h.minutes_mean,
          h.p3_n, h.p3_l10, h.p3_l5, h.season_pts, h.season_mins, h.games_available, h.opp_games, h.opp_points,
@@ -170,7 +171,7 @@ v AS (
          COALESCE(p4_min10, minutes_mean) AS minutes_recent
   FROM p
 )
-SELECT analysis_date, player_lookup, universal_player_id, game_id, roster_team, opponent, roster_home, days_rest,
+SELECT analysis_date, player_lookup, player_lookup AS entity_id, universal_player_id, game_id, roster_team, opponent, roster_home, days_rest,
        context_source, cache_miss, n, games_available,
   COALESCE(p4_l5, p3_l5x, 10.0) AS f0,
   CASE WHEN p4_l5 IS NOT NULL THEN 'phase4' WHEN p3_l5x IS NOT NULL THEN 'phase3' ELSE 'default' END AS t0,
@@ -226,14 +227,18 @@ SELECT analysis_date, player_lookup, universal_player_id, game_id, roster_team, 
   CASE WHEN n >= 5 THEN ROUND(IFNULL(slope, 0), 9) ELSE 0.0 END AS f34, 'calculated' AS t34,
   CASE WHEN l5_any IS NULL OR season_any IS NULL OR p4_std IS NULL OR p4_std = 0 THEN 0.0
        ELSE ROUND(GREATEST(-3, LEAST(3, (l5_any - season_any) / p4_std)), 9) END AS f35, 'calculated' AS t35,
-  CASE WHEN l5_any > season_any + 1.5 * p4_std THEN 1.0 ELSE 0.0 END AS f36, 'calculated' AS t36
+  CASE WHEN l5_any > season_any + 1.5 * p4_std THEN 1.0 ELSE 0.0 END AS f36, 'calculated' AS t36,
+  -- Only feature #5 outside 0..100 blocks the row (§9.1 step 6).
+  CASE WHEN NOT (COALESCE(CAST(fatigue_score AS FLOAT64), 50.0) BETWEEN 0 AND 100) THEN 'fatigue_score feature (#5) outside 0..100' END AS invalid_reason
 FROM v
 
 -- @@ mlfs_quality
 CREATE OR REPLACE TABLE {{work.mlfs_quality}} AS
 SELECT f.*,
 /*@mlfs_quality*/
-FROM {{work.mlfs_feat}} f
+FROM {{work.checked}} f
+-- HEAD roster rule: players with no PGS row in [D-60, D) are dropped (failures in mlfs_no_history).
+WHERE f.invalid_reason IS NULL AND f.n > 0
 
 -- @@ mlfs_rows
 INSERT INTO {{stage.rows}} (player_lookup, game_date, game_id, universal_player_id, features, feature_names, feature_count,
@@ -249,7 +254,6 @@ WITH q AS (
          ROUND(CASE WHEN required_defaults >= 5 THEN LEAST(raw_score, 49) WHEN required_defaults >= 1 THEN LEAST(raw_score, 69)
                     ELSE raw_score END, 2) AS score
   FROM {{work.mlfs_quality}} x
-  WHERE f5 BETWEEN 0 AND 100
 ),
 t AS (
   SELECT q.*,
@@ -274,10 +278,10 @@ SELECT player_lookup, analysis_date, game_id, universal_player_id, features_arra
   @run_id, @processed_at, @processed_at
 FROM t
 
--- @@ mlfs_failures
+-- @@ mlfs_no_history
 INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
-                                can_retry, failure_type, resolution_status, created_at)
-SELECT @processor, @run_id, analysis_date, player_lookup, 'VALIDATION_ERROR', 'fatigue_score feature (#5) outside 0..100',
-       FALSE, 'range', 'unresolved', @processed_at
-FROM {{work.mlfs_feat}}
-WHERE NOT (f5 BETWEEN 0 AND 100)
+                                can_retry, failure_type, expected_game_count, actual_game_count, resolution_status, created_at)
+SELECT @processor, @run_id, analysis_date, player_lookup, 'INSUFFICIENT_DATA', 'No PGS row in the 60 days before D',
+       FALSE, 'min_games', 1, 0, 'by_design', @processed_at
+FROM {{work.checked}}
+WHERE invalid_reason IS NULL AND n = 0

@@ -1,7 +1,7 @@
 -- PCF: player composite factors (processors spec §7), all dates of the run at once.
 
 -- @@ pcf_calc
-CREATE OR REPLACE TABLE {{work.pcf_calc}} AS
+CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH inputs AS (
   SELECT c.*,
          s.player_lookup IS NOT NULL AS has_psza, s.primary_scoring_zone,
@@ -57,10 +57,11 @@ factors AS (
                                     ELSE usage_raw END)) AS usage_spike
   FROM mismatch m
 )
-SELECT f.*,
+SELECT f.*, player_lookup AS entity_id,
        fatigue_adj + mismatch + pace + usage_spike AS total,
        -- Pre-write rule: fatigue within 0..100, mismatch within ±15, pace within ±8.
-       fatigue BETWEEN 0 AND 100 AND ABS(mismatch) <= 15 AND ABS(pace) <= 8 AS valid
+       CASE WHEN NOT (fatigue BETWEEN 0 AND 100 AND ABS(mismatch) <= 15 AND ABS(pace) <= 8)
+            THEN 'Factor outside its pre-write range' END AS invalid_reason
 FROM factors f
 
 -- @@ pcf_rows
@@ -95,13 +96,5 @@ SELECT analysis_date, player_lookup, analysis_date, universal_player_id, game_id
   NULLIF(SUBSTR(CONCAT(IF(fatigue < 50, '; EXTREME_FATIGUE', ''), IF(ABS(mismatch) > 8, '; EXTREME_MATCHUP', ''),
                        IF(ABS(total) > 12, '; EXTREME_ADJUSTMENT', '')), 3), ''),
   'v1_4factors', FALSE, TRUE, context_source, @run_id, @processed_at
-FROM {{work.pcf_calc}}
-WHERE valid
-
--- @@ pcf_failures
-INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
-                                can_retry, failure_type, resolution_status, created_at)
-SELECT @processor, @run_id, analysis_date, player_lookup, 'VALIDATION_ERROR', 'Factor outside its pre-write range',
-       FALSE, 'range', 'unresolved', @processed_at
-FROM {{work.pcf_calc}}
-WHERE NOT valid
+FROM {{work.checked}}
+WHERE invalid_reason IS NULL

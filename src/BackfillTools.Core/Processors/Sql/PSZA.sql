@@ -2,16 +2,35 @@
 
 -- @@ psza_games
 -- The player's last 20 qualifying games this season (S_psza <= game_date < D): active, and minutes or shots.
+-- Rather than joining every date to every earlier game and ranking that (quadratic in the season length), games are
+-- numbered once per player and season; each D finds the player's latest game before it (D lies in
+-- (game_date, next_date]) and takes the 20 numbers up to it.
 CREATE OR REPLACE TABLE {{work.psza_games}} AS
-SELECT t.analysis_date, t.d_psza, t.psza_start, p.player_lookup, p.universal_player_id, p.team_abbr, p.data_hash,
-       p.paint_attempts, p.paint_makes, p.mid_range_attempts, p.mid_range_makes, p.three_pt_attempts, p.three_pt_makes,
-       p.fg_makes, p.assisted_fg_makes, p.unassisted_fg_makes,
-       ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn
-FROM {{work.todo}} t
-JOIN {{nba_analytics.player_game_summary}} p
-  ON p.game_date >= t.psza_start AND p.game_date < t.analysis_date
-WHERE p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)
-QUALIFY ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) <= 20
+WITH seasons AS (
+  SELECT psza_start, MAX(analysis_date) AS last_date FROM {{work.todo}} GROUP BY psza_start
+),
+q AS (
+  SELECT s.psza_start, p.player_lookup, p.game_date, p.universal_player_id, p.team_abbr, p.data_hash,
+         p.paint_attempts, p.paint_makes, p.mid_range_attempts, p.mid_range_makes, p.three_pt_attempts, p.three_pt_makes,
+         p.fg_makes, p.assisted_fg_makes, p.unassisted_fg_makes,
+         ROW_NUMBER() OVER (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id) AS idx,
+         LEAD(p.game_date) OVER (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id) AS next_date
+  FROM seasons s
+  JOIN {{nba_analytics.player_game_summary}} p ON p.game_date >= s.psza_start AND p.game_date < s.last_date
+  WHERE p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)
+),
+latest AS (
+  SELECT t.analysis_date, t.d_psza, t.psza_start, q.player_lookup, q.idx AS k
+  FROM {{work.todo}} t
+  JOIN q ON q.psza_start = t.psza_start AND q.game_date < t.analysis_date
+        AND (q.next_date IS NULL OR q.next_date >= t.analysis_date)
+)
+SELECT l.analysis_date, l.d_psza, l.psza_start, q.player_lookup, q.universal_player_id, q.team_abbr, q.data_hash,
+       q.paint_attempts, q.paint_makes, q.mid_range_attempts, q.mid_range_makes, q.three_pt_attempts, q.three_pt_makes,
+       q.fg_makes, q.assisted_fg_makes, q.unassisted_fg_makes,
+       l.k - q.idx + 1 AS rn
+FROM latest l
+JOIN q ON q.psza_start = l.psza_start AND q.player_lookup = l.player_lookup AND q.idx > l.k - 20 AND q.idx <= l.k
 
 -- @@ psza_window
 -- Zone metrics per window W (10 = L10, 20 = L20); sums treat NULL as 0 (§6 step 5).
@@ -49,21 +68,25 @@ SELECT analysis_date, player_lookup, win, n, total, zones_complete,
 FROM rates
 
 -- @@ psza_calc
-CREATE OR REPLACE TABLE {{work.psza_calc}} AS
+-- work.checked: invalid_reason is set only for players who met the minimum (they would have been written).
+CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH latest AS (
   SELECT analysis_date, player_lookup, universal_player_id, team_abbr, data_hash, d_psza, psza_start
   FROM {{work.psza_games}} WHERE rn = 1
 ),
 team_games AS (
-  -- Final schedule games of the player's latest team in [S_psza, D): tells "season too young" from "player missed games".
-  SELECT l.analysis_date, l.player_lookup, COUNT(DISTINCT sc.game_id) AS team_games
-  FROM latest l
-  JOIN {{nba_raw.nbac_schedule}} sc
-    ON sc.game_date >= l.psza_start AND sc.game_date < l.analysis_date AND sc.game_status = 3
-   AND (sc.home_team_tricode = l.team_abbr OR sc.away_team_tricode = l.team_abbr)
-  GROUP BY l.analysis_date, l.player_lookup
+  -- Final schedule games per team in [S_psza, D): tells "season too young" from "player missed games".
+  -- Home and away sides are unpivoted so the join is an equality on the team (an OR join would be a cross product).
+  SELECT t.analysis_date, g.team, COUNT(DISTINCT g.game_id) AS team_games
+  FROM {{work.todo}} t
+  JOIN (
+    SELECT game_id, game_date, home_team_tricode AS team FROM {{nba_raw.nbac_schedule}} WHERE game_status = 3
+    UNION ALL
+    SELECT game_id, game_date, away_team_tricode AS team FROM {{nba_raw.nbac_schedule}} WHERE game_status = 3
+  ) g ON g.game_date >= t.psza_start AND g.game_date < t.analysis_date
+  GROUP BY t.analysis_date, g.team
 )
-SELECT l.analysis_date, l.player_lookup, l.universal_player_id, l.data_hash,
+SELECT l.analysis_date, l.player_lookup, l.player_lookup AS entity_id, l.universal_player_id, l.data_hash,
        CASE WHEN l.d_psza <= 21 THEN LEAST(3 + DIV(l.d_psza, 3), 9) ELSE 10 END AS min_games,
        COALESCE(tg.team_games, 0) AS team_games,
        a.n AS n10, b.n AS n20,
@@ -77,11 +100,17 @@ SELECT l.analysis_date, l.player_lookup, l.universal_player_id, l.data_hash,
             WHEN IFNULL(a.paint_rate, 0) >= 40 THEN 'paint'
             WHEN IFNULL(a.three_rate, 0) >= 40 THEN 'perimeter'
             WHEN IFNULL(a.mid_rate, 0) >= 35 THEN 'mid_range'
-            ELSE 'balanced' END AS primary_zone
+            ELSE 'balanced' END AS primary_zone,
+       -- Pre-write rule: rates within 0..100, percentages within 0..1.
+       CASE WHEN a.n >= (CASE WHEN l.d_psza <= 21 THEN LEAST(3 + DIV(l.d_psza, 3), 9) ELSE 10 END)
+             AND NOT (COALESCE(a.paint_rate BETWEEN 0 AND 100 AND a.mid_rate BETWEEN 0 AND 100 AND a.three_rate BETWEEN 0 AND 100, TRUE)
+                      AND COALESCE(a.paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(a.mid_pct BETWEEN 0 AND 1, TRUE)
+                      AND COALESCE(a.three_pct BETWEEN 0 AND 1, TRUE))
+            THEN 'Zone rate or percentage out of range' END AS invalid_reason
 FROM latest l
 JOIN {{work.psza_window}} a ON a.analysis_date = l.analysis_date AND a.player_lookup = l.player_lookup AND a.win = 10
 JOIN {{work.psza_window}} b ON b.analysis_date = l.analysis_date AND b.player_lookup = l.player_lookup AND b.win = 20
-LEFT JOIN team_games tg ON tg.analysis_date = l.analysis_date AND tg.player_lookup = l.player_lookup
+LEFT JOIN team_games tg ON tg.analysis_date = l.analysis_date AND tg.team = l.team_abbr
 
 -- @@ psza_rows
 INSERT INTO {{stage.rows}} (analysis_date, player_lookup, universal_player_id,
@@ -101,11 +130,8 @@ SELECT analysis_date, player_lookup, universal_player_id,
   primary_zone, CAST(NULL AS STRING),
   CASE WHEN n10 >= min_games THEN 'high' WHEN n10 >= 7 THEN 'medium' ELSE 'low' END, CAST(NULL AS STRING),
   min_games, min_games < 10, CAST(analysis_date AS TIMESTAMP), data_hash, TRUE, @run_id, @processed_at
-FROM {{work.psza_calc}}
-WHERE n10 >= min_games
-  -- Pre-write rule: rates within 0..100, percentages within 0..1.
-  AND COALESCE(paint_rate BETWEEN 0 AND 100 AND mid_rate BETWEEN 0 AND 100 AND three_rate BETWEEN 0 AND 100, TRUE)
-  AND COALESCE(paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(mid_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(three_pct BETWEEN 0 AND 1, TRUE)
+FROM {{work.checked}}
+WHERE n10 >= min_games AND invalid_reason IS NULL
 
 -- @@ psza_failures
 -- Below the dynamic minimum: EXPECTED_INCOMPLETE when the team itself has played fewer games than the minimum
@@ -116,12 +142,5 @@ SELECT @processor, @run_id, analysis_date, player_lookup,
        CASE WHEN team_games < min_games THEN 'EXPECTED_INCOMPLETE' ELSE 'INSUFFICIENT_DATA' END,
        CONCAT('Only ', CAST(n10 AS STRING), ' qualifying games in the last 10; need ', CAST(min_games AS STRING)),
        FALSE, 'min_games', min_games, n10, 'by_design', @processed_at
-FROM {{work.psza_calc}}
+FROM {{work.checked}}
 WHERE n10 < min_games
-UNION ALL
-SELECT @processor, @run_id, analysis_date, player_lookup, 'VALIDATION_ERROR', 'Zone rate or percentage out of range',
-       FALSE, 'range', min_games, n10, 'unresolved', @processed_at
-FROM {{work.psza_calc}}
-WHERE n10 >= min_games
-  AND NOT (COALESCE(paint_rate BETWEEN 0 AND 100 AND mid_rate BETWEEN 0 AND 100 AND three_rate BETWEEN 0 AND 100, TRUE)
-  AND COALESCE(paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(mid_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(three_pct BETWEEN 0 AND 1, TRUE))

@@ -60,7 +60,8 @@ FROM {{work.todo}} t
 LEFT JOIN qualified q ON q.analysis_date = t.analysis_date
 
 -- @@ tdza_calc
-CREATE OR REPLACE TABLE {{work.tdza_calc}} AS
+-- work.checked: one row per team that met the minimum; invalid_reason routes it to VALIDATION_ERROR.
+CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH base AS (
   SELECT a.*, l.is_default AS league_is_default,
          l.paint_pct AS league_paint, l.mid_pct AS league_mid, l.three_pct AS league_three,
@@ -76,7 +77,7 @@ vs AS (
          (paint_pct - league_paint) * 100 AS paint_vs, (mid_pct - league_mid) * 100 AS mid_vs, (three_pct - league_three) * 100 AS three_vs
   FROM base b
 )
-SELECT v.*,
+SELECT v.*, team_abbr AS entity_id,
        -- Strongest = minimum vs-league, weakest = maximum; ties go to paint, then mid_range, then perimeter.
        CASE WHEN paint_vs IS NOT NULL AND (mid_vs IS NULL OR paint_vs <= mid_vs) AND (three_vs IS NULL OR paint_vs <= three_vs) THEN 'paint'
             WHEN mid_vs IS NOT NULL AND (three_vs IS NULL OR mid_vs <= three_vs) THEN 'mid_range'
@@ -87,8 +88,8 @@ SELECT v.*,
        NULLIF(SUBSTR(CONCAT(IF(paint_att = 0, '; No paint attempts', ''), IF(mid_att = 0, '; No mid-range attempts', ''),
                             IF(three_att = 0, '; No three-point attempts', '')), 3), '') AS notes,
        -- Pre-write rule: percentages outside 0..1 are routed to failures, never written.
-       COALESCE(paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(mid_pct BETWEEN 0 AND 1, TRUE)
-         AND COALESCE(three_pct BETWEEN 0 AND 1, TRUE) AS valid
+       CASE WHEN NOT (COALESCE(paint_pct BETWEEN 0 AND 1, TRUE) AND COALESCE(mid_pct BETWEEN 0 AND 1, TRUE)
+                      AND COALESCE(three_pct BETWEEN 0 AND 1, TRUE)) THEN 'Zone percentage outside 0..1' END AS invalid_reason
 FROM vs v
 
 -- @@ tdza_rows
@@ -111,8 +112,8 @@ SELECT analysis_date, team_abbr,
   CASE WHEN n >= 15 THEN 'high' WHEN n >= 10 THEN 'medium' ELSE 'low' END, notes,
   ROUND(league_paint, 3), ROUND(league_mid, 3), ROUND(league_three, 3), league_is_default,
   CAST(NULL AS BOOL), 'processed_successfully', source_hash, TRUE, @run_id, @processed_at
-FROM {{work.tdza_calc}}
-WHERE valid
+FROM {{work.checked}}
+WHERE invalid_reason IS NULL
 
 -- @@ tdza_failures
 INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
@@ -122,8 +123,3 @@ SELECT @processor, @run_id, analysis_date, team_abbr, 'INSUFFICIENT_DATA',
        FALSE, 'min_games', min_games, n, 'by_design', @processed_at
 FROM {{work.tdza_team}}
 WHERE n < min_games
-UNION ALL
-SELECT @processor, @run_id, analysis_date, team_abbr, 'VALIDATION_ERROR', 'Zone percentage outside 0..1',
-       FALSE, 'range', min_games, n, 'unresolved', @processed_at
-FROM {{work.tdza_calc}}
-WHERE NOT valid
