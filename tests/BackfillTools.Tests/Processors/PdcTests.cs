@@ -54,7 +54,7 @@ public class PdcTests
 
         var f = db.Failures(ProcessorName.PDC).AsRows().ToDictionary(r => r.GetString("entity_id")!, r => r.GetString("failure_category"));
         Assert.Equal("INSUFFICIENT_DATA", f["y"]);  // 2 games < 3
-        Assert.Equal("STALE_DATA", f["z"]);         // last game 31 days before D
+        Assert.Equal("EXPECTED_INCOMPLETE", f["z"]); // last game 31 days before D: idle by design (spec §10)
         Assert.Equal(2, f.Count);
         Assert.Equal(1L, db.Count(PrecomputeTables.Pdc));
     }

@@ -98,7 +98,7 @@ WHERE games >= 3 AND DATE_DIFF(analysis_date, last_game, DAY) <= 30
 INSERT INTO {{stage.failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason,
                                 can_retry, failure_type, expected_game_count, actual_game_count, resolution_status, created_at)
 SELECT @processor, @run_id, analysis_date, player_lookup,
-       CASE WHEN games < 3 THEN 'INSUFFICIENT_DATA' ELSE 'STALE_DATA' END,
+       CASE WHEN games < 3 THEN 'INSUFFICIENT_DATA' ELSE 'EXPECTED_INCOMPLETE' END,
        CASE WHEN games < 3 THEN CONCAT('Only ', CAST(games AS STRING), ' played games this season before D; need 3')
             ELSE CONCAT('Most recent game ', CAST(last_game AS STRING), ' is more than 30 days before D') END,
        FALSE, CASE WHEN games < 3 THEN 'min_games' ELSE 'stale' END, 3, games, 'by_design', @processed_at
