@@ -166,6 +166,9 @@ public sealed partial class DuckDbDialect : SqlDialect
     {
         code = Parameter().Replace(code, m => "$" + m.Groups[1].Value);
         code = Float64().Replace(code, "DOUBLE");
+        // GoogleSQL NUMERIC is exact with 9 decimals; DuckDB's bare NUMERIC would be DECIMAL(18,3). Exact sums of
+        // one-decimal measures (minutes, usage) make results independent of aggregation order, hence of threads.
+        code = Numeric().Replace(code, "DECIMAL(38,9)");
         code = SafeCast().Replace(code, "TRY_CAST(");
         code = RewriteCalls(code, "DATE_DIFF", a =>
         {
@@ -181,6 +184,9 @@ public sealed partial class DuckDbDialect : SqlDialect
 
     [GeneratedRegex(@"\bFLOAT64\b", RegexOptions.IgnoreCase)]
     private static partial Regex Float64();
+
+    [GeneratedRegex(@"\bNUMERIC\b(?!\s*\()", RegexOptions.IgnoreCase)]
+    private static partial Regex Numeric();
 
     [GeneratedRegex(@"\bSAFE_CAST\s*\(", RegexOptions.IgnoreCase)]
     private static partial Regex SafeCast();

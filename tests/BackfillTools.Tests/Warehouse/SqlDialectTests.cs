@@ -83,4 +83,14 @@ public class SqlDialectTests
         Assert.Equal(2, r.GetInt64("c"));
         Assert.Equal(new DateOnly(2024, 1, 6), r.GetDate("back"));
     }
+
+    [Fact]
+    public void NUMERIC_is_exact_with_nine_decimals_like_GoogleSQL()
+    {
+        Assert.Equal("SELECT CAST(x AS DECIMAL(38,9)), CAST(y AS NUMERIC(5, 1))", Duck.Render("SELECT CAST(x AS NUMERIC), CAST(y AS NUMERIC(5, 1))"));
+        using var w = DuckDbWarehouse.Open(":memory:");
+        // Exact decimal arithmetic: sums do not depend on the order rows arrive in.
+        var r = w.Query("SELECT SUM(CAST(0.1 AS NUMERIC)) = 1 AS exact, CAST(1 AS NUMERIC) / 3 AS third FROM range(10)")[0];
+        Assert.True(r.GetBoolean("exact"));
+    }
 }

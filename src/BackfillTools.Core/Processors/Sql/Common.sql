@@ -66,10 +66,10 @@ LEFT JOIN (
   SELECT c2.analysis_date, q.player_lookup,
          LOGICAL_OR(q.game_date = c2.analysis_date - 1) AS b2b,
          COUNTIF(q.game_date > c2.analysis_date - 7) AS g7,
-         SUM(CASE WHEN q.game_date > c2.analysis_date - 7 THEN CAST(q.minutes_played AS FLOAT64) END) AS m7,
-         AVG(CASE WHEN q.game_date > c2.analysis_date - 7 THEN CAST(q.usage_rate AS FLOAT64) END) AS usage7,
+         SUM(CASE WHEN q.game_date > c2.analysis_date - 7 THEN CAST(q.minutes_played AS NUMERIC) END) AS m7,
+         AVG(CASE WHEN q.game_date > c2.analysis_date - 7 THEN CAST(q.usage_rate AS NUMERIC) END) AS usage7,
          COUNT(*) AS g14,
-         SUM(CAST(q.minutes_played AS FLOAT64)) AS m14
+         SUM(CAST(q.minutes_played AS NUMERIC)) AS m14
   FROM {{work.ctxdec}} c2
   JOIN {{nba_analytics.player_game_summary}} q ON q.game_date >= c2.analysis_date - 14 AND q.game_date < c2.analysis_date
   WHERE c2.source = 'Synthetic'

@@ -38,7 +38,7 @@ LEFT JOIN {{nba_precompute.team_defense_zone_analysis}} tdza
 -- with ranks among the rows that count as played for P3 averages and for the cache-miss recompute.
 CREATE OR REPLACE TABLE {{work.mlfs_last10}} AS
 WITH l AS (
-  SELECT b.analysis_date, b.player_lookup, p.game_date, p.points, CAST(p.minutes_played AS FLOAT64) AS minutes,
+  SELECT b.analysis_date, b.player_lookup, p.game_date, p.points, CAST(p.minutes_played AS NUMERIC) AS minutes,
          p.ft_makes, p.fg_attempts, p.paint_attempts, p.mid_range_attempts, p.three_pt_attempts, p.is_dnp,
          ROW_NUMBER() OVER (PARTITION BY b.analysis_date, b.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn
   FROM {{work.mlfs_base}} b
@@ -84,7 +84,7 @@ WITH l10 AS (
   GROUP BY analysis_date, player_lookup
 ),
 season AS (
-  SELECT b.analysis_date, b.player_lookup, AVG(p.points) AS pts, AVG(CAST(p.minutes_played AS FLOAT64)) AS mins, COUNT(*) AS games
+  SELECT b.analysis_date, b.player_lookup, AVG(p.points) AS pts, AVG(CAST(p.minutes_played AS NUMERIC)) AS mins, COUNT(*) AS games
   FROM {{work.mlfs_base}} b
   JOIN {{nba_analytics.player_game_summary}} p
     ON p.player_lookup = b.player_lookup AND p.season_year = b.season_year AND p.game_date >= b.oct1 AND p.game_date < b.analysis_date
@@ -95,8 +95,8 @@ yr AS (
   SELECT b.analysis_date, b.player_lookup, COUNT(*) AS games_available,
          COUNTIF(p.opponent_team_abbr = b.opponent) AS opp_games,
          AVG(CASE WHEN p.opponent_team_abbr = b.opponent THEN p.points END) AS opp_points,
-         AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN CAST(p.minutes_played AS FLOAT64) END) AS mins30,
-         AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN p.points / CAST(p.minutes_played AS FLOAT64) END) AS ppm30
+         AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN CAST(p.minutes_played AS NUMERIC) END) AS mins30,
+         AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN p.points / CAST(p.minutes_played AS NUMERIC) END) AS ppm30
   FROM {{work.mlfs_base}} b
   JOIN {{nba_analytics.player_game_summary}} p
     ON p.player_lookup = b.player_lookup AND p.game_date >= b.analysis_date - 365 AND p.game_date < b.analysis_date
@@ -110,8 +110,8 @@ team_keys AS (
 ),
 team AS (
   SELECT k.analysis_date, k.team, COUNT(*) AS games, COUNTIF(o.win_flag) AS wins,
-         AVG(CASE WHEN o.rn <= 10 THEN CAST(o.pace AS FLOAT64) END) AS pace10,
-         AVG(CASE WHEN o.rn <= 10 THEN CAST(o.offensive_rating AS FLOAT64) END) AS off10
+         AVG(CASE WHEN o.rn <= 10 THEN CAST(o.pace AS NUMERIC) END) AS pace10,
+         AVG(CASE WHEN o.rn <= 10 THEN CAST(o.offensive_rating AS NUMERIC) END) AS off10
   FROM team_keys k
   JOIN (
     SELECT k2.analysis_date, x.*, ROW_NUMBER() OVER (PARTITION BY k2.analysis_date, x.team_abbr ORDER BY x.game_date DESC, x.game_id DESC) AS rn

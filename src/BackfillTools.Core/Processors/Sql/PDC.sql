@@ -29,8 +29,8 @@ WHERE x.rn = 1
 -- "played" filter of §8 step 5 numbers L5/L10.
 CREATE OR REPLACE TABLE {{work.pdc_games}} AS
 WITH g AS (
-  SELECT e.analysis_date, e.player_lookup, p.game_date, p.game_id, p.points, CAST(p.minutes_played AS FLOAT64) AS minutes,
-         CAST(p.usage_rate AS FLOAT64) AS usage_rate, CAST(p.ts_pct AS FLOAT64) AS ts_pct, p.assisted_fg_makes, p.fg_makes,
+  SELECT e.analysis_date, e.player_lookup, p.game_date, p.game_id, p.points, CAST(p.minutes_played AS NUMERIC) AS minutes,
+         CAST(p.usage_rate AS NUMERIC) AS usage_rate, CAST(p.ts_pct AS NUMERIC) AS ts_pct, p.assisted_fg_makes, p.fg_makes,
          ROW_NUMBER() OVER (PARTITION BY e.analysis_date, e.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn82
   FROM {{work.pdc_entities}} e
   JOIN {{work.todo}} t ON t.analysis_date = e.analysis_date
@@ -58,7 +58,7 @@ team AS (
   -- The team's last 10 TOGS rows before D, no season filter.
   SELECT analysis_date, team_abbr, AVG(pace) AS pace10, AVG(off_rating) AS off10
   FROM (
-    SELECT t.analysis_date, o.team_abbr, CAST(o.pace AS FLOAT64) AS pace, CAST(o.offensive_rating AS FLOAT64) AS off_rating,
+    SELECT t.analysis_date, o.team_abbr, CAST(o.pace AS NUMERIC) AS pace, CAST(o.offensive_rating AS NUMERIC) AS off_rating,
            ROW_NUMBER() OVER (PARTITION BY t.analysis_date, o.team_abbr ORDER BY o.game_date DESC, o.game_id DESC) AS rn
     FROM {{work.todo}} t
     JOIN {{nba_analytics.team_offense_game_summary}} o ON o.game_date < t.analysis_date

@@ -23,7 +23,7 @@ SELECT analysis_date, defending_team_abbr AS team_abbr,
        SUM(IFNULL(blocks_paint, 0)) AS blocks_paint, SUM(IFNULL(blocks_mid_range, 0)) AS blocks_mid,
        SUM(IFNULL(blocks_three_pt, 0)) AS blocks_three,
        SUM(IFNULL(points_allowed, 0)) AS points_allowed,
-       AVG(CAST(defensive_rating AS FLOAT64)) AS def_rating, AVG(CAST(opponent_pace AS FLOAT64)) AS opp_pace,
+       AVG(CAST(defensive_rating AS NUMERIC)) AS def_rating, AVG(CAST(opponent_pace AS NUMERIC)) AS opp_pace,
        MAX(CASE WHEN rn = 1 THEN data_hash END) AS source_hash
 FROM ranked
 WHERE rn <= 15
@@ -46,7 +46,7 @@ WITH team30 AS (
   HAVING COUNT(*) >= 10
 ),
 qualified AS (
-  SELECT analysis_date, COUNT(*) AS teams, AVG(paint_pct) AS paint_pct, AVG(mid_pct) AS mid_pct, AVG(three_pct) AS three_pct
+  SELECT analysis_date, COUNT(*) AS teams, AVG(CAST(paint_pct AS NUMERIC)) AS paint_pct, AVG(CAST(mid_pct AS NUMERIC)) AS mid_pct, AVG(CAST(three_pct AS NUMERIC)) AS three_pct
   FROM team30
   WHERE paint_pct IS NOT NULL AND mid_pct IS NOT NULL AND three_pct IS NOT NULL
   GROUP BY analysis_date
