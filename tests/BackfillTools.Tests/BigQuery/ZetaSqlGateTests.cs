@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using BackfillTools.Core.Backfill;
+using BackfillTools.Core.Processors;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using BackfillTools.Core.Warehouse.BigQuery;
@@ -57,22 +59,77 @@ public static partial class ZetaSqlGate
 
     public const string StageDataset = "stage";
 
+    /// <summary>Resource names of processor step files (read by SqlProcessor, never sent as they are).</summary>
+    public const string ProcessorSqlPrefix = "Processors/Sql/";
+
     public static IEnumerable<TableDef> CatalogTables() =>
         WarehouseSchema.All.Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
+            .Concat(ProcessorCatalog.All.SelectMany(d => { var s = Staging(d); return new[] { s.Dates, s.Rows, s.Failures, s.ContextSources }; }))
             .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
 
-    public sealed record Statement(string Name, string Sql, IReadOnlyList<(string Name, string Type)>? Parameters);
+    /// <summary>A statement; those sharing a Sequence are analyzed as one run (earlier CTAS tables visible to later ones).</summary>
+    public sealed record Statement(string Name, string Sql, IReadOnlyList<(string Name, string Type)>? Parameters, string? Sequence = null);
+
+    /// <summary>Staging tables shaped as BackfillRunner.CreateStaging makes them (declared in the gate's catalog).</summary>
+    public static StagingTables Staging(ProcessorDefinition def)
+    {
+        var p = def.Name.ToString().ToLowerInvariant();
+        const string ds = BackfillRunner.StagingDataset;
+        return new StagingTables("gate-run",
+            new TableDef(ds, $"{p}_dates_gate", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
+            def.Output.WithName(ds, $"{p}_rows_gate"),
+            WarehouseSchema.PrecomputeFailures.WithName(ds, $"{p}_failures_gate"),
+            WarehouseSchema.ContextSourceLog.WithName(ds, $"{p}_context_gate"));
+    }
+
+    /// <summary>
+    /// Options that can change a processor's SQL text (the rest only change parameter values). Runs whose statements
+    /// come out identical to an earlier variant's are analyzed once.
+    /// </summary>
+    public static IEnumerable<(string Name, ProcessorOptions Options)> OptionVariants() =>
+        new (string, ProcessorOptions)[] { ("Default", ProcessorOptions.Default), ("AllowMissingUpstream", new() { AllowMissingUpstream = true }) }
+            .Concat(Enum.GetValues<ContextSourceMode>().Select(m => ($"ContextSource={m}", new ProcessorOptions { ContextSource = m })))
+            .Concat(new (string, ProcessorOptions)[]
+            {
+                ("TdzaSeasonStart", new() { TdzaSeasonStart = true }), ("TdzaLeagueStrictlyBefore", new() { TdzaLeagueStrictlyBefore = true }),
+                ("MlfsZoneUnits", new() { MlfsZoneUnits = true }), ("MlfsRosterContext", new() { MlfsRosterContext = true }),
+            });
+
+    /// <summary>
+    /// Every processor run's statements exactly as ComputeToStaging sends them (SqlProcessor.Steps: tokens substituted,
+    /// parameters bound as BigQueryWarehouse.Execute binds them), one sequence per processor and distinct option variant.
+    /// </summary>
+    public static List<Statement> ProcessorStatements()
+    {
+        var list = new List<Statement>();
+        var processedAt = new DateTime(2024, 1, 15, 12, 0, 0, DateTimeKind.Utc);
+        foreach (var def in ProcessorCatalog.All)
+        {
+            var processor = (SqlProcessor)ProcessorCatalog.Create(def.Name);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (variant, options) in OptionVariants())
+            {
+                var steps = processor.Steps(Staging(def), options, processedAt);
+                if (!seen.Add(string.Join("\n;\n", steps.Select(s => s.Sql)))) continue;
+                var sequence = $"{def.Name}[{variant}]";
+                list.AddRange(steps.Select(step => Bind($"{sequence}/{step.Name}", step.Sql, step.Parameters) with { Sequence = sequence }));
+            }
+        }
+        return list;
+    }
+
+    private static Statement Bind(string name, string portableSql, IReadOnlyDictionary<string, object?>? parameters)
+    {
+        var (sql, ps) = BigQueryWarehouse.BindParameters(Dialect.Render(portableSql), parameters);
+        return new Statement(name, sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!))).ToList());
+    }
 
     public sealed record Result(string Name, bool Ok, string? Error);
 
     private static readonly BigQueryDialect Dialect = new(GateProject);
 
     /// <summary>A catalog entry as BigQueryWarehouse would send it, with parameter types from the sample values.</summary>
-    public static Statement FromEntry(PortableSql.Entry e)
-    {
-        var (sql, ps) = BigQueryWarehouse.BindParameters(Dialect.Render(e.Sql), e.SampleParameters);
-        return new Statement(e.Name, sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!))).ToList());
-    }
+    public static Statement FromEntry(PortableSql.Entry e) => Bind(e.Name, e.Sql, e.SampleParameters);
 
     private static string TypeOf(JsonNode t) =>
         (string)t["type"]! == "ARRAY" ? $"ARRAY<{TypeOf(t["arrayType"]!)}>" : (string)t["type"]!;
@@ -99,11 +156,17 @@ public static partial class ZetaSqlGate
     [GeneratedRegex(@"^\s*--\s*@param\s+([A-Za-z_]\w*)\s+([A-Za-z0-9<>]+)", RegexOptions.Multiline)]
     private static partial Regex ParamHeader();
 
-    /// <summary>Everything the product can send: the PortableSql catalog, embedded resources, and the script frame.</summary>
+    /// <summary>
+    /// Everything the product can send: the PortableSql catalog, every processor run in step order, other embedded
+    /// resources, and the script frame.
+    /// </summary>
     public static List<Statement> ProductStatements()
     {
         var list = PortableSql.Catalog.Select(FromEntry).ToList();
-        foreach (var (name, sql) in PortableSql.EmbeddedResources()) list.AddRange(FromResource(name, sql));
+        list.AddRange(ProcessorStatements());
+        // Processor .sql files are only fragments (steps picked by name, tokens SqlProcessor fills): covered above.
+        foreach (var (name, sql) in PortableSql.EmbeddedResources().Where(r => !r.Name.StartsWith(ProcessorSqlPrefix, StringComparison.Ordinal)))
+            list.AddRange(FromResource(name, sql));
         // ExecuteInTransaction wraps statements in this frame (one script job).
         list.Add(new Statement("BigQueryWarehouse.Transaction.Begin", "BEGIN TRANSACTION", Array.Empty<(string, string)>()));
         list.Add(new Statement("BigQueryWarehouse.Transaction.Commit", "COMMIT TRANSACTION", Array.Empty<(string, string)>()));
@@ -125,6 +188,7 @@ public static partial class ZetaSqlGate
                 ["name"] = s.Name,
                 ["sql"] = s.Sql,
                 ["parameters"] = s.Parameters is null ? null : new JsonArray(s.Parameters.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["type"] = p.Type }).ToArray()),
+                ["sequence"] = s.Sequence,
             }).ToArray()),
         };
         var psi = new ProcessStartInfo("node", "gate.mjs")
