@@ -151,6 +151,15 @@ public static partial class ZetaSqlGate
         }
     }
 
+    /// <summary>The line an analyzer error points at ("[at L:C]"), else the statement's first line: MLFS steps run to hundreds of lines.</summary>
+    public static string Excerpt(string sql, string? error)
+    {
+        var lines = sql.Split('\n');
+        var at = Regex.Match(error ?? "", @"\[at (\d+):(\d+)\]");
+        var line = at.Success && int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) is var n && n <= lines.Length ? lines[n - 1] : lines[0];
+        return line.Length > 300 ? line[..300] + " …" : line;
+    }
+
     private static string StripComments(string s) => Regex.Replace(s, @"--[^\n]*|/\*.*?\*/", "", RegexOptions.Singleline);
 
     [GeneratedRegex(@"^\s*--\s*@param\s+([A-Za-z_]\w*)\s+([A-Za-z0-9<>]+)", RegexOptions.Multiline)]
@@ -231,7 +240,7 @@ public sealed class ZetaSqlGateTests
         Assert.True(statements.Count >= PortableSql.Catalog.Count + 2);
         var results = ZetaSqlGate.Analyze(statements);
         Assert.Equal(statements.Count, results.Count);
-        var failures = results.Where(r => !r.Ok).Select(r => $"{r.Name}: {r.Error}\n    {statements.First(s => s.Name == r.Name).Sql}").ToList();
+        var failures = results.Where(r => !r.Ok).Select(r => $"{r.Name}: {r.Error}\n    {ZetaSqlGate.Excerpt(statements.First(s => s.Name == r.Name).Sql, r.Error)}").ToList();
         Assert.True(failures.Count == 0, "GoogleSQL errors:\n" + string.Join("\n", failures));
     }
 
@@ -251,6 +260,29 @@ public sealed class ZetaSqlGateTests
         });
         Assert.True(results.Single(r => r.Name == "good").Ok, results.Single(r => r.Name == "good").Error);
         Assert.All(results.Where(r => r.Name != "good"), r => Assert.False(r.Ok, $"{r.Name} should have been rejected"));
+    }
+
+    [ZetaSqlFact]
+    public void A_sequence_sees_the_tables_its_earlier_statements_create_and_no_others()
+    {
+        var pbs = $"`{ZetaSqlGate.GateProject}.nba_raw.player_boxscores`";
+        var work = $"`{ZetaSqlGate.GateProject}.nba_staging.gate_w_x`";
+        var none = Array.Empty<(string, string)>();
+        var results = ZetaSqlGate.Analyze(new ZetaSqlGate.Statement[]
+        {
+            new("use_before_create", $"SELECT n FROM {work}", none, "a"),
+            new("ctas", $"CREATE OR REPLACE TABLE {work} AS SELECT game_date, CAST(points AS NUMERIC) AS n FROM {pbs}", none, "a"),
+            new("typed_column", $"SELECT DATE_DIFF(game_date, game_date, DAY), n + 1 FROM {work}", none, "a"),
+            new("wrong_type", $"SELECT n FROM {work} WHERE game_date = 'x' || 1", none, "a"),
+            new("unknown_column", $"SELECT points FROM {work}", none, "a"),
+            new("other_sequence", $"SELECT n FROM {work}", none, "b"),
+            new("drop", $"DROP TABLE {work}", none, "a"),
+            new("use_after_drop", $"SELECT n FROM {work}", none, "a"),
+        });
+        string Verdict(string name) { var r = results.Single(x => x.Name == name); return r.Ok ? "ok" : "rejected"; }
+        Assert.Equal(
+            new[] { "rejected", "ok", "ok", "rejected", "rejected", "rejected", "ok", "rejected" },
+            new[] { "use_before_create", "ctas", "typed_column", "wrong_type", "unknown_column", "other_sequence", "drop", "use_after_drop" }.Select(Verdict));
     }
 
     [ZetaSqlFact]
@@ -284,6 +316,28 @@ public sealed class ZetaSqlGatePlumbingTests
         Assert.Equal(new[] { ("d", "DATE") }, st[0].Parameters);
         Assert.Equal("SELECT 'gate-run'", st[1].Sql);
         Assert.Contains("unmapped token {{mystery}}", st[2].Sql);
+    }
+
+    [Fact]
+    public void Every_processor_run_is_covered_step_by_step_with_typed_parameters()
+    {
+        var statements = ZetaSqlGate.ProcessorStatements();
+        foreach (var def in ProcessorCatalog.All)
+        {
+            var steps = ((SqlProcessor)ProcessorCatalog.Create(def.Name)).Steps(ZetaSqlGate.Staging(def), ProcessorOptions.Default, DateTime.UnixEpoch);
+            var sequence = statements.Where(s => s.Sequence == $"{def.Name}[Default]").ToList();
+            Assert.Equal(steps.Select(s => $"{def.Name}[Default]/{s.Name}"), sequence.Select(s => s.Name));
+            Assert.All(sequence, s => Assert.DoesNotContain("{{", SqlDialect.MaskLiterals(s.Sql).Masked));
+            // The integrity check's SQL differs when switched off; processors that require upstream tables get both.
+            Assert.Equal(def.RequiredUpstream.Count > 0, statements.Any(s => s.Sequence == $"{def.Name}[AllowMissingUpstream]"));
+        }
+        // ContextSource and the formula switches are parameters: same text, analyzed once.
+        Assert.DoesNotContain(statements, s => s.Sequence!.Contains("ContextSource=", StringComparison.Ordinal));
+        var ctx = statements.First(s => s.Name == "PCF[Default]/ctx_decision");
+        Assert.Contains(("context_mode", "STRING"), ctx.Parameters!);
+        Assert.Contains(statements, s => s.Parameters!.Contains(("processed_at", "TIMESTAMP")));
+        // Processor step files are no longer split raw.
+        Assert.DoesNotContain(ZetaSqlGate.ProductStatements(), s => s.Name.StartsWith(ZetaSqlGate.ProcessorSqlPrefix, StringComparison.Ordinal));
     }
 
     [Fact]
