@@ -43,7 +43,7 @@ internal static class MlfsSql
 
     private static IEnumerable<int> All => Enumerable.Range(0, FeatureNames.Length);
 
-    /// <summary>Columns computed in work.mlfs_quality from the tags (score before caps, counts, category means).</summary>
+    /// <summary>Columns computed in mlfs_rows (its quality CTE) from the tags (score before caps, counts, category means).</summary>
     public static string QualityColumns()
     {
         var sb = new StringBuilder();

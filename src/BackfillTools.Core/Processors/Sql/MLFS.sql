@@ -33,19 +33,38 @@ LEFT JOIN {{nba_precompute.player_shot_zone_analysis}} psza ON psza.analysis_dat
 LEFT JOIN {{nba_precompute.team_defense_zone_analysis}} tdza
   ON tdza.analysis_date = c.analysis_date AND tdza.team_abbr = COALESCE(r.opponent_team_abbr, c.opponent_team_abbr)
 
+-- @@ mlfs_seq
+-- Each player's PGS rows (any status) numbered once, so "the 10 most recent before D" is a lookup by number instead of
+-- a join of every (D, player) to 60 days of games and a sort per pair.
+CREATE OR REPLACE TABLE {{work.mlfs_seq}} AS
+SELECT p.player_lookup, p.game_date, p.points, CAST(p.minutes_played AS NUMERIC) AS minutes,
+       p.ft_makes, p.fg_attempts, p.paint_attempts, p.mid_range_attempts, p.three_pt_attempts, p.is_dnp,
+       ROW_NUMBER() OVER w AS gi, LEAD(p.game_date) OVER w AS next_date
+FROM {{nba_analytics.player_game_summary}} p
+WHERE p.game_date >= (SELECT MIN(analysis_date) FROM {{work.todo}}) - 60
+  AND p.game_date < (SELECT MAX(analysis_date) FROM {{work.todo}})
+  AND p.player_lookup IN (SELECT player_lookup FROM {{work.mlfs_base}})
+WINDOW w AS (PARTITION BY p.player_lookup ORDER BY p.game_date, p.game_id)
+
 -- @@ mlfs_last10
 -- last10: the player's 10 most recent PGS rows of any status in [D-60, D) (DNP and inactive included, §9.2 note),
--- with ranks among the rows that count as played for P3 averages and for the cache-miss recompute.
+-- with ranks among the rows that count as played for P3 averages and for the cache-miss recompute. The latest row
+-- before D has D in (game_date, next_date]; rn counts back from it.
 CREATE OR REPLACE TABLE {{work.mlfs_last10}} AS
-WITH l AS (
-  SELECT b.analysis_date, b.player_lookup, p.game_date, p.points, CAST(p.minutes_played AS NUMERIC) AS minutes,
-         p.ft_makes, p.fg_attempts, p.paint_attempts, p.mid_range_attempts, p.three_pt_attempts, p.is_dnp,
-         ROW_NUMBER() OVER (PARTITION BY b.analysis_date, b.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn
-  FROM {{work.mlfs_base}} b
-  JOIN {{nba_analytics.player_game_summary}} p
-    ON p.player_lookup = b.player_lookup AND p.game_date >= b.analysis_date - 60 AND p.game_date < b.analysis_date
-  WHERE TRUE
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY b.analysis_date, b.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) <= 10
+WITH latest AS (
+  SELECT k.analysis_date, k.player_lookup, s.gi
+  FROM (SELECT DISTINCT analysis_date, player_lookup FROM {{work.mlfs_base}}) k
+  JOIN {{work.mlfs_seq}} s
+    ON s.player_lookup = k.player_lookup AND s.game_date < k.analysis_date
+   AND (s.next_date IS NULL OR s.next_date >= k.analysis_date)
+),
+l AS (
+  SELECT l.analysis_date, l.player_lookup, g.game_date, g.points, g.minutes,
+         g.ft_makes, g.fg_attempts, g.paint_attempts, g.mid_range_attempts, g.three_pt_attempts, g.is_dnp,
+         l.gi - g.gi + 1 AS rn
+  FROM latest l
+  JOIN {{work.mlfs_seq}} g
+    ON g.player_lookup = l.player_lookup AND g.gi > l.gi - 10 AND g.gi <= l.gi AND g.game_date >= l.analysis_date - 60
 ),
 flagged AS (
   SELECT l.*,
@@ -83,12 +102,23 @@ WITH l10 AS (
   FROM {{work.mlfs_last10}}
   GROUP BY analysis_date, player_lookup
 ),
+season_seq AS (
+  -- Running season averages per player, numbered once; each (D, player) reads the latest row before D.
+  SELECT p.player_lookup, p.season_year, p.game_date,
+         LEAD(p.game_date) OVER (PARTITION BY p.player_lookup, p.season_year ORDER BY p.game_date, p.game_id) AS next_date,
+         AVG(p.points) OVER w AS pts, AVG(CAST(p.minutes_played AS NUMERIC)) OVER w AS mins
+  FROM {{nba_analytics.player_game_summary}} p
+  JOIN (SELECT DISTINCT season_year, oct1 FROM {{work.todo}}) s ON p.season_year = s.season_year AND p.game_date >= s.oct1
+  WHERE p.game_date < (SELECT MAX(analysis_date) FROM {{work.todo}})
+  WINDOW w AS (PARTITION BY p.player_lookup, p.season_year ORDER BY p.game_date, p.game_id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
 season AS (
-  SELECT b.analysis_date, b.player_lookup, AVG(p.points) AS pts, AVG(CAST(p.minutes_played AS NUMERIC)) AS mins, COUNT(*) AS games
-  FROM {{work.mlfs_base}} b
-  JOIN {{nba_analytics.player_game_summary}} p
-    ON p.player_lookup = b.player_lookup AND p.season_year = b.season_year AND p.game_date >= b.oct1 AND p.game_date < b.analysis_date
-  GROUP BY b.analysis_date, b.player_lookup
+  SELECT k.analysis_date, k.player_lookup, q.pts, q.mins
+  FROM (SELECT DISTINCT analysis_date, player_lookup, season_year FROM {{work.mlfs_base}}) k
+  JOIN season_seq q
+    ON q.player_lookup = k.player_lookup AND q.season_year = k.season_year AND q.game_date < k.analysis_date
+   AND (q.next_date IS NULL OR q.next_date >= k.analysis_date)
 ),
 yr AS (
   -- games_available over [D-365, D); opponent history over the same year; minutes/ppm over [D-30, D).
@@ -232,14 +262,6 @@ SELECT analysis_date, player_lookup, player_lookup AS entity_id, universal_playe
   CASE WHEN NOT (COALESCE(CAST(fatigue_score AS FLOAT64), 50.0) BETWEEN 0 AND 100) THEN 'fatigue_score feature (#5) outside 0..100' END AS invalid_reason
 FROM v
 
--- @@ mlfs_quality
-CREATE OR REPLACE TABLE {{work.mlfs_quality}} AS
-SELECT f.*,
-/*@mlfs_quality*/
-FROM {{work.checked}} f
--- HEAD roster rule: players with no PGS row in [D-60, D) are dropped (failures in mlfs_no_history).
-WHERE f.invalid_reason IS NULL AND f.n > 0
-
 -- @@ mlfs_rows
 INSERT INTO {{stage.rows}} (player_lookup, game_date, game_id, universal_player_id, features, feature_names, feature_count,
   feature_version, feature_quality_score, quality_tier, data_source, opponent_team_abbr, team_abbr, is_home, days_rest,
@@ -248,12 +270,20 @@ INSERT INTO {{stage.rows}} (player_lookup, game_date, game_id, universal_player_
   default_feature_count, required_default_count, has_composite_factors, has_opponent_defense, has_vegas_line,
   vegas_line_source, cache_miss_fallback_used, historical_games_found, historical_games_expected, historical_is_complete,
   historical_is_bootstrap, is_production_ready, context_source, /*@mlfs_output_names*/, run_id, created_at, updated_at)
-WITH q AS (
+WITH quality AS (
+  -- A CTE, not a scratch table: writing ~100 wide columns once more cost more than computing them here.
+  SELECT f.*,
+/*@mlfs_quality*/
+  FROM {{work.checked}} f
+  -- HEAD roster rule: players with no PGS row in [D-60, D) are dropped (failures in mlfs_no_history).
+  WHERE f.invalid_reason IS NULL AND f.n > 0
+),
+q AS (
   -- Caps: 1-4 required defaults -> at most 69, 5 or more -> at most 49 (§9.4).
   SELECT x.*,
          ROUND(CASE WHEN required_defaults >= 5 THEN LEAST(raw_score, 49) WHEN required_defaults >= 1 THEN LEAST(raw_score, 69)
                     ELSE raw_score END, 2) AS score
-  FROM {{work.mlfs_quality}} x
+  FROM quality x
 ),
 t AS (
   SELECT q.*,

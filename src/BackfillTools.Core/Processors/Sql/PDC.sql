@@ -24,48 +24,86 @@ WHERE x.rn = 1
   AND EXISTS (SELECT 1 FROM {{work.ctx}} c WHERE c.analysis_date = x.analysis_date AND c.team_abbr = x.team_abbr)
   AND NOT EXISTS (SELECT 1 FROM {{work.ctx}} c WHERE c.analysis_date = x.analysis_date AND c.player_lookup = x.player_lookup)
 
--- @@ pdc_games
+-- @@ pdc_seq
 -- Played games this season before D (active, not DNP, minutes or points), newest first, at most 82; then the
--- "played" filter of §8 step 5 numbers L5/L10.
-CREATE OR REPLACE TABLE {{work.pdc_games}} AS
-WITH g AS (
-  SELECT e.analysis_date, e.player_lookup, p.game_date, p.game_id, p.points, CAST(p.minutes_played AS NUMERIC) AS minutes,
+-- "played" filter of §8 step 5 numbers L5/L10. Rather than joining every (D, player) to all the player's earlier games
+-- (quadratic in the season), qualifying games are numbered once per player and season (qi; pi counts the played
+-- ones) and the 82-game season aggregates are running windows; each (D, player) then reads its latest game before D.
+CREATE OR REPLACE TABLE {{work.pdc_seq}} AS
+WITH q AS (
+  SELECT p.player_lookup, p.season_year, p.game_date, p.game_id, p.points, CAST(p.minutes_played AS NUMERIC) AS minutes,
          CAST(p.usage_rate AS NUMERIC) AS usage_rate, CAST(p.ts_pct AS NUMERIC) AS ts_pct, p.assisted_fg_makes, p.fg_makes,
-         ROW_NUMBER() OVER (PARTITION BY e.analysis_date, e.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) AS rn82
+         p.points IS NOT NULL AND (p.points > 0 OR p.minutes_played IS NOT NULL) AS played
+  FROM {{nba_analytics.player_game_summary}} p
+  WHERE p.is_active AND (p.is_dnp IS NULL OR NOT p.is_dnp) AND (p.minutes_played > 0 OR p.points > 0)
+    AND p.season_year IN (SELECT season_year FROM {{work.todo}})
+    AND p.game_date < (SELECT MAX(analysis_date) FROM {{work.todo}})
+)
+SELECT q.*,
+       ROW_NUMBER() OVER (PARTITION BY player_lookup, season_year ORDER BY game_date, game_id) AS qi,
+       SUM(CASE WHEN played THEN 1 ELSE 0 END) OVER (PARTITION BY player_lookup, season_year ORDER BY game_date, game_id
+                                                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS pi,
+       LEAD(game_date) OVER (PARTITION BY player_lookup, season_year ORDER BY game_date, game_id) AS next_date,
+       COUNT(CASE WHEN played THEN 1 END) OVER w82 AS w_games,
+       MAX(CASE WHEN played THEN game_date END) OVER w82 AS w_last,
+       AVG(CASE WHEN played THEN points END) OVER w82 AS w_season,
+       AVG(CASE WHEN played THEN usage_rate END) OVER w82 AS w_usage
+FROM q
+WINDOW w82 AS (PARTITION BY player_lookup, season_year ORDER BY game_date, game_id ROWS BETWEEN 81 PRECEDING AND CURRENT ROW)
+
+-- @@ pdc_games
+-- Per (D, player): the season aggregates at the latest qualifying game before D, and the played games among its
+-- last 82 numbered rn (1 = newest) up to 10.
+CREATE OR REPLACE TABLE {{work.pdc_games}} AS
+WITH keys AS (
+  SELECT DISTINCT e.analysis_date, e.player_lookup, t.season_year
   FROM {{work.pdc_entities}} e
   JOIN {{work.todo}} t ON t.analysis_date = e.analysis_date
-  JOIN {{nba_analytics.player_game_summary}} p
-    ON p.player_lookup = e.player_lookup AND p.game_date < e.analysis_date AND p.season_year = t.season_year
-  WHERE p.is_active AND (p.is_dnp IS NULL OR NOT p.is_dnp) AND (p.minutes_played > 0 OR p.points > 0)
+),
+latest AS (
+  SELECT k.analysis_date, k.player_lookup, k.season_year, s.qi, s.pi, s.w_games, s.w_last, s.w_season, s.w_usage
+  FROM keys k
+  JOIN {{work.pdc_seq}} s
+    ON s.player_lookup = k.player_lookup AND s.season_year = k.season_year AND s.game_date < k.analysis_date
+   AND (s.next_date IS NULL OR s.next_date >= k.analysis_date)
 )
-SELECT g.*, ROW_NUMBER() OVER (PARTITION BY analysis_date, player_lookup ORDER BY game_date DESC, game_id DESC) AS rn
-FROM g
-WHERE rn82 <= 82 AND points IS NOT NULL AND (points > 0 OR minutes IS NOT NULL)
+SELECT l.analysis_date, l.player_lookup, l.w_games, l.w_last, l.w_season, l.w_usage,
+       g.game_date, g.points, g.minutes, g.usage_rate, g.ts_pct, g.assisted_fg_makes, g.fg_makes, l.pi - g.pi + 1 AS rn
+FROM latest l
+LEFT JOIN {{work.pdc_seq}} g
+  ON g.player_lookup = l.player_lookup AND g.season_year = l.season_year AND g.played
+ AND g.pi > l.pi - 10 AND g.pi <= l.pi AND g.qi > l.qi - 82
+
+-- @@ pdc_togs
+-- Team offense rows numbered once per team (no season filter), so "the last 10 before D" is a lookup by number.
+CREATE OR REPLACE TABLE {{work.pdc_togs}} AS
+SELECT o.team_abbr, o.game_date, CAST(o.pace AS NUMERIC) AS pace, CAST(o.offensive_rating AS NUMERIC) AS off_rating,
+       ROW_NUMBER() OVER (PARTITION BY o.team_abbr ORDER BY o.game_date, o.game_id) AS ti,
+       LEAD(o.game_date) OVER (PARTITION BY o.team_abbr ORDER BY o.game_date, o.game_id) AS next_date
+FROM {{nba_analytics.team_offense_game_summary}} o
+WHERE o.game_date < (SELECT MAX(analysis_date) FROM {{work.todo}})
+  AND o.team_abbr IN (SELECT team_abbr FROM {{work.pdc_entities}})
 
 -- @@ pdc_calc
 CREATE OR REPLACE TABLE {{work.pdc_calc}} AS
 WITH stats AS (
-  SELECT analysis_date, player_lookup, COUNT(*) AS games, MAX(game_date) AS last_game,
-         AVG(CASE WHEN rn <= 5 THEN points END) AS l5, AVG(CASE WHEN rn <= 10 THEN points END) AS l10, AVG(points) AS season,
+  SELECT analysis_date, player_lookup, MAX(w_games) AS games, MAX(w_last) AS last_game,
+         AVG(CASE WHEN rn <= 5 THEN points END) AS l5, AVG(CASE WHEN rn <= 10 THEN points END) AS l10, MAX(w_season) AS season,
          STDDEV_SAMP(CASE WHEN rn <= 10 THEN points END) AS std10,
          AVG(CASE WHEN rn <= 10 THEN minutes END) AS min10, AVG(CASE WHEN rn <= 10 THEN usage_rate END) AS usage10,
-         AVG(CASE WHEN rn <= 10 THEN ts_pct END) AS ts10, AVG(usage_rate) AS usage_season,
+         AVG(CASE WHEN rn <= 10 THEN ts_pct END) AS ts10, MAX(w_usage) AS usage_season,
          SUM(CASE WHEN rn <= 10 THEN IFNULL(assisted_fg_makes, 0) END) / NULLIF(SUM(CASE WHEN rn <= 10 THEN IFNULL(fg_makes, 0) END), 0) AS assisted10
   FROM {{work.pdc_games}}
   GROUP BY analysis_date, player_lookup
 ),
 team AS (
   -- The team's last 10 TOGS rows before D, no season filter.
-  SELECT analysis_date, team_abbr, AVG(pace) AS pace10, AVG(off_rating) AS off10
-  FROM (
-    SELECT t.analysis_date, o.team_abbr, CAST(o.pace AS NUMERIC) AS pace, CAST(o.offensive_rating AS NUMERIC) AS off_rating,
-           ROW_NUMBER() OVER (PARTITION BY t.analysis_date, o.team_abbr ORDER BY o.game_date DESC, o.game_id DESC) AS rn
-    FROM {{work.todo}} t
-    JOIN {{nba_analytics.team_offense_game_summary}} o ON o.game_date < t.analysis_date
-    WHERE o.team_abbr IN (SELECT team_abbr FROM {{work.pdc_entities}} e WHERE e.analysis_date = t.analysis_date)
-  ) r
-  WHERE rn <= 10
-  GROUP BY analysis_date, team_abbr
+  SELECT k.analysis_date, k.team_abbr, AVG(o.pace) AS pace10, AVG(o.off_rating) AS off10
+  FROM (SELECT DISTINCT analysis_date, team_abbr FROM {{work.pdc_entities}}) k
+  JOIN {{work.pdc_togs}} l
+    ON l.team_abbr = k.team_abbr AND l.game_date < k.analysis_date AND (l.next_date IS NULL OR l.next_date >= k.analysis_date)
+  JOIN {{work.pdc_togs}} o ON o.team_abbr = k.team_abbr AND o.ti > l.ti - 10 AND o.ti <= l.ti
+  GROUP BY k.analysis_date, k.team_abbr
 )
 SELECT e.*, COALESCE(s.games, 0) AS games, s.last_game, s.l5, s.l10, s.season, s.std10, s.min10, s.usage10, s.ts10,
        s.usage_season, s.assisted10, tm.pace10, tm.off10,

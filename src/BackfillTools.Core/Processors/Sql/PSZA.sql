@@ -3,51 +3,52 @@
 -- @@ psza_games
 -- The player's last 20 qualifying games this season (S_psza <= game_date < D): active, and minutes or shots.
 -- Rather than joining every date to every earlier game and ranking that (quadratic in the season length), games are
--- numbered once per player and season; each D finds the player's latest game before it (D lies in
--- (game_date, next_date]) and takes the 20 numbers up to it.
+-- numbered once per player and season with running L10/L20 sums (integer sums: exact in any order; INT64 because
+-- DuckDB's 128-bit SUM type is slow to scan); each D then
+-- takes the player's latest game before it (D lies in (game_date, next_date]). One row per (D, player).
 CREATE OR REPLACE TABLE {{work.psza_games}} AS
 WITH seasons AS (
   SELECT psza_start, MAX(analysis_date) AS last_date FROM {{work.todo}} GROUP BY psza_start
 ),
 q AS (
   SELECT s.psza_start, p.player_lookup, p.game_date, p.universal_player_id, p.team_abbr, p.data_hash,
-         p.paint_attempts, p.paint_makes, p.mid_range_attempts, p.mid_range_makes, p.three_pt_attempts, p.three_pt_makes,
-         p.fg_makes, p.assisted_fg_makes, p.unassisted_fg_makes,
-         ROW_NUMBER() OVER (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id) AS idx,
-         LEAD(p.game_date) OVER (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id) AS next_date
+         LEAD(p.game_date) OVER w AS next_date,
+         COUNT(*) OVER w10 AS n10, COUNT(*) OVER w20 AS n20,
+         CAST(SUM(IFNULL(p.paint_attempts, 0)) OVER w10 AS INT64) AS pa10, CAST(SUM(IFNULL(p.paint_attempts, 0)) OVER w20 AS INT64) AS pa20,
+         CAST(SUM(IFNULL(p.mid_range_attempts, 0)) OVER w10 AS INT64) AS ma10, CAST(SUM(IFNULL(p.mid_range_attempts, 0)) OVER w20 AS INT64) AS ma20,
+         CAST(SUM(IFNULL(p.three_pt_attempts, 0)) OVER w10 AS INT64) AS ta10, CAST(SUM(IFNULL(p.three_pt_attempts, 0)) OVER w20 AS INT64) AS ta20,
+         CAST(SUM(IFNULL(p.paint_makes, 0)) OVER w10 AS INT64) AS pm10, CAST(SUM(IFNULL(p.paint_makes, 0)) OVER w20 AS INT64) AS pm20,
+         CAST(SUM(IFNULL(p.mid_range_makes, 0)) OVER w10 AS INT64) AS mm10, CAST(SUM(IFNULL(p.mid_range_makes, 0)) OVER w20 AS INT64) AS mm20,
+         CAST(SUM(IFNULL(p.three_pt_makes, 0)) OVER w10 AS INT64) AS tm10, CAST(SUM(IFNULL(p.three_pt_makes, 0)) OVER w20 AS INT64) AS tm20,
+         CAST(SUM(IFNULL(p.fg_makes, 0)) OVER w10 AS INT64) AS fgm10, CAST(SUM(IFNULL(p.fg_makes, 0)) OVER w20 AS INT64) AS fgm20,
+         CAST(SUM(IFNULL(p.assisted_fg_makes, 0)) OVER w10 AS INT64) AS ast10, CAST(SUM(IFNULL(p.assisted_fg_makes, 0)) OVER w20 AS INT64) AS ast20,
+         CAST(SUM(IFNULL(p.unassisted_fg_makes, 0)) OVER w10 AS INT64) AS unast10, CAST(SUM(IFNULL(p.unassisted_fg_makes, 0)) OVER w20 AS INT64) AS unast20,
+         COUNT(p.paint_attempts) OVER w10 > 0 AND COUNT(p.mid_range_attempts) OVER w10 > 0
+           AND COUNT(p.three_pt_attempts) OVER w10 > 0 AS zc10,
+         COUNT(p.paint_attempts) OVER w20 > 0 AND COUNT(p.mid_range_attempts) OVER w20 > 0
+           AND COUNT(p.three_pt_attempts) OVER w20 > 0 AS zc20
   FROM seasons s
   JOIN {{nba_analytics.player_game_summary}} p ON p.game_date >= s.psza_start AND p.game_date < s.last_date
   WHERE p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)
-),
-latest AS (
-  SELECT t.analysis_date, t.d_psza, t.psza_start, q.player_lookup, q.idx AS k
-  FROM {{work.todo}} t
-  JOIN q ON q.psza_start = t.psza_start AND q.game_date < t.analysis_date
-        AND (q.next_date IS NULL OR q.next_date >= t.analysis_date)
+  WINDOW w AS (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id),
+         w10 AS (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id ROWS BETWEEN 9 PRECEDING AND CURRENT ROW),
+         w20 AS (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id ROWS BETWEEN 19 PRECEDING AND CURRENT ROW)
 )
-SELECT l.analysis_date, l.d_psza, l.psza_start, q.player_lookup, q.universal_player_id, q.team_abbr, q.data_hash,
-       q.paint_attempts, q.paint_makes, q.mid_range_attempts, q.mid_range_makes, q.three_pt_attempts, q.three_pt_makes,
-       q.fg_makes, q.assisted_fg_makes, q.unassisted_fg_makes,
-       l.k - q.idx + 1 AS rn
-FROM latest l
-JOIN q ON q.psza_start = l.psza_start AND q.player_lookup = l.player_lookup AND q.idx > l.k - 20 AND q.idx <= l.k
+SELECT t.analysis_date, t.d_psza, q.*
+FROM {{work.todo}} t
+JOIN q ON q.psza_start = t.psza_start AND q.game_date < t.analysis_date
+      AND (q.next_date IS NULL OR q.next_date >= t.analysis_date)
 
 -- @@ psza_window
 -- Zone metrics per window W (10 = L10, 20 = L20); sums treat NULL as 0 (§6 step 5).
 CREATE OR REPLACE TABLE {{work.psza_window}} AS
-WITH w AS (
-  SELECT g.*, 10 AS win FROM {{work.psza_games}} g WHERE g.rn <= 10
+WITH sums AS (
+  SELECT analysis_date, player_lookup, 10 AS win, n10 AS n, pa10 AS pa, ma10 AS ma, ta10 AS ta, pm10 AS pm, mm10 AS mm,
+         tm10 AS tm, fgm10 AS fgm, ast10 AS ast, unast10 AS unast, zc10 AS zones_complete
+  FROM {{work.psza_games}}
   UNION ALL
-  SELECT g.*, 20 AS win FROM {{work.psza_games}} g
-),
-sums AS (
-  SELECT analysis_date, player_lookup, win, COUNT(*) AS n,
-         SUM(IFNULL(paint_attempts, 0)) AS pa, SUM(IFNULL(mid_range_attempts, 0)) AS ma, SUM(IFNULL(three_pt_attempts, 0)) AS ta,
-         SUM(IFNULL(paint_makes, 0)) AS pm, SUM(IFNULL(mid_range_makes, 0)) AS mm, SUM(IFNULL(three_pt_makes, 0)) AS tm,
-         SUM(IFNULL(fg_makes, 0)) AS fgm, SUM(IFNULL(assisted_fg_makes, 0)) AS ast, SUM(IFNULL(unassisted_fg_makes, 0)) AS unast,
-         COUNT(paint_attempts) > 0 AND COUNT(mid_range_attempts) > 0 AND COUNT(three_pt_attempts) > 0 AS zones_complete
-  FROM w
-  GROUP BY analysis_date, player_lookup, win
+  SELECT analysis_date, player_lookup, 20 AS win, n20, pa20, ma20, ta20, pm20, mm20, tm20, fgm20, ast20, unast20, zc20
+  FROM {{work.psza_games}}
 ),
 rates AS (
   SELECT s.*, pa + ma + ta AS total,
@@ -72,7 +73,7 @@ FROM rates
 CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH latest AS (
   SELECT analysis_date, player_lookup, universal_player_id, team_abbr, data_hash, d_psza, psza_start
-  FROM {{work.psza_games}} WHERE rn = 1
+  FROM {{work.psza_games}}
 ),
 team_games AS (
   -- Final schedule games per team in [S_psza, D): tells "season too young" from "player missed games".
