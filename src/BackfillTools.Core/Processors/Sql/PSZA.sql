@@ -2,10 +2,10 @@
 
 -- @@ psza_games
 -- The player's last 20 qualifying games this season (S_psza <= game_date < D): active, and minutes or shots.
--- Rather than joining every date to every earlier game and ranking that (quadratic in the season length), games are
--- numbered once per player and season with running L10/L20 sums (integer sums: exact in any order; INT64 because
--- DuckDB's 128-bit SUM type is slow to scan); each D then
--- takes the player's latest game before it (D lies in (game_date, next_date]). One row per (D, player).
+-- Rather than joining every (D, player) to its 20 earlier games (a million rows a season), each game carries the sums
+-- of the player's last 10 and 20 games up to it; each D then takes the player's latest game before it (D lies in
+-- (game_date, next_date]). One row per (D, player). Integer sums are exact in any order; CAST to INT64 because
+-- DuckDB's 128-bit SUM type is slow to scan.
 CREATE OR REPLACE TABLE {{work.psza_games}} AS
 WITH seasons AS (
   SELECT psza_start, MAX(analysis_date) AS last_date FROM {{work.todo}} GROUP BY psza_start
