@@ -126,7 +126,7 @@ yr AS (
          COUNTIF(p.opponent_team_abbr = b.opponent) AS opp_games,
          AVG(CASE WHEN p.opponent_team_abbr = b.opponent THEN p.points END) AS opp_points,
          AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN CAST(p.minutes_played AS NUMERIC) END) AS mins30,
-         AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN p.points / CAST(p.minutes_played AS NUMERIC) END) AS ppm30
+         AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN CAST(p.points / CAST(p.minutes_played AS NUMERIC) AS NUMERIC) END) AS ppm30
   FROM {{work.mlfs_base}} b
   JOIN {{nba_analytics.player_game_summary}} p
     ON p.player_lookup = b.player_lookup AND p.game_date >= b.analysis_date - 365 AND p.game_date < b.analysis_date
