@@ -39,7 +39,7 @@ Import-Module $ModulePath
 
 $incidentStart = [datetime] '2023-02-23'
 $incidentEnd = [datetime] '2023-02-24'
-function Format-Dates($dates) { (@($dates | ForEach-Object { $_.ToString('yyyy-MM-dd') } | Sort-Object -Unique)) -join ', ' }
+function Format-Dates($dates) { (@($dates | Where-Object { $null -ne $_ } | ForEach-Object { $_.ToString('yyyy-MM-dd') } | Sort-Object -Unique)) -join ', ' }
 
 Write-Host "== 1. Sample warehouse with the January incident (StaleUpcg) -> $WarehousePath"
 New-BackfillWarehouse -Path $WarehousePath -SampleData -Season 2022-23 -Scenario StaleUpcg -Force -Confirm:$false | Out-Null
@@ -97,9 +97,9 @@ else { Write-Host 'REPAIRED: every processor is OK on 2023-02-23 and 2023-02-24.
     PSTypeName           = 'BackfillTools.Runbook.JanuaryIncident'
     WarehousePath        = $WarehousePath
     RepairMethod         = $RepairMethod
-    PartialDates         = @($partial.Date | ForEach-Object { $_.ToString('yyyy-MM-dd') })
+    PartialDates         = @($partial | ForEach-Object { $_.Date.ToString('yyyy-MM-dd') })
     ReplayRunId          = $replayRunId
-    ReplayQuarantinedPcf = @($quarantinedPcf.Date | ForEach-Object { $_.ToString('yyyy-MM-dd') } | Sort-Object)
+    ReplayQuarantinedPcf = @($quarantinedPcf | ForEach-Object { $_.Date.ToString('yyyy-MM-dd') } | Sort-Object)
     ReplayErrorIds       = $replayErrorIds
     ReplayErrors         = $replayErrors
     CoverageBefore       = $before

@@ -35,7 +35,7 @@ $ProgressPreference = 'SilentlyContinue'
 if (-not $ModulePath) { throw 'Pass -ModulePath or set $env:BACKFILLTOOLS_MODULE_PATH to the BackfillTools.psd1 to use.' }
 Import-Module $ModulePath
 
-function Format-Dates($dates) { (@($dates | ForEach-Object { $_.ToString('yyyy-MM-dd') } | Sort-Object -Unique)) -join ', ' }
+function Format-Dates($dates) { (@($dates | Where-Object { $null -ne $_ } | ForEach-Object { $_.ToString('yyyy-MM-dd') } | Sort-Object -Unique)) -join ', ' }
 function Get-UpcgRowCount {
     [long] (Get-BackfillWarehouse -Layer Analytics | Where-Object Table -eq 'nba_analytics.upcoming_player_game_context').Rows
 }
@@ -92,7 +92,7 @@ if ($cleanup -and -not $KeepCleared) {
 [pscustomobject]@{
     PSTypeName          = 'BackfillTools.Runbook.CleanStaleUpcg'
     WarehousePath       = $WarehousePath
-    PartialDates        = @($partial.Date | ForEach-Object { $_.ToString('yyyy-MM-dd') })
+    PartialDates        = @($partial | ForEach-Object { $_.Date.ToString('yyyy-MM-dd') })
     RowsBefore          = $rowsBefore
     RowsAfterWhatIf     = $rowsAfterWhatIf
     Cleanup             = $cleanup
@@ -100,5 +100,5 @@ if ($cleanup -and -not $KeepCleared) {
     PartialAfterClear   = $partialAfterClear.Count
     Restore             = $restore
     RowsAfterRestore    = $rowsAfterRestore
-    PartialAfterRestore = @($partialAfterRestore.Date | ForEach-Object { $_.ToString('yyyy-MM-dd') })
+    PartialAfterRestore = @($partialAfterRestore | ForEach-Object { $_.Date.ToString('yyyy-MM-dd') })
 }
