@@ -103,7 +103,7 @@ function Invoke-Test {
     if (Test-Path $trx) {
         [xml] $t = Get-Content $trx
         $c = $t.TestRun.ResultSummary.Counters
-        $xSkipped = [int]$c.notExecuted
+        $xSkipped = [int]$c.total - [int]$c.executed
         Write-Host "xUnit: $($c.passed) passed, $($c.failed) failed, $xSkipped skipped"
         $summary.Passed += [int]$c.passed; $summary.Failed += [int]$c.failed; $summary.Skipped += $xSkipped
         if ($xunitExit -ne 0 -and [int]$c.failed -eq 0) { $summary.Failed += 1 }

@@ -348,7 +348,8 @@ try {
     }
 
     foreach ($name in $docFiles.Keys) {
-        if ($name -notlike 'about_*' -and -not @($commands | Where-Object Name -eq $name).Count) {
+        # Only Verb-Noun pages are cmdlet help; reports such as performance.md live beside them.
+        if ($name -match '^[A-Za-z]+-[A-Za-z]+$' -and -not @($commands | Where-Object Name -eq $name).Count) {
             Write-Warning "$name.md documents a command the module does not export; it is not built into help."
         }
     }

@@ -1,16 +1,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    $script:root = New-TestDirectory
-    # One generated season (with the January incident) serves every test; each test works on its own copy.
-    $script:template = Join-Path $root 'template.duckdb'
-    New-BackfillWarehouse -Path $template -SampleData -Season 2022-23 -Scenario StaleUpcg | Out-Null
-
-    function New-WarehouseCopy {
-        $path = Join-Path $script:root ("w-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.duckdb')
-        Copy-Item $script:template $path
-        Connect-BackfillWarehouse -Path $path | Out-Null
-        $path
-    }
+    Initialize-SampleTemplate
 
     # Content of the published tables, without the columns that name the run that wrote them.
     function Get-TableChecksum([string] $Path, [string] $Table, [string[]] $Exclude = @('run_id', 'processed_at', 'created_at', 'updated_at')) {

@@ -78,4 +78,18 @@ function Read-Workbook([string] $Path) {
         $result
     }
     finally { $doc.Dispose() }
+
+# One generated season (2022-23, with the January incident) per suite; tests that change data work on copies.
+function Initialize-SampleTemplate {
+    $script:root = New-TestDirectory
+    $script:template = Join-Path $script:root 'template.duckdb'
+    New-BackfillWarehouse -Path $script:template -SampleData -Season 2022-23 -Scenario StaleUpcg | Out-Null
+}
+
+# A fresh copy of the suite's template, connected as the session default.
+function New-WarehouseCopy {
+    $path = Join-Path $script:root ("w-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.duckdb')
+    Copy-Item $script:template $path
+    Connect-BackfillWarehouse -Path $path | Out-Null
+    $path
 }

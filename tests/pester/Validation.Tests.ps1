@@ -1,16 +1,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    $script:root = New-TestDirectory
-    # One generated season with the January incident; tests that change data work on their own copy.
-    $script:template = Join-Path $root 'template.duckdb'
-    New-BackfillWarehouse -Path $template -SampleData -Season 2022-23 -Scenario StaleUpcg | Out-Null
-
-    function New-WarehouseCopy {
-        $path = Join-Path $script:root ("w-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.duckdb')
-        Copy-Item $script:template $path
-        Connect-BackfillWarehouse -Path $path | Out-Null
-        $path
-    }
+    Initialize-SampleTemplate
 
     function Get-UpcgCount([string] $Path, [string] $Where = 'TRUE') {
         (Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n FROM nba_analytics.upcoming_player_game_context WHERE $Where").n

@@ -1,8 +1,10 @@
 // GoogleSQL validity gate (driven by tests/BackfillTools.Tests/BigQuery/ZetaSqlGateTests.cs).
-// Reads {tables:[{name, columns:[{name,type}]}], statements:[{name, sql, parameters:[{name,type}]|null}]} as JSON on stdin,
-// starts ZetaSQL's LocalService (remote_server.so from @fivetrandevelopers/zetasql) on 127.0.0.1 only, analyzes every
-// statement in BigQuery's product mode (PRODUCT_EXTERNAL, maximum features) and prints [{name, ok, error}] as JSON.
-// Types are GoogleSQL names: INT64 FLOAT64 STRING BOOL DATE TIMESTAMP NUMERIC, or ARRAY<T>.
+// Reads {tables:[{name, columns:[{name,type}]}], statements:[{name, sql, parameters:[{name,type}]|null, sequence?}]} as
+// JSON on stdin, starts ZetaSQL's LocalService (remote_server.so from @fivetrandevelopers/zetasql) on 127.0.0.1 only,
+// analyzes every statement in order in BigQuery's product mode (PRODUCT_EXTERNAL, maximum features) and prints
+// [{name, ok, error}] as JSON. Types are GoogleSQL names: INT64 FLOAT64 STRING BOOL DATE TIMESTAMP NUMERIC, or ARRAY<T>.
+// Statements sharing a `sequence` name are one script run (a processor's steps): a CREATE [OR REPLACE] TABLE … AS SELECT
+// adds its table, with the columns the analyzer resolved, to the catalog of the later statements; DROP TABLE removes it.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -12,6 +14,10 @@ const require = createRequire(import.meta.url);
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const pkgDir = path.dirname(require.resolve('@fivetrandevelopers/zetasql/package.json'));
+// The resolved AST of a long statement (MLFS's 37-feature CASE chains) nests deeper than protobufjs decodes by default
+// (100, protoc's limit); this is the client's decoder, not the analyzer, so lift it (the instance proto-loader uses).
+const protobuf = createRequire(require.resolve('@grpc/proto-loader'))('protobufjs');
+protobuf.util.recursionLimit = protobuf.Reader.recursionLimit = 100000;
 
 const KINDS = { INT64: 'TYPE_INT64', FLOAT64: 'TYPE_DOUBLE', STRING: 'TYPE_STRING', BOOL: 'TYPE_BOOL', DATE: 'TYPE_DATE',
   TIMESTAMP: 'TYPE_TIMESTAMP', NUMERIC: 'TYPE_NUMERIC', DATETIME: 'TYPE_DATETIME' };
@@ -28,6 +34,21 @@ async function freePort() {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
   });
+}
+
+// Only the fields the catalog needs from a resolved type (the response also carries descriptors and nulls).
+const cleanType = t => ({ typeKind: t.typeKind, ...(t.arrayType ? { arrayType: { elementType: cleanType(t.arrayType.elementType) } } : {}),
+  ...(t.structType ? { structType: { field: t.structType.field.map(f => ({ fieldName: f.fieldName, fieldType: cleanType(f.fieldType) })) } } : {}) });
+
+// CTAS: its table (name and resolved columns) joins the sequence's catalog; DROP TABLE: leaves it.
+function track(own, stmt) {
+  const ctas = stmt?.resolvedCreateStatementNode?.resolvedCreateTableStmtBaseNode?.resolvedCreateTableAsSelectStmtNode;
+  if (ctas) {
+    const name = ctas.parent.parent.namePath.join('.');
+    own.set(name, { name, column: ctas.parent.columnDefinitionList.map(c => ({ name: c.name, type: cleanType(c.type) })) });
+  }
+  const drop = stmt?.resolvedDropStmtNode;
+  if (drop && drop.objectType === 'TABLE') own.delete(drop.namePath.join('.'));
 }
 
 const input = JSON.parse(await new Promise(r => { let d = ''; process.stdin.on('data', c => d += c); process.stdin.on('end', () => r(d)); }));
@@ -57,18 +78,23 @@ try {
   languageOptions.supportedStatementKinds = ['RESOLVED_QUERY_STMT', 'RESOLVED_INSERT_STMT', 'RESOLVED_UPDATE_STMT',
     'RESOLVED_DELETE_STMT', 'RESOLVED_MERGE_STMT', 'RESOLVED_CREATE_TABLE_STMT', 'RESOLVED_CREATE_TABLE_AS_SELECT_STMT', 'RESOLVED_DROP_STMT', 'RESOLVED_BEGIN_STMT', 'RESOLVED_COMMIT_STMT',
     'RESOLVED_ROLLBACK_STMT'];
-  const simpleCatalog = {
-    name: 'backfilltools',
-    builtinFunctionOptions: { languageOptions },
-    table: input.tables.map(t => ({ name: t.name, column: t.columns.map(c => ({ name: c.name, type: typeProto(c.type) })) })),
-  };
+  const declared = input.tables.map(t => ({ name: t.name, column: t.columns.map(c => ({ name: c.name, type: typeProto(c.type) })) }));
+  const created = new Map();   // sequence -> Map(table name -> catalog table) made by its earlier CTAS statements
   const results = [];
   for (const s of input.statements) {
+    const own = s.sequence ? (created.get(s.sequence) ?? created.set(s.sequence, new Map()).get(s.sequence)) : new Map();
+    const simpleCatalog = {
+      name: 'backfilltools',
+      builtinFunctionOptions: { languageOptions },
+      // A created table shadows a declared one of the same name (CREATE OR REPLACE).
+      table: [...declared.filter(t => !own.has(t.name)), ...own.values()],
+    };
     const options = { languageOptions, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' };
     if (s.parameters) options.queryParameters = s.parameters.map(p => ({ name: p.name, type: typeProto(p.type) }));
     else options.allowUndeclaredParameters = true;
     try {
-      await call('analyze', { simpleCatalog, sqlStatement: s.sql, options });
+      const r = await call('analyze', { simpleCatalog, sqlStatement: s.sql, options });
+      track(own, r.resolvedStatement);
       results.push({ name: s.name, ok: true });
     } catch (e) {
       results.push({ name: s.name, ok: false, error: e.details ?? String(e) });

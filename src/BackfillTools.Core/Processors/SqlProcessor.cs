@@ -23,33 +23,54 @@ internal sealed partial class SqlProcessor : IProcessor
     {
         ArgumentNullException.ThrowIfNull(warehouse);
         ArgumentNullException.ThrowIfNull(staging);
-        options ??= ProcessorOptions.Default;
-        var parameters = Parameters(staging, options);
-        var statements = PortableStatements(staging, options);
-        var work = statements.SelectMany(s => WorkToken().Matches(s.Sql).Select(m => WorkName(staging, m.Groups[1].Value)))
-            .Distinct().ToList();
+        var steps = Steps(staging, options ?? ProcessorOptions.Default, DateTime.UtcNow);
         try
         {
-            foreach (var (name, sql) in statements)
+            foreach (var step in steps)
             {
                 ct.ThrowIfCancellationRequested();
-                var used = ParameterToken().Matches(sql).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
                 try
                 {
-                    warehouse.Execute(sql, parameters.Where(p => used.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value), ct);
+                    warehouse.Execute(step.Sql, step.Parameters, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException and not BackfillException)
                 {
                     throw new BackfillException("ProcessorStatementFailed", ErrorKind.InvalidOperation,
-                        $"{Definition.Name} step '{name}' failed: {ex.Message}", name, ex);
+                        $"{Definition.Name} step '{step.Name}' failed: {ex.Message}", step.Name, ex);
                 }
             }
         }
         finally
         {
-            foreach (var (ds, table) in work) warehouse.DropTable(ds, table);
+            foreach (var (ds, table) in WorkTables(staging, steps)) warehouse.DropTable(ds, table);
         }
     }
+
+    /// <summary>One statement of a run: portable SQL with every token filled in, and the parameters it uses.</summary>
+    internal sealed record Step(string Name, string Sql, IReadOnlyDictionary<string, object?> Parameters);
+
+    /// <summary>
+    /// Exactly what <see cref="ComputeToStaging"/> executes, in order (the GoogleSQL gate analyzes this list). Scratch
+    /// tables ({{work.X}}) are created by earlier steps and dropped after the last one.
+    /// </summary>
+    internal IReadOnlyList<Step> Steps(StagingTables staging, ProcessorOptions options, DateTime processedAt)
+    {
+        var parameters = Parameters(staging, options, processedAt);
+        return PortableStatements(staging, options).Select(s =>
+        {
+            var used = ParameterToken().Matches(s.Sql).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            return new Step(s.Name, s.Sql, parameters.Where(p => used.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
+        }).ToList();
+    }
+
+    /// <summary>The scratch tables a run's steps create (to drop afterwards).</summary>
+    internal static IReadOnlyList<(string Dataset, string Table)> WorkTables(StagingTables staging, IEnumerable<Step> steps) =>
+        steps.SelectMany(s => WorkPlaceholder(staging).Matches(s.Sql).Select(m => (staging.Rows.Dataset, m.Groups[1].Value)))
+            .Distinct().ToList();
+
+    // What {{work.X}} becomes after Substitute: the placeholder of WorkName's table.
+    private static Regex WorkPlaceholder(StagingTables staging) => new(
+        @"\{\{" + Regex.Escape(staging.Rows.Dataset) + @"\.(" + Regex.Escape(staging.Rows.Name) + @"_w_[A-Za-z0-9_]+)\}\}");
 
     /// <summary>The statements of one run with every token filled in, still portable SQL (for portability checks).</summary>
     internal IReadOnlyList<(string Name, string Sql)> PortableStatements(StagingTables staging, ProcessorOptions options) =>
@@ -98,11 +119,11 @@ internal sealed partial class SqlProcessor : IProcessor
     private static (string Dataset, string Table) WorkName(StagingTables staging, string name) =>
         (staging.Rows.Dataset, $"{staging.Rows.Name}_w_{name}");
 
-    private Dictionary<string, object?> Parameters(StagingTables staging, ProcessorOptions options) => new()
+    private Dictionary<string, object?> Parameters(StagingTables staging, ProcessorOptions options, DateTime processedAt) => new()
     {
         ["processor"] = Definition.Name.ToString(),
         ["run_id"] = staging.RunId,
-        ["processed_at"] = DateTime.UtcNow,
+        ["processed_at"] = processedAt,
         ["context_mode"] = options.ContextSource.ToString(),
         ["opt_tdza_season_start"] = options.TdzaSeasonStart,
         ["opt_tdza_league_strict"] = options.TdzaLeagueStrictlyBefore,

@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using BackfillTools.Core.Backfill;
+using BackfillTools.Core.Processors;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using BackfillTools.Core.Warehouse.BigQuery;
@@ -57,22 +59,77 @@ public static partial class ZetaSqlGate
 
     public const string StageDataset = "stage";
 
+    /// <summary>Resource names of processor step files (read by SqlProcessor, never sent as they are).</summary>
+    public const string ProcessorSqlPrefix = "Processors/Sql/";
+
     public static IEnumerable<TableDef> CatalogTables() =>
         WarehouseSchema.All.Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
+            .Concat(ProcessorCatalog.All.SelectMany(d => { var s = Staging(d); return new[] { s.Dates, s.Rows, s.Failures, s.ContextSources }; }))
             .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
 
-    public sealed record Statement(string Name, string Sql, IReadOnlyList<(string Name, string Type)>? Parameters);
+    /// <summary>A statement; those sharing a Sequence are analyzed as one run (earlier CTAS tables visible to later ones).</summary>
+    public sealed record Statement(string Name, string Sql, IReadOnlyList<(string Name, string Type)>? Parameters, string? Sequence = null);
+
+    /// <summary>Staging tables shaped as BackfillRunner.CreateStaging makes them (declared in the gate's catalog).</summary>
+    public static StagingTables Staging(ProcessorDefinition def)
+    {
+        var p = def.Name.ToString().ToLowerInvariant();
+        const string ds = BackfillRunner.StagingDataset;
+        return new StagingTables("gate-run",
+            new TableDef(ds, $"{p}_dates_gate", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
+            def.Output.WithName(ds, $"{p}_rows_gate"),
+            WarehouseSchema.PrecomputeFailures.WithName(ds, $"{p}_failures_gate"),
+            WarehouseSchema.ContextSourceLog.WithName(ds, $"{p}_context_gate"));
+    }
+
+    /// <summary>
+    /// Options that can change a processor's SQL text (the rest only change parameter values). Runs whose statements
+    /// come out identical to an earlier variant's are analyzed once.
+    /// </summary>
+    public static IEnumerable<(string Name, ProcessorOptions Options)> OptionVariants() =>
+        new (string, ProcessorOptions)[] { ("Default", ProcessorOptions.Default), ("AllowMissingUpstream", new() { AllowMissingUpstream = true }) }
+            .Concat(Enum.GetValues<ContextSourceMode>().Select(m => ($"ContextSource={m}", new ProcessorOptions { ContextSource = m })))
+            .Concat(new (string, ProcessorOptions)[]
+            {
+                ("TdzaSeasonStart", new() { TdzaSeasonStart = true }), ("TdzaLeagueStrictlyBefore", new() { TdzaLeagueStrictlyBefore = true }),
+                ("MlfsZoneUnits", new() { MlfsZoneUnits = true }), ("MlfsRosterContext", new() { MlfsRosterContext = true }),
+            });
+
+    /// <summary>
+    /// Every processor run's statements exactly as ComputeToStaging sends them (SqlProcessor.Steps: tokens substituted,
+    /// parameters bound as BigQueryWarehouse.Execute binds them), one sequence per processor and distinct option variant.
+    /// </summary>
+    public static List<Statement> ProcessorStatements()
+    {
+        var list = new List<Statement>();
+        var processedAt = new DateTime(2024, 1, 15, 12, 0, 0, DateTimeKind.Utc);
+        foreach (var def in ProcessorCatalog.All)
+        {
+            var processor = (SqlProcessor)ProcessorCatalog.Create(def.Name);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (variant, options) in OptionVariants())
+            {
+                var steps = processor.Steps(Staging(def), options, processedAt);
+                if (!seen.Add(string.Join("\n;\n", steps.Select(s => s.Sql)))) continue;
+                var sequence = $"{def.Name}[{variant}]";
+                list.AddRange(steps.Select(step => Bind($"{sequence}/{step.Name}", step.Sql, step.Parameters) with { Sequence = sequence }));
+            }
+        }
+        return list;
+    }
+
+    private static Statement Bind(string name, string portableSql, IReadOnlyDictionary<string, object?>? parameters)
+    {
+        var (sql, ps) = BigQueryWarehouse.BindParameters(Dialect.Render(portableSql), parameters);
+        return new Statement(name, sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!))).ToList());
+    }
 
     public sealed record Result(string Name, bool Ok, string? Error);
 
     private static readonly BigQueryDialect Dialect = new(GateProject);
 
     /// <summary>A catalog entry as BigQueryWarehouse would send it, with parameter types from the sample values.</summary>
-    public static Statement FromEntry(PortableSql.Entry e)
-    {
-        var (sql, ps) = BigQueryWarehouse.BindParameters(Dialect.Render(e.Sql), e.SampleParameters);
-        return new Statement(e.Name, sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!))).ToList());
-    }
+    public static Statement FromEntry(PortableSql.Entry e) => Bind(e.Name, e.Sql, e.SampleParameters);
 
     private static string TypeOf(JsonNode t) =>
         (string)t["type"]! == "ARRAY" ? $"ARRAY<{TypeOf(t["arrayType"]!)}>" : (string)t["type"]!;
@@ -94,16 +151,31 @@ public static partial class ZetaSqlGate
         }
     }
 
+    /// <summary>The line an analyzer error points at ("[at L:C]"), else the statement's first line: MLFS steps run to hundreds of lines.</summary>
+    public static string Excerpt(string sql, string? error)
+    {
+        var lines = sql.Split('\n');
+        var at = Regex.Match(error ?? "", @"\[at (\d+):(\d+)\]");
+        var line = at.Success && int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) is var n && n <= lines.Length ? lines[n - 1] : lines[0];
+        return line.Length > 300 ? line[..300] + " …" : line;
+    }
+
     private static string StripComments(string s) => Regex.Replace(s, @"--[^\n]*|/\*.*?\*/", "", RegexOptions.Singleline);
 
     [GeneratedRegex(@"^\s*--\s*@param\s+([A-Za-z_]\w*)\s+([A-Za-z0-9<>]+)", RegexOptions.Multiline)]
     private static partial Regex ParamHeader();
 
-    /// <summary>Everything the product can send: the PortableSql catalog, embedded resources, and the script frame.</summary>
+    /// <summary>
+    /// Everything the product can send: the PortableSql catalog, every processor run in step order, other embedded
+    /// resources, and the script frame.
+    /// </summary>
     public static List<Statement> ProductStatements()
     {
         var list = PortableSql.Catalog.Select(FromEntry).ToList();
-        foreach (var (name, sql) in PortableSql.EmbeddedResources()) list.AddRange(FromResource(name, sql));
+        list.AddRange(ProcessorStatements());
+        // Processor .sql files are only fragments (steps picked by name, tokens SqlProcessor fills): covered above.
+        foreach (var (name, sql) in PortableSql.EmbeddedResources().Where(r => !r.Name.StartsWith(ProcessorSqlPrefix, StringComparison.Ordinal)))
+            list.AddRange(FromResource(name, sql));
         // ExecuteInTransaction wraps statements in this frame (one script job).
         list.Add(new Statement("BigQueryWarehouse.Transaction.Begin", "BEGIN TRANSACTION", Array.Empty<(string, string)>()));
         list.Add(new Statement("BigQueryWarehouse.Transaction.Commit", "COMMIT TRANSACTION", Array.Empty<(string, string)>()));
@@ -125,6 +197,7 @@ public static partial class ZetaSqlGate
                 ["name"] = s.Name,
                 ["sql"] = s.Sql,
                 ["parameters"] = s.Parameters is null ? null : new JsonArray(s.Parameters.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["type"] = p.Type }).ToArray()),
+                ["sequence"] = s.Sequence,
             }).ToArray()),
         };
         var psi = new ProcessStartInfo("node", "gate.mjs")
@@ -167,7 +240,7 @@ public sealed class ZetaSqlGateTests
         Assert.True(statements.Count >= PortableSql.Catalog.Count + 2);
         var results = ZetaSqlGate.Analyze(statements);
         Assert.Equal(statements.Count, results.Count);
-        var failures = results.Where(r => !r.Ok).Select(r => $"{r.Name}: {r.Error}\n    {statements.First(s => s.Name == r.Name).Sql}").ToList();
+        var failures = results.Where(r => !r.Ok).Select(r => $"{r.Name}: {r.Error}\n    {ZetaSqlGate.Excerpt(statements.First(s => s.Name == r.Name).Sql, r.Error)}").ToList();
         Assert.True(failures.Count == 0, "GoogleSQL errors:\n" + string.Join("\n", failures));
     }
 
@@ -187,6 +260,29 @@ public sealed class ZetaSqlGateTests
         });
         Assert.True(results.Single(r => r.Name == "good").Ok, results.Single(r => r.Name == "good").Error);
         Assert.All(results.Where(r => r.Name != "good"), r => Assert.False(r.Ok, $"{r.Name} should have been rejected"));
+    }
+
+    [ZetaSqlFact]
+    public void A_sequence_sees_the_tables_its_earlier_statements_create_and_no_others()
+    {
+        var pbs = $"`{ZetaSqlGate.GateProject}.nba_raw.player_boxscores`";
+        var work = $"`{ZetaSqlGate.GateProject}.nba_staging.gate_w_x`";
+        var none = Array.Empty<(string, string)>();
+        var results = ZetaSqlGate.Analyze(new ZetaSqlGate.Statement[]
+        {
+            new("use_before_create", $"SELECT n FROM {work}", none, "a"),
+            new("ctas", $"CREATE OR REPLACE TABLE {work} AS SELECT game_date, CAST(points AS NUMERIC) AS n FROM {pbs}", none, "a"),
+            new("typed_column", $"SELECT DATE_DIFF(game_date, game_date, DAY), n + 1 FROM {work}", none, "a"),
+            new("wrong_type", $"SELECT n FROM {work} WHERE game_date = 'x' || 1", none, "a"),
+            new("unknown_column", $"SELECT points FROM {work}", none, "a"),
+            new("other_sequence", $"SELECT n FROM {work}", none, "b"),
+            new("drop", $"DROP TABLE {work}", none, "a"),
+            new("use_after_drop", $"SELECT n FROM {work}", none, "a"),
+        });
+        string Verdict(string name) { var r = results.Single(x => x.Name == name); return r.Ok ? "ok" : "rejected"; }
+        Assert.Equal(
+            new[] { "rejected", "ok", "ok", "rejected", "rejected", "rejected", "ok", "rejected" },
+            new[] { "use_before_create", "ctas", "typed_column", "wrong_type", "unknown_column", "other_sequence", "drop", "use_after_drop" }.Select(Verdict));
     }
 
     [ZetaSqlFact]
@@ -220,6 +316,28 @@ public sealed class ZetaSqlGatePlumbingTests
         Assert.Equal(new[] { ("d", "DATE") }, st[0].Parameters);
         Assert.Equal("SELECT 'gate-run'", st[1].Sql);
         Assert.Contains("unmapped token {{mystery}}", st[2].Sql);
+    }
+
+    [Fact]
+    public void Every_processor_run_is_covered_step_by_step_with_typed_parameters()
+    {
+        var statements = ZetaSqlGate.ProcessorStatements();
+        foreach (var def in ProcessorCatalog.All)
+        {
+            var steps = ((SqlProcessor)ProcessorCatalog.Create(def.Name)).Steps(ZetaSqlGate.Staging(def), ProcessorOptions.Default, DateTime.UnixEpoch);
+            var sequence = statements.Where(s => s.Sequence == $"{def.Name}[Default]").ToList();
+            Assert.Equal(steps.Select(s => $"{def.Name}[Default]/{s.Name}"), sequence.Select(s => s.Name));
+            Assert.All(sequence, s => Assert.DoesNotContain("{{", SqlDialect.MaskLiterals(s.Sql).Masked));
+            // The integrity check's SQL differs when switched off; processors that require upstream tables get both.
+            Assert.Equal(def.RequiredUpstream.Count > 0, statements.Any(s => s.Sequence == $"{def.Name}[AllowMissingUpstream]"));
+        }
+        // ContextSource and the formula switches are parameters: same text, analyzed once.
+        Assert.DoesNotContain(statements, s => s.Sequence!.Contains("ContextSource=", StringComparison.Ordinal));
+        var ctx = statements.First(s => s.Name == "PCF[Default]/ctx_decision");
+        Assert.Contains(("context_mode", "STRING"), ctx.Parameters!);
+        Assert.Contains(statements, s => s.Parameters!.Contains(("processed_at", "TIMESTAMP")));
+        // Processor step files are no longer split raw.
+        Assert.DoesNotContain(ZetaSqlGate.ProductStatements(), s => s.Name.StartsWith(ZetaSqlGate.ProcessorSqlPrefix, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,83 @@
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using Xunit;
+
+namespace BackfillTools.Tests.Processors;
+
+/// <summary>
+/// SqlProcessor.Steps is what the GoogleSQL gate analyzes, so it must be exactly what ComputeToStaging sends:
+/// same statements, same order, same parameters (processed_at aside: the run stamps its own clock).
+/// </summary>
+public class StepsTests
+{
+    private sealed class Recorder(IWarehouse inner) : IWarehouse
+    {
+        public List<(string Sql, IReadOnlyDictionary<string, object?>? Parameters)> Executed { get; } = new();
+        public List<(string Dataset, string Name)> Dropped { get; } = new();
+        public SqlDialect Dialect => inner.Dialect;
+        public string Description => inner.Description;
+        public void Dispose() { } // the test's ProcessorTestDb owns the inner warehouse
+
+        public QueryResult Query(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default) =>
+            inner.Query(sql, parameters, cancellationToken);
+
+        public long Execute(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
+        {
+            Executed.Add((sql, parameters));
+            return inner.Execute(sql, parameters, cancellationToken);
+        }
+
+        public IReadOnlyList<long> ExecuteInTransaction(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("processors do not use transactions");
+
+        public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default) => inner.BulkAppend(table, rows, cancellationToken);
+        public IReadOnlySet<string> ExistingTables() => inner.ExistingTables();
+        public void EnsureTable(TableDef table) => inner.EnsureTable(table);
+
+        public void DropTable(string dataset, string name)
+        {
+            Dropped.Add((dataset, name));
+            inner.DropTable(dataset, name);
+        }
+    }
+
+    public static TheoryData<ProcessorName, bool> Cases()
+    {
+        var data = new TheoryData<ProcessorName, bool>();
+        foreach (var name in Enum.GetValues<ProcessorName>()) { data.Add(name, false); data.Add(name, true); }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ComputeToStaging_executes_exactly_Steps(ProcessorName name, bool allowMissingUpstream)
+    {
+        using var db = new ProcessorTestDb();
+        var def = ProcessorCatalog.Get(name);
+        var staging = new StagingTables("steps",
+            new TableDef("nba_staging", "dates_s", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
+            def.Output.WithName("nba_staging", "rows_s"),
+            WarehouseSchema.PrecomputeFailures.WithName("nba_staging", "failures_s"),
+            WarehouseSchema.ContextSourceLog.WithName("nba_staging", "context_s"));
+        foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources }) db.W.EnsureTable(t);
+        db.W.BulkAppend(staging.Dates, new[] { new object?[] { new DateOnly(2024, 1, 15) } });
+        var options = new ProcessorOptions { AllowMissingUpstream = allowMissingUpstream, ContextSource = ContextSourceMode.ForceSynthetic };
+        var recorder = new Recorder(db.W);
+        var processor = (SqlProcessor)ProcessorCatalog.Create(name);
+
+        processor.ComputeToStaging(recorder, staging, options, CancellationToken.None);
+
+        var steps = processor.Steps(staging, options, DateTime.UnixEpoch);
+        Assert.Equal(steps.Select(s => s.Sql), recorder.Executed.Select(e => e.Sql));
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var sent = recorder.Executed[i].Parameters ?? new Dictionary<string, object?>();
+            Assert.Equal(steps[i].Parameters.Keys.Order(), sent.Keys.Order());
+            foreach (var (key, value) in steps[i].Parameters.Where(p => p.Key != "processed_at"))
+                Assert.Equal(value, sent[key]);
+        }
+        Assert.Equal(SqlProcessor.WorkTables(staging, steps), recorder.Dropped);
+        Assert.NotEmpty(recorder.Dropped);
+    }
+}
