@@ -78,6 +78,7 @@ function Read-Workbook([string] $Path) {
         $result
     }
     finally { $doc.Dispose() }
+}
 
 # One generated season (2022-23, with the January incident) per suite; tests that change data work on copies.
 function Initialize-SampleTemplate {
