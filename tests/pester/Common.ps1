@@ -56,6 +56,30 @@ function Invoke-TestSql {
     finally { $c.Dispose() }
 }
 
+# Sheet name -> rows of cell texts (shared strings resolved; numbers and dates as their stored values), read back with
+# the same Open XML SDK the module ships.
+function Read-Workbook([string] $Path) {
+    Add-Type -Path (Join-Path (Split-Path $script:ModulePath) 'DocumentFormat.OpenXml.Framework.dll')
+    Add-Type -Path (Join-Path (Split-Path $script:ModulePath) 'DocumentFormat.OpenXml.dll')
+    $doc = [DocumentFormat.OpenXml.Packaging.SpreadsheetDocument]::Open($Path, $false)
+    try {
+        $wb = $doc.WorkbookPart
+        $strings = @($wb.SharedStringTablePart.SharedStringTable.ChildElements | ForEach-Object InnerText)
+        $result = [ordered]@{}
+        foreach ($sheet in $wb.Workbook.Sheets.ChildElements) {
+            $ws = $wb.GetPartById($sheet.Id.Value).Worksheet
+            $result[$sheet.Name.Value] = @(foreach ($row in $ws.Descendants[DocumentFormat.OpenXml.Spreadsheet.Row]()) {
+                    , @(foreach ($c in $row.ChildElements) {
+                            if ($c.DataType -and $c.DataType.Value -eq [DocumentFormat.OpenXml.Spreadsheet.CellValues]::SharedString) { $strings[[int]$c.CellValue.Text] }
+                            else { $c.CellValue.Text }
+                        })
+                })
+        }
+        $result
+    }
+    finally { $doc.Dispose() }
+}
+
 # One generated season (2022-23, with the January incident) per suite; tests that change data work on copies.
 function Initialize-SampleTemplate {
     $script:root = New-TestDirectory

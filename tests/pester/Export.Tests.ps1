@@ -1,30 +1,5 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    # Read the workbooks back with the same Open XML SDK the module ships.
-    Add-Type -Path (Join-Path (Split-Path $script:ModulePath) 'DocumentFormat.OpenXml.Framework.dll')
-    Add-Type -Path (Join-Path (Split-Path $script:ModulePath) 'DocumentFormat.OpenXml.dll')
-
-    # Sheet name -> rows of cell texts (shared strings resolved; numbers and dates as their stored values).
-    function Read-Workbook([string] $Path) {
-        $doc = [DocumentFormat.OpenXml.Packaging.SpreadsheetDocument]::Open($Path, $false)
-        try {
-            $wb = $doc.WorkbookPart
-            $strings = @($wb.SharedStringTablePart.SharedStringTable.ChildElements | ForEach-Object InnerText)
-            $result = [ordered]@{}
-            foreach ($sheet in $wb.Workbook.Sheets.ChildElements) {
-                $ws = $wb.GetPartById($sheet.Id.Value).Worksheet
-                $result[$sheet.Name.Value] = @(foreach ($row in $ws.Descendants[DocumentFormat.OpenXml.Spreadsheet.Row]()) {
-                        , @(foreach ($c in $row.ChildElements) {
-                                if ($c.DataType -and $c.DataType.Value -eq [DocumentFormat.OpenXml.Spreadsheet.CellValues]::SharedString) { $strings[[int]$c.CellValue.Text] }
-                                else { $c.CellValue.Text }
-                            })
-                    })
-            }
-            $result
-        }
-        finally { $doc.Dispose() }
-    }
-
     function New-CoverageRow([string] $Layer, [int] $Day, [string] $Status) {
         [pscustomobject]@{
             Date = [DateOnly]::new(2022, 10, $Day); Season = '2022-23'; Layer = $Layer; Processor = 'PCF'
