@@ -305,7 +305,8 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         return map;
     }
 
-    private static bool IsPartial(long? pgs, long? upcg) => pgs is > 0 && upcg is { } u && u < PartialUpcgRatio * pgs.Value;
+    // Some rows but too few: an empty context is not stale rows (there is nothing to clear), so it is not partial.
+    private static bool IsPartial(long? pgs, long? upcg) => pgs is > 0 && upcg is > 0 and var u && u < PartialUpcgRatio * pgs.Value;
 
     private static CoverageResult JudgePrecompute(DateOnly date, ProcessorName p, DateFacts f, Accounting a,
         Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>> all, LedgerEntry? ledger, ContextEntry? ctx,
@@ -349,7 +350,7 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         var fromUpcg = source == "UPCG" || a.UpcgSourced > 0 || ledger?.Source == "UPCG";
         var partialThen = IsPartial(ctx?.Pgs ?? ledger?.Pgs, ctx?.Upcg ?? ledger?.Upcg);
         var partialNow = IsPartial(f.PgsPlayers, f.UpcgRows);
-        if (def.UsesPlayerContext && fromUpcg && (partialThen || partialNow))
+        if (def.UsesPlayerContext && fromUpcg && (partialThen || partialNow) && ledger?.ErrorCategory != "UpstreamMissing")
         {
             var (pgs, upcg) = partialThen ? (ctx?.Pgs ?? ledger?.Pgs, ctx?.Upcg ?? ledger?.Upcg) : (f.PgsPlayers, f.UpcgRows);
             return (CoverageReason.StaleUpcg,
