@@ -1,0 +1,60 @@
+using BackfillTools.Core.Backfill;
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Samples;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BackfillTools.Tests.BigQuery;
+
+/// <summary>The January incident replayed through the BigQuery adapter (over the fake service): same runner, same SQL.</summary>
+public sealed class BackfillOverBigQueryTests : IDisposable
+{
+    private readonly FakeBigQuery _fake = new();
+    private readonly ITestOutputHelper _output;
+
+    public BackfillOverBigQueryTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => _fake.Dispose();
+
+    [Fact]
+    public void The_incident_replay_publishes_synthetic_context_and_the_gate_quarantines_forced_UPCG()
+    {
+        using var w = BigQueryTestHost.Open(_fake);
+        new Migrator().Upgrade(w);
+        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, new[] { "StaleUpcg" }));
+        var before = w.Jobs.TotalJobs;
+
+        BackfillResult[] Run(BackfillRequest request)
+        {
+            var plan = BackfillPlanner.Plan(w, request);
+            var runId = BackfillLedger.NewRunId();
+            new BackfillLedger(w).StartRun(runId, request, plan, null, DateTime.UtcNow);
+            return new BackfillRunner(w, request, runId).Execute(plan, CancellationToken.None).ToArray();
+        }
+
+        var request = new BackfillRequest
+        {
+            StartDate = new DateOnly(2023, 2, 23), EndDate = new DateOnly(2023, 2, 24),
+            Processors = new[] { ProcessorName.TDZA, ProcessorName.PSZA, ProcessorName.PCF },
+        };
+        var results = Run(request);
+        var pcf = results.Where(r => r.Processor == ProcessorName.PCF).ToList();
+        Assert.Equal(2, pcf.Count);
+        Assert.All(pcf, r =>
+        {
+            Assert.Equal(PartitionStatus.Published, r.Status);
+            Assert.Equal("Synthetic", r.Source);
+            Assert.Equal(100, r.CoveragePct);
+        });
+        Assert.Equal(new long?[] { 1, 68 }, pcf.OrderBy(r => r.Date).Select(r => r.UpcgRows));
+        var jobs = w.Jobs.TotalJobs - before;
+        _output.WriteLine($"jobs for 3 processors x 2 dates: {jobs} ({string.Join(", ", w.Jobs.Snapshot().Select(kv => $"{kv.Key}={kv.Value}"))})");
+
+        var published = w.ScalarInt64($"SELECT COUNT(*) FROM {PrecomputeTables.Pcf.Placeholder}");
+        var forced = Run(request with { Processors = new[] { ProcessorName.PCF }, ProcessorOptions = new ProcessorOptions { ContextSource = ContextSourceMode.ForceUpcg } });
+        Assert.All(forced, r => Assert.Equal(PartitionStatus.Quarantined, r.Status));
+        Assert.Equal(published, w.ScalarInt64($"SELECT COUNT(*) FROM {PrecomputeTables.Pcf.Placeholder}"));
+    }
+}
