@@ -44,15 +44,11 @@ public static class Preflight
         var partial = new List<(DateOnly, long, long)>();
         if (processors.Any(p => ProcessorCatalog.Get(p).UsesPlayerContext))
         {
-            var sql = $@"
-WITH e AS (SELECT game_date, COUNT(DISTINCT player_lookup) AS pgs FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date),
-     u AS (SELECT game_date, COUNT(*) AS upcg FROM {WarehouseSchema.UpcomingPlayerGameContext.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date)
-SELECT e.game_date, e.pgs, u.upcg FROM e JOIN u ON u.game_date = e.game_date
-WHERE u.upcg > 0 AND u.upcg < 0.9 * e.pgs ORDER BY e.game_date";
+            // The same partial-UPCG finding Find-StaleUpcg reports; "older than" is irrelevant here.
             var dates = runDates.ToHashSet();
-            partial.AddRange(w.Query(sql, range, ct).AsRows()
-                .Where(r => dates.Contains(r.GetDate("game_date")))
-                .Select(r => (r.GetDate("game_date"), r.GetInt64("upcg"), r.GetInt64("pgs"))));
+            partial.AddRange(Validation.StaleUpcgService.Find(w, int.MaxValue / 2, null, ct)
+                .Where(s => s.IsPartial && s.UpcgPlayers > 0 && dates.Contains(s.Date))
+                .Select(s => (s.Date, s.UpcgRows, s.PgsPlayers)));
         }
         return new PreflightReport(missing, pct, partial);
     }
