@@ -44,9 +44,9 @@ public static class Preflight
         var partial = new List<(DateOnly, long, long)>();
         if (processors.Any(p => ProcessorCatalog.Get(p).UsesPlayerContext))
         {
-            // The same partial-UPCG finding Find-StaleUpcg reports; "older than" is irrelevant here.
+            // The same partial-UPCG finding Find-StaleUpcg reports; age is irrelevant here.
             var dates = runDates.ToHashSet();
-            partial.AddRange(Validation.StaleUpcgService.Find(w, int.MaxValue / 2, null, ct)
+            partial.AddRange(Validation.StaleUpcgService.Find(w, olderThanDays: null, asOf: null, ct)
                 .Where(s => s.IsPartial && s.UpcgPlayers > 0 && dates.Contains(s.Date))
                 .Select(s => (s.Date, s.UpcgRows, s.PgsPlayers)));
         }

@@ -72,10 +72,11 @@ ORDER BY u.game_date";
 SELECT {string.Join(", ", Upcg.ColumnNames.Select(c => "b." + c))} FROM {backup} AS b
 WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.game_date AND u.player_lookup = b.player_lookup)";
 
-    public static IReadOnlyList<StaleUpcgDate> Find(IWarehouse w, int olderThanDays, DateOnly? asOf, CancellationToken ct)
+    /// <param name="olderThanDays">Dates older than this many days count as stale; null reports partial dates only.</param>
+    public static IReadOnlyList<StaleUpcgDate> Find(IWarehouse w, int? olderThanDays, DateOnly? asOf, CancellationToken ct)
     {
         var reference = asOf ?? Today();
-        var cutoff = reference.AddDays(-olderThanDays);
+        var cutoff = olderThanDays is { } days ? reference.AddDays(-days) : DateOnly.MinValue;
         var list = new List<StaleUpcgDate>();
         foreach (var r in w.Query(FindSql, null, ct).AsRows())
         {

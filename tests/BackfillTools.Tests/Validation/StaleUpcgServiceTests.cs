@@ -39,6 +39,16 @@ public sealed class StaleUpcgServiceTests : IDisposable
     }
 
     [Fact]
+    public void Find_without_an_age_reports_only_partial_dates()
+    {
+        // Pre-flight asks this way: age must not matter, and no age may overflow the date arithmetic.
+        var rows = StaleUpcgService.Find(_db.W, olderThanDays: null, asOf: null, default);
+        var only = Assert.Single(rows);
+        Assert.Equal(Partial, only.Date);
+        Assert.False(only.IsStale);
+    }
+
+    [Fact]
     public void Clear_backs_up_deletes_and_restore_undoes_it()
     {
         var before = UpcgRows();
