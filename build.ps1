@@ -113,6 +113,16 @@ function Invoke-Test {
         $summary.Failed += 1
     }
 
+    Write-Host '== Fake BigQuery server (the Pester suite runs the module against it over HTTP)'
+    $fakeDir = Join-Path $root 'out/fake-bigquery'
+    # A build failure here fails the BigQuery Pester suite loudly (it refuses to run without the server), not the rest.
+    try {
+        Invoke-Native dotnet @('build', (Join-Path $root 'tests/FakeBigQueryServer/FakeBigQueryServer.csproj'), '-c', $Configuration,
+            '-o', $fakeDir, '-nologo', '-v', 'quiet')
+        $env:BACKFILLTOOLS_FAKE_BIGQUERY = Join-Path $fakeDir 'FakeBigQueryServer.dll'
+    }
+    catch { Write-Warning "The fake BigQuery server did not build: $_" }
+
     Write-Host '== Pester'
     $pesterExit = 0
     $pesterOut = Join-Path $results 'pester.json'

@@ -20,7 +20,7 @@ $PSStyle.OutputRendering = 'PlainText'
 $ProgressPreference = 'SilentlyContinue'
 $env:BACKFILLTOOLS_MODULE_PATH = (Resolve-Path $ModulePath).Path
 # Tests must not inherit an operator's defaults.
-Remove-Item Env:BACKFILLTOOLS_WAREHOUSE, Env:BACKFILLTOOLS_ALERT_WEBHOOK -ErrorAction SilentlyContinue
+Remove-Item Env:BACKFILLTOOLS_WAREHOUSE, Env:BACKFILLTOOLS_ALERT_WEBHOOK, Env:BIGQUERY_EMULATOR_HOST -ErrorAction SilentlyContinue
 
 Import-Module $PesterPath -Force
 # -File passes lists as one comma-joined string.

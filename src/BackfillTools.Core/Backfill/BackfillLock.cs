@@ -5,12 +5,19 @@ namespace BackfillTools.Core.Backfill;
 /// <summary>Who holds a warehouse's backfill lock.</summary>
 public sealed record LockHolder(string RunId, string Host, int Pid, DateTime StartedAt);
 
+/// <summary>A held backfill lock; disposing releases it.</summary>
+public interface IBackfillLock : IDisposable
+{
+    /// <summary>The holder of a lock whose process had died; it was taken over.</summary>
+    LockHolder? StaleHolder { get; }
+}
+
 /// <summary>
 /// One backfill per warehouse. For a DuckDB file the lock is an OS file lock on a sidecar file: the kernel releases it
 /// when the holder dies, so a lock left by a killed process is recognised as stale by simply being acquirable. The
 /// holder's identity sits in a second sidecar so a refused caller can name it (the locked file itself cannot be read).
 /// </summary>
-public sealed class BackfillLock : IDisposable
+public sealed class BackfillLock : IBackfillLock
 {
     private readonly FileStream _stream;
     private readonly string _infoPath;

@@ -48,13 +48,14 @@ public static class BackfillService
         request.Validate();
         var newRunId = mode == BackfillMode.Resume && runId is not null ? runId : BackfillLedger.NewRunId();
         var startedAt = DateTime.UtcNow;
-        using var runLock = connection.Kind == WarehouseKind.DuckDb
-            ? BackfillLock.Acquire(connection.Path!, new LockHolder(newRunId, ToolInfo.Host, Environment.ProcessId, startedAt))
-            : null;
-        if (runLock?.StaleHolder is { } stale)
-            callbacks.Warning?.Invoke($"Took over a stale backfill lock left by run {stale.RunId} (process {stale.Pid} on {stale.Host} is gone); resume it with -Resume {stale.RunId}.");
-
+        var me = new LockHolder(newRunId, ToolInfo.Host, Environment.ProcessId, startedAt);
+        // The DuckDB file lock is taken before opening (the kernel frees it when a holder dies); BigQuery's lock is a row.
+        using var fileLock = connection.Kind == WarehouseKind.DuckDb ? BackfillLock.Acquire(connection.Path!, me) : null;
         using var w = WarehouseService.Open(connection);
+        using var tableLock = fileLock is null ? WarehouseLock.Acquire(w, me, ct) : null;
+        IBackfillLock runLock = (IBackfillLock?)fileLock ?? tableLock!;
+        if (runLock.StaleHolder is { } stale)
+            callbacks.Warning?.Invoke($"Took over a stale backfill lock left by run {stale.RunId} (process {stale.Pid} on {stale.Host} is gone); resume it with -Resume {stale.RunId}.");
         var ledger = new BackfillLedger(w);
         IReadOnlyList<PlanItem> plan;
         string? resumedFrom = null;

@@ -19,6 +19,14 @@ public sealed class Migrator
     {
         new Migration(1, "Initial schema: raw, analytics, precompute, predictions, processing and backfill ledger tables",
             w => { foreach (var t in WarehouseSchema.All) w.EnsureTable(t); }),
+        new Migration(2, "Backfill lock as one always-present row, taken by a conditional UPDATE (the BigQuery backfill lock)",
+            w =>
+            {
+                // The version-1 table was never written (it declared run_id NOT NULL); recreate it with the seeded row.
+                w.DropTable(WarehouseSchema.BackfillLock.Dataset, WarehouseSchema.BackfillLock.Name);
+                w.EnsureTable(WarehouseSchema.BackfillLock);
+                w.Execute(Backfill.WarehouseLock.SeedSql);
+            }),
     };
 
     /// <summary>The version recorded in the warehouse; 0 when it has no schema yet.</summary>

@@ -127,9 +127,13 @@ public static class WarehouseSchema
         },
         new[] { "run_id", "partition_date", "processor" }, "partition_date", new[] { "run_id", "processor" });
 
-    /// <summary>One row while a backfill runs: refuses a second writer, names the holder, and is recognised as stale once its process is gone.</summary>
+    /// <summary>
+    /// The warehouse-side backfill lock (BigQuery has no file to lock): one always-present row per lock name, taken by an
+    /// UPDATE that only matches while run_id is NULL. BigQuery runs mutating DML on one table one at a time, so two
+    /// takers cannot both match; a plain INSERT-if-absent could, because concurrent INSERTs never conflict.
+    /// </summary>
     public static readonly TableDef BackfillLock = new("nba_backfill", "backfill_lock",
-        new[] { Str("lock_name", false), Str("run_id", false), Str("host"), Int("pid"), Ts("started_at"), Ts("heartbeat_at") },
+        new[] { Str("lock_name", false), Str("run_id"), Str("host"), Int("pid"), Ts("started_at"), Ts("heartbeat_at") },
         new[] { "lock_name" }, null);
 
     public static readonly TableDef SchemaVersion = new("nba_backfill", "schema_version",

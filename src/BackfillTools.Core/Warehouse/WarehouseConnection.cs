@@ -2,12 +2,36 @@ namespace BackfillTools.Core.Warehouse;
 
 public enum WarehouseKind { DuckDb, BigQuery }
 
-/// <summary>Where the warehouse is. Holds no secret: BigQuery authenticates through Application Default Credentials.</summary>
-public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null, string? Project = null, string? Location = null, string DatasetPrefix = "")
+/// <summary>
+/// Where the warehouse is. Holds no secret: BigQuery authenticates through Application Default Credentials.
+/// <paramref name="Endpoint"/> points BigQuery calls at an emulator instead of bigquery.googleapis.com.
+/// </summary>
+public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null, string? Project = null, string? Location = null,
+    string DatasetPrefix = "", Uri? Endpoint = null)
 {
+    /// <summary>The variable Google's client libraries read for a BigQuery emulator ("host:port").</summary>
+    public const string EmulatorHostVariable = "BIGQUERY_EMULATOR_HOST";
+
     public static WarehouseConnection DuckDb(string path) => new(WarehouseKind.DuckDb, Path: System.IO.Path.GetFullPath(path));
 
-    public override string ToString() => Kind == WarehouseKind.DuckDb ? $"DuckDB {Path}" : $"BigQuery {Project} ({Location ?? "default location"})";
+    /// <summary>An explicit endpoint, else <see cref="EmulatorHostVariable"/>, else null (the real service).</summary>
+    public static Uri? BigQueryEndpoint(Uri? explicitEndpoint)
+    {
+        if (explicitEndpoint is not null) return explicitEndpoint;
+        var host = Environment.GetEnvironmentVariable(EmulatorHostVariable);
+        if (string.IsNullOrWhiteSpace(host)) return null;
+        return Uri.TryCreate(host.Contains("://", StringComparison.Ordinal) ? host : "http://" + host, UriKind.Absolute, out var uri)
+            ? uri
+            : throw new BackfillException("InvalidEmulatorHost", ErrorKind.InvalidArgument,
+                $"${EmulatorHostVariable} must be host:port (for example localhost:9050), not '{host}'.", host);
+    }
+
+    /// <summary>Google credentials are only ever sent to Google: any other endpoint is an emulator and gets none.</summary>
+    public bool IsEmulator => Endpoint is not null && !Endpoint.Host.EndsWith(".googleapis.com", StringComparison.OrdinalIgnoreCase);
+
+    public override string ToString() => Kind == WarehouseKind.DuckDb
+        ? $"DuckDB {Path}"
+        : $"BigQuery {Project} ({Location ?? "default location"}){(Endpoint is null ? "" : $" at {Endpoint}")}";
 }
 
 /// <summary>A long operation's progress, reported from Core; cmdlets turn it into Write-Progress.</summary>

@@ -121,10 +121,16 @@ public static class WarehouseService
 /// <summary>A connected or created warehouse, as New-/Connect-BackfillWarehouse report it. TotalRows counts data, not bookkeeping tables.</summary>
 public sealed record WarehouseSummary(string Kind, string Location, int SchemaVersion, int Tables, long TotalRows)
 {
+    /// <summary>The DuckDB file (null on BigQuery); binds to Connect-BackfillWarehouse -Path from the pipeline.</summary>
+    public string? Path { get; init; }
+
     public static WarehouseSummary Of(WarehouseConnection c, IWarehouse w)
     {
         var tables = WarehouseService.Describe(w);
         return new WarehouseSummary(c.Kind.ToString(), c.Kind == WarehouseKind.DuckDb ? c.Path! : $"{c.Project}/{c.Location}",
-            Schema.Migrator.CurrentVersion(w), tables.Count, tables.Where(t => t.Layer != "Operations").Sum(t => t.Rows));
+            Schema.Migrator.CurrentVersion(w), tables.Count, tables.Where(t => t.Layer != "Operations").Sum(t => t.Rows))
+        {
+            Path = c.Kind == WarehouseKind.DuckDb ? c.Path : null,
+        };
     }
 }

@@ -13,7 +13,7 @@ public sealed class ConnectBackfillWarehouseCommand : BackfillCmdlet
     private const string BigQuerySet = "BigQuery";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = DuckDbSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "Location")]
+    [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
@@ -22,22 +22,34 @@ public sealed class ConnectBackfillWarehouseCommand : BackfillCmdlet
     public string BigQueryProject { get; set; } = "";
 
     [Parameter(ParameterSetName = BigQuerySet)]
-    [Alias("BigQueryLocation")]
-    public string? Region { get; set; }
+    [Alias("Region", "BigQueryLocation")]
+    [ValidateNotNullOrEmpty]
+    public string? Location { get; set; }
 
     [Parameter(ParameterSetName = BigQuerySet)]
     [ValidatePattern(@"^[A-Za-z0-9_]*$")]
     public string DatasetPrefix { get; set; } = "";
 
+    [Parameter(ParameterSetName = BigQuerySet)]
+    [ValidateNotNull]
+    public Uri? Endpoint { get; set; }
+
     protected override void ProcessRecord() => Guard(() =>
     {
         var connection = ParameterSetName == DuckDbSet
             ? WarehouseConnection.DuckDb(ResolvePath(Path))
-            : new WarehouseConnection(WarehouseKind.BigQuery, Project: BigQueryProject, Location: Region, DatasetPrefix: DatasetPrefix);
+            : new WarehouseConnection(WarehouseKind.BigQuery, Project: BigQueryProject, Location: Location, DatasetPrefix: DatasetPrefix,
+                Endpoint: CheckedEndpoint(WarehouseConnection.BigQueryEndpoint(Endpoint)));
         using var warehouse = WarehouseService.Open(connection);
         var summary = WarehouseSummary.Of(connection, warehouse);
         SetDefault(connection);
         WriteVerbose($"Connected to {connection}; schema version {summary.SchemaVersion}.");
         WriteObject(summary);
     });
+
+    private static Uri? CheckedEndpoint(Uri? endpoint) =>
+        endpoint is null || (endpoint.IsAbsoluteUri && endpoint.Scheme is "http" or "https")
+            ? endpoint
+            : throw new BackfillException("InvalidEndpoint", ErrorKind.InvalidArgument,
+                $"-Endpoint must be an absolute http(s) URL such as http://localhost:9050/, not '{endpoint}'.", endpoint.ToString());
 }

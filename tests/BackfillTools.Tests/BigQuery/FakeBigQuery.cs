@@ -47,6 +47,9 @@ public sealed class FakeBigQuery : HttpMessageHandler
 
     public List<Recorded> Requests { get; } = new();
 
+    /// <summary>Keep every request in <see cref="Requests"/> (tests inspect them); a long-running server turns this off.</summary>
+    public bool RecordRequests { get; set; } = true;
+
     public IEnumerable<Recorded> Calls(string operation) => Requests.Where(r => r.Operation == operation);
 
     public sealed record Recorded(string Method, string Operation, string PathAndQuery, string? Body, string? Authorization);
@@ -112,7 +115,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
         {
             var uri = request.RequestUri!;
             var (operation, segments) = Route(request.Method, uri.AbsolutePath);
-            Requests.Add(new Recorded(request.Method.Method, operation, uri.PathAndQuery, body, request.Headers.Authorization?.ToString()));
+            if (RecordRequests) Requests.Add(new Recorded(request.Method.Method, operation, uri.PathAndQuery, body, request.Headers.Authorization?.ToString()));
             var query = ParseQuery(uri.Query);
 
             var fault = _faults.FirstOrDefault(f => f.Operation == operation && f.Times > 0);
@@ -616,16 +619,25 @@ public sealed class FakeBigQuery : HttpMessageHandler
         Exec("BEGIN TRANSACTION");
         try
         {
+            // Validate every line first, then append: the appender is what makes a season's load take seconds, not a minute.
+            var names = fields.Select(f => (string)f["name"]!).ToList();
+            var known = names.ToHashSet();
+            var rows = new List<object?[]>(lines.Length);
             foreach (var line in lines)
             {
                 var obj = JsonNode.Parse(line)!.AsObject();
                 foreach (var (k, _) in obj)
-                    if (!fields.Any(f => (string)f["name"]! == k)) throw new ApiError(400, "invalid", $"JSON table encountered unknown field: {k}");
-                using var cmd = _db.CreateCommand();
-                cmd.CommandText = $"INSERT INTO {ds}.{table} ({string.Join(", ", fields.Select(f => (string)f["name"]!))}) VALUES ({string.Join(", ", fields.Select((_, i) => "$p" + i))})";
-                for (var i = 0; i < fields.Count; i++)
-                    cmd.Parameters.Add(new DuckDBParameter("p" + i, LoadValue(fields[i], obj[(string)fields[i]["name"]!]) ?? DBNull.Value));
-                cmd.ExecuteNonQuery();
+                    if (!known.Contains(k)) throw new ApiError(400, "invalid", $"JSON table encountered unknown field: {k}");
+                rows.Add(fields.Select((f, i) => LoadValue(f, obj[names[i]])).ToArray());
+            }
+            using (var appender = _db.CreateAppender(ds, table))
+            {
+                foreach (var values in rows)
+                {
+                    var row = appender.CreateRow();
+                    foreach (var v in values) AppendExact(row, v);
+                    row.EndRow();
+                }
             }
             Exec("COMMIT");
         }
@@ -635,6 +647,24 @@ public sealed class FakeBigQuery : HttpMessageHandler
             throw;
         }
         job.Resource["statistics"]!["load"] = new JsonObject { ["outputRows"] = lines.Length.ToString(CultureInfo.InvariantCulture) };
+    }
+
+    // LoadValue yields exactly the CLR type of the column, so the appender cannot narrow a value.
+    private static void AppendExact(IDuckDBAppenderRow row, object? v)
+    {
+        switch (v)
+        {
+            case null: row.AppendNullValue(); break;
+            case long l: row.AppendValue((long?)l); break;
+            case double d: row.AppendValue((double?)d); break;
+            case bool b: row.AppendValue((bool?)b); break;
+            case string s: row.AppendValue(s); break;
+            case DateOnly d: row.AppendValue((DateOnly?)d); break;
+            case DateTime t: row.AppendValue((DateTime?)t); break;
+            case List<double> list: row.AppendValue(list); break;
+            case List<string> list: row.AppendValue(list); break;
+            default: throw new ApiError(400, "invalid", $"value type {v.GetType().Name} not faked");
+        }
     }
 
     private static object? LoadValue(JsonNode field, JsonNode? v)

@@ -65,10 +65,10 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         if (string.IsNullOrWhiteSpace(connection.Project))
             throw new BackfillException("BigQueryProjectMissing", ErrorKind.InvalidArgument,
                 "A BigQuery warehouse needs a project id (-Project).", connection);
-        var credential = options.Credential ?? (options.NoAuthentication ? null : ApplicationDefaultCredential());
+        var credential = options.Credential ?? (options.NoAuthentication || connection.IsEmulator ? null : ApplicationDefaultCredential());
         var client = BigQueryRestClient.Create(connection.Project, credential, new BigQueryClientOptions
         {
-            BaseUri = options.BaseUri ?? new Uri("https://bigquery.googleapis.com/"),
+            BaseUri = options.BaseUri ?? connection.Endpoint ?? new Uri("https://bigquery.googleapis.com/"),
             DefaultLocation = connection.Location,
             Retry = options.Retry,
             JobIdPrefix = options.JobIdPrefix,

@@ -1,0 +1,200 @@
+# The operator scenarios of Backfill.Tests.ps1 (incident replay, gate, one writer, kill and resume) run again with the
+# module connected to BigQuery: the fake BigQuery of the xUnit suite, served over HTTP by tests/FakeBigQueryServer
+# (build.ps1 -Task Test builds it and names it in $env:BACKFILLTOOLS_FAKE_BIGQUERY). Every call goes through the
+# module's REST adapter, Connect-BackfillWarehouse -Endpoint, exactly as with a BigQuery emulator.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    if (-not $env:BACKFILLTOOLS_FAKE_BIGQUERY -or -not (Test-Path $env:BACKFILLTOOLS_FAKE_BIGQUERY)) {
+        throw 'Set $env:BACKFILLTOOLS_FAKE_BIGQUERY to the built FakeBigQueryServer.dll (build.ps1 -Task Test does).'
+    }
+    $script:project = 'test-proj'
+
+    # Starts a fake BigQuery holding the 2022-23 sample league with the stale-UPCG incident; returns its URL and process.
+    function Start-FakeBigQuery {
+        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        foreach ($a in @($env:BACKFILLTOOLS_FAKE_BIGQUERY, '--season', '2022-23', '--scenario', 'StaleUpcg', '--parent-pid', $PID)) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
+        $p = [Diagnostics.Process]::Start($psi)
+        $null = $p.StandardError.ReadToEndAsync()
+        $line = $p.StandardOutput.ReadLineAsync()
+        if (-not $line.Wait(180000) -or $line.Result -notmatch '^Listening on (\S+)$') {
+            if (-not $p.HasExited) { $p.Kill() }
+            throw "The fake BigQuery did not start: '$($line.Result)'"
+        }
+        [pscustomobject]@{ Url = $Matches[1]; Process = $p }
+    }
+
+    # A query through the BigQuery REST API itself (jobs.insert + getQueryResults): inspection without the module.
+    function Invoke-FakeBigQuerySql([string] $Url, [string] $Sql) {
+        $jobId = 'pester_' + [guid]::NewGuid().ToString('N')
+        $body = @{ jobReference = @{ projectId = $project; jobId = $jobId; location = 'EU' }
+            configuration = @{ query = @{ query = $Sql; useLegacySql = $false } } } | ConvertTo-Json -Depth 5
+        $null = Invoke-RestMethod -Method Post -Uri "${Url}bigquery/v2/projects/$project/jobs" -Body $body -ContentType 'application/json'
+        $r = Invoke-RestMethod -Uri "${Url}bigquery/v2/projects/$project/queries/${jobId}?location=EU&maxResults=100000"
+        $names = $r.schema.fields.name
+        foreach ($row in @($r.rows)) {
+            if (-not $row) { continue }
+            $o = [ordered]@{}
+            for ($i = 0; $i -lt $names.Count; $i++) { $o[$names[$i]] = $row.f[$i].v }
+            [pscustomobject]$o
+        }
+    }
+
+    function Connect-Fake([string] $Url) {
+        Connect-BackfillWarehouse -BigQueryProject $project -Location EU -Endpoint $Url
+    }
+
+    $script:pcfTable = "``$project.nba_precompute.player_composite_factors``"
+}
+
+Describe 'BigQuery (emulated): connecting' {
+    BeforeAll { $script:fake = Start-FakeBigQuery }
+    AfterAll { if (-not $fake.Process.HasExited) { $fake.Process.Kill() } }
+
+    It 'connects through -Endpoint and reports the BigQuery warehouse' {
+        $s = Connect-Fake $fake.Url
+        $s.Kind | Should -Be BigQuery
+        $s.Location | Should -Be "$project/EU"
+        $s.Path | Should -BeNullOrEmpty
+        $s.SchemaVersion | Should -Be 2
+        $s.TotalRows | Should -BeGreaterThan 50000
+    }
+
+    It 'reads the endpoint from BIGQUERY_EMULATOR_HOST when -Endpoint is not given' {
+        $hostPort = ([uri]$fake.Url).Authority
+        $child = Invoke-ChildPwsh -Environment @{ BIGQUERY_EMULATOR_HOST = $hostPort } -Script "(Connect-BackfillWarehouse -BigQueryProject $project -Location EU).Kind"
+        $child.ExitCode | Should -Be 0 -Because $child.StdErr
+        $child.StdOut.Trim() | Should -Be 'BigQuery'
+    }
+
+    It 'refuses an endpoint that is not an http(s) URL with InvalidEndpoint' {
+        $err = Get-ThrownError { Connect-BackfillWarehouse -BigQueryProject $project -Endpoint 'ftp://example.com/' }
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'
+        $err.CategoryInfo.Category | Should -Be InvalidArgument
+    }
+}
+
+Describe 'BigQuery (emulated): the January incident replayed' {
+    BeforeAll {
+        $script:fake = Start-FakeBigQuery
+        Connect-Fake $fake.Url | Out-Null
+        $script:warnings = @()
+        $script:results = Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor TDZA, PSZA, PCF -WarningVariable +warnings -WarningAction SilentlyContinue
+        $script:warnings = $warnings
+    }
+    AfterAll { if (-not $fake.Process.HasExited) { $fake.Process.Kill() } }
+
+    It 'warns in pre-flight about the partial UPCG on both dates, with the remedy' {
+        ($warnings -join "`n") | Should -Match '2023-02-23 has partial upcoming_player_game_context \(1 rows'
+        ($warnings -join "`n") | Should -Match '2023-02-24 has partial upcoming_player_game_context \(68 rows'
+    }
+
+    It 'uses the synthetic context and publishes 100% coverage on both dates' {
+        $pcf = $results | Where-Object Processor -eq PCF
+        $pcf.Count | Should -Be 2
+        $pcf | ForEach-Object {
+            $_.Status | Should -Be Published
+            $_.Source | Should -Be Synthetic
+            $_.CoveragePct | Should -Be 100
+            $_.RowsWritten | Should -Be $_.Expected
+        }
+        ($pcf | Sort-Object Date).UpcgRows -join ',' | Should -Be '1,68'
+    }
+
+    It 'wrote the rows inside BigQuery, stamped with the run id' {
+        $rows = Invoke-FakeBigQuerySql $fake.Url "SELECT run_id, COUNT(*) AS n FROM $pcfTable GROUP BY run_id"
+        @($rows).Count | Should -Be 1
+        $rows.run_id | Should -Be $results[0].RunId
+        [int]$rows.n | Should -Be (($results | Where-Object Processor -eq PCF | Measure-Object RowsWritten -Sum).Sum)
+    }
+
+    It 'Test-Coverage finds the repaired dates complete' {
+        $cov = Test-Coverage -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor PCF | Where-Object Layer -eq Precompute
+        $cov.Count | Should -Be 2
+        $cov | ForEach-Object { $_.Status | Should -Be OK }
+    }
+
+    Context 'forcing the UPCG source (the reference behaviour)' {
+        BeforeAll {
+            $script:before = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n, COUNT(DISTINCT run_id) AS runs FROM $pcfTable"
+            $script:forced = Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor PCF -ContextSource ForceUpcg -ErrorVariable forcedErrors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $script:forcedErrors = $forcedErrors
+        }
+
+        It 'quarantines both dates below the 90% gate, with a CoverageBelowThreshold error each' {
+            $forced.Count | Should -Be 2
+            $forced | ForEach-Object { $_.Status | Should -Be Quarantined; $_.Source | Should -Be UPCG; $_.CoveragePct | Should -BeLessThan 90 }
+            $forcedErrors.Count | Should -Be 2
+            $forcedErrors | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'CoverageBelowThreshold,*' }
+        }
+
+        It 'leaves the published rows untouched and keeps the partial rows in quarantine' {
+            $after = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n, COUNT(DISTINCT run_id) AS runs FROM $pcfTable"
+            $after.n | Should -Be $before.n
+            $after.runs | Should -Be $before.runs
+            (Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.nba_quarantine.player_composite_factors``").n | Should -Be 69
+        }
+
+        It '-RetryFailed repairs exactly those two partitions' {
+            $retry = Invoke-Backfill -RetryFailed -Confirm:$false -WarningAction SilentlyContinue
+            $retry.Count | Should -Be 2
+            $retry | ForEach-Object { $_.Status | Should -Be Published; $_.Source | Should -Be Synthetic }
+            (Get-BackfillRun -Last 1).ResumedFrom | Should -Be $forced[0].RunId
+        }
+    }
+}
+
+Describe 'BigQuery (emulated): one writer at a time, and a killed run resumes' {
+    BeforeAll {
+        $script:fake = Start-FakeBigQuery
+        Connect-Fake $fake.Url | Out-Null
+        $script:range = @{ StartDate = '2022-11-20'; EndDate = '2022-12-05' }
+    }
+    AfterAll { if (-not $fake.Process.HasExited) { $fake.Process.Kill() } }
+
+    It 'refuses a second backfill while one runs, naming the holder from the lock row' {
+        $script:child = Invoke-ChildPwsh -NoWait -Script "Connect-BackfillWarehouse -BigQueryProject $project -Location EU -Endpoint '$($fake.Url)' | Out-Null; Invoke-Backfill -StartDate $($range.StartDate) -EndDate $($range.EndDate) -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null"
+        $lockTable = "``$project.nba_backfill.backfill_lock``"
+        $deadline = (Get-Date).AddSeconds(90)
+        do { Start-Sleep -Milliseconds 200; $lock = Invoke-FakeBigQuerySql $fake.Url "SELECT run_id, pid FROM $lockTable" }
+        until ($lock.run_id -or (Get-Date) -gt $deadline -or $child.HasExited)
+        $lock.run_id | Should -Not -BeNullOrEmpty -Because 'the child backfill takes the lock row'
+        [int]$lock.pid | Should -Be $child.Id
+
+        $err = Get-ThrownError { Invoke-Backfill -Date 2023-02-23 -Processor TDZA }
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackfillInProgress,*'
+        $err.CategoryInfo.Category | Should -Be 'ResourceBusy'
+        $err.Exception.Message | Should -Match ([regex]::Escape($lock.run_id))
+        $err.Exception.Message | Should -Match "process $($child.Id)"
+        $script:childRunId = $lock.run_id
+    }
+
+    It 'a lock left by a killed process is taken over, and -Resume finishes the run' {
+        # Let the child publish some partitions first, so the resume has both done and pending work.
+        $deadline = (Get-Date).AddSeconds(90)
+        do { Start-Sleep -Milliseconds 500; $done = (Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.nba_backfill.backfill_partitions`` WHERE status = 'Published'").n }
+        until ([int]$done -ge 5 -or (Get-Date) -gt $deadline -or $child.HasExited)
+        $child.HasExited | Should -BeFalse -Because 'the test kills the backfill part way through'
+        $child.Kill(); $child.WaitForExit()
+
+        $warnings = @()
+        Invoke-Backfill -Resume $childRunId -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | Out-Null
+        ($warnings -join "`n") | Should -Match 'stale backfill lock'
+        $run = Get-BackfillRun -RunId $childRunId
+        $run.Pending | Should -Be 0
+        $run.Status | Should -BeIn 'Succeeded', 'CompletedWithFailures'
+        (Invoke-FakeBigQuerySql $fake.Url "SELECT run_id FROM ``$project.nba_backfill.backfill_lock``").run_id | Should -BeNullOrEmpty -Because 'the lock is released'
+    }
+
+    It 'left no duplicate key in any output table, and Test-Coverage finds the range complete' {
+        $keys = @{ 'nba_precompute.team_defense_zone_analysis' = 'analysis_date, team_abbr'; 'nba_precompute.player_shot_zone_analysis' = 'analysis_date, player_lookup'
+            'nba_precompute.player_composite_factors' = 'game_date, player_lookup'; 'nba_precompute.player_daily_cache' = 'cache_date, player_lookup'
+            'nba_predictions.ml_feature_store_v2' = 'player_lookup, game_date' }
+        foreach ($t in $keys.Keys) {
+            $dup = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM (SELECT $($keys[$t]) FROM ``$project.$t`` GROUP BY $($keys[$t]) HAVING COUNT(*) > 1)"
+            [int]$dup.n | Should -Be 0 -Because "$t has one row per key"
+        }
+        $bad = Test-Coverage @range | Where-Object { $_.Layer -eq 'Precompute' -and $_.Status -notin 'OK', 'Bootstrap', 'NotEligible', 'NoGames' }
+        $bad | Should -BeNullOrEmpty
+    }
+}
