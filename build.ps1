@@ -82,6 +82,15 @@ function Get-PesterModule {
     $psd1
 }
 
+# The xUnit suite's fake BigQuery served over HTTP: the Pester suite and the job-count benchmark run the module against it.
+function Build-FakeBigQuery {
+    Write-Host '== Fake BigQuery server'
+    $fakeDir = Join-Path $root 'out/fake-bigquery'
+    Invoke-Native dotnet @('build', (Join-Path $root 'tests/FakeBigQueryServer/FakeBigQueryServer.csproj'), '-c', $Configuration,
+        '-o', $fakeDir, '-nologo', '-v', 'quiet') | Out-Host
+    Join-Path $fakeDir 'FakeBigQueryServer.dll'
+}
+
 function Invoke-Test {
     $results = Join-Path $root 'out/test-results'
     New-Item -ItemType Directory -Force $results | Out-Null
@@ -113,14 +122,8 @@ function Invoke-Test {
         $summary.Failed += 1
     }
 
-    Write-Host '== Fake BigQuery server (the Pester suite runs the module against it over HTTP)'
-    $fakeDir = Join-Path $root 'out/fake-bigquery'
     # A build failure here fails the BigQuery Pester suite loudly (it refuses to run without the server), not the rest.
-    try {
-        Invoke-Native dotnet @('build', (Join-Path $root 'tests/FakeBigQueryServer/FakeBigQueryServer.csproj'), '-c', $Configuration,
-            '-o', $fakeDir, '-nologo', '-v', 'quiet')
-        $env:BACKFILLTOOLS_FAKE_BIGQUERY = Join-Path $fakeDir 'FakeBigQueryServer.dll'
-    }
+    try { $env:BACKFILLTOOLS_FAKE_BIGQUERY = Build-FakeBigQuery }
     catch { Write-Warning "The fake BigQuery server did not build: $_" }
 
     Write-Host '== Pester'
@@ -152,8 +155,9 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     $benchScript = Join-Path $root 'tools/Invoke-Benchmarks.ps1'
+    $fake = Build-FakeBigQuery
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', $benchScript, '-ModulePath', $manifest,
-        '-ReportPath', (Join-Path $root 'docs/performance.md'))
+        '-ReportPath', (Join-Path $root 'docs/performance.md'), '-FakeBigQueryPath', $fake)
 }
 
 function Invoke-Package {

@@ -67,6 +67,15 @@ Describe 'BigQuery (emulated): connecting' {
         $child.StdOut.Trim() | Should -Be 'BigQuery'
     }
 
+    It 'reports the jobs a backfill issued, per processor and chunk rather than per date' {
+        Connect-Fake $fake.Url | Out-Null
+        $verbose = Invoke-Backfill -StartDate 2023-02-20 -EndDate 2023-02-26 -Processor TDZA, PSZA -Verbose -WarningAction SilentlyContinue 4>&1 |
+            Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+        $line = $verbose.Message | Where-Object { $_ -match '^BigQuery jobs for this run: (\d+) \(' } | Select-Object -First 1
+        $line | Should -Not -BeNullOrEmpty
+        [int]$Matches[1] | Should -BeLessThan 25 -Because "two processors over a week is two chunks, not 14 date runs: $line"
+    }
+
     It 'refuses an endpoint that is not an http(s) URL with InvalidEndpoint' {
         $err = Get-ThrownError { Connect-BackfillWarehouse -BigQueryProject $project -Endpoint 'ftp://example.com/' }
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'

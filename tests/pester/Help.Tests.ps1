@@ -189,11 +189,11 @@ Accept wildcard characters: False
         $docs = New-DocsCopy 'few-examples'
         $file = Join-Path $docs 'Get-BackfillWarehouse.md'
         foreach ($h in (Select-String -LiteralPath $file -Pattern '^### Example [2-9]').Line) { Remove-Section $file $h }
-        Remove-Section (Join-Path $docs 'Connect-BackfillWarehouse.md') '### -Region'
+        Remove-Section (Join-Path $docs 'Connect-BackfillWarehouse.md') '### -Location'
         $r = Invoke-Tool $BuildHelp @('-ModulePath', $ModulePath, '-DocsPath', $docs, '-OutputPath', (Join-Path $TestDrive 'few-out'))
         $r.ExitCode | Should -Be 1
         $r.Text | Should -Match 'Get-BackfillWarehouse: .*has 1 example\(s\); at least 2 are required'
-        $r.Text | Should -Match "Connect-BackfillWarehouse: parameter -Region has no '### -Region' section"
+        $r.Text | Should -Match "Connect-BackfillWarehouse: parameter -Location has no '### -Location' section"
         $r.Text | Should -Match '2 problem\(s\)'
     }
 

@@ -82,6 +82,8 @@ public static class BackfillService
                 WarehouseExtensions.Params(("run_id", newRunId)));
         else ledger.StartRun(newRunId, request, plan, resumedFrom, startedAt);
 
+        // Jobs are BigQuery's unit of latency, quota and billing: say how many a run took.
+        var jobsAtStart = (w as Warehouse.BigQuery.BigQueryWarehouse)?.Jobs.Snapshot();
         var runner = new BackfillRunner(w, request, newRunId, callbacks);
         configure?.Invoke(runner);
         IReadOnlyList<BackfillResult> results;
@@ -107,6 +109,8 @@ public static class BackfillService
             throw;
         }
 
+        if (jobsAtStart is not null && w is Warehouse.BigQuery.BigQueryWarehouse bigQuery)
+            callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart, bigQuery.Jobs.Snapshot())}.");
         var problems = results.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined).ToList();
         var status = problems.Count == 0 ? "Succeeded" : "CompletedWithFailures";
         ledger.FinishRun(newRunId, status, problems.Count == 0 ? null : $"{problems.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");
@@ -115,6 +119,13 @@ public static class BackfillService
             alertWarning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, problems, results.Count));
         if (alertWarning is not null) callbacks.Warning?.Invoke(alertWarning);
         return new BackfillSummary(newRunId, status, results, alertWarning);
+    }
+
+    /// <summary>"45 (dml 5, load 12, query 18, script 10)": the jobs issued between two snapshots, per kind.</summary>
+    internal static string JobsSince(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after)
+    {
+        var delta = after.Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key))).Where(d => d.Count > 0).ToList();
+        return $"{delta.Sum(d => d.Count)} ({string.Join(", ", delta.Select(d => $"{d.Key} {d.Count}"))})";
     }
 
     private static void RunPreflight(IWarehouse w, IReadOnlyList<PlanItem> plan, BackfillRequest request, BackfillCallbacks callbacks, CancellationToken ct)

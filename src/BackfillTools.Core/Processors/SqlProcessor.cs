@@ -26,19 +26,14 @@ internal sealed partial class SqlProcessor : IProcessor
         var steps = Steps(staging, options ?? ProcessorOptions.Default, DateTime.UtcNow);
         try
         {
-            foreach (var step in steps)
-            {
-                ct.ThrowIfCancellationRequested();
-                try
-                {
-                    warehouse.Execute(step.Sql, step.Parameters, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException and not BackfillException)
-                {
-                    throw new BackfillException("ProcessorStatementFailed", ErrorKind.InvalidOperation,
-                        $"{Definition.Name} step '{step.Name}' failed: {ex.Message}", step.Name, ex);
-                }
-            }
+            // One batch (one BigQuery script job); the reset steps at its head make a re-run of the whole batch safe.
+            warehouse.ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters)).ToList(), ct);
+        }
+        catch (SqlBatchException ex)
+        {
+            var step = steps[ex.StatementIndex].Name;
+            throw new BackfillException("ProcessorStatementFailed", ErrorKind.InvalidOperation,
+                $"{Definition.Name} step '{step}' failed: {ex.InnerException!.Message}", step, ex.InnerException);
         }
         finally
         {
@@ -82,6 +77,10 @@ internal sealed partial class SqlProcessor : IProcessor
         var common = SqlFile.Load("Common");
         var list = new List<(string, string)>
         {
+            // The run appends to these; emptying them first makes the whole run idempotent (IWarehouse.ExecuteBatch).
+            ("reset_rows", "DELETE FROM {{stage.rows}} WHERE TRUE"),
+            ("reset_failures", "DELETE FROM {{stage.failures}} WHERE TRUE"),
+            ("reset_context", "DELETE FROM {{stage.context}} WHERE TRUE"),
             ("dinfo", "CREATE OR REPLACE TABLE {{work.dinfo}} AS WITH " + DateInfoCte("{{stage.dates}}") + " SELECT * FROM dinfo"),
         };
         if (Definition.UsesPlayerContext)

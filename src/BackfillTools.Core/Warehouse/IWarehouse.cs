@@ -28,6 +28,26 @@ public interface IWarehouse : IDisposable
     /// </summary>
     IReadOnlyList<long> ExecuteInTransaction(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Run the statements in order as one submission: one script job on BigQuery, where every job costs fixed latency
+    /// and quota; one statement after another here. Not a transaction: a failure stops the batch and earlier statements
+    /// keep their effect, and BigQuery may re-run the whole script after a job-level failure, so a batch must be
+    /// idempotent (reset what it appends to, CREATE OR REPLACE what it creates). A failing statement is reported as a
+    /// <see cref="SqlBatchException"/> when the engine can tell which one it was.
+    /// </summary>
+    void ExecuteBatch(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
+    {
+        for (var i = 0; i < statements.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try { Execute(statements[i].Sql, statements[i].Parameters, cancellationToken); }
+            catch (Exception ex) when (ex is not OperationCanceledException and not BackfillException)
+            {
+                throw new SqlBatchException(i, ex);
+            }
+        }
+    }
+
     /// <summary>Append rows to a declared table, values in the table's column order. Typed per column.</summary>
     long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default);
 
@@ -39,6 +59,12 @@ public interface IWarehouse : IDisposable
 
     /// <summary>Drop a table if it exists (staging, quarantine and backup tables only).</summary>
     void DropTable(string dataset, string name);
+}
+
+/// <summary>Statement <see cref="StatementIndex"/> of an <see cref="IWarehouse.ExecuteBatch"/> failed.</summary>
+public sealed class SqlBatchException(int statementIndex, Exception inner) : Exception(inner.Message, inner)
+{
+    public int StatementIndex { get; } = statementIndex;
 }
 
 public static class WarehouseExtensions

@@ -58,3 +58,44 @@ public sealed class BackfillOverBigQueryTests : IDisposable
         Assert.Equal(published, w.ScalarInt64($"SELECT COUNT(*) FROM {PrecomputeTables.Pcf.Placeholder}"));
     }
 }
+
+/// <summary>Issue #7's job budget: a season backfill costs jobs per processor per chunk, not per date (docs/performance.md).</summary>
+public sealed class BigQueryJobBudgetTests : IDisposable
+{
+    private readonly FakeBigQuery _fake = new() { RecordRequests = false, DefaultPageSize = 1000, IncompletePolls = 0 };
+    private readonly ITestOutputHelper _output;
+
+    public BigQueryJobBudgetTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => _fake.Dispose();
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void A_season_costs_about_as_many_jobs_as_a_week()
+    {
+        using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
+        new Migrator().Upgrade(w);
+        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
+
+        (long Jobs, int Partitions, string Detail) Run(DateOnly from, DateOnly to)
+        {
+            var before = w.Jobs.Snapshot();
+            var request = new BackfillRequest { StartDate = from, EndDate = to };
+            var plan = BackfillPlanner.Plan(w, request);
+            var runId = BackfillLedger.NewRunId();
+            new BackfillLedger(w).StartRun(runId, request, plan, null, DateTime.UtcNow);
+            var results = new BackfillRunner(w, request, runId).Execute(plan, CancellationToken.None).ToArray();
+            Assert.All(results, r => Assert.NotEqual(PartitionStatus.Failed, r.Status));
+            var after = w.Jobs.Snapshot();
+            return (after.Values.Sum() - before.Values.Sum(), results.Length, BackfillService.JobsSince(before, after));
+        }
+
+        var week = Run(new DateOnly(2022, 12, 1), new DateOnly(2022, 12, 7));
+        var season = Run(new DateOnly(2022, 10, 18), new DateOnly(2023, 4, 9));
+        _output.WriteLine($"one week: {week.Jobs} jobs for {week.Partitions} partitions ({week.Detail})");
+        _output.WriteLine($"one season: {season.Jobs} jobs for {season.Partitions} partitions ({season.Detail})");
+        // Per-date work would multiply the week's count by ~23; set-based work barely moves it.
+        Assert.True(season.Jobs < 2 * week.Jobs, $"season {season.Jobs} jobs vs week {week.Jobs}");
+        Assert.True(season.Jobs < season.Partitions / 2, $"{season.Jobs} jobs for {season.Partitions} partitions");
+    }
+}

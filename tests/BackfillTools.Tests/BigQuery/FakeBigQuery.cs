@@ -387,7 +387,9 @@ public sealed class FakeBigQuery : HttpMessageHandler
     {
         var duck = ToDuckDb(sql);
         var values = (parameters ?? new JsonArray()).ToDictionary(p => (string)p!["name"]!, p => ParamValue(p!["parameterType"]!, p["parameterValue"]));
-        if (Regex.IsMatch(sql, @"^\s*BEGIN\s+TRANSACTION\s*;", RegexOptions.IgnoreCase))
+        // A script: a transaction frame, or more than one statement (IWarehouse.ExecuteBatch).
+        if (Regex.IsMatch(sql, @"^\s*BEGIN\s+TRANSACTION\s*;", RegexOptions.IgnoreCase)
+            || SqlDialect.MaskLiterals(duck).Masked.Split(';').Count(x => x.Trim().Length > 0) > 1)
         {
             RunScript(job, duck, values);
             return;

@@ -117,6 +117,26 @@ public abstract class WarehouseContractTests : IDisposable
     }
 
     [Fact]
+    public void Batch_runs_in_order_with_each_statement_s_parameters_and_keeps_work_before_a_failure()
+    {
+        W.EnsureTable(Typed);
+        W.ExecuteBatch(new SqlStatement[]
+        {
+            new($"INSERT INTO {Typed.Placeholder} (s, i) VALUES (@s, @i)", WarehouseExtensions.Params(("s", "one"), ("i", 1L))),
+            new($"UPDATE {Typed.Placeholder} SET n = @i WHERE s = @s", WarehouseExtensions.Params(("s", "one"), ("i", 5L))),
+        });
+        Assert.Equal(5, W.ScalarInt64($"SELECT n FROM {Typed.Placeholder} WHERE s = 'one'"));
+
+        // Not a transaction: the statement before the failure stays.
+        Assert.ThrowsAny<Exception>(() => W.ExecuteBatch(new SqlStatement[]
+        {
+            new($"INSERT INTO {Typed.Placeholder} (s, i) VALUES ('kept', 2)"),
+            new($"INSERT INTO {Typed.Placeholder} (s, i) SELECT s, i FROM {{{{bf_test.missing_table}}}}"),
+        }));
+        Assert.Equal(2, W.ScalarInt64($"SELECT COUNT(*) FROM {Typed.Placeholder}"));
+    }
+
+    [Fact]
     public void Transaction_is_all_or_nothing()
     {
         W.EnsureTable(Typed);
@@ -172,5 +192,18 @@ public sealed class BigQueryWarehouseContractTests : WarehouseContractTests
     {
         base.Dispose();
         _fake.Dispose();
+    }
+
+    [Fact]
+    public void A_batch_is_one_script_job()
+    {
+        var w = (BackfillTools.Core.Warehouse.BigQuery.BigQueryWarehouse)W;
+        w.EnsureTable(Typed);
+        var before = w.Jobs.TotalJobs;
+        w.ExecuteBatch(Enumerable.Range(1, 6).Select(i =>
+            new SqlStatement($"INSERT INTO {Typed.Placeholder} (s, i) VALUES (@s, @i)", WarehouseExtensions.Params(("s", $"r{i}"), ("i", (long)i)))).ToList());
+        Assert.Equal(1, w.Jobs.TotalJobs - before);
+        Assert.Equal(1, w.Jobs["script"]);
+        Assert.Equal(6, w.ScalarInt64($"SELECT COUNT(*) FROM {Typed.Placeholder}"));
     }
 }

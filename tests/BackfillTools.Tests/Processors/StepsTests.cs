@@ -81,3 +81,37 @@ public class StepsTests
         Assert.NotEmpty(recorder.Dropped);
     }
 }
+
+/// <summary>BigQuery may re-run a processor's whole script after a job-level failure: a second run must not add rows.</summary>
+public sealed class ProcessorRerunTests : IClassFixture<BackfillTools.Tests.Backfill.SampleWarehouseFixture>
+{
+    private readonly BackfillTools.Tests.Backfill.SampleWarehouseFixture _sample;
+
+    public ProcessorRerunTests(BackfillTools.Tests.Backfill.SampleWarehouseFixture sample) => _sample = sample;
+
+    [Theory]
+    [InlineData(ProcessorName.TDZA)]
+    [InlineData(ProcessorName.PSZA)]
+    [InlineData(ProcessorName.PCF)] // upstream never ran here: failures and context rows only
+    public void Running_the_same_batch_twice_leaves_the_staging_tables_as_after_one_run(ProcessorName name)
+    {
+        using var w = WarehouseService.Open(_sample.NewCopy());
+        var def = ProcessorCatalog.Get(name);
+        var staging = new StagingTables("rerun",
+            new TableDef("nba_staging", "dates_r", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
+            def.Output.WithName("nba_staging", "rows_r"),
+            WarehouseSchema.PrecomputeFailures.WithName("nba_staging", "failures_r"),
+            WarehouseSchema.ContextSourceLog.WithName("nba_staging", "context_r"));
+        foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources }) w.EnsureTable(t);
+        w.BulkAppend(staging.Dates, new[] { new object?[] { new DateOnly(2023, 2, 23) }, new object?[] { new DateOnly(2023, 2, 24) } });
+        var processor = ProcessorCatalog.Create(name);
+
+        long[] Counts() => new[] { staging.Rows, staging.Failures, staging.ContextSources }.Select(t => w.ScalarInt64($"SELECT COUNT(*) FROM {t.Placeholder}")).ToArray();
+        processor.ComputeToStaging(w, staging, ProcessorOptions.Default, CancellationToken.None);
+        var once = Counts();
+        processor.ComputeToStaging(w, staging, ProcessorOptions.Default, CancellationToken.None);
+
+        Assert.True(once.Sum() > 0, "the run wrote staging rows");
+        Assert.Equal(once, Counts());
+    }
+}

@@ -142,10 +142,25 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         }, ct), cancellationToken);
     }
 
-    /// <summary>The script text ExecuteInTransaction sends (public for the SQL gate).</summary>
-    public string BuildTransactionScript(IReadOnlyList<SqlStatement> statements, out List<BigQueryParameter> parameters)
+    /// <summary>
+    /// One script job for the whole batch (a processor run is ~15 statements: 15 jobs' latency and quota become one).
+    /// A job-level failure re-runs the script with a new job id, which the batch contract makes safe.
+    /// </summary>
+    public void ExecuteBatch(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
     {
-        var sb = new StringBuilder("BEGIN TRANSACTION;\n");
+        if (statements.Count == 0) return;
+        var script = BuildScript(statements, transaction: false, out var ps);
+        Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(script, ps, JobOptions, ResultsOptions, t, "script"), ct), cancellationToken);
+    }
+
+    /// <summary>The script text ExecuteInTransaction sends (public for the SQL gate).</summary>
+    public string BuildTransactionScript(IReadOnlyList<SqlStatement> statements, out List<BigQueryParameter> parameters) =>
+        BuildScript(statements, transaction: true, out parameters);
+
+    /// <summary>Statements joined into one script; each statement's parameters renamed @s&lt;i&gt;_name so they cannot collide.</summary>
+    public string BuildScript(IReadOnlyList<SqlStatement> statements, bool transaction, out List<BigQueryParameter> parameters)
+    {
+        var sb = new StringBuilder(transaction ? "BEGIN TRANSACTION;\n" : "");
         parameters = new List<BigQueryParameter>();
         for (var i = 0; i < statements.Count; i++)
         {
@@ -153,7 +168,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
             sb.Append(text.TrimEnd().TrimEnd(';').TrimEnd()).Append(";\n");
             parameters.AddRange(ps);
         }
-        return sb.Append("COMMIT TRANSACTION;").ToString();
+        return transaction ? sb.Append("COMMIT TRANSACTION;").ToString() : sb.ToString();
     }
 
     /// <summary>
