@@ -207,3 +207,52 @@ Describe 'BigQuery (emulated): one writer at a time, and a killed run resumes' {
         $bad | Should -BeNullOrEmpty
     }
 }
+
+Describe 'BigQuery (emulated): the other cmdlets on the same connection' {
+    BeforeAll {
+        $script:fake = Start-FakeBigQuery
+        Connect-Fake $fake.Url | Out-Null
+        Invoke-Backfill -StartDate 2023-02-15 -EndDate 2023-02-16 -Processor TDZA, PSZA, PCF -WarningAction SilentlyContinue | Out-Null
+        $script:upcgTable = "``$project.nba_analytics.upcoming_player_game_context``"
+    }
+    AfterAll { if (-not $fake.Process.HasExited) { $fake.Process.Kill() } }
+
+    It 'Get-BackfillWarehouse lists the BigQuery tables with row counts' {
+        $t = Get-BackfillWarehouse
+        ($t | Where-Object Table -eq 'nba_analytics.player_game_summary').Rows | Should -BeGreaterThan 10000
+        ($t | Where-Object Table -eq 'nba_precompute.player_composite_factors').Rows | Should -BeGreaterThan 0
+    }
+
+    It 'Get-BackfillRun and Get-BackfillFailure read the ledger in BigQuery' {
+        $run = Get-BackfillRun -Last 1
+        $run.Status | Should -BeIn 'Succeeded', 'CompletedWithFailures'
+        @(Get-BackfillFailure -RunId $run.RunId -Processor PSZA) | ForEach-Object { $_.Processor | Should -Be PSZA }
+    }
+
+    It 'Test-DataQuality and Get-SeasonReport run their checks inside BigQuery' {
+        Test-DataQuality -StartDate 2023-02-15 -EndDate 2023-02-16 -Check OutOfRange, NullKey, CriticalNull -Quiet | Should -BeTrue
+        $report = Get-SeasonReport -Season 2022-23
+        $report.Season | Should -Be '2022-23'
+        $report.Dates | Should -Be 164
+        $report.Games | Should -Be 1230
+    }
+
+    It 'Find-StaleUpcg, Clear-StaleUpcg with a backup, and Restore-StaleUpcg put every row back' {
+        $before = [int](Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM $upcgTable").n
+        $partial = Find-StaleUpcg | Where-Object IsPartial
+        ($partial.Date | ForEach-Object ToString 'yyyy-MM-dd') -join ',' | Should -Be '2023-02-23,2023-02-24'
+        $cleanup = $partial | Clear-StaleUpcg -Confirm:$false -PassThru
+        $cleanup.RowsDeleted | Should -Be 69
+        $cleanup.RowsBackedUp | Should -Be 69
+        [int](Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM $upcgTable").n | Should -Be ($before - 69)
+        $restore = $cleanup | Restore-StaleUpcg -Confirm:$false
+        $restore.RowsRestored | Should -Be 69
+        [int](Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM $upcgTable").n | Should -Be $before
+    }
+
+    It 'Test-Coverage rows export to a workbook' {
+        $xlsx = Join-Path $TestDrive 'bq-coverage.xlsx'
+        $file = Test-Coverage -StartDate 2023-02-15 -EndDate 2023-02-16 | Export-CoverageWorkbook -Path $xlsx -PassThru
+        $file.Length | Should -BeGreaterThan 1000
+    }
+}
