@@ -11,6 +11,7 @@
     FormatsToProcess     = @('BackfillTools.format.ps1xml', 'BackfillTools.Validation.format.ps1xml')
     CmdletsToExport      = @(
         'New-BackfillWarehouse'
+        'Remove-BackfillWarehouse'
         'Connect-BackfillWarehouse'
         'Get-BackfillWarehouse'
         'Invoke-Backfill'

@@ -27,6 +27,8 @@ public abstract class BackfillCmdlet : PSCmdlet
 
     internal static WarehouseConnection? GetDefault() => SessionDefaults.TryGetValue(SessionKey, out var c) ? c : null;
 
+    internal static void ClearDefault() => SessionDefaults.TryRemove(SessionKey, out _);
+
     /// <summary>The session default (Connect-BackfillWarehouse), else $env:BACKFILLTOOLS_WAREHOUSE.</summary>
     protected WarehouseConnection ResolveConnection()
     {

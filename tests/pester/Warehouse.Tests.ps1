@@ -159,6 +159,42 @@ Describe 'Connect-BackfillWarehouse' {
     }
 }
 
+Describe 'Remove-BackfillWarehouse (DuckDB)' {
+    BeforeEach { $dir = New-TestDirectory; $db = Join-Path $dir 'backfill.duckdb'; New-BackfillWarehouse -Path $db | Out-Null }
+
+    It '-WhatIf deletes nothing' {
+        Remove-BackfillWarehouse -Path $db -WhatIf
+        Test-Path $db | Should -BeTrue
+    }
+
+    It 'deletes the file piped in by Get-Item, and clears the session default' {
+        Get-Item $db | Remove-BackfillWarehouse -Confirm:$false
+        Test-Path $db | Should -BeFalse
+        (Get-ThrownError { Get-BackfillWarehouse }).FullyQualifiedErrorId | Should -BeLike 'NoWarehouse,*'
+    }
+
+    It 'refuses a file that is not a DuckDB database and leaves it in place' {
+        $other = Join-Path $dir 'notes.duckdb'
+        Set-Content $other 'not a database'
+        $err = Get-ThrownError { Remove-BackfillWarehouse -Path $other -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseNotDuckDb,*'
+        Get-Content $other | Should -Be 'not a database'
+    }
+
+    It 'reports WarehouseNotFound for a missing file' {
+        $err = Get-ThrownError { Remove-BackfillWarehouse -Path (Join-Path $dir 'missing.duckdb') -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseNotFound,*'
+        $err.CategoryInfo.Category | Should -Be ObjectNotFound
+    }
+
+    It 'is a High-impact change: confirmation is on by default' {
+        $cmd = Get-Command Remove-BackfillWarehouse
+        $attr = $cmd.ImplementingType.GetCustomAttributes([Management.Automation.CmdletAttribute], $false)[0]
+        $attr.ConfirmImpact | Should -Be 'High'
+        $attr.SupportsShouldProcess | Should -BeTrue
+    }
+}
+
 Describe 'Get-BackfillWarehouse' {
     BeforeAll {
         $dir = New-TestDirectory; $db = Join-Path $dir 'backfill.duckdb'

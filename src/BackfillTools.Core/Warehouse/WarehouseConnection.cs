@@ -14,6 +14,16 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
 
     public static WarehouseConnection DuckDb(string path) => new(WarehouseKind.DuckDb, Path: System.IO.Path.GetFullPath(path));
 
+    /// <summary>A BigQuery connection as the cmdlets take it: the endpoint from -Endpoint, else the emulator variable.</summary>
+    public static WarehouseConnection BigQuery(string project, string? location, string datasetPrefix, Uri? endpoint)
+    {
+        var resolved = BigQueryEndpoint(endpoint);
+        if (resolved is not null && !(resolved.IsAbsoluteUri && resolved.Scheme is "http" or "https"))
+            throw new BackfillException("InvalidEndpoint", ErrorKind.InvalidArgument,
+                $"-Endpoint must be an absolute http(s) URL such as http://localhost:9050/, not '{resolved}'.", resolved.ToString());
+        return new WarehouseConnection(WarehouseKind.BigQuery, Project: project, Location: location, DatasetPrefix: datasetPrefix, Endpoint: resolved);
+    }
+
     /// <summary>An explicit endpoint, else <see cref="EmulatorHostVariable"/>, else null (the real service).</summary>
     public static Uri? BigQueryEndpoint(Uri? explicitEndpoint)
     {

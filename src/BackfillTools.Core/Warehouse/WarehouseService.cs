@@ -81,6 +81,61 @@ public static class WarehouseService
         }
     }
 
+    /// <summary>
+    /// Create a BigQuery warehouse under a dataset prefix (the datasets and tables, then <paramref name="fill"/>). Never
+    /// without a prefix, so sample data cannot land in the production datasets, and never over existing data.
+    /// </summary>
+    public static void CreateBigQuery(WarehouseConnection connection, Action<IWarehouse>? fill = null)
+    {
+        RequirePrefix(connection, "create");
+        using var w = Open(connection);
+        var rows = Describe(w).Where(t => t.Layer != "Operations").Sum(t => t.Rows);
+        if (rows > 0)
+            throw new BackfillException("WarehouseNotEmpty", ErrorKind.ResourceExists,
+                $"The datasets prefixed '{connection.DatasetPrefix}' in {connection.Project} already hold {rows:N0} rows. " +
+                $"Remove them first (Remove-BackfillWarehouse -BigQueryProject {connection.Project} -DatasetPrefix {connection.DatasetPrefix}), or choose another prefix.",
+                connection.DatasetPrefix);
+        fill?.Invoke(w);
+    }
+
+    /// <summary>
+    /// Delete a warehouse: a DuckDB file (only if it is one) with its sidecars, or every dataset under a BigQuery prefix.
+    /// Returns what was deleted, for the caller to report.
+    /// </summary>
+    public static IReadOnlyList<string> Remove(WarehouseConnection connection)
+    {
+        if (connection.Kind == WarehouseKind.BigQuery)
+        {
+            RequirePrefix(connection, "remove");
+            return RemoveBigQuery?.Invoke(connection) ?? throw new BackfillException("BigQueryNotAvailable", ErrorKind.NotImplemented,
+                "The BigQuery backend is not available in this build.", connection.Project);
+        }
+        var path = connection.Path!;
+        if (!File.Exists(path))
+            throw new BackfillException("WarehouseNotFound", ErrorKind.ObjectNotFound, $"There is no warehouse at '{path}'.", path);
+        // Opening proves it is a DuckDB file that no other process holds, so nothing else is ever deleted.
+        EnsureNotLocked(path);
+        var removed = new List<string>();
+        foreach (var file in new[] { path, path + ".wal", path + ".backfill-lock", path + ".backfill-lock.json" })
+        {
+            if (!File.Exists(file)) continue;
+            File.Delete(file);
+            removed.Add(file);
+        }
+        return removed;
+    }
+
+    /// <summary>Set by the BigQuery backend: delete every dataset of a prefixed warehouse; returns the dataset names.</summary>
+    public static Func<WarehouseConnection, IReadOnlyList<string>>? RemoveBigQuery { get; set; }
+
+    private static void RequirePrefix(WarehouseConnection connection, string verb)
+    {
+        if (string.IsNullOrEmpty(connection.DatasetPrefix))
+            throw new BackfillException("DatasetPrefixRequired", ErrorKind.InvalidArgument,
+                $"BackfillTools does not {verb} the unprefixed (production) datasets. Give -DatasetPrefix, for example dev_ or scratch_.",
+                connection.Project);
+    }
+
     private static void EnsureNotLocked(string path)
     {
         // Opening it proves no other process holds it (and maps the lock error); close at once.
@@ -99,12 +154,8 @@ public static class WarehouseService
         var list = new List<WarehouseTableInfo>();
         foreach (var t in WarehouseSchema.All.Where(t => existing.Contains(t.FullName)))
         {
-            var dateCol = t.PartitionColumn;
-            var sql = dateCol is null
-                ? $"SELECT COUNT(*) AS n, CAST(NULL AS DATE) AS lo, CAST(NULL AS DATE) AS hi FROM {t.Placeholder}"
-                : $"SELECT COUNT(*) AS n, MIN({dateCol}) AS lo, MAX({dateCol}) AS hi FROM {t.Placeholder}";
-            var r = w.Query(sql, null, ct)[0];
-            list.Add(new WarehouseTableInfo(t.FullName, LayerOf(t.Dataset), r.GetInt64("n"), r.GetNullableDate("lo"), r.GetNullableDate("hi"), dateCol));
+            var r = w.Query(PortableSql.Describe(t), null, ct)[0];
+            list.Add(new WarehouseTableInfo(t.FullName, LayerOf(t.Dataset), r.GetInt64("n"), r.GetNullableDate("lo"), r.GetNullableDate("hi"), t.PartitionColumn));
         }
         return list;
     }

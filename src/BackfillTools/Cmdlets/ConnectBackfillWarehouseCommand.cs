@@ -38,18 +38,11 @@ public sealed class ConnectBackfillWarehouseCommand : BackfillCmdlet
     {
         var connection = ParameterSetName == DuckDbSet
             ? WarehouseConnection.DuckDb(ResolvePath(Path))
-            : new WarehouseConnection(WarehouseKind.BigQuery, Project: BigQueryProject, Location: Location, DatasetPrefix: DatasetPrefix,
-                Endpoint: CheckedEndpoint(WarehouseConnection.BigQueryEndpoint(Endpoint)));
+            : WarehouseConnection.BigQuery(BigQueryProject, Location, DatasetPrefix, Endpoint);
         using var warehouse = WarehouseService.Open(connection);
         var summary = WarehouseSummary.Of(connection, warehouse);
         SetDefault(connection);
         WriteVerbose($"Connected to {connection}; schema version {summary.SchemaVersion}.");
         WriteObject(summary);
     });
-
-    private static Uri? CheckedEndpoint(Uri? endpoint) =>
-        endpoint is null || (endpoint.IsAbsoluteUri && endpoint.Scheme is "http" or "https")
-            ? endpoint
-            : throw new BackfillException("InvalidEndpoint", ErrorKind.InvalidArgument,
-                $"-Endpoint must be an absolute http(s) URL such as http://localhost:9050/, not '{endpoint}'.", endpoint.ToString());
 }

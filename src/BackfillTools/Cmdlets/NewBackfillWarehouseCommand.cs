@@ -5,15 +5,39 @@ using BackfillTools.Core.Warehouse;
 
 namespace BackfillTools.Cmdlets;
 
-/// <summary>Creates an embedded (DuckDB) warehouse with the full schema, optionally filled with the sample league.</summary>
-[Cmdlet(VerbsCommon.New, "BackfillWarehouse", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+/// <summary>
+/// Creates a warehouse with the full schema, optionally filled with the sample league: an embedded DuckDB file, or a
+/// set of prefixed BigQuery datasets (never the production ones).
+/// </summary>
+[Cmdlet(VerbsCommon.New, "BackfillWarehouse", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = DuckDbSet)]
 [OutputType(typeof(WarehouseSummary))]
 public sealed class NewBackfillWarehouseCommand : BackfillCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    private const string DuckDbSet = "DuckDb";
+    private const string BigQuerySet = "BigQuery";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DuckDbSet)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    [Parameter(Mandatory = true, ParameterSetName = BigQuerySet)]
+    [ValidatePattern(@"^[a-z][a-z0-9\-]{4,28}[a-z0-9]$")]
+    public string BigQueryProject { get; set; } = "";
+
+    // Mandatory and non-empty: sample data must never land in the production (unprefixed) datasets.
+    [Parameter(Mandatory = true, ParameterSetName = BigQuerySet)]
+    [ValidatePattern(@"^[A-Za-z0-9_]+$")]
+    public string DatasetPrefix { get; set; } = "";
+
+    [Parameter(ParameterSetName = BigQuerySet)]
+    [Alias("Region")]
+    [ValidateNotNullOrEmpty]
+    public string? Location { get; set; }
+
+    [Parameter(ParameterSetName = BigQuerySet)]
+    [ValidateNotNull]
+    public Uri? Endpoint { get; set; }
 
     [Parameter]
     public SwitchParameter SampleData { get; set; }
@@ -33,12 +57,11 @@ public sealed class NewBackfillWarehouseCommand : BackfillCmdlet
     [Parameter]
     public int Scale { get; set; } = 1;
 
-    [Parameter]
+    [Parameter(ParameterSetName = DuckDbSet)]
     public SwitchParameter Force { get; set; }
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        var path = ResolvePath(Path);
         var options = new SampleLeagueOptions(Season, Scenario, Seed, Scale);
         if (SampleData) SampleLeague.Validate(options);
         else if (MyInvocation.BoundParameters.ContainsKey(nameof(Season)) || Scenario.Length > 0 || MyInvocation.BoundParameters.ContainsKey(nameof(Scale)))
@@ -51,16 +74,26 @@ public sealed class NewBackfillWarehouseCommand : BackfillCmdlet
             var years = SampleLeague.SeasonYears(options);
             what += $" at scale {Scale}: {years.Count} seasons, {BackfillTools.Core.Season.Label(years.Min())} to {BackfillTools.Core.Season.Label(years.Max())}";
         }
-        if (File.Exists(path)) what += " (replacing the existing file)";
-        if (!ShouldProcess(path, what)) return;
-
         var progress = new ProgressWriter(this);
-        WarehouseService.CreateDuckDb(path, Force, SampleData
-            ? w => SampleLeague.Generate(w, options, progress, CancellationToken)
-            : null);
+        Action<IWarehouse>? fill = SampleData ? w => SampleLeague.Generate(w, options, progress, CancellationToken) : null;
+
+        WarehouseConnection connection;
+        if (ParameterSetName == BigQuerySet)
+        {
+            connection = WarehouseConnection.BigQuery(BigQueryProject, Location, DatasetPrefix, Endpoint);
+            if (!ShouldProcess($"BigQuery {BigQueryProject}, datasets {DatasetPrefix}nba_*", what)) return;
+            WarehouseService.CreateBigQuery(connection, fill);
+        }
+        else
+        {
+            var path = ResolvePath(Path);
+            if (File.Exists(path)) what += " (replacing the existing file)";
+            if (!ShouldProcess(path, what)) return;
+            WarehouseService.CreateDuckDb(path, Force, fill);
+            connection = WarehouseConnection.DuckDb(path);
+        }
         progress.Complete();
 
-        var connection = WarehouseConnection.DuckDb(path);
         SetDefault(connection);
         using var warehouse = WarehouseService.Open(connection);
         WriteObject(WarehouseSummary.Of(connection, warehouse));

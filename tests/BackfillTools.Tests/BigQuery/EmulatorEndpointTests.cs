@@ -52,3 +52,31 @@ public sealed class EmulatorEndpointTests
         });
     }
 }
+
+/// <summary>New-/Remove-BackfillWarehouse on BigQuery never touch the unprefixed (production) datasets.</summary>
+public sealed class PrefixedWarehouseTests
+{
+    [Fact]
+    public void Creating_or_removing_without_a_prefix_is_refused()
+    {
+        var production = new WarehouseConnection(WarehouseKind.BigQuery, Project: FakeBigQuery.Project, Endpoint: new Uri("http://emulator.local/"));
+        Assert.Equal("DatasetPrefixRequired", Assert.Throws<BackfillException>(() => WarehouseService.CreateBigQuery(production)).ErrorId);
+        Assert.Equal("DatasetPrefixRequired", Assert.Throws<BackfillException>(() => WarehouseService.Remove(production)).ErrorId);
+    }
+
+    [Fact]
+    public void DeleteDatasets_removes_every_dataset_of_the_prefix_and_only_those()
+    {
+        using var fake = new FakeBigQuery();
+        using (var other = BigQueryTestHost.Open(fake, prefix: "keep_")) new Migrator().Upgrade(other);
+        using var w = BigQueryTestHost.Open(fake, prefix: "gone_");
+        new Migrator().Upgrade(w);
+        var deleted = w.DeleteDatasets();
+        Assert.Contains("gone_nba_raw", deleted);
+        Assert.Contains("gone_nba_backfill", deleted);
+        Assert.All(deleted, d => Assert.StartsWith("gone_", d));
+        using var kept = BigQueryTestHost.Open(fake, prefix: "keep_");
+        Assert.Equal(new Migrator().LatestVersion, Migrator.CurrentVersion(kept));
+        Assert.Equal(0, Migrator.CurrentVersion(w));
+    }
+}

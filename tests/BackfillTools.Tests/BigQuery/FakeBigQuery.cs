@@ -167,6 +167,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
             ("POST", 4, "jobs") when segs[3] == "cancel" => "jobs.cancel",
             ("GET", 3, "queries") => "getQueryResults",
             ("POST", 2, "datasets") => "datasets.insert",
+            ("DELETE", 3, "datasets") => "datasets.delete",
             ("POST", 4, "datasets") => "tables.insert",
             ("GET", 4, "datasets") => "tables.list",
             ("GET", 5, "datasets") => "tables.get",
@@ -213,6 +214,17 @@ public sealed class FakeBigQuery : HttpMessageHandler
                 if (SchemaExists(ds)) throw new ApiError(409, "duplicate", $"Already Exists: Dataset {Project}:{ds}");
                 Exec($"CREATE SCHEMA {ds}");
                 return Ok(JsonNode.Parse(body!)!);
+            }
+            case "datasets.delete":
+            {
+                if (!SchemaExists(s[2])) throw new ApiError(404, "notFound", $"Not found: Dataset {Project}:{s[2]}");
+                var cascade = q.GetValueOrDefault("deleteContents") == "true";
+                var prefix = s[2] + ".";
+                if (!cascade && _tables.Keys.Any(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
+                    throw new ApiError(400, "resourceInUse", $"Dataset {Project}:{s[2]} is still in use");
+                Exec($"DROP SCHEMA {s[2]} CASCADE");
+                foreach (var key in _tables.Keys.Where(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).ToList()) _tables.Remove(key);
+                return new HttpResponseMessage(HttpStatusCode.NoContent) { Content = new StringContent("") };
             }
             case "tables.insert":
                 return Ok(CreateTable(s[2], JsonNode.Parse(body!)!.AsObject()));

@@ -57,7 +57,24 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     /// Register this backend with <see cref="WarehouseService"/>: Connect-BackfillWarehouse -Project … then opens BigQuery
     /// (Application Default Credentials) and brings its schema up to date, like the DuckDB path.
     /// </summary>
-    public static void Register() => WarehouseService.OpenBigQuery = connection => Open(connection);
+    public static void Register()
+    {
+        WarehouseService.OpenBigQuery = connection => Open(connection);
+        WarehouseService.RemoveBigQuery = connection =>
+        {
+            using var w = Open(connection);
+            return w.DeleteDatasets();
+        };
+    }
+
+    /// <summary>Every dataset this tool creates, with its prefix: declared tables, staging, quarantine.</summary>
+    public IReadOnlyList<string> Datasets() =>
+        WarehouseSchema.All.Select(t => t.Dataset).Append(Backfill.BackfillRunner.StagingDataset).Append(Backfill.BackfillRunner.QuarantineDataset)
+            .Distinct(StringComparer.OrdinalIgnoreCase).Select(d => DatasetPrefix + d).ToList();
+
+    /// <summary>datasets.delete (with contents) for every dataset of this warehouse; returns those that existed.</summary>
+    public IReadOnlyList<string> DeleteDatasets() =>
+        Datasets().Where(d => Run(ct => _client.DeleteDatasetAsync(d, deleteContents: true, ct), CancellationToken.None, d)).ToList();
 
     public static BigQueryWarehouse Open(WarehouseConnection connection, BigQueryWarehouseOptions? options = null)
     {
