@@ -23,20 +23,11 @@ Describe 'Invoke-Backfill: the January incident replayed' {
     }
 
     It 'warns in pre-flight about the partial UPCG on both dates, with the remedy' {
-        ($warnings -join "`n") | Should -Match '2023-02-23 has partial upcoming_player_game_context \(1 rows'
-        ($warnings -join "`n") | Should -Match '2023-02-24 has partial upcoming_player_game_context \(68 rows'
-        ($warnings -join "`n") | Should -Match 'Clear-StaleUpcg -Date 2023-02-23'
+        Assert-IncidentPreflightWarnings $warnings
     }
 
     It 'uses the synthetic context and publishes 100% coverage on both dates' {
-        $pcf = $results | Where-Object Processor -eq PCF
-        $pcf.Count | Should -Be 2
-        $pcf | ForEach-Object {
-            $_.Status | Should -Be Published
-            $_.Source | Should -Be Synthetic
-            $_.CoveragePct | Should -Be 100
-            $_.RowsWritten | Should -Be $_.Expected
-        }
+        Assert-IncidentRepaired $results
     }
 
     It 'records E and U for each date in the ledger' {

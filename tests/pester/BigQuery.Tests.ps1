@@ -95,20 +95,11 @@ Describe 'BigQuery (emulated): the January incident replayed' {
     AfterAll { if (-not $fake.Process.HasExited) { $fake.Process.Kill() } }
 
     It 'warns in pre-flight about the partial UPCG on both dates, with the remedy' {
-        ($warnings -join "`n") | Should -Match '2023-02-23 has partial upcoming_player_game_context \(1 rows'
-        ($warnings -join "`n") | Should -Match '2023-02-24 has partial upcoming_player_game_context \(68 rows'
+        Assert-IncidentPreflightWarnings $warnings
     }
 
     It 'uses the synthetic context and publishes 100% coverage on both dates' {
-        $pcf = $results | Where-Object Processor -eq PCF
-        $pcf.Count | Should -Be 2
-        $pcf | ForEach-Object {
-            $_.Status | Should -Be Published
-            $_.Source | Should -Be Synthetic
-            $_.CoveragePct | Should -Be 100
-            $_.RowsWritten | Should -Be $_.Expected
-        }
-        ($pcf | Sort-Object Date).UpcgRows -join ',' | Should -Be '1,68'
+        Assert-IncidentRepaired $results
     }
 
     It 'wrote the rows inside BigQuery, stamped with the run id' {
@@ -308,9 +299,7 @@ Describe 'BigQuery (live): the January incident in a throw-away prefix' -Tag Liv
     }
 
     It 'publishes PCF from the synthetic context at 100% on both dates' {
-        $pcf = $results | Where-Object Processor -eq PCF
-        $pcf.Count | Should -Be 2
-        $pcf | ForEach-Object { $_.Status | Should -Be Published; $_.Source | Should -Be Synthetic; $_.CoveragePct | Should -Be 100 }
+        Assert-IncidentRepaired $results
     }
 
     It 'quarantines a forced-UPCG run and repairs it with -RetryFailed' {

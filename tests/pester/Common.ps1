@@ -94,3 +94,23 @@ function New-WarehouseCopy {
     Connect-BackfillWarehouse -Path $path | Out-Null
     $path
 }
+
+# The January incident's expected outcome, shared by the DuckDB and BigQuery suites: both partial UPCG dates named in
+# pre-flight, and PCF published from the synthetic context at 100% with the stale rows counted (1 and 68).
+function Assert-IncidentPreflightWarnings([string[]] $Warnings) {
+    ($Warnings -join "`n") | Should -Match '2023-02-23 has partial upcoming_player_game_context \(1 rows'
+    ($Warnings -join "`n") | Should -Match '2023-02-24 has partial upcoming_player_game_context \(68 rows'
+    ($Warnings -join "`n") | Should -Match 'Clear-StaleUpcg -Date 2023-02-23'
+}
+
+function Assert-IncidentRepaired([object[]] $Results) {
+    $pcf = @($Results | Where-Object Processor -eq PCF | Sort-Object Date)
+    $pcf.Count | Should -Be 2
+    $pcf | ForEach-Object {
+        $_.Status | Should -Be Published
+        $_.Source | Should -Be Synthetic
+        $_.CoveragePct | Should -Be 100
+        $_.RowsWritten | Should -Be $_.Expected
+    }
+    $pcf.UpcgRows -join ',' | Should -Be '1,68'
+}

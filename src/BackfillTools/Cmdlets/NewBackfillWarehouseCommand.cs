@@ -11,33 +11,14 @@ namespace BackfillTools.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "BackfillWarehouse", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = DuckDbSet)]
 [OutputType(typeof(WarehouseSummary))]
-public sealed class NewBackfillWarehouseCommand : BackfillCmdlet
+public sealed class NewBackfillWarehouseCommand : WarehouseTargetCmdlet
 {
-    private const string DuckDbSet = "DuckDb";
-    private const string BigQuerySet = "BigQuery";
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DuckDbSet)]
-    [Alias("FullName")]
-    [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
-
-    [Parameter(Mandatory = true, ParameterSetName = BigQuerySet)]
-    [ValidatePattern(@"^[a-z][a-z0-9\-]{4,28}[a-z0-9]$")]
-    public string BigQueryProject { get; set; } = "";
-
     // Mandatory and non-empty: sample data must never land in the production (unprefixed) datasets.
     [Parameter(Mandatory = true, ParameterSetName = BigQuerySet)]
     [ValidatePattern(@"^[A-Za-z0-9_]+$")]
     public string DatasetPrefix { get; set; } = "";
 
-    [Parameter(ParameterSetName = BigQuerySet)]
-    [Alias("Region")]
-    [ValidateNotNullOrEmpty]
-    public string? Location { get; set; }
-
-    [Parameter(ParameterSetName = BigQuerySet)]
-    [ValidateNotNull]
-    public Uri? Endpoint { get; set; }
+    protected override string Prefix => DatasetPrefix;
 
     [Parameter]
     public SwitchParameter SampleData { get; set; }
@@ -77,20 +58,17 @@ public sealed class NewBackfillWarehouseCommand : BackfillCmdlet
         var progress = new ProgressWriter(this);
         Action<IWarehouse>? fill = SampleData ? w => SampleLeague.Generate(w, options, progress, CancellationToken) : null;
 
-        WarehouseConnection connection;
-        if (ParameterSetName == BigQuerySet)
+        var connection = TargetConnection();
+        if (IsBigQuery)
         {
-            connection = WarehouseConnection.BigQuery(BigQueryProject, Location, DatasetPrefix, Endpoint);
             if (!ShouldProcess($"BigQuery {BigQueryProject}, datasets {DatasetPrefix}nba_*", what)) return;
             WarehouseService.CreateBigQuery(connection, fill);
         }
         else
         {
-            var path = ResolvePath(Path);
-            if (File.Exists(path)) what += " (replacing the existing file)";
-            if (!ShouldProcess(path, what)) return;
-            WarehouseService.CreateDuckDb(path, Force, fill);
-            connection = WarehouseConnection.DuckDb(path);
+            if (File.Exists(connection.Path)) what += " (replacing the existing file)";
+            if (!ShouldProcess(connection.Path!, what)) return;
+            WarehouseService.CreateDuckDb(connection.Path!, Force, fill);
         }
         progress.Complete();
 

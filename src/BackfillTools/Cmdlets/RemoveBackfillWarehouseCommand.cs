@@ -9,38 +9,17 @@ namespace BackfillTools.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "BackfillWarehouse", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = DuckDbSet)]
 [OutputType(typeof(void))]
-public sealed class RemoveBackfillWarehouseCommand : BackfillCmdlet
+public sealed class RemoveBackfillWarehouseCommand : WarehouseTargetCmdlet
 {
-    private const string DuckDbSet = "DuckDb";
-    private const string BigQuerySet = "BigQuery";
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DuckDbSet)]
-    [Alias("FullName")]
-    [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
-
-    [Parameter(Mandatory = true, ParameterSetName = BigQuerySet)]
-    [ValidatePattern(@"^[a-z][a-z0-9\-]{4,28}[a-z0-9]$")]
-    public string BigQueryProject { get; set; } = "";
-
     [Parameter(Mandatory = true, ParameterSetName = BigQuerySet)]
     [ValidatePattern(@"^[A-Za-z0-9_]+$")]
     public string DatasetPrefix { get; set; } = "";
 
-    [Parameter(ParameterSetName = BigQuerySet)]
-    [Alias("Region")]
-    [ValidateNotNullOrEmpty]
-    public string? Location { get; set; }
-
-    [Parameter(ParameterSetName = BigQuerySet)]
-    [ValidateNotNull]
-    public Uri? Endpoint { get; set; }
+    protected override string Prefix => DatasetPrefix;
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        var connection = ParameterSetName == BigQuerySet
-            ? WarehouseConnection.BigQuery(BigQueryProject, Location, DatasetPrefix, Endpoint)
-            : WarehouseConnection.DuckDb(ResolvePath(Path));
+        var connection = TargetConnection();
         var target = connection.Kind == WarehouseKind.BigQuery
             ? $"BigQuery {BigQueryProject}: every dataset named {DatasetPrefix}nba_* and their tables"
             : connection.Path!;
