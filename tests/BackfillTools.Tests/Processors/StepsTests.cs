@@ -42,6 +42,19 @@ public class StepsTests
         }
     }
 
+    /// <summary>A processor's staging tables (as the runner shapes them), created, with the dates to compute.</summary>
+    internal static StagingTables CreateStaging(IWarehouse w, ProcessorName name, string suffix, params DateOnly[] dates)
+    {
+        var staging = new StagingTables("test-" + suffix,
+            new TableDef("nba_staging", "dates_" + suffix, new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
+            ProcessorCatalog.Get(name).Output.WithName("nba_staging", "rows_" + suffix),
+            WarehouseSchema.PrecomputeFailures.WithName("nba_staging", "failures_" + suffix),
+            WarehouseSchema.ContextSourceLog.WithName("nba_staging", "context_" + suffix));
+        foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources }) w.EnsureTable(t);
+        w.BulkAppend(staging.Dates, dates.Select(d => new object?[] { d }));
+        return staging;
+    }
+
     public static TheoryData<ProcessorName, bool> Cases()
     {
         var data = new TheoryData<ProcessorName, bool>();
@@ -54,14 +67,7 @@ public class StepsTests
     public void ComputeToStaging_executes_exactly_Steps(ProcessorName name, bool allowMissingUpstream)
     {
         using var db = new ProcessorTestDb();
-        var def = ProcessorCatalog.Get(name);
-        var staging = new StagingTables("steps",
-            new TableDef("nba_staging", "dates_s", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName("nba_staging", "rows_s"),
-            WarehouseSchema.PrecomputeFailures.WithName("nba_staging", "failures_s"),
-            WarehouseSchema.ContextSourceLog.WithName("nba_staging", "context_s"));
-        foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources }) db.W.EnsureTable(t);
-        db.W.BulkAppend(staging.Dates, new[] { new object?[] { new DateOnly(2024, 1, 15) } });
+        var staging = CreateStaging(db.W, name, "s", new DateOnly(2024, 1, 15));
         var options = new ProcessorOptions { AllowMissingUpstream = allowMissingUpstream, ContextSource = ContextSourceMode.ForceSynthetic };
         var recorder = new Recorder(db.W);
         var processor = (SqlProcessor)ProcessorCatalog.Create(name);
@@ -96,14 +102,7 @@ public sealed class ProcessorRerunTests : IClassFixture<BackfillTools.Tests.Back
     public void Running_the_same_batch_twice_leaves_the_staging_tables_as_after_one_run(ProcessorName name)
     {
         using var w = WarehouseService.Open(_sample.NewCopy());
-        var def = ProcessorCatalog.Get(name);
-        var staging = new StagingTables("rerun",
-            new TableDef("nba_staging", "dates_r", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName("nba_staging", "rows_r"),
-            WarehouseSchema.PrecomputeFailures.WithName("nba_staging", "failures_r"),
-            WarehouseSchema.ContextSourceLog.WithName("nba_staging", "context_r"));
-        foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources }) w.EnsureTable(t);
-        w.BulkAppend(staging.Dates, new[] { new object?[] { new DateOnly(2023, 2, 23) }, new object?[] { new DateOnly(2023, 2, 24) } });
+        var staging = StepsTests.CreateStaging(w, name, "r", new DateOnly(2023, 2, 23), new DateOnly(2023, 2, 24));
         var processor = ProcessorCatalog.Create(name);
 
         long[] Counts() => new[] { staging.Rows, staging.Failures, staging.ContextSources }.Select(t => w.ScalarInt64($"SELECT COUNT(*) FROM {t.Placeholder}")).ToArray();
