@@ -167,6 +167,13 @@ $lines += '## Notes'
 $lines += ''
 $lines += '- The per-date baseline runs each processor once per date (the reference architecture); it is measured on one week because it is slow by design, and set-based is measured on the same week for the ratio.'
 $lines += "- Scenario (f) runs $ScaleRuns time(s): generating the league is set-up (not timed); the timed part backfills every season and, where Test-Coverage exists, validates them."
+# The analysis below the marker (targets, profiling, what was tried) is written by people: keep it across runs.
+$marker = '<!-- Hand-written analysis below: Invoke-Benchmarks.ps1 keeps everything from this line on. -->'
+if (Test-Path $ReportPath) {
+    $previous = Get-Content $ReportPath -Raw
+    $at = $previous.IndexOf($marker)
+    if ($at -ge 0) { $lines += ''; $lines += $previous.Substring($at).TrimEnd() }
+}
 Set-Content -Path $ReportPath -Value ($lines -join "`n")
 Remove-Item $work -Recurse -Force
 Write-Host "Wrote $ReportPath"
