@@ -82,8 +82,11 @@ CREATE OR REPLACE TABLE {{work.mlfs_hist}} AS
 WITH l10 AS (
   SELECT analysis_date, player_lookup, COUNT(*) AS n,
          SUM(IFNULL(ft_makes, 0)) AS ft_sum, SUM(IFNULL(points, 0)) AS pts_sum, COUNTIF(is_dnp) AS dnp_count,
-         -- OLS slope with x = 0..n-1 oldest first equals minus the slope against rn (newest = 1).
-         -COVAR_POP(rn, IFNULL(points, 0)) / NULLIF(VAR_POP(rn), 0) AS slope,
+         -- OLS slope with x = 0..n-1 oldest first equals minus the slope against rn (newest = 1). Computed from exact
+         -- integer sums, not COVAR_POP/VAR_POP: float aggregates depend on row order, which a resumed run changes.
+         -- The sign is inside the integer numerator, so a flat series gives 0, not -0.
+         CAST(SUM(rn) * SUM(IFNULL(points, 0)) - COUNT(*) * SUM(rn * IFNULL(points, 0)) AS FLOAT64)
+           / NULLIF(COUNT(*) * SUM(rn * rn) - SUM(rn) * SUM(rn), 0) AS slope,
          AVG(CASE WHEN rn <= 2 THEN IFNULL(points, 0) END) - AVG(CASE WHEN rn BETWEEN 3 AND 5 THEN IFNULL(points, 0) END) AS trend_diff,
          AVG(minutes) AS minutes_mean,
          COUNTIF(p3_played) AS p3_n,
@@ -92,7 +95,12 @@ WITH l10 AS (
          COUNTIF(cm_played) AS cm_n,
          AVG(CASE WHEN cm_played AND cm_rn <= 5 THEN points END) AS cm_l5,
          AVG(CASE WHEN cm_played THEN points END) AS cm_l10,
-         CASE WHEN COUNTIF(cm_played) = 1 THEN 0 ELSE STDDEV_SAMP(CASE WHEN cm_played THEN points END) END AS cm_std,
+         -- STDDEV_SAMP from exact integer sums, for the same reason.
+         CASE WHEN COUNTIF(cm_played) = 1 THEN 0
+              WHEN COUNT(CASE WHEN cm_played THEN points END) >= 2 THEN SQRT(
+                CAST(COUNT(CASE WHEN cm_played THEN points END) * SUM(CASE WHEN cm_played THEN points * points END)
+                     - SUM(CASE WHEN cm_played THEN points END) * SUM(CASE WHEN cm_played THEN points END) AS FLOAT64)
+                / (COUNT(CASE WHEN cm_played THEN points END) * (COUNT(CASE WHEN cm_played THEN points END) - 1))) END AS cm_std,
          AVG(CASE WHEN cm_played THEN minutes END) AS cm_min10,
          COUNTIF(cm_played AND game_date >= analysis_date - 7) AS cm_games7,
          SUM(CASE WHEN cm_played THEN points END) / NULLIF(SUM(CASE WHEN cm_played THEN minutes END), 0) AS cm_ppm,

@@ -89,7 +89,12 @@ CREATE OR REPLACE TABLE {{work.pdc_calc}} AS
 WITH stats AS (
   SELECT analysis_date, player_lookup, MAX(w_games) AS games, MAX(w_last) AS last_game,
          AVG(CASE WHEN rn <= 5 THEN points END) AS l5, AVG(CASE WHEN rn <= 10 THEN points END) AS l10, MAX(w_season) AS season,
-         STDDEV_SAMP(CASE WHEN rn <= 10 THEN points END) AS std10,
+         -- STDDEV_SAMP from exact integer sums: a float aggregate's last bits depend on row order, which a resumed run
+         -- changes (the kill test caught it in MLFS); one division and SQRT at the end are deterministic.
+         CASE WHEN COUNT(CASE WHEN rn <= 10 THEN points END) >= 2 THEN SQRT(
+           CAST(COUNT(CASE WHEN rn <= 10 THEN points END) * SUM(CASE WHEN rn <= 10 THEN points * points END)
+                - SUM(CASE WHEN rn <= 10 THEN points END) * SUM(CASE WHEN rn <= 10 THEN points END) AS FLOAT64)
+           / (COUNT(CASE WHEN rn <= 10 THEN points END) * (COUNT(CASE WHEN rn <= 10 THEN points END) - 1))) END AS std10,
          AVG(CASE WHEN rn <= 10 THEN minutes END) AS min10, AVG(CASE WHEN rn <= 10 THEN usage_rate END) AS usage10,
          AVG(CASE WHEN rn <= 10 THEN ts_pct END) AS ts10, MAX(w_usage) AS usage_season,
          SUM(CASE WHEN rn <= 10 THEN IFNULL(assisted_fg_makes, 0) END) / NULLIF(SUM(CASE WHEN rn <= 10 THEN IFNULL(fg_makes, 0) END), 0) AS assisted10
