@@ -34,8 +34,7 @@ public sealed class BackfillLock : IBackfillLock
 
     public static BackfillLock Acquire(string warehousePath, LockHolder me)
     {
-        var lockPath = warehousePath + ".backfill-lock";
-        var infoPath = warehousePath + ".backfill-lock.json";
+        var (lockPath, infoPath) = SidecarPaths(warehousePath);
         FileStream stream;
         try
         {
@@ -60,6 +59,10 @@ public sealed class BackfillLock : IBackfillLock
         File.WriteAllText(infoPath, JsonSerializer.Serialize(me));
         return new BackfillLock(stream, infoPath, stale);
     }
+
+    /// <summary>The lock file and the holder's identity file beside a warehouse file.</summary>
+    public static (string LockPath, string InfoPath) SidecarPaths(string warehousePath) =>
+        (warehousePath + ".backfill-lock", warehousePath + ".backfill-lock.json");
 
     private static LockHolder? ReadHolder(string infoPath)
     {

@@ -83,7 +83,8 @@ public static class BackfillService
         else ledger.StartRun(newRunId, request, plan, resumedFrom, startedAt);
 
         // Jobs are BigQuery's unit of latency, quota and billing: say how many a run took.
-        var jobsAtStart = (w as Warehouse.BigQuery.BigQueryWarehouse)?.Jobs.Snapshot();
+        var bigQuery = w as Warehouse.BigQuery.BigQueryWarehouse;
+        var jobsAtStart = bigQuery?.Jobs.Snapshot();
         var runner = new BackfillRunner(w, request, newRunId, callbacks);
         configure?.Invoke(runner);
         IReadOnlyList<BackfillResult> results;
@@ -109,8 +110,8 @@ public static class BackfillService
             throw;
         }
 
-        if (jobsAtStart is not null && w is Warehouse.BigQuery.BigQueryWarehouse bigQuery)
-            callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart, bigQuery.Jobs.Snapshot())}.");
+        if (bigQuery is not null)
+            callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart!, bigQuery.Jobs.Snapshot())}.");
         var problems = results.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined).ToList();
         var status = problems.Count == 0 ? "Succeeded" : "CompletedWithFailures";
         ledger.FinishRun(newRunId, status, problems.Count == 0 ? null : $"{problems.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");

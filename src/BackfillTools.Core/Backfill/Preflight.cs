@@ -47,7 +47,7 @@ public static class Preflight
             // The same partial-UPCG finding Find-StaleUpcg reports; age is irrelevant here.
             var dates = runDates.ToHashSet();
             partial.AddRange(Validation.StaleUpcgService.Find(w, olderThanDays: null, asOf: null, ct)
-                .Where(s => s.IsPartial && s.UpcgPlayers > 0 && dates.Contains(s.Date))
+                .Where(s => s.IsPartial && dates.Contains(s.Date))
                 .Select(s => (s.Date, s.UpcgRows, s.PgsPlayers)));
         }
         return new PreflightReport(missing, pct, partial);

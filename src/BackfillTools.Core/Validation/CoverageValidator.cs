@@ -305,8 +305,11 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         return map;
     }
 
-    // Some rows but too few: an empty context is not stale rows (there is nothing to clear), so it is not partial.
-    private static bool IsPartial(long? pgs, long? upcg) => pgs is > 0 && upcg is > 0 and var u && u < PartialUpcgRatio * pgs.Value;
+    /// <summary>
+    /// Some UPCG rows but fewer than 90% of the players who played: the one definition of "partial" that Test-Coverage,
+    /// Find-StaleUpcg and the pre-flight share. An empty context is not stale rows (nothing to clear), so not partial.
+    /// </summary>
+    internal static bool IsPartial(long? pgs, long? upcg) => pgs is > 0 && upcg is > 0 and var u && u < PartialUpcgRatio * pgs.Value;
 
     private static CoverageResult JudgePrecompute(DateOnly date, ProcessorName p, DateFacts f, Accounting a,
         Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>> all, LedgerEntry? ledger, ContextEntry? ctx,

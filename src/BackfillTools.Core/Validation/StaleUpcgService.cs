@@ -83,7 +83,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
             var date = r.GetDate("game_date");
             var pgs = r.GetInt64("pgs_players");
             var players = r.GetInt64("upcg_players");
-            var partial = pgs > 0 && players < CoverageValidator.PartialUpcgRatio * pgs;
+            var partial = CoverageValidator.IsPartial(pgs, players);
             var stale = date < cutoff;
             if (!partial && !stale) continue;
             list.Add(new StaleUpcgDate

@@ -89,7 +89,7 @@ public static class WarehouseService
     {
         RequirePrefix(connection, "create");
         using var w = Open(connection);
-        var rows = Describe(w).Where(t => t.Layer != "Operations").Sum(t => t.Rows);
+        var rows = DataRows(Describe(w));
         if (rows > 0)
             throw new BackfillException("WarehouseNotEmpty", ErrorKind.ResourceExists,
                 $"The datasets prefixed '{connection.DatasetPrefix}' in {connection.Project} already hold {rows:N0} rows. " +
@@ -116,7 +116,8 @@ public static class WarehouseService
         // Opening proves it is a DuckDB file that no other process holds, so nothing else is ever deleted.
         EnsureNotLocked(path);
         var removed = new List<string>();
-        foreach (var file in new[] { path, path + ".wal", path + ".backfill-lock", path + ".backfill-lock.json" })
+        var (lockPath, infoPath) = Backfill.BackfillLock.SidecarPaths(path);
+        foreach (var file in new[] { path, path + ".wal", lockPath, infoPath })
         {
             if (!File.Exists(file)) continue;
             File.Delete(file);
@@ -160,6 +161,9 @@ public static class WarehouseService
         return list;
     }
 
+    /// <summary>Rows of data (raw, analytics, precompute), not of the bookkeeping (operations) tables.</summary>
+    public static long DataRows(IEnumerable<WarehouseTableInfo> tables) => tables.Where(t => t.Layer != "Operations").Sum(t => t.Rows);
+
     public static string LayerOf(string dataset) => dataset switch
     {
         "nba_raw" => "Raw",
@@ -179,7 +183,7 @@ public sealed record WarehouseSummary(string Kind, string Location, int SchemaVe
     {
         var tables = WarehouseService.Describe(w);
         return new WarehouseSummary(c.Kind.ToString(), c.Kind == WarehouseKind.DuckDb ? c.Path! : $"{c.Project}/{c.Location}",
-            Schema.Migrator.CurrentVersion(w), tables.Count, tables.Where(t => t.Layer != "Operations").Sum(t => t.Rows))
+            Schema.Migrator.CurrentVersion(w), tables.Count, WarehouseService.DataRows(tables))
         {
             Path = c.Kind == WarehouseKind.DuckDb ? c.Path : null,
         };

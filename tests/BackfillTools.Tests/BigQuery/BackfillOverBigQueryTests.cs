@@ -18,6 +18,15 @@ public sealed class BackfillOverBigQueryTests : IDisposable
 
     public void Dispose() => _fake.Dispose();
 
+    /// <summary>What Invoke-Backfill does for a new run, on a warehouse object: plan, ledger row, run.</summary>
+    internal static BackfillResult[] RunBackfill(IWarehouse w, BackfillRequest request)
+    {
+        var plan = BackfillPlanner.Plan(w, request);
+        var runId = BackfillLedger.NewRunId();
+        new BackfillLedger(w).StartRun(runId, request, plan, null, DateTime.UtcNow);
+        return new BackfillRunner(w, request, runId).Execute(plan, CancellationToken.None).ToArray();
+    }
+
     [Fact]
     public void The_incident_replay_publishes_synthetic_context_and_the_gate_quarantines_forced_UPCG()
     {
@@ -26,13 +35,7 @@ public sealed class BackfillOverBigQueryTests : IDisposable
         SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, new[] { "StaleUpcg" }));
         var before = w.Jobs.TotalJobs;
 
-        BackfillResult[] Run(BackfillRequest request)
-        {
-            var plan = BackfillPlanner.Plan(w, request);
-            var runId = BackfillLedger.NewRunId();
-            new BackfillLedger(w).StartRun(runId, request, plan, null, DateTime.UtcNow);
-            return new BackfillRunner(w, request, runId).Execute(plan, CancellationToken.None).ToArray();
-        }
+        BackfillResult[] Run(BackfillRequest request) => RunBackfill(w, request);
 
         var request = new BackfillRequest
         {
@@ -81,10 +84,7 @@ public sealed class BigQueryJobBudgetTests : IDisposable
         {
             var before = w.Jobs.Snapshot();
             var request = new BackfillRequest { StartDate = from, EndDate = to };
-            var plan = BackfillPlanner.Plan(w, request);
-            var runId = BackfillLedger.NewRunId();
-            new BackfillLedger(w).StartRun(runId, request, plan, null, DateTime.UtcNow);
-            var results = new BackfillRunner(w, request, runId).Execute(plan, CancellationToken.None).ToArray();
+            var results = BackfillOverBigQueryTests.RunBackfill(w, request);
             Assert.All(results, r => Assert.NotEqual(PartitionStatus.Failed, r.Status));
             var after = w.Jobs.Snapshot();
             return (after.Values.Sum() - before.Values.Sum(), results.Length, BackfillService.JobsSince(before, after));
