@@ -37,6 +37,17 @@ public static class ProductionSchema
         Tables.FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase))
         ?? throw new KeyNotFoundException($"production-schema.json has no table '{fullName}'.");
 
+    /// <summary>
+    /// Create every production table with its migration columns (<see cref="ProductionTable.Replica"/>) under the
+    /// unprefixed production dataset names: a stand-in for production to test against. Existing tables are left as they are.
+    /// </summary>
+    public static IReadOnlyList<TableDef> CreateReplica(IWarehouse warehouse)
+    {
+        var created = Tables.Select(t => t.Replica).ToList();
+        foreach (var table in created) warehouse.EnsureTable(table);
+        return created;
+    }
+
     /// <summary>Parse a production-schema document; any malformed part is an <see cref="InvalidDataException"/> naming it.</summary>
     public static IReadOnlyList<ProductionTable> Parse(string json)
     {

@@ -76,5 +76,5 @@ public static class Col
 
     public static ColumnDef ArrayOf(string name, SqlType element) => new(name, SqlType.ArrayOf(element));
     public static ColumnDef StructOf(string name, params StructField[] fields) => new(name, SqlType.StructOf(fields));
-    public static ColumnDef Json(string name, bool nullable = true) => new(name, SqlType.Json, nullable);
+    public static ColumnDef JsonColumn(string name, bool nullable = true) => new(name, SqlType.Json, nullable);
 }
