@@ -44,6 +44,33 @@ public sealed class ProductionReplicaTests : IDisposable
         }
     }
 
+    private static readonly TableDef Exact = new("nba_x", "exact",
+        new[]
+        {
+            Col.Date("d", false), Col.Numeric("pct", 5, 3), Col.ArrayOf("ids", SqlType.Int64), Col.ArrayOf("dates", SqlType.Date),
+            Col.ArrayOf("names", SqlType.String),
+        },
+        Array.Empty<string>(), "d") { RequirePartitionFilter = true };
+
+    public static IEnumerable<object[]> Engines() => new[] { new object[] { "DuckDB" }, new object[] { "BigQuery" } };
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public void NUMERIC_and_arrays_of_any_element_hold_their_values_on_both_engines(string engine)
+    {
+        using var fake = new FakeBigQuery();
+        using IWarehouse w = engine == "DuckDB" ? DuckDbWarehouse.Open(":memory:") : BigQueryTestHost.Open(fake);
+        w.EnsureTable(Exact);
+        w.Execute($"INSERT INTO {Exact.Placeholder} (d, pct, ids, dates, names) VALUES (DATE '2024-01-20', CAST(0.4565 AS NUMERIC), [3, 1], [DATE '2024-01-18'], ['a'])");
+        var row = w.Query($"SELECT pct, ids, dates, names FROM {Exact.Placeholder} WHERE d = @d", WarehouseExtensions.Params(("d", new DateOnly(2024, 1, 20))))[0];
+        // The column's scale rounds (half away from zero) on both engines; the BigQuery adapter reads NUMERIC as double.
+        Assert.Equal(0.457m, Convert.ToDecimal(row["pct"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(new[] { 3L, 1L }, ((System.Collections.IEnumerable)row["ids"]!).Cast<long>());
+        Assert.Equal(new[] { new DateOnly(2024, 1, 18) }, ((System.Collections.IEnumerable)row["dates"]!).Cast<DateOnly>());
+        Assert.Equal(new[] { "a" }, ((System.Collections.IEnumerable)row["names"]!).Cast<string>());
+        Assert.Equal(Exact.Columns.Select(c => c.FullType), w.TableColumns("nba_x", "exact")!.Select(c => c.FullType));
+    }
+
     private static void AssertReplica(IWarehouse w)
     {
         Assert.Superset(ProductionSchema.Tables.Select(t => t.FullName).ToHashSet(StringComparer.OrdinalIgnoreCase), w.ExistingTables().ToHashSet(StringComparer.OrdinalIgnoreCase));
