@@ -73,7 +73,8 @@ public sealed class ProductionReplicaTests : IDisposable
 
     private static void AssertReplica(IWarehouse w)
     {
-        Assert.Superset(ProductionSchema.Tables.Select(t => t.FullName).ToHashSet(StringComparer.OrdinalIgnoreCase), w.ExistingTables().ToHashSet(StringComparer.OrdinalIgnoreCase));
+        var existing = w.ExistingTables();
+        Assert.Empty(ProductionSchema.Tables.Select(t => t.FullName).Where(name => !existing.Contains(name)));
         foreach (var table in ProductionSchema.Tables)
         {
             var live = w.TableColumns(table.Base.Dataset, table.Base.Name);
