@@ -192,6 +192,18 @@ public sealed class DuckDbWarehouse : IWarehouse
         return r.AsRows().Select(x => $"{x.GetString("table_schema")}.{x.GetString("table_name")}").ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
+    public IReadOnlyList<ColumnDef>? TableColumns(string dataset, string name)
+    {
+        var r = Query(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns " +
+            "WHERE table_catalog = current_database() AND lower(table_schema) = lower(@dataset) AND lower(table_name) = lower(@name) " +
+            "ORDER BY ordinal_position",
+            WarehouseExtensions.Params(("dataset", dataset), ("name", name)));
+        if (r.Count == 0) return null;
+        return r.AsRows().Select(x => new ColumnDef(x.GetString("column_name")!, SqlType.ParseDuckDb(x.GetString("data_type")!),
+            x.GetString("is_nullable") == "YES")).ToList();
+    }
+
     public void EnsureTable(TableDef table)
     {
         RawExecute($"CREATE SCHEMA IF NOT EXISTS {table.Dataset}");
@@ -201,7 +213,7 @@ public sealed class DuckDbWarehouse : IWarehouse
     public static string CreateTableSql(TableDef table)
     {
         var cols = table.Columns.Select(c =>
-            $"{c.Name} {DuckDbDialect.Instance.ColumnTypeSql(c.Type)}{(c.Nullable ? "" : " NOT NULL")}");
+            $"{c.Name} {DuckDbDialect.Instance.ColumnTypeSql(c)}{(c.Nullable ? "" : " NOT NULL")}");
         var pk = table.PrimaryKey.Count > 0 ? $", PRIMARY KEY ({string.Join(", ", table.PrimaryKey)})" : "";
         return $"CREATE TABLE IF NOT EXISTS {table.Dataset}.{table.Name} ({string.Join(", ", cols)}{pk})";
     }

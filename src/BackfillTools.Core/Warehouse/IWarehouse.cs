@@ -54,6 +54,13 @@ public interface IWarehouse : IDisposable
     /// <summary>Tables that exist, as dataset.table.</summary>
     IReadOnlySet<string> ExistingTables();
 
+    /// <summary>
+    /// The columns of an existing table as the engine stores them, in order, with GoogleSQL types (engine types with no
+    /// GoogleSQL equivalent as <see cref="SqlType.Unmodeled"/>); null when the table does not exist.
+    /// </summary>
+    IReadOnlyList<ColumnDef>? TableColumns(string dataset, string name) =>
+        throw new NotSupportedException($"{Description} cannot describe a table's columns.");
+
     /// <summary>Create a declared table if it is missing.</summary>
     void EnsureTable(TableDef table);
 

@@ -17,7 +17,12 @@ public abstract partial class SqlDialect
 
     public string QualifiedName(TableDef table) => QualifiedName(table.Dataset, table.Name);
 
-    public abstract string ColumnTypeSql(ColumnType type);
+    public string ColumnTypeSql(ColumnType type) => TypeSql(SqlType.Of(type));
+
+    /// <summary>A declared column's complete type in this engine's DDL (NUMERIC precision, ARRAY element, STRUCT fields).</summary>
+    public string ColumnTypeSql(ColumnDef column) => TypeSql(column.FullType);
+
+    public abstract string TypeSql(SqlType type);
 
     /// <summary>Turn portable SQL into this engine's text. String literals and comments are never touched.</summary>
     public string Render(string portableSql)
@@ -140,7 +145,8 @@ public sealed partial class DuckDbDialect : SqlDialect
 
     public override string QualifiedName(string dataset, string table) => $"{dataset}.{table}";
 
-    public override string ColumnTypeSql(ColumnType type) => type switch
+    /// <summary>The faithful DuckDB equivalent: DECIMAL(p,s) (a bare NUMERIC is DECIMAL(38,9)), T[] for ARRAY, STRUCT(…).</summary>
+    public override string TypeSql(SqlType type) => type.Kind switch
     {
         ColumnType.String => "VARCHAR",
         ColumnType.Int64 => "BIGINT",
@@ -148,9 +154,11 @@ public sealed partial class DuckDbDialect : SqlDialect
         ColumnType.Bool => "BOOLEAN",
         ColumnType.Date => "DATE",
         ColumnType.Timestamp => "TIMESTAMP",
-        ColumnType.Float64Array => "DOUBLE[]",
-        ColumnType.StringArray => "VARCHAR[]",
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+        ColumnType.Json => "JSON",
+        ColumnType.Numeric => $"DECIMAL({type.NumericDigits.Precision},{type.NumericDigits.Scale})",
+        ColumnType.Array => TypeSql(type.Element!) + "[]",
+        ColumnType.Struct => $"STRUCT({string.Join(", ", type.Fields.Select(f => $"{f.Name} {TypeSql(f.Type)}"))})",
+        _ => throw new ArgumentException($"DuckDB has no declared equivalent of {type}.", nameof(type)),
     };
 
     /// <summary>Per-connection macros that give DuckDB the GoogleSQL functions the product uses.</summary>
@@ -208,18 +216,9 @@ public sealed class BigQueryDialect : SqlDialect
 
     public override string QualifiedName(string dataset, string table) => $"`{Project}.{DatasetPrefix}{dataset}.{table}`";
 
-    public override string ColumnTypeSql(ColumnType type) => type switch
-    {
-        ColumnType.String => "STRING",
-        ColumnType.Int64 => "INT64",
-        ColumnType.Float64 => "FLOAT64",
-        ColumnType.Bool => "BOOL",
-        ColumnType.Date => "DATE",
-        ColumnType.Timestamp => "TIMESTAMP",
-        ColumnType.Float64Array => "ARRAY<FLOAT64>",
-        ColumnType.StringArray => "ARRAY<STRING>",
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
+    /// <summary>GoogleSQL DDL text, e.g. NUMERIC(5,2), ARRAY&lt;STRING&gt;, STRUCT&lt;a INT64, b ARRAY&lt;DATE&gt;&gt;.</summary>
+    public override string TypeSql(SqlType type) =>
+        type.Kind == ColumnType.Unmodeled ? throw new ArgumentException($"{type} is not a type the product declares.", nameof(type)) : type.ToString();
 
     protected override string RenderCode(string code) => code;
 }

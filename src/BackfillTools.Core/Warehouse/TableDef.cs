@@ -1,9 +1,29 @@
 namespace BackfillTools.Core.Warehouse;
 
-/// <summary>Engine-neutral column types (GoogleSQL names); the dialect renders them per engine.</summary>
-public enum ColumnType { String, Int64, Float64, Bool, Date, Timestamp, Float64Array, StringArray }
+/// <summary>
+/// Engine-neutral column types (GoogleSQL names); the dialect renders them per engine. Numeric, Json, Array and Struct
+/// need details (precision and scale, element, fields) that a <see cref="SqlType"/> carries; Unmodeled is a type an
+/// engine reports that the product never declares.
+/// </summary>
+public enum ColumnType { String, Int64, Float64, Bool, Date, Timestamp, Float64Array, StringArray, Numeric, Json, Array, Struct, Unmodeled }
 
-public sealed record ColumnDef(string Name, ColumnType Type, bool Nullable = true, int? Scale = null);
+/// <summary>
+/// One column. <paramref name="Scale"/> on a FLOAT64 is the scale the product rounds to; on a NUMERIC it is the
+/// declared scale. A column built from a <see cref="SqlType"/> keeps it whole in <see cref="FullType"/>.
+/// </summary>
+public sealed record ColumnDef(string Name, ColumnType Type, bool Nullable = true, int? Scale = null)
+{
+    private readonly SqlType? _declaredType;
+
+    /// <summary>A column of any GoogleSQL type (NUMERIC(p,s), ARRAY of any element, STRUCT, JSON).</summary>
+    public ColumnDef(string name, SqlType type, bool nullable = true)
+        : this(name, type.ColumnKind, nullable, type.Kind == ColumnType.Numeric ? type.Scale : null) =>
+        // Kept only when ColumnType cannot say it all, so equal columns are equal records however they were built.
+        _declaredType = type.Equals(SqlType.OfOrNull(type.ColumnKind)) ? null : type;
+
+    /// <summary>The complete type: the one declared, or the one <see cref="Type"/> stands for.</summary>
+    public SqlType FullType => _declaredType ?? SqlType.Of(Type);
+}
 
 /// <summary>
 /// One table of the warehouse, declared once: DuckDB DDL and the BigQuery table resource are both rendered from it.
@@ -17,6 +37,9 @@ public sealed record TableDef(
     string? PartitionColumn = null,
     IReadOnlyList<string>? Clustering = null)
 {
+    /// <summary>BigQuery rejects a query on this table that does not filter <see cref="PartitionColumn"/> prunably.</summary>
+    public bool RequirePartitionFilter { get; init; }
+
     public string FullName => $"{Dataset}.{Name}";
 
     /// <summary>The placeholder SQL files use for this table; rendered per engine.</summary>
@@ -28,9 +51,12 @@ public sealed record TableDef(
 
     public IEnumerable<string> ColumnNames => Columns.Select(c => c.Name);
 
-    /// <summary>A copy of this table under another name (staging, quarantine, backup): same columns, no keys.</summary>
+    /// <summary>
+    /// A copy of this table under another name (staging, quarantine, backup): same columns, no keys, and no partition
+    /// filter requirement, because the tool reads its own copies whole.
+    /// </summary>
     public TableDef WithName(string dataset, string name, bool keepKey = false) =>
-        this with { Dataset = dataset, Name = name, PrimaryKey = keepKey ? PrimaryKey : Array.Empty<string>() };
+        this with { Dataset = dataset, Name = name, PrimaryKey = keepKey ? PrimaryKey : Array.Empty<string>(), RequirePartitionFilter = false };
 }
 
 /// <summary>Small helpers so table declarations read like a schema.</summary>
@@ -44,4 +70,11 @@ public static class Col
     public static ColumnDef Ts(string name, bool nullable = true) => new(name, ColumnType.Timestamp, nullable);
     public static ColumnDef FloatArray(string name) => new(name, ColumnType.Float64Array);
     public static ColumnDef StrArray(string name) => new(name, ColumnType.StringArray);
+
+    /// <summary>An exact NUMERIC(precision, scale) column (DuckDB DECIMAL(p,s)).</summary>
+    public static ColumnDef Numeric(string name, int precision, int scale, bool nullable = true) => new(name, SqlType.Numeric(precision, scale), nullable);
+
+    public static ColumnDef ArrayOf(string name, SqlType element) => new(name, SqlType.ArrayOf(element));
+    public static ColumnDef StructOf(string name, params StructField[] fields) => new(name, SqlType.StructOf(fields));
+    public static ColumnDef JsonColumn(string name, bool nullable = true) => new(name, SqlType.Json, nullable);
 }

@@ -584,25 +584,51 @@ public sealed class FakeBigQuery : HttpMessageHandler
         var table = (string)resource["tableReference"]!["tableId"]!;
         if (_tables.ContainsKey($"{dataset}.{table}")) throw new ApiError(409, "duplicate", $"Already Exists: Table {Project}:{dataset}.{table}");
         var cols = ((JsonArray)resource["schema"]!["fields"]!).Select(f =>
-        {
-            var type = (string)f!["type"]! switch
-            {
-                "INT64" or "INTEGER" => "BIGINT",
-                "FLOAT64" or "FLOAT" => "DOUBLE",
-                "BOOL" or "BOOLEAN" => "BOOLEAN",
-                "STRING" => "VARCHAR",
-                "DATE" => "DATE",
-                "TIMESTAMP" => "TIMESTAMP",
-                var other => throw new ApiError(400, "invalid", $"type {other} not faked"),
-            };
-            var mode = (string?)f["mode"] ?? "NULLABLE";
-            return $"{f["name"]} {type}{(mode == "REPEATED" ? "[]" : "")}{(mode == "REQUIRED" ? " NOT NULL" : "")}";
-        });
+            $"{f!["name"]} {EngineType(f)}{((string?)f["mode"] == "REQUIRED" ? " NOT NULL" : "")}");
         Exec($"CREATE TABLE {dataset}.{table} ({string.Join(", ", cols)})");
         var stored = resource.DeepClone().AsObject();
         stored["kind"] = "bigquery#table";
         _tables[$"{dataset}.{table}"] = stored;
         return stored;
+    }
+
+    /// <summary>A schema field's DuckDB column type: NUMERIC keeps its precision and scale, RECORD becomes STRUCT, REPEATED a list.</summary>
+    private static string EngineType(JsonNode field)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var type = (string)field["type"]! switch
+        {
+            "INT64" or "INTEGER" => "BIGINT",
+            "FLOAT64" or "FLOAT" => "DOUBLE",
+            "BOOL" or "BOOLEAN" => "BOOLEAN",
+            "STRING" => "VARCHAR",
+            "DATE" => "DATE",
+            "TIMESTAMP" => "TIMESTAMP",
+            "JSON" => "JSON",
+            // BigQuery's bare NUMERIC is NUMERIC(38, 9).
+            "NUMERIC" => field["precision"] is { } p
+                ? $"DECIMAL({int.Parse(p.ToString(), ci)},{int.Parse(field["scale"]?.ToString() ?? "0", ci)})"
+                : "DECIMAL(38,9)",
+            "RECORD" or "STRUCT" => $"STRUCT({string.Join(", ", ((JsonArray)field["fields"]!).Select(f => $"{f!["name"]} {EngineType(f)}"))})",
+            var other => throw new ApiError(400, "invalid", $"type {other} not faked"),
+        };
+        return (string?)field["mode"] == "REPEATED" ? type + "[]" : type;
+    }
+
+    /// <summary>The backing DuckDB's column types of a table (DuckDB spelling), to check what tables.insert really created.</summary>
+    public IReadOnlyList<(string Name, string Type, bool Nullable)> EngineColumns(string datasetId, string tableId)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = $s AND table_name = $t ORDER BY ordinal_position";
+            cmd.Parameters.Add(new DuckDBParameter("s", datasetId));
+            cmd.Parameters.Add(new DuckDBParameter("t", tableId));
+            using var r = cmd.ExecuteReader();
+            var columns = new List<(string, string, bool)>();
+            while (r.Read()) columns.Add((r.GetString(0), r.GetString(1), r.GetString(2) == "YES"));
+            return columns;
+        }
     }
 
     private static (JsonObject Job, byte[] Data) ParseMultipart(string body, System.Net.Http.Headers.MediaTypeHeaderValue? contentType)

@@ -240,6 +240,13 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         return result;
     }
 
+    /// <summary>tables.get: the live table resource's schema (not a query job, so it costs nothing).</summary>
+    public IReadOnlyList<ColumnDef>? TableColumns(string dataset, string name)
+    {
+        var resource = Run(ct => _client.GetTableAsync(DatasetPrefix + dataset, name, ct), CancellationToken.None, $"{dataset}.{name}");
+        return resource is null ? null : BigQueryTableResource.ParseSchema(resource);
+    }
+
     /// <summary>tables.insert from the declared TableDef (partitioning, clustering); creates the dataset when missing.</summary>
     public void EnsureTable(TableDef table)
     {
