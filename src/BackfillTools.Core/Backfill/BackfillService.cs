@@ -136,7 +136,7 @@ public static class BackfillService
 
         if (bigQuery is not null)
             callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart!, bigQuery.Jobs.Snapshot())}.");
-        var failing = results.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined).ToList();
+        var failing = results.Where(NeedsRepair).ToList();
         var status = failing.Count == 0 ? "Succeeded" : "CompletedWithFailures";
         ledger.FinishRun(newRunId, status, failing.Count == 0 ? null : $"{failing.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");
         string? alertWarning = null;
@@ -145,6 +145,9 @@ public static class BackfillService
         if (alertWarning is not null) callbacks.Warning?.Invoke(alertWarning);
         return new BackfillSummary(newRunId, status, results, alertWarning);
     }
+
+    /// <summary>A partition the alert names: failed or quarantined (cancelled ones are counted as not run).</summary>
+    private static bool NeedsRepair(BackfillResult r) => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined;
 
     /// <summary>
     /// The failed and quarantined partitions of a run that ended early, and how many it did not reach. The ledger knows
@@ -156,7 +159,7 @@ public static class BackfillService
     {
         List<BackfillResult> seen;
         lock (emitted) seen = emitted.ToList();
-        var seenProblems = seen.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined).ToList();
+        var seenProblems = seen.Where(NeedsRepair).ToList();
         try
         {
             var known = seenProblems.ToDictionary(r => (r.Date, r.Processor));
