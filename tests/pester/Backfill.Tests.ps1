@@ -100,7 +100,7 @@ Describe 'Invoke-Backfill: input checks write nothing' {
         @{ Case = 'a threshold above 100'; Id = 'ParameterArgumentValidationError'; Call = { Invoke-Backfill -Season 2022-23 -MinCoverage 101 } }
         @{ Case = 'a negative threshold'; Id = 'ParameterArgumentValidationError'; Call = { Invoke-Backfill -Season 2022-23 -WarnCoverage -1 } }
         @{ Case = 'an unknown run to resume'; Id = 'RunNotFound'; Call = { Invoke-Backfill -Resume 'no-such-run' } }
-        @{ Case = 'a non-http webhook'; Id = 'InvalidAlertWebhook'; Call = { Invoke-Backfill -Season 2022-23 -AlertWebhook 'file:///etc/passwd' } }
+        @{ Case = 'a non-http webhook'; Id = 'InvalidWebhook'; Call = { Invoke-Backfill -Season 2022-23 -AlertWebhook 'file:///etc/passwd' } }
     ) {
         $err = Get-ThrownError $Call
         $err | Should -Not -BeNullOrEmpty
@@ -260,6 +260,79 @@ Describe 'Invoke-Backfill: alerts' {
             (Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM nba_backfill.backfill_partitions AS p WHERE CAST(p AS VARCHAR) LIKE '%$secret%'").n | Should -Be 0
         }
         finally { if (-not $listener.HasExited) { $listener.Kill() } }
+    }
+
+    It 'a pwsh -File runbook with $ErrorActionPreference = Stop exits non-zero and still posts exactly one alert naming the failing dates; no output shows the URL' {
+        $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+        $listener = [Net.HttpListener]::new(); $listener.Prefixes.Add("http://127.0.0.1:$port/"); $listener.Start()
+        $bodies = [Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $serve = [powershell]::Create().AddScript({
+            param($l, $q)
+            while ($l.IsListening) {
+                try { $c = $l.GetContext() } catch { break }
+                $q.Enqueue([IO.StreamReader]::new($c.Request.InputStream).ReadToEnd())
+                $c.Response.StatusCode = 200; $c.Response.Close()
+            }
+        }).AddArgument($listener).AddArgument($bodies)
+        $null = $serve.BeginInvoke()
+        $runbook = Join-Path $script:root 'nightly-runbook.ps1'
+        Set-Content $runbook @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($script:ModulePath)'
+Connect-BackfillWarehouse -Path '$db' | Out-Null
+Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor PCF -ContextSource ForceUpcg -AlertWebhook `$env:RUNBOOK_ALERT_WEBHOOK -Verbose
+'not reached'
+"@
+        try {
+            $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+            foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $runbook)) { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
+            $psi.Environment['RUNBOOK_ALERT_WEBHOOK'] = "http://127.0.0.1:$port/services/$secret"
+            $psi.Environment['NO_COLOR'] = '1'
+            $child = [Diagnostics.Process]::Start($psi)
+            $out = $child.StandardOutput.ReadToEndAsync(); $err = $child.StandardError.ReadToEndAsync()
+            if (-not $child.WaitForExit(180000)) { $child.Kill(); throw 'The runbook did not end within 3 minutes.' }
+            $output = $out.Result + $err.Result
+
+            $child.ExitCode | Should -Not -Be 0
+            $output | Should -Not -Match 'not reached'
+            $output | Should -Match '2023-02-2\d PCF: Quarantined'
+            $bodies.Count | Should -Be 1 -Because 'one run, one alert'
+            $text = ($bodies.ToArray()[0] | ConvertFrom-Json).text
+            $text | Should -Match 'stopped before its end'
+            $text | Should -Match '2023-02-23 PCF: Quarantined'
+            $text | Should -Match '2023-02-24 PCF: Quarantined'
+            $output | Should -Not -Match $secret
+            $output | Should -Not -Match "127\.0\.0\.1:$port"
+        }
+        finally {
+            if ($child -and -not $child.HasExited) { $child.Kill() }
+            $listener.Stop(); $listener.Close(); $serve.Dispose()
+        }
+    }
+
+    It 'refuses <Case> with InvalidWebhook; the URL is in no stream, message or TargetObject, and nothing is written' -ForEach @(
+        @{ Case = 'a relative -AlertWebhook'; Url = 'hooks.slack.com/services/T0/B0/{0}' }
+        @{ Case = 'a port out of range'; Url = 'https://hooks.slack.com:99999/services/{0}' }
+        @{ Case = 'plain http to another machine'; Url = 'http://hooks.slack.com/services/{0}' }
+        @{ Case = 'a malformed $env:BACKFILLTOOLS_ALERT_WEBHOOK'; Url = 'hooks.slack.com:99999/services/{0}'; FromEnvironment = $true }
+    ) {
+        $url = $Url -f $secret
+        $sum = Get-FileChecksum $db
+        $params = @{ Date = '2023-02-23'; Processor = 'PCF'; Verbose = $true }
+        if ($FromEnvironment) { $env:BACKFILLTOOLS_ALERT_WEBHOOK = $url } else { $params.AlertWebhook = $url }
+        try {
+            $streams = & { try { Invoke-Backfill @params } catch { $_ } } *>&1
+        }
+        finally { Remove-Item Env:BACKFILLTOOLS_ALERT_WEBHOOK -ErrorAction SilentlyContinue }
+        $err = $streams | Where-Object { $_ -is [Management.Automation.ErrorRecord] } | Select-Object -First 1
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidWebhook,*'
+        $err.CategoryInfo.Category | Should -Be InvalidArgument
+        $err.TargetObject | Should -BeNullOrEmpty
+        $err.Exception.Message | Should -Not -Match $secret
+        $err.Exception.Message | Should -Not -Match 'hooks\.slack\.com'
+        ($streams | Out-String -Width 400) | Should -Not -Match $secret
+        Get-FileChecksum $db | Should -Be $sum
     }
 
     It 'an unreachable webhook is a warning, not a failed backfill' {

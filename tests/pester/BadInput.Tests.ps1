@@ -30,7 +30,10 @@ Describe 'Bad input' {
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'Warn below Min'; Id = 'InvalidThreshold'; Call = { Invoke-Backfill -Season 2022-23 -MinCoverage 80 -WarnCoverage 70 } }
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'Min above 100'; Id = 'ParameterArgumentValidationError'; Call = { Invoke-Backfill -Season 2022-23 -MinCoverage 150 } }
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'ThrottleLimit 0'; Id = 'ParameterArgumentValidationError'; Call = { Invoke-Backfill -Season 2022-23 -ThrottleLimit 0 } }
-        @{ Cmdlet = 'Invoke-Backfill'; Case = 'non-http webhook'; Id = 'InvalidAlertWebhook'; Call = { Invoke-Backfill -Season 2022-23 -AlertWebhook 'ftp://example.invalid/x' } }
+        @{ Cmdlet = 'Invoke-Backfill'; Case = 'non-http webhook'; Id = 'InvalidWebhook'; Call = { Invoke-Backfill -Season 2022-23 -AlertWebhook 'ftp://example.invalid/x' } }
+        @{ Cmdlet = 'Invoke-Backfill'; Case = 'relative webhook'; Id = 'InvalidWebhook'; Call = { Invoke-Backfill -Season 2022-23 -AlertWebhook 'hooks.slack.com/services/T0/B0/x' } }
+        @{ Cmdlet = 'Invoke-Backfill'; Case = 'webhook port out of range'; Id = 'InvalidWebhook'; Call = { Invoke-Backfill -Season 2022-23 -AlertWebhook 'https://hooks.slack.com:99999/services/x' } }
+        @{ Cmdlet = 'Invoke-Backfill'; Case = 'plain-http webhook to another machine'; Id = 'InvalidWebhook'; Call = { Invoke-Backfill -Season 2022-23 -AlertWebhook 'http://hooks.slack.com/services/x' } }
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'unknown run to resume'; Id = 'RunNotFound'; Call = { Invoke-Backfill -Resume 'nope' } }
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'SQL-looking run id'; Id = 'RunNotFound'; Call = { Invoke-Backfill -Resume $sqlish } }
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'unknown run to retry'; Id = 'RunNotFound'; Call = { Invoke-Backfill -RetryFailed -RunId 'nope' } }
@@ -52,6 +55,8 @@ Describe 'Bad input' {
         @{ Cmdlet = 'New-BackfillWarehouse'; Case = 'an existing warehouse without -Force'; Id = 'WarehouseExists'; Call = { New-BackfillWarehouse -Path $db } }
         @{ Cmdlet = 'New-BackfillWarehouse'; Case = 'an unknown scenario'; Id = 'UnknownScenario'; Call = { New-BackfillWarehouse -Path (Join-Path $dir 'n.duckdb') -SampleData -Scenario $sqlish } }
         @{ Cmdlet = 'New-BackfillWarehouse'; Case = 'a scale out of range'; Id = 'InvalidScale'; Call = { New-BackfillWarehouse -Path (Join-Path $dir 'n.duckdb') -SampleData -Scale 99 } }
+        @{ Cmdlet = 'Connect-BackfillWarehouse'; Case = 'Google over plain http'; Id = 'InsecureEndpoint'; Call = { Connect-BackfillWarehouse -BigQueryProject 'fake-proj-123' -Endpoint 'http://bigquery.googleapis.com/' } }
+        @{ Cmdlet = 'Connect-BackfillWarehouse'; Case = 'a plain-http emulator on another machine'; Id = 'InsecureEndpoint'; Call = { Connect-BackfillWarehouse -BigQueryProject 'fake-proj-123' -Endpoint 'http://emulator.example:9050/' } }
         @{ Cmdlet = 'Connect-BackfillWarehouse'; Case = 'a missing file'; Id = 'WarehouseNotFound'; Call = { Connect-BackfillWarehouse -Path (Join-Path $dir 'missing.duckdb') } }
         @{ Cmdlet = 'Connect-BackfillWarehouse'; Case = 'a file that is not a database'; Id = 'WarehouseNotDuckDb'; Call = { Connect-BackfillWarehouse -Path (Join-Path $dir 'existing.xlsx') } }
     ) {

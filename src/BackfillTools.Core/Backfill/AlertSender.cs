@@ -3,31 +3,66 @@ using System.Net.Http.Json;
 namespace BackfillTools.Core.Backfill;
 
 /// <summary>
-/// Posts a Slack-compatible message when a run ends with failed or quarantined partitions. The webhook URL is a secret:
-/// it is never put in a message, log, exception or table; a webhook that fails is a warning, never a failed backfill.
+/// Posts a Slack-compatible message when a run ends with failed or quarantined partitions, or ends before its last
+/// partition (stopped by an error or -ErrorAction Stop, or cancelled). The webhook URL is a secret: it is never put in a
+/// message, log, exception or table; a webhook that fails is a warning, never a failed backfill.
 /// </summary>
 public static class AlertSender
 {
     public const int MaxListedPartitions = 10;
+
+    /// <summary>How long a run that ends normally, or is stopped by an error, waits for the webhook.</summary>
     public static TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    public static string BuildText(string runId, IReadOnlyList<BackfillResult> problems, long total)
+    /// <summary>How long a cancelled run (Ctrl+C) waits for the webhook: the operator is waiting for the prompt.</summary>
+    public static TimeSpan CancelTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The webhook from -AlertWebhook (or the environment variable named by <paramref name="source"/>): an absolute
+    /// https URL, or http to this machine only. Anything else is refused with InvalidWebhook, and neither the message nor
+    /// the error's target repeats the value, which is a secret even when it is mistyped.
+    /// </summary>
+    public static Uri ParseWebhook(string value, string source)
     {
-        var lines = new List<string> { $":rotating_light: BackfillTools run {runId}: {problems.Count} of {total} partitions need attention" };
+        if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || uri.Host.Length == 0)
+            throw InvalidWebhook($"{source} is not an absolute URL (or its port is out of range); give the whole webhook URL, starting with https://.");
+        if (!Transport.IsTlsOrLoopback(uri))
+            throw InvalidWebhook($"{source} must be an https URL (plain http is accepted only for a listener on this machine): the webhook URL is a secret and must not cross a network unencrypted.");
+        return uri;
+    }
+
+    private static BackfillException InvalidWebhook(string message) => new("InvalidWebhook", ErrorKind.InvalidArgument, message);
+
+    /// <param name="ending">Null when the run reached its end; otherwise how it ended ("Stopped", "Cancelled", "Failed").</param>
+    /// <param name="unfinished">Partitions the run did not reach (marked Cancelled for -Resume).</param>
+    public static string BuildText(string runId, IReadOnlyList<BackfillResult> problems, long total, string? ending = null, long unfinished = 0)
+    {
+        var header = ending is null
+            ? $":rotating_light: BackfillTools run {runId}: {problems.Count} of {total} partitions need attention"
+            : $":rotating_light: BackfillTools run {runId} {DescribeEnding(ending)} before its end: {problems.Count} of {total} partitions failed or were quarantined, {unfinished} not run";
+        var lines = new List<string> { header };
         lines.AddRange(problems.OrderBy(p => p.Date).ThenBy(p => p.Processor).Take(MaxListedPartitions).Select(p =>
             $"• {p.Date:yyyy-MM-dd} {p.Processor}: {p.Status}{(p.CoveragePct is { } c ? $", coverage {c:0.#}%" : "")}{(p.ErrorCategory is { } e ? $" ({e})" : "")}"));
         if (problems.Count > MaxListedPartitions) lines.Add($"… and {problems.Count - MaxListedPartitions} more (Get-BackfillRun -RunId {runId})");
-        lines.Add($"Repair: Invoke-Backfill -RetryFailed {runId}");
+        if (ending is not null) lines.Add($"Finish: Invoke-Backfill -Resume {runId}");
+        if (problems.Count > 0) lines.Add($"Repair: Invoke-Backfill -RetryFailed {runId}");
         return string.Join("\n", lines);
     }
 
-    /// <summary>Send; returns null on success or a warning that names no secret.</summary>
-    public static string? TrySend(Uri webhook, string text, HttpMessageHandler? handler = null)
+    private static string DescribeEnding(string ending) => ending switch
+    {
+        "Cancelled" => "was cancelled",
+        "Failed" => "failed",
+        _ => "stopped",
+    };
+
+    /// <summary>Send, waiting at most <paramref name="timeout"/> (default <see cref="Timeout"/>); returns null on success or a warning that names no secret.</summary>
+    public static string? TrySend(Uri webhook, string text, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
     {
         try
         {
             using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-            http.Timeout = Timeout;
+            http.Timeout = timeout ?? Timeout;
             using var response = http.PostAsJsonAsync(webhook, new { text }).GetAwaiter().GetResult();
             return response.IsSuccessStatusCode ? null : $"The alert webhook answered HTTP {(int)response.StatusCode}; the alert was not delivered.";
         }

@@ -85,7 +85,16 @@ public static class BackfillService
         // Jobs are BigQuery's unit of latency, quota and billing: say how many a run took.
         var bigQuery = w as Warehouse.BigQuery.BigQueryWarehouse;
         var jobsAtStart = bigQuery?.Jobs.Snapshot();
-        var runner = new BackfillRunner(w, request, newRunId, callbacks);
+        // Results are noted before the caller sees them: its handler may throw (WriteError under -ErrorAction Stop), and
+        // the alert sent on the way out must still name them.
+        var emitted = new List<BackfillResult>();
+        var runner = new BackfillRunner(w, request, newRunId, new BackfillCallbacks
+        {
+            Result = r => { lock (emitted) emitted.Add(r); callbacks.Result?.Invoke(r); },
+            Verbose = callbacks.Verbose,
+            Warning = callbacks.Warning,
+            Progress = callbacks.Progress,
+        });
         configure?.Invoke(runner);
         IReadOnlyList<BackfillResult> results;
         try
@@ -98,28 +107,74 @@ public static class BackfillService
             // failure: the partition in flight was rolled back with its transaction; the rest is marked for -Resume.
             var cancelled = ex is OperationCanceledException || ct.IsCancellationRequested;
             var endStatus = cancelled ? "Cancelled" : ex is BackfillException ? "Failed" : "Stopped";
+            Exception? ledgerFailure = null;
             try
             {
                 ledger.CancelUnfinished(newRunId);
                 ledger.FinishRun(newRunId, endStatus, $"{(cancelled ? "Cancelled" : ex.Message)}; resume with Invoke-Backfill -Resume {newRunId}");
             }
-            catch (Exception) when (!cancelled)
+            catch (Exception failure)
             {
                 // The warehouse itself failed: the original error is the one to report; the run stays resumable.
+                ledgerFailure = failure;
             }
+            // The alert goes out before the error propagates, which is what ends an unattended runbook.
+            if (alertWebhook is not null)
+            {
+                var (problems, unfinished) = ProblemsSoFar(ledger, newRunId, emitted, plan);
+                var warning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, problems, plan.Count(p => p.IsRun), endStatus, unfinished),
+                    timeout: cancelled ? AlertSender.CancelTimeout : AlertSender.Timeout);
+                if (warning is not null)
+                {
+                    try { callbacks.Warning?.Invoke(warning); }
+                    catch (Exception) { /* The host is stopping and takes no more output; the error below still ends the run. */ }
+                }
+            }
+            if (cancelled && ledgerFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerFailure);
             throw;
         }
 
         if (bigQuery is not null)
             callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart!, bigQuery.Jobs.Snapshot())}.");
-        var problems = results.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined).ToList();
-        var status = problems.Count == 0 ? "Succeeded" : "CompletedWithFailures";
-        ledger.FinishRun(newRunId, status, problems.Count == 0 ? null : $"{problems.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");
+        var failing = results.Where(NeedsRepair).ToList();
+        var status = failing.Count == 0 ? "Succeeded" : "CompletedWithFailures";
+        ledger.FinishRun(newRunId, status, failing.Count == 0 ? null : $"{failing.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");
         string? alertWarning = null;
-        if (problems.Count > 0 && alertWebhook is not null)
-            alertWarning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, problems, results.Count));
+        if (failing.Count > 0 && alertWebhook is not null)
+            alertWarning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, failing, results.Count));
         if (alertWarning is not null) callbacks.Warning?.Invoke(alertWarning);
         return new BackfillSummary(newRunId, status, results, alertWarning);
+    }
+
+    /// <summary>A partition the alert names: failed or quarantined (cancelled ones are counted as not run).</summary>
+    private static bool NeedsRepair(BackfillResult r) => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined;
+
+    /// <summary>
+    /// The failed and quarantined partitions of a run that ended early, and how many it did not reach. The ledger knows
+    /// results the caller never saw (the rest of a chunk after -ErrorAction Stop); the results seen so far stand in for
+    /// it when the warehouse itself is what failed.
+    /// </summary>
+    private static (IReadOnlyList<BackfillResult> Problems, long Unfinished) ProblemsSoFar(BackfillLedger ledger, string runId,
+        List<BackfillResult> emitted, IReadOnlyList<PlanItem> plan)
+    {
+        List<BackfillResult> seen;
+        lock (emitted) seen = emitted.ToList();
+        var seenProblems = seen.Where(NeedsRepair).ToList();
+        try
+        {
+            var known = seenProblems.ToDictionary(r => (r.Date, r.Processor));
+            var problems = new[] { PartitionStatus.Failed, PartitionStatus.Quarantined }
+                .SelectMany(status => ledger.Partitions(runId, status).Select(p => known.GetValueOrDefault((p.Date, p.Processor)) ?? new BackfillResult
+                {
+                    RunId = runId, Date = p.Date, Season = p.Season, Processor = p.Processor, Status = status,
+                }))
+                .ToList();
+            return (problems, ledger.Partitions(runId, PartitionStatus.Cancelled, PartitionStatus.Pending, PartitionStatus.Running).Count);
+        }
+        catch (Exception)
+        {
+            return (seenProblems, plan.Count(p => p.IsRun) - seen.Count);
+        }
     }
 
     /// <summary>"45 (dml 5, load 12, query 18, script 10)": the jobs issued between two snapshots, per kind.</summary>

@@ -17,11 +17,27 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
     /// <summary>A BigQuery connection as the cmdlets take it: the endpoint from -Endpoint, else the emulator variable.</summary>
     public static WarehouseConnection BigQuery(string project, string? location, string datasetPrefix, Uri? endpoint)
     {
-        var resolved = BigQueryEndpoint(endpoint);
-        if (resolved is not null && !(resolved.IsAbsoluteUri && resolved.Scheme is "http" or "https"))
+        var connection = new WarehouseConnection(WarehouseKind.BigQuery, Project: project, Location: location, DatasetPrefix: datasetPrefix,
+            Endpoint: BigQueryEndpoint(endpoint));
+        connection.CheckEndpoint();
+        return connection;
+    }
+
+    /// <summary>
+    /// Refuses an endpoint that is not an absolute http(s) URL (InvalidEndpoint), or that is plain http to anything but
+    /// this machine (InsecureEndpoint): Google credentials travel over TLS only, and an http emulator must be local.
+    /// Runs before any credential is looked up.
+    /// </summary>
+    public void CheckEndpoint()
+    {
+        if (Endpoint is null) return;
+        if (!(Endpoint.IsAbsoluteUri && Endpoint.Scheme is "http" or "https"))
             throw new BackfillException("InvalidEndpoint", ErrorKind.InvalidArgument,
-                $"-Endpoint must be an absolute http(s) URL such as http://localhost:9050/, not '{resolved}'.", resolved.ToString());
-        return new WarehouseConnection(WarehouseKind.BigQuery, Project: project, Location: location, DatasetPrefix: datasetPrefix, Endpoint: resolved);
+                $"-Endpoint must be an absolute http(s) URL such as http://localhost:9050/, not '{Endpoint}'.", Endpoint.ToString());
+        if (!Transport.IsTlsOrLoopback(Endpoint))
+            throw new BackfillException("InsecureEndpoint", ErrorKind.InvalidArgument, IsEmulator
+                ? $"-Endpoint '{Endpoint}' uses plain http on another machine: http is accepted only for an emulator on this machine (localhost, 127.0.0.1, ::1); use https."
+                : $"-Endpoint '{Endpoint}' would send Google credentials without TLS: use https://{Endpoint.Authority}/.", Endpoint.ToString());
     }
 
     /// <summary>An explicit endpoint, else <see cref="EmulatorHostVariable"/>, else null (the real service).</summary>
@@ -36,7 +52,7 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
                 $"${EmulatorHostVariable} must be host:port (for example localhost:9050), not '{host}'.", host);
     }
 
-    /// <summary>Google credentials are only ever sent to Google: any other endpoint is an emulator and gets none.</summary>
+    /// <summary>Google credentials are only ever sent to Google (over TLS, see <see cref="CheckEndpoint"/>): any other endpoint is an emulator and gets none.</summary>
     public bool IsEmulator => Endpoint is not null && !Endpoint.Host.EndsWith(".googleapis.com", StringComparison.OrdinalIgnoreCase);
 
     public override string ToString() => Kind == WarehouseKind.DuckDb

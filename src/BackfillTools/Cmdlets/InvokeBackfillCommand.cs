@@ -78,8 +78,10 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>A string, not a Uri: PowerShell's own conversion error for a malformed URL would echo the secret.</summary>
     [Parameter]
-    public Uri? AlertWebhook { get; set; }
+    [ValidateNotNullOrEmpty]
+    public string? AlertWebhook { get; set; }
 
     [Parameter]
     public ContextSourceMode ContextSource { get; set; } = ContextSourceMode.Auto;
@@ -110,6 +112,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
             WriteWarning($"Ignored {_ignoredRows} piped row(s) of the Raw or Analytics layer: Invoke-Backfill repairs the Precompute layer only.");
         var request = BuildRequest();
         request.Validate();
+        var webhook = ResolveWebhook();
         var mode = ParameterSetName switch { ResumeSet => BackfillMode.Resume, RetrySet => BackfillMode.RetryFailed, _ => BackfillMode.New };
         var runId = mode == BackfillMode.Resume ? Resume : RunId;
         if (mode == BackfillMode.New && ParameterSetName == DateSet && _partitions.Count == 0)
@@ -135,13 +138,6 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
             return;
         }
 
-        var webhook = AlertWebhook ?? (Environment.GetEnvironmentVariable(AlertWebhookEnvVar) is { Length: > 0 } env
-            ? Uri.TryCreate(env, UriKind.Absolute, out var u) ? u : throw new BackfillException("InvalidAlertWebhook", ErrorKind.InvalidArgument,
-                $"${AlertWebhookEnvVar} is not an absolute URL.")
-            : null);
-        if (webhook is not null && webhook.Scheme is not ("https" or "http"))
-            throw new BackfillException("InvalidAlertWebhook", ErrorKind.InvalidArgument, "-AlertWebhook must be an http(s) URL.");
-
         var progress = new ProgressWriter(this);
         var callbacks = new BackfillCallbacks
         {
@@ -154,6 +150,12 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
         progress.Complete();
         WriteVerbose($"Run {summary.RunId}: {summary.Status}; {summary.Results.Count} partition(s) processed.");
     });
+
+    /// <summary>-AlertWebhook, else $env:BACKFILLTOOLS_ALERT_WEBHOOK, checked before anything is written (even under -WhatIf).</summary>
+    private Uri? ResolveWebhook() =>
+        AlertWebhook is { } given ? AlertSender.ParseWebhook(given, "-AlertWebhook")
+        : Environment.GetEnvironmentVariable(AlertWebhookEnvVar) is { Length: > 0 } env ? AlertSender.ParseWebhook(env, $"$env:{AlertWebhookEnvVar}")
+        : null;
 
     private void EmitResult(BackfillResult r)
     {

@@ -35,12 +35,61 @@ public sealed class EmulatorEndpointTests
         finally { Environment.SetEnvironmentVariable(WarehouseConnection.EmulatorHostVariable, old); }
     }
 
+    [Theory]
+    [InlineData("http://localhost:9050/")]
+    [InlineData("http://127.0.0.1:44617/")]
+    [InlineData("http://[::1]:9050/")]
+    [InlineData("https://bigquery.googleapis.com/")]
+    [InlineData("https://emulator.example:9050/")]
+    public void Tls_or_a_loopback_emulator_is_accepted(string endpoint) =>
+        Assert.Equal(new Uri(endpoint), WarehouseConnection.BigQuery("p-123456", null, "", new Uri(endpoint)).Endpoint);
+
+    [Theory]
+    [InlineData("http://bigquery.googleapis.com/")]
+    [InlineData("http://eu-bigquery.googleapis.com:80/")]
+    [InlineData("http://emulator.example:9050/")]
+    [InlineData("http://10.0.0.5:9050/")]
+    public void Plain_http_off_this_machine_is_refused_as_InsecureEndpoint(string endpoint)
+    {
+        var ex = Assert.Throws<BackfillException>(() => WarehouseConnection.BigQuery("p-123456", null, "", new Uri(endpoint)));
+        Assert.Equal("InsecureEndpoint", ex.ErrorId);
+        Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
+    }
+
+    [Fact]
+    public void An_emulator_variable_naming_another_machine_over_http_is_refused()
+    {
+        var old = Environment.GetEnvironmentVariable(WarehouseConnection.EmulatorHostVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(WarehouseConnection.EmulatorHostVariable, "bigquery.googleapis.com:80");
+            Assert.Equal("InsecureEndpoint", Assert.Throws<BackfillException>(() => WarehouseConnection.BigQuery("p-123456", null, "", null)).ErrorId);
+        }
+        finally { Environment.SetEnvironmentVariable(WarehouseConnection.EmulatorHostVariable, old); }
+    }
+
+    [Fact]
+    public void Google_over_plain_http_is_refused_before_any_credential_is_looked_up_or_sent()
+    {
+        using var fake = new FakeBigQuery();
+        var connection = new WarehouseConnection(WarehouseKind.BigQuery, Project: FakeBigQuery.Project, Endpoint: new Uri("http://bigquery.googleapis.com/"));
+        // With a credential at hand: it must not be attached to a plain-http request.
+        var withCredential = Assert.Throws<BackfillException>(() => BigQueryWarehouse.Open(connection,
+            new BigQueryWarehouseOptions { Credential = BigQueryTestHost.OfflineCredential, Transport = fake, Retry = BigQueryRetryOptions.Immediate }));
+        Assert.Equal("InsecureEndpoint", withCredential.ErrorId);
+        // Without one: Application Default Credentials are not even looked for (a lookup would fail as BigQueryCredentialsNotFound, or find one to send).
+        var withoutCredential = Assert.Throws<BackfillException>(() => BigQueryWarehouse.Open(connection,
+            new BigQueryWarehouseOptions { Transport = fake, Retry = BigQueryRetryOptions.Immediate }));
+        Assert.Equal("InsecureEndpoint", withoutCredential.ErrorId);
+        Assert.Empty(fake.Requests);
+    }
+
     [Fact]
     public void An_emulator_connection_needs_no_credentials_and_sends_none()
     {
         using var fake = new FakeBigQuery();
         var connection = new WarehouseConnection(WarehouseKind.BigQuery, Project: FakeBigQuery.Project, Location: "EU",
-            Endpoint: new Uri("http://emulator.local:9050/"));
+            Endpoint: new Uri("http://127.0.0.1:9050/"));
         // No Credential and no NoAuthentication: the real path would look for Application Default Credentials.
         using var w = BigQueryWarehouse.Open(connection, new BigQueryWarehouseOptions { Transport = fake, Retry = BigQueryRetryOptions.Immediate });
         new Migrator().Upgrade(w);

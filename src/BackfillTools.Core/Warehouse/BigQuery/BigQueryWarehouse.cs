@@ -82,6 +82,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         if (string.IsNullOrWhiteSpace(connection.Project))
             throw new BackfillException("BigQueryProjectMissing", ErrorKind.InvalidArgument,
                 "A BigQuery warehouse needs a project id (-Project).", connection);
+        connection.CheckEndpoint();
         var credential = options.Credential ?? (options.NoAuthentication || connection.IsEmulator ? null : ApplicationDefaultCredential());
         var client = BigQueryRestClient.Create(connection.Project, credential, new BigQueryClientOptions
         {
