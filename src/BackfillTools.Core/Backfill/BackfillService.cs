@@ -48,11 +48,11 @@ public static class BackfillService
         request.Validate();
         var newRunId = mode == BackfillMode.Resume && runId is not null ? runId : BackfillLedger.NewRunId();
         var startedAt = DateTime.UtcNow;
-        var me = new LockHolder(newRunId, ToolInfo.Host, Environment.ProcessId, startedAt);
+        var me = LockHolder.Current(newRunId, startedAt);
         // The DuckDB file lock is taken before opening (the kernel frees it when a holder dies); BigQuery's lock is a row.
         using var fileLock = connection.Kind == WarehouseKind.DuckDb ? BackfillLock.Acquire(connection.Path!, me) : null;
         using var w = WarehouseService.Open(connection);
-        using var tableLock = fileLock is null ? WarehouseLock.Acquire(w, me, ct) : null;
+        using var tableLock = fileLock is null ? WarehouseLock.Acquire(w, me, ct, request.LockLease) : null;
         IBackfillLock runLock = (IBackfillLock?)fileLock ?? tableLock!;
         if (runLock.StaleHolder is { } stale)
             callbacks.Warning?.Invoke($"Took over a stale backfill lock left by run {stale.RunId} (process {stale.Pid} on {stale.Host} is gone); resume it with -Resume {stale.RunId}.");
@@ -76,6 +76,10 @@ public static class BackfillService
 
         if (!request.SkipPreflight) RunPreflight(w, plan, request, callbacks, ct);
 
+        // The first write. On DuckDB the run's token joins the file lock in the lock row only now, so a refused or
+        // invalid request leaves the file untouched; either way the token fences every publish.
+        using var claimedRow = fileLock is null ? null : WarehouseLock.ClaimUnderFileLock(w, me, ct);
+        var fence = tableLock ?? claimedRow!;
         ledger.MarkInterruptedRuns();
         if (mode == BackfillMode.Resume)
             w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
@@ -85,7 +89,7 @@ public static class BackfillService
         // Jobs are BigQuery's unit of latency, quota and billing: say how many a run took.
         var bigQuery = w as Warehouse.BigQuery.BigQueryWarehouse;
         var jobsAtStart = bigQuery?.Jobs.Snapshot();
-        var runner = new BackfillRunner(w, request, newRunId, callbacks);
+        var runner = new BackfillRunner(w, request, newRunId, callbacks) { Fence = fence };
         configure?.Invoke(runner);
         IReadOnlyList<BackfillResult> results;
         try
@@ -98,6 +102,9 @@ public static class BackfillService
             // failure: the partition in flight was rolled back with its transaction; the rest is marked for -Resume.
             var cancelled = ex is OperationCanceledException || ct.IsCancellationRequested;
             var endStatus = cancelled ? "Cancelled" : ex is BackfillException ? "Failed" : "Stopped";
+            // A run that lost its lock writes nothing more: the ledger may already be another run's (a -Resume of this
+            // run id). Its partitions stay Pending/Running, which -Resume picks up like Cancelled ones.
+            if (ex is BackfillException { ErrorId: "LockLost" or "LeaseExpired" }) throw;
             try
             {
                 ledger.CancelUnfinished(newRunId);
