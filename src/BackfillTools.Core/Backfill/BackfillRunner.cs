@@ -54,6 +54,9 @@ public sealed class BackfillRunner
     /// <summary>Test hook: a statement run inside each publish transaction, after the data statements and before the ledger's.</summary>
     public SqlStatement? InsidePublish { get; set; }
 
+    /// <summary>The warehouse the run writes to (tests act on it between steps).</summary>
+    internal IWarehouse Warehouse => _w;
+
     /// <summary>The run's lock: checked before each chunk and fencing each publish transaction (BackfillService sets it).</summary>
     public IPublishFence? Fence { get; set; }
 
