@@ -158,17 +158,12 @@ public sealed class WarehouseLockTests : IDisposable
     }
 
     [Fact]
-    public void Two_takers_at_the_same_moment_on_BigQuery_exactly_one_holds_the_lock_the_other_is_told_who()
+    public async Task Two_takers_at_the_same_moment_on_BigQuery_exactly_one_holds_the_lock_the_other_is_told_who()
     {
         using var fake = new FakeBigQuery();
         using var w = BigQueryTestHost.Open(fake);
         new Migrator().Upgrade(w);
-        AssertOneWinner(w);
-    }
-
-    /// <summary>Two threads released together by a barrier race for the row: one wins, the other is refused naming it.</summary>
-    private static void AssertOneWinner(IWarehouse w)
-    {
+        // Two threads released together by a barrier race for the row: one wins, the other is refused naming it.
         using var barrier = new Barrier(2);
         object Take(string run)
         {
@@ -176,10 +171,9 @@ public sealed class WarehouseLockTests : IDisposable
             try { return WarehouseLock.Acquire(w, Me(run)); }
             catch (BackfillException ex) { return ex; }
         }
-        var attempts = new[] { Task.Run(() => Take("run-left")), Task.Run(() => Take("run-right")) };
-        Assert.True(Task.WaitAll(attempts, TimeSpan.FromMinutes(1)), "both attempts finish in bounded time");
-        var won = attempts.Select(a => a.Result).OfType<WarehouseLock>().ToList();
-        var refused = attempts.Select(a => a.Result).OfType<BackfillException>().ToList();
+        var ends = await Task.WhenAll(Task.Run(() => Take("run-left")), Task.Run(() => Take("run-right"))).WaitAsync(TimeSpan.FromMinutes(1));
+        var won = ends.OfType<WarehouseLock>().ToList();
+        var refused = ends.OfType<BackfillException>().ToList();
         try
         {
             Assert.Single(won);
