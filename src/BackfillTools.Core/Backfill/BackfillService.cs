@@ -104,7 +104,7 @@ public static class BackfillService
             var endStatus = cancelled ? "Cancelled" : ex is BackfillException ? "Failed" : "Stopped";
             // A run that lost its lock writes nothing more: the ledger may already be another run's (a -Resume of this
             // run id). Its partitions stay Pending/Running, which -Resume picks up like Cancelled ones.
-            if (ex is BackfillException { ErrorId: "LockLost" or "LeaseExpired" }) throw;
+            if (WarehouseLock.IsLockLoss(ex)) throw;
             try
             {
                 ledger.CancelUnfinished(newRunId);

@@ -33,6 +33,12 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
 {
     public const string LockName = "backfill";
 
+    public const string LockLostErrorId = "LockLost";
+    public const string LeaseExpiredErrorId = "LeaseExpired";
+
+    /// <summary>True for the errors after which a run no longer holds the lock, so it must write nothing more.</summary>
+    public static bool IsLockLoss(Exception ex) => ex is BackfillException { ErrorId: LockLostErrorId or LeaseExpiredErrorId };
+
     /// <summary>The text the fence raises; found again in the engine's error to tell a lost lock from other failures.</summary>
     internal const string LostMarker = "BackfillLockLost";
 
@@ -222,7 +228,7 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
             if (_lost) throw Lost(null);
             var silent = _clock() - _renewedAt;
             if (_heartbeat is not null && silent > _lease)
-                throw new BackfillException("LeaseExpired", ErrorKind.OperationStopped,
+                throw new BackfillException(LeaseExpiredErrorId, ErrorKind.OperationStopped,
                     $"The backfill lock's heartbeat was not renewed for {silent.TotalMinutes:0.#} minutes, longer than its lease of {_lease.TotalMinutes:0.#} minutes" +
                     (_lastHeartbeatError is null ? "" : $" (last attempt: {_lastHeartbeatError})") +
                     ", so another run may take the lock over; this run stopped before publishing more. Resume it with Invoke-Backfill -Resume once the warehouse is reachable.");
@@ -253,7 +259,7 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
     }
 
     private static BackfillException Lost(Exception? inner) =>
-        new("LockLost", ErrorKind.OperationStopped,
+        new(LockLostErrorId, ErrorKind.OperationStopped,
             "Another run took over this run's backfill lock, so this run stopped without publishing more (the publish in flight was rolled back). " +
             "Get-BackfillRun shows which run holds the warehouse; once it has finished, resume this one with Invoke-Backfill -Resume.",
             null, inner);
