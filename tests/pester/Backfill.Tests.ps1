@@ -2,17 +2,26 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Initialize-SampleTemplate
 
-    # Content of the published tables, without the columns that name the run that wrote them.
-    function Get-TableChecksum([string] $Path, [string] $Table, [string[]] $Exclude = @('run_id', 'processed_at', 'created_at', 'updated_at')) {
-        $cols = (Invoke-TestSql -Path $Path -Sql "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = '$Table' ORDER BY ordinal_position").column_name |
-            Where-Object { $_ -notin $Exclude }
-        $list = ($cols | ForEach-Object { "CAST($_ AS VARCHAR)" }) -join ", '|', "
-        (Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n, COALESCE(SUM(hash(concat($list))), 0) AS h FROM $Table" | ForEach-Object { "$($_.n):$($_.h)" })
-    }
     $script:outputTables = 'nba_precompute.team_defense_zone_analysis', 'nba_precompute.player_shot_zone_analysis',
         'nba_precompute.player_composite_factors', 'nba_precompute.player_daily_cache', 'nba_predictions.ml_feature_store_v2'
 }
 AfterAll { Remove-Item $script:root -Recurse -Force -ErrorAction SilentlyContinue }
+
+Describe 'Get-TableChecksum (the kill/resume comparison)' {
+    It 'tells NULL from an empty string and from the text NULL' {
+        $path = Join-Path $script:root 'checksum.duckdb'
+        Invoke-TestSql -Path $path -Sql "CREATE TABLE t (a VARCHAR, b VARCHAR, run_id VARCHAR)" | Out-Null
+        $sums = foreach ($row in "(NULL, 'x', 'r1')", "('', 'x', 'r1')", "('NULL', 'x', 'r1')", "(NULL, 'x', 'r2')") {
+            Invoke-TestSql -Path $path -Sql "DELETE FROM t" | Out-Null
+            Invoke-TestSql -Path $path -Sql "INSERT INTO t VALUES $row" | Out-Null
+            Get-TableChecksum $path 'main.t'
+        }
+        $sums[0] | Should -Not -Be $sums[1]
+        $sums[0] | Should -Not -Be $sums[2]
+        $sums[1] | Should -Not -Be $sums[2]
+        $sums[3] | Should -Be $sums[0] -Because 'run_id names the run, not the content'
+    }
+}
 
 Describe 'Invoke-Backfill: the January incident replayed' {
     BeforeAll {

@@ -56,6 +56,16 @@ function Invoke-TestSql {
     finally { $c.Dispose() }
 }
 
+# Content of a table as "rows:hash", without the columns that name the run that wrote them (the kill/resume tests
+# compare tables with it). NULL-aware: every value is hashed as '=' + its text and NULL as 'NULL' (no '='), so NULL and
+# '' (or the text 'NULL') differ, and the columns are hashed as a list, so no value can shift into its neighbour.
+function Get-TableChecksum([string] $Path, [string] $Table, [string[]] $Exclude = @('run_id', 'processed_at', 'created_at', 'updated_at')) {
+    $cols = (Invoke-TestSql -Path $Path -Sql "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = '$Table' ORDER BY ordinal_position").column_name |
+        Where-Object { $_ -notin $Exclude }
+    $list = ($cols | ForEach-Object { "COALESCE('=' || CAST($_ AS VARCHAR), 'NULL')" }) -join ', '
+    (Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n, COALESCE(SUM(hash(list_value($list))), 0) AS h FROM $Table" | ForEach-Object { "$($_.n):$($_.h)" })
+}
+
 # Sheet name -> rows of cell texts (shared strings resolved; numbers and dates as their stored values), read back with
 # the same Open XML SDK the module ships.
 function Read-Workbook([string] $Path) {

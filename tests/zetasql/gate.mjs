@@ -77,7 +77,7 @@ try {
   languageOptions.productMode = 'PRODUCT_EXTERNAL';   // BigQuery's mode: FLOAT64 yes, DOUBLE no
   languageOptions.supportedStatementKinds = ['RESOLVED_QUERY_STMT', 'RESOLVED_INSERT_STMT', 'RESOLVED_UPDATE_STMT',
     'RESOLVED_DELETE_STMT', 'RESOLVED_MERGE_STMT', 'RESOLVED_CREATE_TABLE_STMT', 'RESOLVED_CREATE_TABLE_AS_SELECT_STMT', 'RESOLVED_DROP_STMT', 'RESOLVED_BEGIN_STMT', 'RESOLVED_COMMIT_STMT',
-    'RESOLVED_ROLLBACK_STMT'];
+    'RESOLVED_ROLLBACK_STMT', 'RESOLVED_ALTER_TABLE_STMT'];
   const declared = input.tables.map(t => ({ name: t.name, column: t.columns.map(c => ({ name: c.name, type: typeProto(c.type) })) }));
   const created = new Map();   // sequence -> Map(table name -> catalog table) made by its earlier CTAS statements
   const results = [];

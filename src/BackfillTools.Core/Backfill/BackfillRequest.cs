@@ -26,6 +26,8 @@ public sealed record BackfillRequest
     /// <summary>Dates computed per processor call: 0 = a season at a time (set-based); 1 = the per-date baseline.</summary>
     public int DatesPerChunk { get; init; }
     public ProcessorOptions ProcessorOptions { get; init; } = ProcessorOptions.Default;
+    /// <summary>How long the lock row's heartbeat stays valid on BigQuery (internal, for tests; 10 minutes otherwise).</summary>
+    internal TimeSpan LockLease { get; init; } = WarehouseLock.DefaultLease;
     /// <summary>Today for validation (injectable for tests); future dates are refused.</summary>
     public DateOnly Today { get; init; } = DateOnly.FromDateTime(DateTime.UtcNow);
 

@@ -51,6 +51,15 @@ public sealed class BackfillRunner
     /// <summary>Test hook: runs after a chunk is computed and audited, before it is published (crash and cancel tests).</summary>
     public Action<ProcessorName, IReadOnlyList<DateOnly>>? BeforePublish { get; set; }
 
+    /// <summary>Test hook: a statement run inside each publish transaction, after the data statements and before the ledger's.</summary>
+    public SqlStatement? InsidePublish { get; set; }
+
+    /// <summary>The warehouse the run writes to (tests act on it between steps).</summary>
+    internal IWarehouse Warehouse => _w;
+
+    /// <summary>The run's lock: checked before each chunk and fencing each publish transaction (BackfillService sets it).</summary>
+    public IPublishFence? Fence { get; set; }
+
     /// <summary>Run the plan's Run items; returns every result (skips included only when <paramref name="emitSkips"/>).</summary>
     public IReadOnlyList<BackfillResult> Execute(IReadOnlyList<PlanItem> plan, CancellationToken ct)
     {
@@ -67,6 +76,7 @@ public sealed class BackfillRunner
                 foreach (var chunk in Chunk(group.Select(p => p.Date).Distinct().OrderBy(d => d).ToList()))
                 {
                     ct.ThrowIfCancellationRequested();
+                    Fence?.ThrowIfLost();
                     _cb.Progress?.Report(new ProgressInfo($"Backfill {group.Key}", $"{chunk[0]:yyyy-MM-dd}..{chunk[^1]:yyyy-MM-dd}", done, total));
                     ledger.MarkRunning(_runId, group.Key, chunk, DateTime.UtcNow);
                     var results = ProcessChunk(group.Key, chunk, ct);
@@ -267,7 +277,8 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
         var failureCols = string.Join(", ", WarehouseSchema.PrecomputeFailures.ColumnNames);
         var contextCols = string.Join(", ", WarehouseSchema.ContextSourceLog.ColumnNames);
         var p = WarehouseExtensions.Params(("processor", def.Name.ToString()));
-        var statements = new List<SqlStatement>
+        Fence?.ThrowIfLost();
+        var statements = new List<SqlStatement>(Fence?.FenceStatements() ?? Array.Empty<SqlStatement>())
         {
             $"DELETE FROM {def.Output.Placeholder} WHERE {def.DateColumn} IN {published}",
             $"INSERT INTO {def.Output.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {published}",
@@ -279,7 +290,15 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
             $"INSERT INTO {staging.Quarantine.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {quarantined}",
             BackfillLedger.RecordResultsStatement(_runId, staging.Results),
         };
-        _w.ExecuteInTransaction(statements, ct);
+        if (InsidePublish is { } injected) statements.Insert(statements.Count - 1, injected);
+        try
+        {
+            _w.ExecuteInTransaction(statements, ct);
+        }
+        catch (Exception ex) when (Fence?.AsLockLost(ex) is { } lost)
+        {
+            throw lost;
+        }
     }
 
     private void Report(BackfillResult r)

@@ -48,11 +48,11 @@ public static class BackfillService
         request.Validate();
         var newRunId = mode == BackfillMode.Resume && runId is not null ? runId : BackfillLedger.NewRunId();
         var startedAt = DateTime.UtcNow;
-        var me = new LockHolder(newRunId, ToolInfo.Host, Environment.ProcessId, startedAt);
+        var me = LockHolder.Current(newRunId, startedAt);
         // The DuckDB file lock is taken before opening (the kernel frees it when a holder dies); BigQuery's lock is a row.
         using var fileLock = connection.Kind == WarehouseKind.DuckDb ? BackfillLock.Acquire(connection.Path!, me) : null;
         using var w = WarehouseService.Open(connection);
-        using var tableLock = fileLock is null ? WarehouseLock.Acquire(w, me, ct) : null;
+        using var tableLock = fileLock is null ? WarehouseLock.Acquire(w, me, ct, request.LockLease) : null;
         IBackfillLock runLock = (IBackfillLock?)fileLock ?? tableLock!;
         if (runLock.StaleHolder is { } stale)
             callbacks.Warning?.Invoke($"Took over a stale backfill lock left by run {stale.RunId} (process {stale.Pid} on {stale.Host} is gone); resume it with -Resume {stale.RunId}.");
@@ -76,6 +76,10 @@ public static class BackfillService
 
         if (!request.SkipPreflight) RunPreflight(w, plan, request, callbacks, ct);
 
+        // The first write. On DuckDB the run's token joins the file lock in the lock row only now, so a refused or
+        // invalid request leaves the file untouched; either way the token fences every publish.
+        using var claimedRow = fileLock is null ? null : WarehouseLock.ClaimUnderFileLock(w, me, ct);
+        var fence = tableLock ?? claimedRow!;
         ledger.MarkInterruptedRuns();
         if (mode == BackfillMode.Resume)
             w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
@@ -94,7 +98,7 @@ public static class BackfillService
             Verbose = callbacks.Verbose,
             Warning = callbacks.Warning,
             Progress = callbacks.Progress,
-        });
+        }) { Fence = fence };
         configure?.Invoke(runner);
         IReadOnlyList<BackfillResult> results;
         try
@@ -108,7 +112,10 @@ public static class BackfillService
             var cancelled = ex is OperationCanceledException || ct.IsCancellationRequested;
             var endStatus = cancelled ? "Cancelled" : ex is BackfillException ? "Failed" : "Stopped";
             Exception? ledgerFailure = null;
-            try
+            // A run that lost its lock writes nothing more: the ledger may already be another run's (a -Resume of this
+            // run id). Its partitions stay Pending/Running, which -Resume picks up like Cancelled ones. It still alerts.
+            var lockLost = WarehouseLock.IsLockLoss(ex);
+            if (!lockLost) try
             {
                 ledger.CancelUnfinished(newRunId);
                 ledger.FinishRun(newRunId, endStatus, $"{(cancelled ? "Cancelled" : ex.Message)}; resume with Invoke-Backfill -Resume {newRunId}");
@@ -121,7 +128,7 @@ public static class BackfillService
             // The alert goes out before the error propagates, which is what ends an unattended runbook.
             if (alertWebhook is not null)
             {
-                var (problems, unfinished) = ProblemsSoFar(ledger, newRunId, emitted, plan);
+                var (problems, unfinished) = ProblemsSoFar(lockLost ? null : ledger, newRunId, emitted, plan);
                 var warning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, problems, plan.Count(p => p.IsRun), endStatus, unfinished),
                     timeout: cancelled ? AlertSender.CancelTimeout : AlertSender.Timeout);
                 if (warning is not null)
@@ -154,12 +161,13 @@ public static class BackfillService
     /// results the caller never saw (the rest of a chunk after -ErrorAction Stop); the results seen so far stand in for
     /// it when the warehouse itself is what failed.
     /// </summary>
-    private static (IReadOnlyList<BackfillResult> Problems, long Unfinished) ProblemsSoFar(BackfillLedger ledger, string runId,
+    private static (IReadOnlyList<BackfillResult> Problems, long Unfinished) ProblemsSoFar(BackfillLedger? ledger, string runId,
         List<BackfillResult> emitted, IReadOnlyList<PlanItem> plan)
     {
         List<BackfillResult> seen;
         lock (emitted) seen = emitted.ToList();
         var seenProblems = seen.Where(NeedsRepair).ToList();
+        if (ledger is null) return (seenProblems, plan.Count(p => p.IsRun) - seen.Count);
         try
         {
             var known = seenProblems.ToDictionary(r => (r.Date, r.Processor));

@@ -27,6 +27,12 @@ public sealed class Migrator
                 w.EnsureTable(WarehouseSchema.BackfillLock);
                 w.Execute(Backfill.WarehouseLock.SeedSql);
             }),
+        new Migration(3, "Backfill lock row: a random per-run token (fencing every publish), the process start time and the pid namespace",
+            w =>
+            {
+                // Columns are added, not the table recreated: a lock held by a running older version stays held.
+                foreach (var sql in Backfill.WarehouseLock.AddHolderColumnsSql) w.Execute(sql);
+            }),
     };
 
     /// <summary>The version recorded in the warehouse; 0 when it has no schema yet.</summary>

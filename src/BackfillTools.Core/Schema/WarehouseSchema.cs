@@ -131,9 +131,15 @@ public static class WarehouseSchema
     /// The warehouse-side backfill lock (BigQuery has no file to lock): one always-present row per lock name, taken by an
     /// UPDATE that only matches while run_id is NULL. BigQuery runs mutating DML on one table one at a time, so two
     /// takers cannot both match; a plain INSERT-if-absent could, because concurrent INSERTs never conflict.
+    /// run_token (random per run), process_started_at and pid_namespace (schema version 3) tell holders apart where
+    /// host and pid do not (a resumed run id, a reused pid, containers sharing a host name); see WarehouseLock.
     /// </summary>
     public static readonly TableDef BackfillLock = new("nba_backfill", "backfill_lock",
-        new[] { Str("lock_name", false), Str("run_id"), Str("host"), Int("pid"), Ts("started_at"), Ts("heartbeat_at") },
+        new[]
+        {
+            Str("lock_name", false), Str("run_id"), Str("host"), Int("pid"), Ts("started_at"), Ts("heartbeat_at"),
+            Str("run_token"), Ts("process_started_at"), Str("pid_namespace"),
+        },
         new[] { "lock_name" }, null);
 
     public static readonly TableDef SchemaVersion = new("nba_backfill", "schema_version",

@@ -22,8 +22,10 @@ public sealed class BackfillRunnerTests : IClassFixture<SampleWarehouseFixture>
     private static long Count(WarehouseConnection c, string sql)
     {
         using var w = WarehouseService.Open(c);
-        return w.ScalarInt64(sql);
+        return Count(w, sql);
     }
+
+    private static long Count(IWarehouse w, string sql) => w.ScalarInt64(sql);
 
     [Fact]
     public void Cancelling_before_a_publish_rolls_it_back_marks_the_rest_cancelled_and_resume_finishes()
@@ -62,10 +64,78 @@ public sealed class BackfillRunnerTests : IClassFixture<SampleWarehouseFixture>
     {
         var c = _fixture.NewCopy();
         var request = Range(ProcessorName.TDZA);
-        Assert.Throws<InvalidOperationException>(() => BackfillService.Run(c, request, BackfillMode.New, null, null,
-            new BackfillCallbacks(), CancellationToken.None, runner => runner.BeforePublish = (_, _) => throw new InvalidOperationException("simulated crash")));
+        // Injected inside the publish transaction, after its data statements: it fails only if it sees the rows the
+        // transaction has just written, so it proves that the failure came after writes that must now be undone.
+        var crash = $"SELECT CASE WHEN COUNT(*) > 0 THEN ERROR('simulated crash inside publish') ELSE 0 END FROM {PrecomputeTables.Tdza.Placeholder}";
+        var ex = Assert.ThrowsAny<Exception>(() => BackfillService.Run(c, request, BackfillMode.New, null, null,
+            new BackfillCallbacks(), CancellationToken.None, runner => runner.InsidePublish = crash));
+        Assert.Contains("simulated crash inside publish", ex.Message);
         Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}"));
         Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {WarehouseSchema.BackfillPartitions.Placeholder} WHERE status = 'Published'"));
+
+        string runId;
+        using (var w = WarehouseService.Open(c))
+        {
+            var run = new BackfillLedger(w).GetRuns(null, 1).Single();
+            runId = run.RunId;
+            Assert.True(run.Cancelled > 0, "the partitions are left for -Resume");
+        }
+        var resumed = BackfillService.Run(c, Range(ProcessorName.TDZA) with { StartDate = null, EndDate = null, FromLedger = true },
+            BackfillMode.Resume, runId, null, new BackfillCallbacks(), CancellationToken.None);
+        Assert.Contains(resumed.Results, r => r.Status == PartitionStatus.Published);
+        Assert.True(Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}") > 0);
+    }
+
+    [Fact]
+    public void A_run_whose_lock_was_taken_over_rolls_back_its_publish_stops_with_LockLost_and_stays_resumable()
+    {
+        var c = _fixture.NewCopy();
+        var lockTable = WarehouseSchema.BackfillLock.Placeholder;
+        // Another run takes the lock row over between PSZA's compute and its publish.
+        var ex = Assert.Throws<BackfillException>(() => BackfillService.Run(c, Range(ProcessorName.TDZA, ProcessorName.PSZA), BackfillMode.New, null, null,
+            new BackfillCallbacks(), CancellationToken.None, runner => runner.BeforePublish = (p, _) =>
+            {
+                if (p == ProcessorName.PSZA) runner.Warehouse.Execute($"UPDATE {lockTable} SET run_id = 'run-other', run_token = 'token-other'");
+            }));
+        Assert.Equal("LockLost", ex.ErrorId);
+        Assert.Equal(ErrorKind.OperationStopped, ex.Kind);
+        Assert.True(Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}") > 0, "published while the lock was held");
+        Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Psza.Placeholder}"));
+        Assert.Equal(1, Count(c, $"SELECT COUNT(*) FROM {lockTable} WHERE run_token = 'token-other'")); // the loser did not free the winner's lock
+
+        string runId;
+        using (var w = WarehouseService.Open(c))
+        {
+            var run = new BackfillLedger(w).GetRuns(null, 1).Single();
+            runId = run.RunId;
+            Assert.Equal(0, Count(w, $"SELECT COUNT(*) FROM {WarehouseSchema.BackfillPartitions.Placeholder} WHERE processor = 'PSZA' AND status = 'Published'"));
+            Assert.NotEmpty(new BackfillLedger(w).Partitions(runId, PartitionStatus.Pending, PartitionStatus.Running, PartitionStatus.Cancelled));
+        }
+        var resumed = BackfillService.Run(c, Range() with { StartDate = null, EndDate = null, FromLedger = true },
+            BackfillMode.Resume, runId, null, new BackfillCallbacks(), CancellationToken.None);
+        Assert.All(resumed.Results, r => Assert.Equal(ProcessorName.PSZA, r.Processor));
+        Assert.True(Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Psza.Placeholder}") > 0);
+    }
+
+    [Fact]
+    public async Task Two_runs_started_at_the_same_moment_one_proceeds_and_the_other_is_refused_with_the_holder_named()
+    {
+        var c = _fixture.NewCopy();
+        var request = Range(ProcessorName.TDZA) with { StartDate = End, EndDate = End };
+        using var barrier = new Barrier(2);
+        object Start()
+        {
+            barrier.SignalAndWait(TimeSpan.FromSeconds(30));
+            try { return BackfillService.Run(c, request, BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None); }
+            catch (BackfillException ex) { return ex; }
+        }
+        // Bounded: a hang fails the test with a TimeoutException instead of stalling the suite.
+        var ends = await Task.WhenAll(Task.Run(Start), Task.Run(Start)).WaitAsync(TimeSpan.FromMinutes(3));
+        var proceeded = Assert.Single(ends.OfType<BackfillSummary>());
+        var refused = Assert.Single(ends.OfType<BackfillException>());
+        Assert.NotEmpty(proceeded.Results);
+        Assert.Equal("BackfillInProgress", refused.ErrorId);
+        Assert.Contains($"run {proceeded.RunId} on host {ToolInfo.Host} (process {Environment.ProcessId})", refused.Message);
     }
 
     [Fact]
@@ -88,11 +158,7 @@ public sealed class BackfillRunnerTests : IClassFixture<SampleWarehouseFixture>
         string Checksum(WarehouseConnection conn)
         {
             using var w = WarehouseService.Open(conn);
-            return string.Join("|", PrecomputeTables.All.Select(t =>
-            {
-                var cols = string.Join(", ", t.ColumnNames.Where(n => n is not ("run_id" or "processed_at" or "created_at" or "updated_at")).Select(n => $"CAST({n} AS VARCHAR)"));
-                return w.Query($"SELECT COUNT(*) AS n, CAST(SUM(hash(concat_ws('|', {cols}))) AS VARCHAR) AS h FROM {t.Placeholder}")[0] is var r ? $"{r["n"]}:{r["h"]}" : "";
-            }));
+            return string.Join("|", PrecomputeTables.All.Select(t => Warehouse.TableChecksum.Of(w, t)));
         }
         var one = _fixture.NewCopy();
         var four = _fixture.NewCopy();

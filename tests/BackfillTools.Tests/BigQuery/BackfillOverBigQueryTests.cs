@@ -1,3 +1,4 @@
+using BackfillTools.Core;
 using BackfillTools.Core.Backfill;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Samples;
@@ -59,6 +60,60 @@ public sealed class BackfillOverBigQueryTests : IDisposable
         var forced = Run(request with { Processors = new[] { ProcessorName.PCF }, ProcessorOptions = new ProcessorOptions { ContextSource = ContextSourceMode.ForceUpcg } });
         Assert.All(forced, r => Assert.Equal(PartitionStatus.Quarantined, r.Status));
         Assert.Equal(published, w.ScalarInt64($"SELECT COUNT(*) FROM {PrecomputeTables.Pcf.Placeholder}"));
+    }
+
+    [Fact]
+    public void A_run_that_lost_its_lock_or_outlived_its_lease_publishes_nothing_more_and_stays_resumable()
+    {
+        using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
+        new Migrator().Upgrade(w);
+        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
+        var lockTable = WarehouseSchema.BackfillLock.Placeholder;
+        var ledger = new BackfillLedger(w);
+        var now = DateTime.UtcNow;
+
+        // Starts a run holding the lock row (clock under test control) and runs it with a hook before each publish.
+        (BackfillException Error, string RunId) RunUntilStopped(BackfillRequest request, Action<ProcessorName> beforePublish)
+        {
+            using var held = WarehouseLock.Acquire(w, LockHolder.Current("r", now), CancellationToken.None, WarehouseLock.DefaultLease, () => now);
+            var plan = BackfillPlanner.Plan(w, request);
+            var runId = BackfillLedger.NewRunId();
+            ledger.StartRun(runId, request, plan, null, now);
+            var runner = new BackfillRunner(w, request, runId) { Fence = held, BeforePublish = (p, _) => beforePublish(p) };
+            return (Assert.Throws<BackfillException>(() => runner.Execute(plan, CancellationToken.None)), runId);
+        }
+        long Rows(TableDef t, string lo, string hi) =>
+            w.ScalarInt64($"SELECT COUNT(*) FROM {t.Placeholder} WHERE analysis_date BETWEEN DATE '{lo}' AND DATE '{hi}'");
+
+        // 1. Another run takes the row over between PSZA's compute and its publish: the fenced transaction rolls back.
+        var takeOver = new BackfillRequest
+        {
+            StartDate = new DateOnly(2022, 12, 1), EndDate = new DateOnly(2022, 12, 2), Processors = new[] { ProcessorName.TDZA, ProcessorName.PSZA },
+        };
+        var (lost, lostRun) = RunUntilStopped(takeOver, p =>
+        {
+            if (p == ProcessorName.PSZA) w.Execute($"UPDATE {lockTable} SET run_id = 'run-other', run_token = 'token-other' WHERE lock_name = 'backfill'");
+        });
+        Assert.Equal("LockLost", lost.ErrorId);
+        Assert.True(Rows(PrecomputeTables.Tdza, "2022-12-01", "2022-12-02") > 0);
+        Assert.Equal(0, Rows(PrecomputeTables.Psza, "2022-12-01", "2022-12-02"));
+        Assert.Equal("run-other", w.Query($"SELECT run_id FROM {lockTable}").AsRows().Single().GetString("run_id"));
+        Assert.NotEmpty(ledger.Partitions(lostRun, PartitionStatus.Pending, PartitionStatus.Running, PartitionStatus.Cancelled));
+
+        // 2. The heartbeat has not been renewed for longer than the lease: the run stops before its next publish.
+        w.Execute($"UPDATE {lockTable} SET run_id = NULL, run_token = NULL, heartbeat_at = NULL WHERE lock_name = 'backfill'");
+        var late = takeOver with { StartDate = new DateOnly(2022, 12, 5), EndDate = new DateOnly(2022, 12, 6), Processors = new[] { ProcessorName.TDZA } };
+        var (expired, expiredRun) = RunUntilStopped(late, _ => now += WarehouseLock.DefaultLease + TimeSpan.FromMinutes(1));
+        Assert.Equal("LeaseExpired", expired.ErrorId);
+        Assert.Equal(0, Rows(PrecomputeTables.Tdza, "2022-12-05", "2022-12-06"));
+        var resumable = ledger.Partitions(expiredRun, PartitionStatus.Pending, PartitionStatus.Running, PartitionStatus.Cancelled);
+        Assert.NotEmpty(resumable);
+        Assert.All(resumable, p => Assert.Equal(ProcessorName.TDZA, p.Processor));
+
+        // Resumed under a fresh lock, the same partitions publish.
+        using (var again = WarehouseLock.Acquire(w, LockHolder.Current(expiredRun, now)))
+            new BackfillRunner(w, late with { FromLedger = true }, expiredRun) { Fence = again }.Execute(resumable, CancellationToken.None);
+        Assert.True(Rows(PrecomputeTables.Tdza, "2022-12-05", "2022-12-06") > 0);
     }
 }
 

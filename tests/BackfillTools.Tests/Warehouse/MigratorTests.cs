@@ -22,6 +22,27 @@ public class MigratorTests
     }
 
     [Fact]
+    public void Version_3_adds_the_lock_holder_columns_without_freeing_a_lock_held_under_version_2()
+    {
+        using var w = DuckDbWarehouse.Open(":memory:");
+        new Migrator(Migrator.Default.Where(m => m.Version <= 2).ToList()).Upgrade(w);
+        var lockTable = WarehouseSchema.BackfillLock.Placeholder;
+        // The version-2 layout (this build declares the new columns, so take them away), held by an older tool's run.
+        foreach (var column in new[] { "run_token", "process_started_at", "pid_namespace" })
+            w.Execute($"ALTER TABLE {lockTable} DROP COLUMN {column}");
+        w.Execute($"UPDATE {lockTable} SET run_id = 'run-old', host = 'h', pid = 7, heartbeat_at = TIMESTAMP '2024-01-01 00:00:00'");
+
+        Assert.Contains(new Migrator().Upgrade(w), m => m.Version == 3);
+        var row = w.Query($"SELECT run_id, run_token, process_started_at, pid_namespace FROM {lockTable}").AsRows().Single();
+        Assert.Equal("run-old", row.GetString("run_id"));
+        Assert.Null(row.GetString("run_token"));
+
+        // Once its heartbeat is older than the lease, the tokenless holder is taken over like any other.
+        using var taken = Core.Backfill.WarehouseLock.Acquire(w, Core.Backfill.LockHolder.Current("run-new", DateTime.UtcNow));
+        Assert.Equal("run-old", taken.StaleHolder?.RunId);
+    }
+
+    [Fact]
     public void Upgrading_twice_applies_nothing_the_second_time()
     {
         using var w = DuckDbWarehouse.Open(":memory:");
