@@ -168,7 +168,8 @@ function catalogFor(sql, keyed, target) {
 }
 
 function request(sql, params, keyed, target) {
-  const options = { languageOptions, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE',
+  // BigQuery's default time zone is UTC (the reference engine's is America/Los_Angeles): CAST(DATE AS TIMESTAMP).
+  const options = { languageOptions, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE', defaultTimezone: 'UTC',
     queryParameters: (params ?? []).map(p => ({ name: p.name, type: typeProto(p.type) })) };
   return { sql, options, ...catalogFor(sql, keyed, target), params: (params ?? []).map(p => ({ name: p.name, value: encode(p.type, p.value) })) };
 }
