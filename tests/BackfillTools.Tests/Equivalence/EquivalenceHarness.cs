@@ -42,8 +42,12 @@ internal sealed class EquivalenceSlice : IDisposable
         Db.Dispose();
     }
 
-    /// <summary>Compute <paramref name="name"/> for <paramref name="dates"/> on both engines, compare, publish DuckDB's result.</summary>
-    public ProcessorComparison Run(ProcessorName name, IReadOnlyList<DateOnly> dates, ProcessorOptions? options = null)
+    /// <summary>
+    /// Compute <paramref name="name"/> for <paramref name="dates"/> on both engines, compare, publish DuckDB's result.
+    /// <paramref name="compare"/> false computes and publishes on DuckDB only (an upstream the slice needs but does not
+    /// compare, e.g. where a statement's input exceeds the evaluator's 4 MB request limit); it returns null.
+    /// </summary>
+    public ProcessorComparison? Run(ProcessorName name, IReadOnlyList<DateOnly> dates, ProcessorOptions? options = null, bool compare = true)
     {
         options ??= ProcessorOptions.Default;
         var def = ProcessorCatalog.Get(name);
@@ -59,6 +63,14 @@ internal sealed class EquivalenceSlice : IDisposable
 
         var steps = ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(staging, options, ProcessedAt);
         var sent = steps.Select(s => (s.Name, Bound: BigQueryWarehouse.BindParameters(Dialect.Render(s.Sql), s.Parameters))).ToList();
+
+        if (!compare)
+        {
+            ((IWarehouse)w).ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters)).ToList());
+            foreach (var (ds, table) in SqlProcessor.WorkTables(staging, steps)) w.DropTable(ds, table);
+            Publish(def, staging);
+            return null;
+        }
 
         // Reference inputs first (the staging tables are still empty), as DuckDB holds them now.
         LoadInputs(string.Join("\n", sent.Select(s => s.Bound.Sql)), dates.Max(), staging);
