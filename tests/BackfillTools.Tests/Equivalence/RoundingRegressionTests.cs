@@ -27,6 +27,17 @@ public sealed class RoundingRegressionTests : IDisposable
         return answer["rows"]!.AsArray()[0]!.AsArray().Select(v => (double)v!).ToArray();
     }
 
+    [Fact]
+    public void Round_decimal_renders_through_NUMERIC_on_both_engines()
+    {
+        const string sql = "SELECT ROUND_DECIMAL(a / NULLIF(b, 0), 3), ROUND_DECIMAL(ROUND_DECIMAL(c, 2)), 'ROUND_DECIMAL(x, 1)' FROM t";
+        Assert.Equal("SELECT CAST(ROUND(CAST(a / NULLIF(b, 0) AS NUMERIC), 3) AS FLOAT64), CAST(ROUND(CAST(CAST(ROUND(CAST(c AS NUMERIC), 2) AS FLOAT64) AS NUMERIC), 0) AS FLOAT64), 'ROUND_DECIMAL(x, 1)' FROM t",
+            BigQuery.Render(sql));
+        Assert.Equal("SELECT CAST(ROUND(CAST(a / NULLIF(b, 0) AS DECIMAL(38,9)), 3) AS DOUBLE), CAST(ROUND(CAST(CAST(ROUND(CAST(c AS DECIMAL(38,9)), 2) AS DOUBLE) AS DECIMAL(38,9)), 0) AS DOUBLE), 'ROUND_DECIMAL(x, 1)' FROM t",
+            DuckDbDialect.Instance.Render(sql));
+        Assert.Throws<ArgumentException>(() => BigQuery.Render("SELECT ROUND_DECIMAL(a, 1, 2)"));
+    }
+
     // Binary halves: each literal's stored double lies just below (or above) the decimal half.
     private const string Halves = "SELECT ROUND_DECIMAL(19.95, 1), ROUND_DECIMAL(23 / 80, 3), ROUND_DECIMAL(1.005, 2), ROUND_DECIMAL(2.675, 2), " +
                                   "ROUND_DECIMAL(-2.5), ROUND_DECIMAL(0.125, 2), ROUND_DECIMAL(-14.35, 1), ROUND_DECIMAL(CAST(1 AS FLOAT64) / 3, 3)";
