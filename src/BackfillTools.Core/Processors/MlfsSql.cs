@@ -60,7 +60,7 @@ internal static class MlfsSql
         sb.Append("  ").Append(string.Join(" AND ", new[] { 5, 6, 7, 8 }.Select(i => $"NOT {IsDefault(i)}"))).Append(" AS has_composite,\n");
         sb.Append("  ").Append(string.Join(" AND ", new[] { 13, 14 }.Select(i => $"NOT {IsDefault(i)}"))).Append(" AS has_defense,\n");
         foreach (var (name, features) in Categories)
-            sb.Append("  ROUND((").Append(string.Join(" + ", features.Select(Weight)))
+            sb.Append("  ROUND_DECIMAL((").Append(string.Join(" + ", features.Select(Weight)))
               .Append(string.Create(CultureInfo.InvariantCulture, $") / {features.Length}.0, 2) AS {name},\n"));
         sb.Append("  [").Append(string.Join(", ", All.Select(i => $"IFNULL(CAST(f{i} AS FLOAT64), 0.0)"))).Append("] AS features_array");
         return sb.ToString();

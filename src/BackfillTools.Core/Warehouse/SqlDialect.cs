@@ -37,9 +37,19 @@ public abstract partial class SqlDialect
         var leftover = code.IndexOf("{{", StringComparison.Ordinal);
         if (leftover >= 0)
             throw new ArgumentException($"Unrendered placeholder near '{code.Substring(leftover, Math.Min(40, code.Length - leftover))}': table placeholders are {{{{dataset.table}}}}.");
+        code = RewriteCalls(code, "ROUND_DECIMAL", RoundDecimal);
         code = RenderCode(code);
         return Unmask(code, literals);
     }
+
+    /// <summary>
+    /// Portable ROUND_DECIMAL(x [, n]): x as a 9-decimal NUMERIC, rounded half away from zero to n places, as FLOAT64.
+    /// ROUND on a FLOAT64 differs between the engines at a binary half (GoogleSQL rounds the stored binary value, so
+    /// ROUND(19.95, 1) = 19.9; DuckDB scales first: 20.0); rounding the decimal value is exact and the same on both.
+    /// </summary>
+    private static string RoundDecimal(IReadOnlyList<string> a) => a.Count is 1 or 2
+        ? $"CAST(ROUND(CAST({a[0]} AS NUMERIC), {(a.Count == 2 ? a[1] : "0")}) AS FLOAT64)"
+        : throw new ArgumentException("ROUND_DECIMAL takes (value) or (value, places).");
 
     /// <summary>Engine-specific rewriting of SQL with literals masked out.</summary>
     protected abstract string RenderCode(string code);

@@ -134,7 +134,11 @@ yr AS (
          COUNTIF(p.opponent_team_abbr = b.opponent) AS opp_games,
          AVG(CASE WHEN p.opponent_team_abbr = b.opponent THEN p.points END) AS opp_points,
          AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN CAST(p.minutes_played AS NUMERIC) END) AS mins30,
-         AVG(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN CAST(p.points / CAST(p.minutes_played AS NUMERIC) AS NUMERIC) END) AS ppm30
+         -- ppm30 keeps GoogleSQL's NUMERIC rule (points ÷ minutes and the mean each rounded half away from zero to 9
+         -- decimals) in exact integers, nanos of points per minute from tenths of minutes: DuckDB's decimal division
+         -- and AVG return DOUBLE, which differed in the 10th decimal and beyond.
+         CAST(DIV(2 * SUM(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN DIV(20000000000 * p.points + CAST(ROUND(p.minutes_played * 10) AS INT64), NULLIF(2 * CAST(ROUND(p.minutes_played * 10) AS INT64), 0)) END) + COUNT(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN DIV(20000000000 * p.points + CAST(ROUND(p.minutes_played * 10) AS INT64), NULLIF(2 * CAST(ROUND(p.minutes_played * 10) AS INT64), 0)) END),
+                  NULLIF(2 * COUNT(CASE WHEN p.game_date >= b.analysis_date - 30 AND p.minutes_played > 0 THEN DIV(20000000000 * p.points + CAST(ROUND(p.minutes_played * 10) AS INT64), NULLIF(2 * CAST(ROUND(p.minutes_played * 10) AS INT64), 0)) END), 0)) AS FLOAT64) / 1000000000 AS ppm30
   FROM {{work.mlfs_base}} b
   JOIN {{nba_analytics.player_game_summary}} p
     ON p.player_lookup = b.player_lookup AND p.game_date >= b.analysis_date - 365 AND p.game_date < b.analysis_date
@@ -244,11 +248,11 @@ SELECT analysis_date, player_lookup, player_lookup AS entity_id, universal_playe
   p4_paint / 100 AS f18, CASE WHEN p4_paint IS NOT NULL THEN 'phase4' ELSE 'missing' END AS t18,
   p4_mid / 100 AS f19, CASE WHEN p4_mid IS NOT NULL THEN 'phase4' ELSE 'missing' END AS t19,
   p4_three / 100 AS f20, CASE WHEN p4_three IS NOT NULL THEN 'phase4' ELSE 'missing' END AS t20,
-  CASE WHEN n >= 5 AND pts_sum > 0 THEN ROUND(GREATEST(0, LEAST(0.5, ft_sum / pts_sum)), 9) ELSE 0.15 END AS f21,
+  CASE WHEN n >= 5 AND pts_sum > 0 THEN ROUND_DECIMAL(GREATEST(0, LEAST(0.5, ft_sum / pts_sum)), 9) ELSE 0.15 END AS f21,
   CASE WHEN n >= 5 AND pts_sum > 0 THEN 'calculated' ELSE 'default' END AS t21,
   COALESCE(p4_pace, 100.0) AS f22, CASE WHEN p4_pace IS NOT NULL THEN 'phase4' ELSE 'default' END AS t22,
   COALESCE(p4_off, 112.0) AS f23, CASE WHEN p4_off IS NOT NULL THEN 'phase4' ELSE 'default' END AS t23,
-  CASE WHEN IFNULL(team_games, 0) >= 5 THEN ROUND(team_wins / team_games, 9) ELSE 0.5 END AS f24,
+  CASE WHEN IFNULL(team_games, 0) >= 5 THEN ROUND_DECIMAL(team_wins / team_games, 9) ELSE 0.5 END AS f24,
   CASE WHEN IFNULL(team_games, 0) >= 5 THEN 'calculated' ELSE 'default' END AS t24,
   -- Vegas lines: the odds tables are not part of this warehouse, so #25-#27 are missing and #28 is 0 (§9.3).
   CAST(NULL AS FLOAT64) AS f25, 'missing' AS t25,
@@ -261,10 +265,10 @@ SELECT analysis_date, player_lookup, player_lookup AS entity_id, universal_playe
   CASE WHEN mins30 IS NOT NULL THEN 'minutes_ppm' WHEN p4_min10 IS NOT NULL THEN 'phase4' ELSE 'default' END AS t31,
   COALESCE(ppm30, p4_ppm, 0.4) AS f32,
   CASE WHEN ppm30 IS NOT NULL THEN 'minutes_ppm' WHEN p4_ppm IS NOT NULL THEN 'phase4' ELSE 'default' END AS t32,
-  CASE WHEN n >= 3 THEN ROUND(dnp_count / n, 9) ELSE 0.0 END AS f33, 'calculated' AS t33,
-  CASE WHEN n >= 5 THEN ROUND(IFNULL(slope, 0), 9) ELSE 0.0 END AS f34, 'calculated' AS t34,
+  CASE WHEN n >= 3 THEN ROUND_DECIMAL(dnp_count / n, 9) ELSE 0.0 END AS f33, 'calculated' AS t33,
+  CASE WHEN n >= 5 THEN ROUND_DECIMAL(IFNULL(slope, 0), 9) ELSE 0.0 END AS f34, 'calculated' AS t34,
   CASE WHEN l5_any IS NULL OR season_any IS NULL OR p4_std IS NULL OR p4_std = 0 THEN 0.0
-       ELSE ROUND(GREATEST(-3, LEAST(3, (l5_any - season_any) / p4_std)), 9) END AS f35, 'calculated' AS t35,
+       ELSE ROUND_DECIMAL(GREATEST(-3, LEAST(3, (l5_any - season_any) / p4_std)), 9) END AS f35, 'calculated' AS t35,
   CASE WHEN l5_any > season_any + 1.5 * p4_std THEN 1.0 ELSE 0.0 END AS f36, 'calculated' AS t36,
   -- Only feature #5 outside 0..100 blocks the row (§9.1 step 6).
   CASE WHEN NOT (COALESCE(CAST(fatigue_score AS FLOAT64), 50.0) BETWEEN 0 AND 100) THEN 'fatigue_score feature (#5) outside 0..100' END AS invalid_reason
@@ -289,7 +293,7 @@ WITH quality AS (
 q AS (
   -- Caps: 1-4 required defaults -> at most 69, 5 or more -> at most 49 (§9.4).
   SELECT x.*,
-         ROUND(CASE WHEN required_defaults >= 5 THEN LEAST(raw_score, 49) WHEN required_defaults >= 1 THEN LEAST(raw_score, 69)
+         ROUND_DECIMAL(CASE WHEN required_defaults >= 5 THEN LEAST(raw_score, 49) WHEN required_defaults >= 1 THEN LEAST(raw_score, 69)
                     ELSE raw_score END, 2) AS score
   FROM quality x
 ),

@@ -72,9 +72,9 @@ INSERT INTO {{stage.rows}} (game_date, player_lookup, analysis_date, universal_p
   data_completeness_pct, missing_data_fields, has_warnings, warning_details, calculation_version,
   early_season_flag, is_production_ready, context_source, run_id, processed_at)
 SELECT analysis_date, player_lookup, analysis_date, universal_player_id, game_id, team_abbr, opponent_team_abbr,
-  CAST(fatigue AS INT64), ROUND(mismatch, 1), ROUND(pace, 1), ROUND(usage_spike, 1),
+  CAST(fatigue AS INT64), ROUND_DECIMAL(mismatch, 1), ROUND_DECIMAL(pace, 1), ROUND_DECIMAL(usage_spike, 1),
   0.0, 0.0, 0.0, 0.0,
-  ROUND(total, 2),
+  ROUND_DECIMAL(total, 2),
   CONCAT('{"days_rest":', CAST(f_rest AS STRING), ',"back_to_back":', IF(f_b2b, 'true', 'false'),
          ',"games_last_7":', CAST(f_g7 AS STRING), ',"minutes_last_7":', CAST(f_m7 AS STRING),
          ',"back_to_backs_last_14":', CAST(f_b2b14 AS STRING), ',"player_age":', CAST(f_age AS STRING),

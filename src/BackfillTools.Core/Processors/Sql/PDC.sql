@@ -127,10 +127,10 @@ INSERT INTO {{stage.rows}} (cache_date, player_lookup, universal_player_id, team
   three_pt_rate_last_10, shot_zone_data_available, early_season_flag, insufficient_data_reason, cache_version,
   is_production_ready, context_source, run_id, processed_at)
 SELECT analysis_date, player_lookup, universal_player_id, team_abbr,
-  ROUND(l5, 1), ROUND(l10, 1), ROUND(season, 1), ROUND(std10, 2), ROUND(min10, 1), ROUND(usage10, 2),
-  ROUND(ts10, 3), games, ROUND(usage_season, 2), ROUND(assisted10, 4), ROUND(pace10, 1), ROUND(off10, 2),
+  ROUND_DECIMAL(l5, 1), ROUND_DECIMAL(l10, 1), ROUND_DECIMAL(season, 1), ROUND_DECIMAL(std10, 2), ROUND_DECIMAL(min10, 1), ROUND_DECIMAL(usage10, 2),
+  ROUND_DECIMAL(ts10, 3), games, ROUND_DECIMAL(usage_season, 2), ROUND_DECIMAL(assisted10, 4), ROUND_DECIMAL(pace10, 1), ROUND_DECIMAL(off10, 2),
   games_in_last_7_days, games_in_last_14_days, minutes_in_last_7_days, minutes_in_last_14_days, back_to_backs_last_14_days,
-  ROUND(avg_minutes_per_game_last_7, 1), fourth_quarter_minutes_last_7, player_age, primary_scoring_zone, paint_rate_last_10,
+  ROUND_DECIMAL(avg_minutes_per_game_last_7, 1), fourth_quarter_minutes_last_7, player_age, primary_scoring_zone, paint_rate_last_10,
   three_pt_rate_last_10, has_psza, games < 10,
   CASE WHEN games < 10 THEN CONCAT('Only ', CAST(games AS STRING), ' games played, need 10 minimum') END,
   'v1', TRUE, context_source, @run_id, @processed_at

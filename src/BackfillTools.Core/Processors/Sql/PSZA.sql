@@ -52,9 +52,9 @@ WITH sums AS (
 ),
 rates AS (
   SELECT s.*, pa + ma + ta AS total,
-         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND(pa / (pa + ma + ta) * 100, 2) END AS paint_rate,
-         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND(ma / (pa + ma + ta) * 100, 2) END AS mid_rate,
-         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND(ta / (pa + ma + ta) * 100, 2) END AS three_rate
+         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND_DECIMAL(pa / (pa + ma + ta) * 100, 2) END AS paint_rate,
+         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND_DECIMAL(ma / (pa + ma + ta) * 100, 2) END AS mid_rate,
+         CASE WHEN zones_complete AND pa + ma + ta > 0 THEN ROUND_DECIMAL(ta / (pa + ma + ta) * 100, 2) END AS three_rate
   FROM sums s
 )
 SELECT analysis_date, player_lookup, win, n, total, zones_complete,
@@ -62,10 +62,10 @@ SELECT analysis_date, player_lookup, win, n, total, zones_complete,
        CASE WHEN ABS(paint_rate + mid_rate + three_rate - 100) <= 2 THEN paint_rate END AS paint_rate,
        CASE WHEN ABS(paint_rate + mid_rate + three_rate - 100) <= 2 THEN mid_rate END AS mid_rate,
        CASE WHEN ABS(paint_rate + mid_rate + three_rate - 100) <= 2 THEN three_rate END AS three_rate,
-       ROUND(pm / NULLIF(pa, 0), 3) AS paint_pct, ROUND(mm / NULLIF(ma, 0), 3) AS mid_pct, ROUND(tm / NULLIF(ta, 0), 3) AS three_pct,
-       ROUND(pa / n, 1) AS paint_pg, ROUND(ma / n, 1) AS mid_pg, ROUND(ta / n, 1) AS three_pg,
-       CASE WHEN zones_complete AND total > 0 AND fgm > 0 THEN ROUND(ast / fgm * 100, 2) END AS assisted_rate,
-       CASE WHEN zones_complete AND total > 0 AND fgm > 0 THEN ROUND(unast / fgm * 100, 2) END AS unassisted_rate
+       ROUND_DECIMAL(pm / NULLIF(pa, 0), 3) AS paint_pct, ROUND_DECIMAL(mm / NULLIF(ma, 0), 3) AS mid_pct, ROUND_DECIMAL(tm / NULLIF(ta, 0), 3) AS three_pct,
+       ROUND_DECIMAL(pa / n, 1) AS paint_pg, ROUND_DECIMAL(ma / n, 1) AS mid_pg, ROUND_DECIMAL(ta / n, 1) AS three_pg,
+       CASE WHEN zones_complete AND total > 0 AND fgm > 0 THEN ROUND_DECIMAL(ast / fgm * 100, 2) END AS assisted_rate,
+       CASE WHEN zones_complete AND total > 0 AND fgm > 0 THEN ROUND_DECIMAL(unast / fgm * 100, 2) END AS unassisted_rate
 FROM rates
 
 -- @@ psza_calc

@@ -103,14 +103,14 @@ INSERT INTO {{stage.rows}} (analysis_date, team_abbr,
   league_paint_pct, league_mid_range_pct, league_three_pt_pct, league_avg_is_default,
   early_season_flag, processing_decision_reason, source_team_defense_hash, is_production_ready, run_id, processed_at)
 SELECT analysis_date, team_abbr,
-  ROUND(paint_pct, 3), ROUND(mid_pct, 3), ROUND(three_pct, 3),
-  ROUND(paint_att / n, 1), ROUND(mid_att / n, 1), ROUND(three_att / n, 1),
-  ROUND(paint_points / n, 1), ROUND(blocks_paint / n, 1), ROUND(blocks_mid / n, 1), ROUND(blocks_three / n, 1),
-  ROUND(paint_vs, 2), ROUND(mid_vs, 2), ROUND(three_vs, 2),
-  ROUND(def_rating, 2), ROUND(points_allowed / n, 1), ROUND(opp_pace, 1), n,
+  ROUND_DECIMAL(paint_pct, 3), ROUND_DECIMAL(mid_pct, 3), ROUND_DECIMAL(three_pct, 3),
+  ROUND_DECIMAL(paint_att / n, 1), ROUND_DECIMAL(mid_att / n, 1), ROUND_DECIMAL(three_att / n, 1),
+  ROUND_DECIMAL(paint_points / n, 1), ROUND_DECIMAL(blocks_paint / n, 1), ROUND_DECIMAL(blocks_mid / n, 1), ROUND_DECIMAL(blocks_three / n, 1),
+  ROUND_DECIMAL(paint_vs, 2), ROUND_DECIMAL(mid_vs, 2), ROUND_DECIMAL(three_vs, 2),
+  ROUND_DECIMAL(def_rating, 2), ROUND_DECIMAL(points_allowed / n, 1), ROUND_DECIMAL(opp_pace, 1), n,
   strongest_zone, weakest_zone,
   CASE WHEN n >= 15 THEN 'high' WHEN n >= 10 THEN 'medium' ELSE 'low' END, notes,
-  ROUND(league_paint, 3), ROUND(league_mid, 3), ROUND(league_three, 3), league_is_default,
+  ROUND_DECIMAL(league_paint, 3), ROUND_DECIMAL(league_mid, 3), ROUND_DECIMAL(league_three, 3), league_is_default,
   CAST(NULL AS BOOL), 'processed_successfully', source_hash, TRUE, @run_id, @processed_at
 FROM {{work.checked}}
 WHERE invalid_reason IS NULL

@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Samples;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using BackfillTools.Core.Warehouse.BigQuery;
+using BackfillTools.Tests.BigQuery;
+using BackfillTools.Tests.Processors;
+
+namespace BackfillTools.Tests.Equivalence;
+
+/// <summary>
+/// Runs a processor over a slice of dates twice: on DuckDB (the product's normal path) and on ZetaSQL's reference
+/// GoogleSQL engine with the statements exactly as the product renders and binds them for BigQuery, over the same
+/// inputs, then compares the staging tables (rows, failures, context) key by key. The DuckDB result is then published
+/// so the next processor of the slice reads the same upstream on both engines.
+/// </summary>
+internal sealed class EquivalenceSlice : IDisposable
+{
+    private static int _runs;
+    private static readonly BigQueryDialect Dialect = new(ZetaSqlGate.GateProject);
+
+    /// <summary>One processed_at for both engines (it lands in the failure rows).</summary>
+    public static readonly DateTime ProcessedAt = new(2024, 1, 15, 12, 0, 0, DateTimeKind.Utc);
+
+    public EquivalenceSlice(SampleLeagueOptions league)
+    {
+        Db = new ProcessorTestDb();
+        SampleLeague.Generate(Db.W, league);
+        Engine = new ReferenceEngine();
+    }
+
+    public ProcessorTestDb Db { get; }
+
+    public ReferenceEngine Engine { get; }
+
+    public void Dispose()
+    {
+        Engine.Dispose();
+        Db.Dispose();
+    }
+
+    /// <summary>
+    /// Compute <paramref name="name"/> for <paramref name="dates"/> on both engines, compare, publish DuckDB's result.
+    /// <paramref name="compare"/> false computes and publishes on DuckDB only (an upstream the slice needs but does not
+    /// compare, e.g. where a statement's input exceeds the evaluator's 4 MB request limit); it returns null.
+    /// </summary>
+    public ProcessorComparison? Run(ProcessorName name, IReadOnlyList<DateOnly> dates, ProcessorOptions? options = null, bool compare = true)
+    {
+        options ??= ProcessorOptions.Default;
+        var def = ProcessorCatalog.Get(name);
+        var n = Interlocked.Increment(ref _runs);
+        var staging = new StagingTables($"eq{n}",
+            new TableDef("nba_staging", $"eq_dates_{n}", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
+            def.Output.WithName("nba_staging", $"eq_rows_{n}"),
+            WarehouseSchema.PrecomputeFailures.WithName("nba_staging", $"eq_failures_{n}"),
+            WarehouseSchema.ContextSourceLog.WithName("nba_staging", $"eq_context_{n}"));
+        var w = Db.W;
+        foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources }) w.EnsureTable(t);
+        w.BulkAppend(staging.Dates, dates.Distinct().Select(d => new object?[] { d }));
+
+        var steps = ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(staging, options, ProcessedAt);
+        var sent = steps.Select(s => (s.Name, Bound: BigQueryWarehouse.BindParameters(Dialect.Render(s.Sql), s.Parameters))).ToList();
+
+        if (!compare)
+        {
+            ((IWarehouse)w).ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters)).ToList());
+            foreach (var (ds, table) in SqlProcessor.WorkTables(staging, steps)) w.DropTable(ds, table);
+            Publish(def, staging);
+            return null;
+        }
+
+        // Reference inputs first (the staging tables are still empty), as DuckDB holds them now.
+        LoadInputs(string.Join("\n", sent.Select(s => s.Bound.Sql)), dates.Max(), staging);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ((IWarehouse)w).ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters)).ToList());
+        foreach (var (ds, table) in SqlProcessor.WorkTables(staging, steps)) w.DropTable(ds, table);
+        var duckMs = clock.ElapsedMilliseconds;
+
+        clock.Restart();
+        var stepMs = new List<(string Step, long Ms)>();
+        foreach (var (step, (sql, ps)) in sent)
+        {
+            try
+            {
+                var answer = Engine.Run(sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!), p.Value)));
+                stepMs.Add((step, (long?)answer["ms"] ?? 0));
+            }
+            catch (ReferenceEngineException ex)
+            {
+                throw new InvalidOperationException($"{name} step '{step}' failed on the reference engine: {ex.Message}\n{ZetaSqlGate.Excerpt(sql, ex.Message)}", ex);
+            }
+        }
+        var referenceMs = clock.ElapsedMilliseconds;
+
+        var tables = new[]
+        {
+            Compare("rows", def.Output, def.Output.PrimaryKey, staging.Rows),
+            Compare("failures", WarehouseSchema.PrecomputeFailures, WarehouseSchema.PrecomputeFailures.PrimaryKey, staging.Failures),
+            Compare("context", WarehouseSchema.ContextSourceLog, WarehouseSchema.ContextSourceLog.PrimaryKey, staging.ContextSources),
+        };
+        Publish(def, staging);
+        return new ProcessorComparison(name, tables, duckMs, referenceMs, stepMs.OrderByDescending(x => x.Ms).Take(3).ToList());
+    }
+
+    private static string TypeOf(System.Text.Json.Nodes.JsonNode t) =>
+        (string)t["type"]! == "ARRAY" ? $"ARRAY<{TypeOf(t["arrayType"]!)}>" : (string)t["type"]!;
+
+    private static string RenderedName(TableDef t) => $"{ZetaSqlGate.GateProject}.{t.Dataset}.{t.Name}";
+
+    /// <summary>
+    /// Every declared table the statements name, with only the columns the statements mention (the evaluator's server
+    /// takes requests up to 4 MB) and only rows up to the slice's last date; staging tables whole.
+    /// </summary>
+    private void LoadInputs(string script, DateOnly last, StagingTables staging)
+    {
+        var words = Regex.Matches(script, @"\w+").Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var t in WarehouseSchema.All)
+        {
+            var name = RenderedName(t);
+            if (!script.Contains($"`{name}`", StringComparison.Ordinal)) continue;
+            var cols = t.Columns.Where(c => words.Contains(c.Name)).ToList();
+            var partition = t.PartitionColumn is { } p && t.Column(p).Type == ColumnType.Date ? p : null;
+            var where = partition is null ? "TRUE" : $"{partition} <= DATE '{last:yyyy-MM-dd}'";
+            var rows = Db.W.Query($"SELECT {string.Join(", ", cols.Select(c => c.Name))} FROM {t.Placeholder} WHERE {where}").Rows;
+            Engine.SetTable(name, cols.Select(c => (c.Name, c.Type)).ToList(), rows);
+        }
+        foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources })
+            Engine.SetTable(RenderedName(t), t.Columns.Select(c => (c.Name, c.Type)).ToList(), Db.W.Query($"SELECT * FROM {t.Placeholder}").Rows);
+    }
+
+    private TableComparison Compare(string label, TableDef shape, IReadOnlyList<string> key, TableDef stagingTable)
+    {
+        var duck = Db.W.Query($"SELECT {string.Join(", ", shape.ColumnNames)} FROM {stagingTable.Placeholder}");
+        var duckRows = duck.Rows.Select(r => shape.Columns.Select((c, i) => ReferenceEngine.Canonical(c.Type, r[i])).ToArray()).ToList();
+        var (refCols, refRaw) = Engine.Dump(RenderedName(stagingTable));
+        var ordinal = shape.Columns.Select(c => refCols.ToList().FindIndex(x => string.Equals(x, c.Name, StringComparison.OrdinalIgnoreCase))).ToArray();
+        var refRows = refRaw.Select(r => ordinal.Select(i => r[i]).ToArray()).ToList();
+        return RowComparer.Compare(label, shape, key, duckRows, refRows);
+    }
+
+    private void Publish(ProcessorDefinition def, StagingTables s)
+    {
+        var p = WarehouseExtensions.Params(("p", def.Name.ToString()));
+        string Cols(TableDef t) => string.Join(", ", t.ColumnNames);
+        Db.W.ExecuteInTransaction(new SqlStatement[]
+        {
+            $"DELETE FROM {def.Output.Placeholder} WHERE {def.DateColumn} IN (SELECT analysis_date FROM {s.Dates.Placeholder})",
+            $"INSERT INTO {def.Output.Placeholder} ({Cols(def.Output)}) SELECT {Cols(def.Output)} FROM {s.Rows.Placeholder}",
+            new($"DELETE FROM {WarehouseSchema.PrecomputeFailures.Placeholder} WHERE processor_name = @p AND analysis_date IN (SELECT analysis_date FROM {s.Dates.Placeholder})", p),
+            $"INSERT INTO {WarehouseSchema.PrecomputeFailures.Placeholder} ({Cols(WarehouseSchema.PrecomputeFailures)}) SELECT {Cols(WarehouseSchema.PrecomputeFailures)} FROM {s.Failures.Placeholder}",
+            new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @p AND analysis_date IN (SELECT analysis_date FROM {s.Dates.Placeholder})", p),
+            $"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({Cols(WarehouseSchema.ContextSourceLog)}) SELECT {Cols(WarehouseSchema.ContextSourceLog)} FROM {s.ContextSources.Placeholder}",
+        });
+    }
+}
+
+internal sealed record ProcessorComparison(ProcessorName Processor, IReadOnlyList<TableComparison> Tables, long DuckDbMs, long ReferenceMs, IReadOnlyList<(string Step, long Ms)> SlowestSteps)
+{
+    public long Differences => Tables.Sum(t => t.Differences.Count);
+
+    public string Report()
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{Processor}: rows compared {Tables.Sum(t => t.RowsCompared)}, cells compared {Tables.Sum(t => t.CellsCompared)}, differences = {Differences}")
+          .Append(CultureInfo.InvariantCulture, $" (DuckDB {DuckDbMs} ms, reference {ReferenceMs} ms; slowest {string.Join(", ", SlowestSteps.Select(x => $"{x.Step} {x.Ms} ms"))})\n");
+        foreach (var t in Tables) sb.Append("  ").Append(t.Report()).Append('\n');
+        return sb.ToString();
+    }
+}
+
+/// <summary>One table of both engines, matched by key.</summary>
+internal sealed record TableComparison(string Label, long RowsCompared, long CellsCompared, IReadOnlyList<string> Differences, IReadOnlyDictionary<string, int> ByColumn)
+{
+    public string Report()
+    {
+        var head = $"{Label}: rows {RowsCompared}, cells {CellsCompared}, differences = {Differences.Count}";
+        if (Differences.Count == 0) return head;
+        return head + " [" + string.Join(", ", ByColumn.Select(kv => $"{kv.Key}×{kv.Value}")) + "]\n    "
+            + string.Join("\n    ", Differences.Take(12));
+    }
+}
+
+/// <summary>
+/// The equality the suites demand: same set of keys; per column NUMERIC/INT64/STRING/DATE/BOOL/TIMESTAMP exactly,
+/// FLOAT64 within 1e-9 relative, NULL only where NULL, arrays element by element.
+/// </summary>
+internal static class RowComparer
+{
+    public const double RelativeTolerance = 1e-9;
+
+    public static TableComparison Compare(string label, TableDef shape, IReadOnlyList<string> key, List<object?[]> duck, List<object?[]> reference)
+    {
+        var keyIdx = key.Select(k => shape.Columns.ToList().FindIndex(c => c.Name == k)).ToArray();
+        string KeyOf(object?[] r) => string.Join("|", keyIdx.Select(i => Show(r[i])));
+        var diffs = new List<string>();
+        var byColumn = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        Dictionary<string, object?[]> Index(List<object?[]> rows, string engine)
+        {
+            var map = new Dictionary<string, object?[]>();
+            foreach (var r in rows)
+                if (!map.TryAdd(KeyOf(r), r)) { diffs.Add($"{engine}: duplicate key {KeyOf(r)}"); Count(byColumn, "(duplicate key)"); }
+            return map;
+        }
+        var d = Index(duck, "DuckDB");
+        var z = Index(reference, "reference");
+        foreach (var k in d.Keys.Except(z.Keys)) { diffs.Add($"key {k}: only on DuckDB"); Count(byColumn, "(key only on DuckDB)"); }
+        foreach (var k in z.Keys.Except(d.Keys)) { diffs.Add($"key {k}: only on the reference engine"); Count(byColumn, "(key only on reference)"); }
+        long rows = 0, cells = 0;
+        foreach (var (k, dr) in d)
+        {
+            if (!z.TryGetValue(k, out var zr)) continue;
+            rows++;
+            for (var i = 0; i < shape.Columns.Count; i++)
+            {
+                cells++;
+                if (Equal(shape.Columns[i].Type, dr[i], zr[i])) continue;
+                diffs.Add($"key {k} {shape.Columns[i].Name}: DuckDB {Show(dr[i])} vs reference {Show(zr[i])}");
+                Count(byColumn, shape.Columns[i].Name);
+            }
+        }
+        return new TableComparison(label, rows, cells, diffs, byColumn);
+    }
+
+    private static void Count(IDictionary<string, int> m, string k) => m[k] = m.TryGetValue(k, out var n) ? n + 1 : 1;
+
+    public static bool Equal(ColumnType type, object? a, object? b)
+    {
+        if (a is null || b is null) return a is null && b is null;
+        switch (type)
+        {
+            case ColumnType.Float64:
+                var x = (double)a; var y = (double)b;
+                if (double.IsNaN(x) || double.IsNaN(y)) return double.IsNaN(x) && double.IsNaN(y);
+                return x == y || Math.Abs(x - y) <= RelativeTolerance * Math.Max(Math.Abs(x), Math.Abs(y));
+            case ColumnType.Float64Array or ColumnType.StringArray:
+                var ea = (object?[])a; var eb = (object?[])b;
+                var element = type == ColumnType.Float64Array ? ColumnType.Float64 : ColumnType.String;
+                return ea.Length == eb.Length && ea.Zip(eb).All(p => Equal(element, p.First, p.Second));
+            default:
+                return Equals(a, b);
+        }
+    }
+
+    public static string Show(object? v) => v switch
+    {
+        null => "NULL",
+        double dbl => dbl.ToString("R", CultureInfo.InvariantCulture),
+        object?[] arr => "[" + string.Join(",", arr.Select(Show)) + "]",
+        _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
+    };
+}
