@@ -27,6 +27,9 @@ public sealed class Migrator
                 w.EnsureTable(WarehouseSchema.BackfillLock);
                 w.Execute(Backfill.WarehouseLock.SeedSql);
             }),
+        // Version 5 (3 and 4 belong to other changes; the migrator applies whatever is missing, in order).
+        new Migration(5, "Warehouse origin: whether BackfillTools created this warehouse or connected to an existing one (what Remove may delete)",
+            w => w.EnsureTable(WarehouseSchema.WarehouseOrigin)),
     };
 
     /// <summary>The version recorded in the warehouse; 0 when it has no schema yet.</summary>
