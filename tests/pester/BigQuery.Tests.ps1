@@ -57,7 +57,7 @@ Describe 'BigQuery (emulated): connecting' {
         $s.Kind | Should -Be BigQuery
         $s.Location | Should -Be "$project/EU"
         $s.Path | Should -BeNullOrEmpty
-        $s.SchemaVersion | Should -Be 2
+        $s.SchemaVersion | Should -Be ([BackfillTools.Core.Schema.Migrator]::new($null).LatestVersion)
         $s.TotalRows | Should -BeGreaterThan 50000
     }
 
@@ -282,6 +282,21 @@ Describe 'BigQuery (emulated): New- and Remove-BackfillWarehouse under a dataset
         ($verbose.Message -join "`n") | Should -Match 'Deleted pester_nba_precompute'
         { Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.pester_nba_raw.nbac_schedule``" } | Should -Throw
         (Get-ThrownError { Get-BackfillWarehouse }).FullyQualifiedErrorId | Should -BeLike 'NoWarehouse,*'
+    }
+
+    It 'refuses datasets without the creation label unless -Force, and never touches other datasets of the prefix' {
+        $body = @{ datasetReference = @{ projectId = $project; datasetId = 'old_nba_raw' } } | ConvertTo-Json
+        $null = Invoke-RestMethod -Method Post -Uri "$($fake.Url)bigquery/v2/projects/$project/datasets" -Body $body -ContentType 'application/json'
+        $null = Invoke-FakeBigQuerySql $fake.Url "CREATE TABLE ``$project.old_nba_raw.legacy`` (id INT64)"
+        $body = @{ datasetReference = @{ projectId = $project; datasetId = 'old_marketing' } } | ConvertTo-Json
+        $null = Invoke-RestMethod -Method Post -Uri "$($fake.Url)bigquery/v2/projects/$project/datasets" -Body $body -ContentType 'application/json'
+        $err = Get-ThrownError { Remove-BackfillWarehouse -BigQueryProject $project -DatasetPrefix old_ -Endpoint $fake.Url -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnlabeledDatasets,*'
+        $err.Exception.Message | Should -Match 'old_nba_raw'
+        [int](Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.old_nba_raw.legacy``").n | Should -Be 0
+        Remove-BackfillWarehouse -BigQueryProject $project -DatasetPrefix old_ -Endpoint $fake.Url -Force -Confirm:$false
+        { Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.old_nba_raw.legacy``" } | Should -Throw
+        (Invoke-RestMethod -Uri "$($fake.Url)bigquery/v2/projects/$project/datasets/old_marketing").datasetReference.datasetId | Should -Be 'old_marketing'
     }
 }
 

@@ -12,8 +12,7 @@ public static class WarehouseService
     public static IWarehouse Open(WarehouseConnection connection)
     {
         if (connection.Kind == WarehouseKind.DuckDb) return OpenDuckDb(connection.Path!);
-        return Migrated(OpenBigQuery?.Invoke(connection) ?? throw new BackfillException("BigQueryNotAvailable", ErrorKind.NotImplemented,
-            "The BigQuery backend is not available in this build.", connection.Project));
+        return Migrated(OpenBigQuery?.Invoke(connection) ?? throw BigQueryNotAvailable(connection));
     }
 
     /// <summary>
@@ -34,7 +33,7 @@ public static class WarehouseService
             throw;
         }
         Migrated(w);
-        if (ReadOrigin(w) is null) RecordOrigin(w, WarehouseOrigin.Connected, "Connect-BackfillWarehouse");
+        if (ReadOrigin(w) is null) RecordOrigin(w, WarehouseOrigin.Connected, "BackfillTools opening an existing file");
         return w;
     }
 
@@ -155,9 +154,12 @@ public static class WarehouseService
     /// <summary>Delete what <see cref="PlanRemoval"/> allows (re-decided now, not trusted from an earlier plan). Returns what was deleted.</summary>
     public static IReadOnlyList<string> Remove(WarehouseConnection connection, bool force = false)
     {
-        var plan = PlanRemoval(connection, force);
         if (connection.Kind == WarehouseKind.BigQuery)
-            return RemoveBigQuery?.Invoke(connection, force) ?? throw BigQueryNotAvailable(connection);
+        {
+            RequirePrefix(connection, "remove");
+            return RemoveBigQuery?.Invoke(connection, force) ?? throw BigQueryNotAvailable(connection); // plans again itself
+        }
+        var plan = PlanRemoval(connection, force);
         var path = connection.Path!;
         if (!plan.DeletesFile) return DropProductData(path);
         // Opening proves no other process holds it.
@@ -178,25 +180,18 @@ public static class WarehouseService
         return new[] { path, path + ".wal", lockPath, infoPath };
     }
 
-    /// <summary>From a file the product only connected to: drop the product's own datasets and tables, keep the rest.</summary>
+    /// <summary>From a file the product only connected to: drop the product's own datasets and tables (all or none), keep the rest.</summary>
     private static IReadOnlyList<string> DropProductData(string path)
     {
-        var dropped = new List<string>();
         using var w = DuckDbWarehouse.Open(path);
         var existing = w.ExistingTables();
-        foreach (var dataset in WarehouseSchema.ProductDatasets)
-        {
-            if (!existing.Any(t => t.StartsWith(dataset + ".", StringComparison.OrdinalIgnoreCase))) continue;
-            w.Execute($"DROP SCHEMA IF EXISTS {dataset} CASCADE");
-            dropped.Add(dataset);
-        }
-        foreach (var table in WarehouseSchema.ProductTablesInSharedDatasets.Where(t => existing.Contains(t.FullName)))
-        {
-            w.DropTable(table.Dataset, table.Name);
-            dropped.Add(table.FullName);
-        }
+        var dropped = WarehouseSchema.ProductDatasets.Where(d => existing.Any(t => t.StartsWith(d + ".", StringComparison.OrdinalIgnoreCase)))
+            .Select(d => (Name: d, Sql: $"DROP SCHEMA {d} CASCADE"))
+            .Concat(WarehouseSchema.ProductTablesInSharedDatasets.Where(t => existing.Contains(t.FullName)).Select(t => (Name: t.FullName, Sql: $"DROP TABLE {t.FullName}")))
+            .ToList();
+        w.ExecuteInTransaction(dropped.Select(d => new SqlStatement(d.Sql)).ToList());
         w.Execute("CHECKPOINT");
-        return dropped;
+        return dropped.Select(d => d.Name).ToList();
     }
 
     /// <summary>
