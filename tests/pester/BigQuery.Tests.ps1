@@ -283,6 +283,21 @@ Describe 'BigQuery (emulated): New- and Remove-BackfillWarehouse under a dataset
         { Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.pester_nba_raw.nbac_schedule``" } | Should -Throw
         (Get-ThrownError { Get-BackfillWarehouse }).FullyQualifiedErrorId | Should -BeLike 'NoWarehouse,*'
     }
+
+    It 'refuses datasets without the creation label unless -Force, and never touches other datasets of the prefix' {
+        $body = @{ datasetReference = @{ projectId = $project; datasetId = 'old_nba_raw' } } | ConvertTo-Json
+        $null = Invoke-RestMethod -Method Post -Uri "$($fake.Url)bigquery/v2/projects/$project/datasets" -Body $body -ContentType 'application/json'
+        $null = Invoke-FakeBigQuerySql $fake.Url "CREATE TABLE ``$project.old_nba_raw.legacy`` (id INT64)"
+        $body = @{ datasetReference = @{ projectId = $project; datasetId = 'old_marketing' } } | ConvertTo-Json
+        $null = Invoke-RestMethod -Method Post -Uri "$($fake.Url)bigquery/v2/projects/$project/datasets" -Body $body -ContentType 'application/json'
+        $err = Get-ThrownError { Remove-BackfillWarehouse -BigQueryProject $project -DatasetPrefix old_ -Endpoint $fake.Url -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnlabeledDatasets,*'
+        $err.Exception.Message | Should -Match 'old_nba_raw'
+        [int](Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.old_nba_raw.legacy``").n | Should -Be 0
+        Remove-BackfillWarehouse -BigQueryProject $project -DatasetPrefix old_ -Endpoint $fake.Url -Force -Confirm:$false
+        { Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.old_nba_raw.legacy``" } | Should -Throw
+        (Invoke-RestMethod -Uri "$($fake.Url)bigquery/v2/projects/$project/datasets/old_marketing").datasetReference.datasetId | Should -Be 'old_marketing'
+    }
 }
 
 # Against a real project, only when credentials and a project are given; otherwise reported as skipped, never passed.

@@ -103,6 +103,18 @@ Describe 'Connect-BackfillWarehouse' {
         Get-FileChecksum $bogus | Should -Be $before
     }
 
+    It 'refuses an empty file and an empty DuckDB database instead of making them warehouses' {
+        $zero = Join-Path $dir 'zero.duckdb'
+        New-Item -ItemType File -Path $zero | Out-Null
+        (Get-ThrownError { Connect-BackfillWarehouse -Path $zero }).FullyQualifiedErrorId | Should -BeLike 'WarehouseNotDuckDb,*'
+        (Get-Item $zero).Length | Should -Be 0
+        $blank = Join-Path $dir 'blank.duckdb'
+        Invoke-TestSql -Path $blank -Sql 'CHECKPOINT' | Out-Null
+        $before = Get-FileChecksum $blank
+        (Get-ThrownError { Connect-BackfillWarehouse -Path $blank }).FullyQualifiedErrorId | Should -BeLike 'NotABackfillWarehouse,*'
+        Get-FileChecksum $blank | Should -Be $before
+    }
+
     It 'fails with WarehouseSchemaTooNew for a warehouse written by a newer version' {
         $newer = Join-Path $dir 'newer.duckdb'
         New-BackfillWarehouse -Path $newer | Out-Null
@@ -177,8 +189,35 @@ Describe 'Remove-BackfillWarehouse (DuckDB)' {
         $other = Join-Path $dir 'notes.duckdb'
         Set-Content $other 'not a database'
         $err = Get-ThrownError { Remove-BackfillWarehouse -Path $other -Confirm:$false }
-        $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseNotDuckDb,*'
+        $err.FullyQualifiedErrorId | Should -BeLike 'NotABackfillWarehouse,*'
         Get-Content $other | Should -Be 'not a database'
+    }
+
+    It 'refuses someone else''s DuckDB database (one table ledger) and a zero-byte file, byte for byte unchanged' {
+        $ledger = Join-Path $dir 'accounts.duckdb'
+        Invoke-TestSql -Path $ledger -Sql 'CREATE TABLE ledger (id INTEGER); INSERT INTO ledger VALUES (1), (2); CHECKPOINT' | Out-Null
+        $empty = Join-Path $dir 'empty.duckdb'
+        New-Item -ItemType File -Path $empty | Out-Null
+        foreach ($file in $ledger, $empty) {
+            $before = Get-FileChecksum $file
+            $err = Get-ThrownError { Remove-BackfillWarehouse -Path $file -Confirm:$false }
+            $err.FullyQualifiedErrorId | Should -BeLike 'NotABackfillWarehouse,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidData'
+            Get-FileChecksum $file | Should -Be $before
+        }
+        (Invoke-TestSql -Path $ledger -Sql 'SELECT COUNT(*) AS n FROM ledger').n | Should -Be 2
+    }
+
+    It 'from a file it only connected to, drops only BackfillTools'' own datasets and keeps the file' {
+        $prod = Join-Path $dir 'prod-copy.duckdb'
+        Invoke-TestSql -Path $prod -Sql 'CREATE TABLE ledger (id INTEGER); INSERT INTO ledger VALUES (1), (2), (3); CHECKPOINT' | Out-Null
+        Connect-BackfillWarehouse -Path $prod | Out-Null
+        Remove-BackfillWarehouse -Path $prod -Confirm:$false
+        Test-Path $prod | Should -BeTrue
+        (Invoke-TestSql -Path $prod -Sql 'SELECT COUNT(*) AS n FROM ledger').n | Should -Be 3
+        $schemas = (Invoke-TestSql -Path $prod -Sql 'SELECT DISTINCT table_schema FROM information_schema.tables').table_schema
+        $schemas | Should -Not -Contain 'nba_backfill'
+        $schemas | Should -Contain 'nba_raw'
     }
 
     It 'reports WarehouseNotFound for a missing file' {

@@ -221,6 +221,13 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
         }
     }
 
+    /// <summary>The holder of the lock when it is live (held and not stale by <see cref="IsStale"/>); null when free or stale.</summary>
+    public static LockHolder? LiveHolder(IWarehouse w, CancellationToken ct = default, TimeSpan? lease = null)
+    {
+        var (holder, heartbeat, _) = Read(w, ct);
+        return holder is not null && !IsStale(holder, heartbeat, lease ?? DefaultLease, DateTime.UtcNow) ? holder : null;
+    }
+
     public void ThrowIfLost()
     {
         lock (_gate)

@@ -146,6 +146,25 @@ public static class WarehouseSchema
         new[] { Int("version", false), Ts("applied_at", false), Str("tool_version"), Str("description") },
         new[] { "version" }, null);
 
+    /// <summary>
+    /// How this warehouse came to be, one row: origin 'created' (New-BackfillWarehouse made the file, so Remove may
+    /// delete it) or 'connected' (the product was pointed at a file that already held tables; Remove drops only
+    /// <see cref="ProductDatasets"/> and <see cref="ProductTablesInSharedDatasets"/>).
+    /// </summary>
+    public static readonly TableDef WarehouseOrigin = new("nba_backfill", "warehouse_origin",
+        new[] { Str("origin", false), Ts("recorded_at", false), Str("tool_version"), Str("recorded_by") },
+        new[] { "origin" }, null);
+
+    /// <summary>
+    /// The datasets that are wholly the product's (ledger, lock, schema version, origin, UPCG backups; staging;
+    /// quarantine): what Remove-BackfillWarehouse drops from a file it only connected to. The single definition of
+    /// "the product's own data"; the raw, analytics, precompute and processing datasets belong to the warehouse.
+    /// </summary>
+    public static IReadOnlyList<string> ProductDatasets { get; } = new[] { BackfillRuns.Dataset, Backfill.BackfillRunner.StagingDataset, Backfill.BackfillRunner.QuarantineDataset };
+
+    /// <summary>The product's own tables inside datasets it shares with the warehouse (the persisted context-source log).</summary>
+    public static IReadOnlyList<TableDef> ProductTablesInSharedDatasets { get; } = new[] { ContextSourceLog };
+
     public static IReadOnlyList<TableDef> Inputs { get; } = new[]
     {
         Schedule, PlayerBoxscores, PlayerGameSummary, TeamDefenseGameSummary, TeamOffenseGameSummary,
@@ -154,7 +173,7 @@ public static class WarehouseSchema
 
     public static IReadOnlyList<TableDef> Operations { get; } = new[]
     {
-        PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, SchemaVersion,
+        PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, SchemaVersion, WarehouseOrigin,
     };
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>

@@ -57,8 +57,23 @@ ORDER BY u.game_date";
     internal static string CountByDateSql(string predicate) =>
         $"SELECT game_date, COUNT(*) AS n FROM {Upcg.Placeholder} WHERE {predicate} GROUP BY game_date";
 
-    internal static string BackupSql(string backupName, string predicate) =>
-        $"CREATE TABLE {{{{{BackupDataset}.{backupName}}}}} AS SELECT * FROM {Upcg.Placeholder} WHERE {predicate}";
+    /// <summary>An empty backup table shaped like UPCG (BigQuery allows no permanent-table DDL inside a transaction).</summary>
+    internal static string CreateBackupSql(string backupName) =>
+        $"CREATE TABLE {{{{{BackupDataset}.{backupName}}}}} AS SELECT * FROM {Upcg.Placeholder} WHERE FALSE";
+
+    internal static string BackupSql(string backup, string predicate) =>
+        $"INSERT INTO {backup} SELECT * FROM {Upcg.Placeholder} WHERE {predicate}";
+
+    /// <summary>Deletes exactly the backed-up rows (by key), so a row that was not backed up is never deleted.</summary>
+    internal static string DeleteBackedUpSql(string backup, string predicate) =>
+        $"DELETE FROM {Upcg.Placeholder} AS u WHERE {predicate} AND EXISTS (SELECT 1 FROM {backup} AS b WHERE b.game_date = u.game_date AND b.player_lookup = u.player_lookup)";
+
+    /// <summary>
+    /// The count check inside the transaction: the delete took only backed-up keys, so it deleted as many rows as were
+    /// backed up exactly when no matching row is left. Otherwise it raises an error and the whole transaction rolls back.
+    /// </summary>
+    internal static string VerifyDeletedSql(string predicate) =>
+        $"SELECT IF(COUNT(*) = 0, 0, ERROR('Clear-StaleUpcg: rows deleted differ from rows backed up; rolled back')) AS n FROM {Upcg.Placeholder} WHERE {predicate}";
 
     internal static string CountSql(string table) => $"SELECT COUNT(*) FROM {table}";
 
@@ -125,22 +140,44 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
         return new StaleUpcgPlan(predicate, counts);
     }
 
-    /// <summary>Back up (unless told not to), delete in one transaction, and verify nothing matching remains.</summary>
+    /// <summary>
+    /// Back up and delete in ONE transaction (unless told not to back up): the backup copies the matching rows, the
+    /// delete removes exactly the backed-up keys, and a check statement rolls everything back unless the deleted rows
+    /// are the backed-up rows. A row arriving before the transaction is backed up with the rest; none is deleted unsaved.
+    /// </summary>
     public static StaleUpcgCleanup Clear(IWarehouse w, StaleUpcgPlan plan, bool backup, CancellationToken ct)
     {
-        string? backupName = null;
-        long backedUp = 0;
         if (plan.Rows == 0) return new StaleUpcgCleanup { Dates = Array.Empty<DateOnly>() };
+        string? backupName = null;
+        long backedUp = 0, deleted;
         if (backup)
         {
             backupName = NewBackupName(w);
-            w.Execute(BackupSql(backupName, plan.Predicate), null, ct);
-            backedUp = w.ScalarInt64(CountSql($"{{{{{BackupDataset}.{backupName}}}}}"), null, ct);
-            if (backedUp != plan.Rows)
+            var table = $"{{{{{BackupDataset}.{backupName}}}}}";
+            w.Execute(CreateBackupSql(backupName), null, ct);
+            try
+            {
+                var counts = w.ExecuteInTransaction(new SqlStatement[]
+                {
+                    BackupSql(table, plan.Predicate), DeleteBackedUpSql(table, plan.Predicate), VerifyDeletedSql(plan.Predicate),
+                }, ct);
+                backedUp = w.ScalarInt64(CountSql(table), null, ct);
+                deleted = counts[1] >= 0 ? counts[1] : backedUp;
+            }
+            catch (Exception ex)
+            {
+                // The transaction rolled back, so nothing was deleted; an empty backup table must not pass for a backup.
+                try { w.DropTable(BackupDataset, backupName); } catch (Exception) { /* best effort */ }
+                if (ex is OperationCanceledException) throw;
                 throw new BackfillException("BackupIncomplete", ErrorKind.WriteError,
-                    $"The backup {BackupDataset}.{backupName} holds {backedUp} rows but {plan.Rows} were to be deleted; nothing was deleted.", backupName);
+                    $"Backing up and deleting the UPCG rows failed and was rolled back; nothing was deleted. {ex.Message}", plan.Predicate, ex);
+            }
         }
-        var deleted = w.ExecuteInTransaction(new SqlStatement[] { DeleteSql(plan.Predicate) }, ct)[0];
+        else
+        {
+            deleted = w.ExecuteInTransaction(new SqlStatement[] { DeleteSql(plan.Predicate) }, ct)[0];
+            if (deleted < 0) deleted = plan.Rows;
+        }
         var left = w.ScalarInt64(RemainingSql(plan.Predicate), null, ct);
         if (left != 0)
             throw new BackfillException("DeleteNotVerified", ErrorKind.WriteError,
@@ -149,7 +186,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
         {
             BackupTable = backupName is null ? null : $"{BackupDataset}.{backupName}",
             RowsBackedUp = backedUp,
-            RowsDeleted = deleted >= 0 ? deleted : plan.Rows,
+            RowsDeleted = deleted,
             Dates = plan.Dates,
         };
     }

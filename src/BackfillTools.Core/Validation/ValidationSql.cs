@@ -48,7 +48,10 @@ public static class ValidationSql
         yield return ("StaleUpcg.Find", StaleUpcgService.FindSql);
         yield return ("StaleUpcg.CountByDate", StaleUpcgService.CountByDateSql(dateList));
         yield return ("StaleUpcg.CountByDate[cutoff]", StaleUpcgService.CountByDateSql("game_date < DATE '2023-03-01'"));
-        yield return ("StaleUpcg.Backup", StaleUpcgService.BackupSql("upcg_backup_20230101_000000", dateList));
+        yield return ("StaleUpcg.CreateBackup", StaleUpcgService.CreateBackupSql("upcg_backup_20230101_000000"));
+        yield return ("StaleUpcg.Backup", StaleUpcgService.BackupSql(backup, dateList));
+        yield return ("StaleUpcg.DeleteBackedUp", StaleUpcgService.DeleteBackedUpSql(backup, dateList));
+        yield return ("StaleUpcg.VerifyDeleted", StaleUpcgService.VerifyDeletedSql(dateList));
         yield return ("StaleUpcg.Delete", StaleUpcgService.DeleteSql(dateList));
         yield return ("StaleUpcg.Remaining", StaleUpcgService.RemainingSql(dateList));
         yield return ("StaleUpcg.Restore", StaleUpcgService.RestoreSql(backup));

@@ -36,9 +36,10 @@ public sealed class DuckDbWarehouse : IWarehouse
             if (!create && !File.Exists(path))
                 throw new BackfillException("WarehouseNotFound", ErrorKind.ObjectNotFound,
                     $"No warehouse at '{path}'. Create one with New-BackfillWarehouse -Path '{path}'.", path);
-            if (File.Exists(path) && !LooksLikeDuckDb(path))
+            // A new database is only ever created by create: true, and then from nothing (an empty file included).
+            if (File.Exists(path) && !(create && new FileInfo(path).Length == 0) && !HasDuckDbHeader(path))
                 throw new BackfillException("WarehouseNotDuckDb", ErrorKind.InvalidData,
-                    $"'{path}' is not a DuckDB database file. Point -Path at a warehouse created by New-BackfillWarehouse.", path);
+                    $"'{path}' is not a DuckDB database file{(new FileInfo(path).Length == 0 ? " (it is empty)" : "")}. Point -Path at a warehouse created by New-BackfillWarehouse.", path);
         }
 
         var cs = path == ":memory:" ? "Data Source=:memory:" : $"Data Source={path}" + (readOnly ? ";ACCESS_MODE=READ_ONLY" : "");
@@ -55,21 +56,22 @@ public sealed class DuckDbWarehouse : IWarehouse
         return new DuckDbWarehouse(conn, path);
     }
 
-    private static bool LooksLikeDuckDb(string path)
+    /// <summary>
+    /// True when the file starts like a DuckDB database (the magic "DUCK" at byte offset 8). Checked before DuckDB opens
+    /// a file, because DuckDB would claim an empty file as a new database. A file that cannot be read is left to DuckDB.
+    /// </summary>
+    public static bool HasDuckDbHeader(string path)
     {
-        var info = new FileInfo(path);
-        if (info.Length == 0) return true; // an empty file is claimed by DuckDB as a new database
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             var header = new byte[16];
-            var n = fs.Read(header, 0, header.Length);
-            // DuckDB files carry the magic "DUCK" at byte offset 8.
+            var n = fs.ReadAtLeast(header, 12, throwOnEndOfStream: false);
             return n >= 12 && header[8] == (byte)'D' && header[9] == (byte)'U' && header[10] == (byte)'C' && header[11] == (byte)'K';
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return true; // let DuckDB report what is wrong
+            return !File.Exists(path) || new FileInfo(path).Length > 0; // let DuckDB report what is wrong
         }
     }
 

@@ -9,12 +9,33 @@ public sealed record WarehouseTableInfo(string Table, string Layer, long Rows, D
 public static class WarehouseService
 {
     /// <summary>Open a warehouse and bring its schema up to date.</summary>
-    public static IWarehouse Open(WarehouseConnection connection) => Migrated(connection.Kind switch
+    public static IWarehouse Open(WarehouseConnection connection)
     {
-        WarehouseKind.DuckDb => DuckDbWarehouse.Open(connection.Path!),
-        _ => OpenBigQuery?.Invoke(connection) ?? throw new BackfillException("BigQueryNotAvailable", ErrorKind.NotImplemented,
-            "The BigQuery backend is not available in this build.", connection.Project),
-    });
+        if (connection.Kind == WarehouseKind.DuckDb) return OpenDuckDb(connection.Path!);
+        return Migrated(OpenBigQuery?.Invoke(connection) ?? throw BigQueryNotAvailable(connection));
+    }
+
+    /// <summary>
+    /// Open an existing DuckDB file as a warehouse. A file that holds no table at all is not one, and is refused rather
+    /// than turned into one; a file the product did not create is recorded as 'connected' the first time.
+    /// </summary>
+    private static IWarehouse OpenDuckDb(string path)
+    {
+        var w = DuckDbWarehouse.Open(path);
+        try
+        {
+            if (w.ExistingTables().Count == 0)
+                throw NotABackfillWarehouse(path, "it is an empty DuckDB database. Create a warehouse with New-BackfillWarehouse");
+        }
+        catch
+        {
+            w.Dispose();
+            throw;
+        }
+        Migrated(w);
+        if (ReadOrigin(w) is null) RecordOrigin(w, WarehouseOrigin.Connected, "BackfillTools opening an existing file");
+        return w;
+    }
 
     private static IWarehouse Migrated(IWarehouse w)
     {
@@ -50,7 +71,12 @@ public static class WarehouseService
             throw new BackfillException("WarehouseExists", ErrorKind.ResourceExists,
                 $"'{path}' already exists. Use -Force to replace it, or Connect-BackfillWarehouse -Path '{path}' to use it.", path);
         if (File.Exists(path))
+        {
+            // -Force replaces only a file BackfillTools created; anything else may be someone else's database.
+            if (InspectDuckDb(path) != WarehouseOrigin.Created)
+                throw NotABackfillWarehouse(path, "BackfillTools did not create it, so -Force does not replace it. Choose another -Path");
             EnsureNotLocked(path);
+        }
 
         var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
@@ -68,6 +94,7 @@ public static class WarehouseService
             using (var w = DuckDbWarehouse.Open(temp, create: true))
             {
                 new Migrator().Upgrade(w);
+                RecordOrigin(w, WarehouseOrigin.Created, "New-BackfillWarehouse");
                 fill?.Invoke(w);
                 w.Execute("CHECKPOINT");
             }
@@ -99,25 +126,46 @@ public static class WarehouseService
     }
 
     /// <summary>
-    /// Delete a warehouse: a DuckDB file (only if it is one) with its sidecars, or every dataset under a BigQuery prefix.
-    /// Returns what was deleted, for the caller to report.
+    /// What Remove-BackfillWarehouse would delete, decided before anything is: a DuckDB file the product created (with
+    /// its sidecars); from a file it only connected to, the product's own datasets; on BigQuery, the prefixed datasets
+    /// the product created (and, with <paramref name="force"/>, unlabeled ones from older versions). Anything else is
+    /// refused here, before a confirmation prompt.
     /// </summary>
-    public static IReadOnlyList<string> Remove(WarehouseConnection connection)
+    public static WarehouseRemoval PlanRemoval(WarehouseConnection connection, bool force = false)
     {
         if (connection.Kind == WarehouseKind.BigQuery)
         {
             RequirePrefix(connection, "remove");
-            return RemoveBigQuery?.Invoke(connection) ?? throw new BackfillException("BigQueryNotAvailable", ErrorKind.NotImplemented,
-                "The BigQuery backend is not available in this build.", connection.Project);
+            return PlanBigQueryRemoval?.Invoke(connection, force) ?? throw BigQueryNotAvailable(connection);
         }
         var path = connection.Path!;
         if (!File.Exists(path))
             throw new BackfillException("WarehouseNotFound", ErrorKind.ObjectNotFound, $"There is no warehouse at '{path}'.", path);
-        // Opening proves it is a DuckDB file that no other process holds, so nothing else is ever deleted.
+        return InspectDuckDb(path) switch
+        {
+            WarehouseOrigin.Created => new WarehouseRemoval(path, DeletesFile: true, DuckDbFiles(path).Where(File.Exists).ToList(), Array.Empty<string>()),
+            WarehouseOrigin.Connected => new WarehouseRemoval(path, DeletesFile: false,
+                WarehouseSchema.ProductDatasets.Select(d => d + ".*").Concat(WarehouseSchema.ProductTablesInSharedDatasets.Select(t => t.FullName)).ToList(),
+                Array.Empty<string>()),
+            _ => throw NotABackfillWarehouse(path, "it holds no BackfillTools warehouse marker (neither created by New-BackfillWarehouse nor connected with Connect-BackfillWarehouse)"),
+        };
+    }
+
+    /// <summary>Delete what <see cref="PlanRemoval"/> allows (re-decided now, not trusted from an earlier plan). Returns what was deleted.</summary>
+    public static IReadOnlyList<string> Remove(WarehouseConnection connection, bool force = false)
+    {
+        if (connection.Kind == WarehouseKind.BigQuery)
+        {
+            RequirePrefix(connection, "remove");
+            return RemoveBigQuery?.Invoke(connection, force) ?? throw BigQueryNotAvailable(connection); // plans again itself
+        }
+        var plan = PlanRemoval(connection, force);
+        var path = connection.Path!;
+        if (!plan.DeletesFile) return DropProductData(path);
+        // Opening proves no other process holds it.
         EnsureNotLocked(path);
         var removed = new List<string>();
-        var (lockPath, infoPath) = Backfill.BackfillLock.SidecarPaths(path);
-        foreach (var file in new[] { path, path + ".wal", lockPath, infoPath })
+        foreach (var file in DuckDbFiles(path))
         {
             if (!File.Exists(file)) continue;
             File.Delete(file);
@@ -126,8 +174,76 @@ public static class WarehouseService
         return removed;
     }
 
-    /// <summary>Set by the BigQuery backend: delete every dataset of a prefixed warehouse; returns the dataset names.</summary>
-    public static Func<WarehouseConnection, IReadOnlyList<string>>? RemoveBigQuery { get; set; }
+    private static string[] DuckDbFiles(string path)
+    {
+        var (lockPath, infoPath) = Backfill.BackfillLock.SidecarPaths(path);
+        return new[] { path, path + ".wal", lockPath, infoPath };
+    }
+
+    /// <summary>From a file the product only connected to: drop the product's own datasets and tables (all or none), keep the rest.</summary>
+    private static IReadOnlyList<string> DropProductData(string path)
+    {
+        using var w = DuckDbWarehouse.Open(path);
+        var existing = w.ExistingTables();
+        var dropped = WarehouseSchema.ProductDatasets.Where(d => existing.Any(t => t.StartsWith(d + ".", StringComparison.OrdinalIgnoreCase)))
+            .Select(d => (Name: d, Sql: $"DROP SCHEMA {d} CASCADE"))
+            .Concat(WarehouseSchema.ProductTablesInSharedDatasets.Where(t => existing.Contains(t.FullName)).Select(t => (Name: t.FullName, Sql: $"DROP TABLE {t.FullName}")))
+            .ToList();
+        w.ExecuteInTransaction(dropped.Select(d => new SqlStatement(d.Sql)).ToList());
+        w.Execute("CHECKPOINT");
+        return dropped.Select(d => d.Name).ToList();
+    }
+
+    /// <summary>
+    /// Who made this DuckDB file, read without changing it: Created, Connected, or null (not a BackfillTools warehouse:
+    /// empty, not DuckDB, unreadable, or a database without the marker). The header is checked before DuckDB opens it.
+    /// </summary>
+    public static WarehouseOrigin? InspectDuckDb(string path)
+    {
+        if (!DuckDbWarehouse.HasDuckDbHeader(path)) return null;
+        try
+        {
+            using var w = DuckDbWarehouse.Open(path, readOnly: true);
+            return ReadOrigin(w);
+        }
+        catch (BackfillException ex) when (ex.ErrorId is "WarehouseNotDuckDb" or "WarehouseOpenFailed")
+        {
+            return null;
+        }
+    }
+
+    private static WarehouseOrigin? ReadOrigin(IWarehouse w)
+    {
+        if (!w.ExistingTables().Contains(WarehouseSchema.WarehouseOrigin.FullName)) return null;
+        var origins = w.Query(ReadOriginSql).AsRows().Select(r => r.GetString("origin")).ToList();
+        // 'connected' wins: a created row alongside it can only come from copying tables around, and deleting is the risk.
+        if (origins.Contains(OriginConnected)) return WarehouseOrigin.Connected;
+        return origins.Contains(OriginCreated) ? WarehouseOrigin.Created : null;
+    }
+
+    private const string OriginCreated = "created";
+    private const string OriginConnected = "connected";
+
+    private static void RecordOrigin(IWarehouse w, WarehouseOrigin origin, string recordedBy) =>
+        w.Execute(RecordOriginSql, WarehouseExtensions.Params(
+            ("origin", origin == WarehouseOrigin.Created ? OriginCreated : OriginConnected), ("at", DateTime.UtcNow), ("tv", ToolInfo.Version), ("by", recordedBy)));
+
+    internal static string ReadOriginSql => $"SELECT origin FROM {WarehouseSchema.WarehouseOrigin.Placeholder}";
+
+    internal static string RecordOriginSql =>
+        $"INSERT INTO {WarehouseSchema.WarehouseOrigin.Placeholder} (origin, recorded_at, tool_version, recorded_by) VALUES (@origin, @at, @tv, @by)";
+
+    private static BackfillException NotABackfillWarehouse(string path, string why) =>
+        new("NotABackfillWarehouse", ErrorKind.InvalidData, $"'{path}' is not a BackfillTools warehouse: {why}. Nothing was changed.", path);
+
+    private static BackfillException BigQueryNotAvailable(WarehouseConnection connection) =>
+        new("BigQueryNotAvailable", ErrorKind.NotImplemented, "The BigQuery backend is not available in this build.", connection.Project);
+
+    /// <summary>Set by the BigQuery backend: what removing a prefixed warehouse would delete (refusals thrown here).</summary>
+    public static Func<WarehouseConnection, bool, WarehouseRemoval>? PlanBigQueryRemoval { get; set; }
+
+    /// <summary>Set by the BigQuery backend: delete the datasets of a prefixed warehouse the product created; returns their names.</summary>
+    public static Func<WarehouseConnection, bool, IReadOnlyList<string>>? RemoveBigQuery { get; set; }
 
     private static void RequirePrefix(WarehouseConnection connection, string verb)
     {
@@ -172,6 +288,15 @@ public static class WarehouseService
         _ => "Operations",
     };
 }
+
+/// <summary>Whether BackfillTools created a warehouse or was connected to one that already held tables.</summary>
+public enum WarehouseOrigin { Created, Connected }
+
+/// <summary>
+/// What Remove-BackfillWarehouse will delete: the whole file (<see cref="DeletesFile"/>), or the listed datasets and
+/// tables. <see cref="Unlabeled"/> are BigQuery datasets without the creation label (older versions), deleted only with -Force.
+/// </summary>
+public sealed record WarehouseRemoval(string Target, bool DeletesFile, IReadOnlyList<string> Items, IReadOnlyList<string> Unlabeled);
 
 /// <summary>A connected or created warehouse, as New-/Connect-BackfillWarehouse report it. TotalRows counts data, not bookkeeping tables.</summary>
 public sealed record WarehouseSummary(string Kind, string Location, int SchemaVersion, int Tables, long TotalRows)

@@ -27,6 +27,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
     private readonly Queue<(string Reason, string Message, int Status)> _jobFailures = new();
     private readonly Dictionary<string, FakeJob> _jobs = new();
     private readonly Dictionary<string, JsonObject> _tables = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, JsonObject> _datasetLabels = new(StringComparer.OrdinalIgnoreCase);
     private long _clock = 1_700_000_000_000;
 
     public FakeBigQuery()
@@ -168,6 +169,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
             ("GET", 3, "queries") => "getQueryResults",
             ("POST", 2, "datasets") => "datasets.insert",
             ("DELETE", 3, "datasets") => "datasets.delete",
+            ("GET", 3, "datasets") => "datasets.get",
             ("POST", 4, "datasets") => "tables.insert",
             ("GET", 4, "datasets") => "tables.list",
             ("GET", 5, "datasets") => "tables.get",
@@ -213,7 +215,18 @@ public sealed class FakeBigQuery : HttpMessageHandler
                 var ds = (string)JsonNode.Parse(body!)!["datasetReference"]!["datasetId"]!;
                 if (SchemaExists(ds)) throw new ApiError(409, "duplicate", $"Already Exists: Dataset {Project}:{ds}");
                 Exec($"CREATE SCHEMA {ds}");
+                _datasetLabels[ds] = JsonNode.Parse(body!)!["labels"]?.AsObject().DeepClone().AsObject() ?? new JsonObject();
                 return Ok(JsonNode.Parse(body!)!);
+            }
+            case "datasets.get":
+            {
+                if (!SchemaExists(s[2])) throw new ApiError(404, "notFound", $"Not found: Dataset {Project}:{s[2]}");
+                return Ok(new JsonObject
+                {
+                    ["kind"] = "bigquery#dataset",
+                    ["datasetReference"] = new JsonObject { ["projectId"] = Project, ["datasetId"] = s[2] },
+                    ["labels"] = _datasetLabels.TryGetValue(s[2], out var labels) ? labels.DeepClone() : new JsonObject(),
+                });
             }
             case "datasets.delete":
             {
@@ -223,6 +236,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
                 if (!cascade && _tables.Keys.Any(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
                     throw new ApiError(400, "resourceInUse", $"Dataset {Project}:{s[2]} is still in use");
                 Exec($"DROP SCHEMA {s[2]} CASCADE");
+                _datasetLabels.Remove(s[2]);
                 foreach (var key in _tables.Keys.Where(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).ToList()) _tables.Remove(key);
                 return new HttpResponseMessage(HttpStatusCode.NoContent) { Content = new StringContent("") };
             }

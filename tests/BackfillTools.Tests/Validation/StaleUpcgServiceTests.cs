@@ -102,4 +102,83 @@ public sealed class StaleUpcgServiceTests : IDisposable
     [Fact]
     public void Restore_of_a_missing_backup_is_not_found() =>
         Assert.Equal("BackupNotFound", Assert.Throws<BackfillException>(() => StaleUpcgService.Restore(_db.W, "upcg_backup_20200101_000000", default)).ErrorId);
+    private HashSet<string> UpcgKeys(string table = "nba_analytics.upcoming_player_game_context") =>
+        _db.W.Query($"SELECT CAST(game_date AS VARCHAR) || '/' || player_lookup AS k FROM {table}").AsRows().Select(r => r.GetString("k")!).ToHashSet();
+
+    [Fact]
+    public void A_row_arriving_between_backup_and_delete_is_never_deleted_without_a_backup()
+    {
+        var before = UpcgKeys();
+        var plan = StaleUpcgService.Plan(_db.W, new[] { Partial }, 7, AsOf, default);
+        // Another writer lands a row for the cleaned date right after the backup table appears (the old window).
+        var racing = new InterleavingWarehouse(_db.W, afterSql: "CREATE TABLE", () =>
+            _db.Add(WarehouseSchema.UpcomingPlayerGameContext, new { player_lookup = "late", game_id = "g", game_date = Partial }));
+
+        var result = StaleUpcgService.Clear(racing, plan, backup: true, default);
+
+        Assert.True(racing.Fired);
+        var backedUp = UpcgKeys(result.BackupTable!);
+        var deleted = before.Append($"{Partial:yyyy-MM-dd}/late").Except(UpcgKeys()).ToHashSet();
+        Assert.Equal(backedUp.Order(), deleted.Order()); // every deleted row is in the backup, and only those
+        Assert.Equal(result.RowsBackedUp, result.RowsDeleted);
+    }
+
+    [Fact]
+    public void A_delete_that_does_not_match_the_backup_rolls_back_both()
+    {
+        var before = UpcgRows();
+        var tables = _db.W.ExistingTables();
+        var plan = StaleUpcgService.Plan(_db.W, new[] { Partial, Full }, 7, AsOf, default);
+        // Inside the transaction, after the delete, a matching row appears that the backup does not hold: the count
+        // check must fail and undo the backup and the delete.
+        var injecting = new InterleavingWarehouse(_db.W, afterSql: null, null)
+        {
+            InjectAfterStatement = ("DELETE", $"INSERT INTO {{{{nba_analytics.upcoming_player_game_context}}}} (player_lookup, game_id, game_date) VALUES ('ghost', 'g', DATE '{Full:yyyy-MM-dd}')"),
+        };
+
+        var ex = Assert.Throws<BackfillException>(() => StaleUpcgService.Clear(injecting, plan, backup: true, default));
+
+        Assert.Equal("BackupIncomplete", ex.ErrorId);
+        Assert.Equal(before, UpcgRows());
+        Assert.DoesNotContain(_db.W.ExistingTables(), t => !tables.Contains(t)); // no half-made backup left behind
+    }
+
+    /// <summary>A warehouse decorator that lets another "writer" act between, or inside, the product's statements.</summary>
+    private sealed class InterleavingWarehouse(IWarehouse inner, string? afterSql, Action? interleave) : IWarehouse
+    {
+        public bool Fired { get; private set; }
+        public (string After, string Sql)? InjectAfterStatement { get; init; }
+        public SqlDialect Dialect => inner.Dialect;
+        public string Description => inner.Description;
+        public QueryResult Query(string sql, IReadOnlyDictionary<string, object?>? p = null, CancellationToken ct = default) => inner.Query(sql, p, ct);
+
+        public long Execute(string sql, IReadOnlyDictionary<string, object?>? p = null, CancellationToken ct = default)
+        {
+            var n = inner.Execute(sql, p, ct);
+            if (!Fired && afterSql is not null && sql.TrimStart().StartsWith(afterSql, StringComparison.OrdinalIgnoreCase))
+            {
+                Fired = true;
+                interleave!();
+            }
+            return n;
+        }
+
+        public IReadOnlyList<long> ExecuteInTransaction(IReadOnlyList<SqlStatement> statements, CancellationToken ct = default)
+        {
+            if (InjectAfterStatement is not { } inject) return inner.ExecuteInTransaction(statements, ct);
+            var list = new List<SqlStatement>();
+            foreach (var s in statements)
+            {
+                list.Add(s);
+                if (s.Sql.TrimStart().StartsWith(inject.After, StringComparison.OrdinalIgnoreCase)) list.Add(inject.Sql);
+            }
+            return inner.ExecuteInTransaction(list, ct);
+        }
+
+        public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken ct = default) => inner.BulkAppend(table, rows, ct);
+        public IReadOnlySet<string> ExistingTables() => inner.ExistingTables();
+        public void EnsureTable(TableDef table) => inner.EnsureTable(table);
+        public void DropTable(string dataset, string name) => inner.DropTable(dataset, name);
+        public void Dispose() { }
+    }
 }

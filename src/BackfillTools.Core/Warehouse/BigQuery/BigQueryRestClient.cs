@@ -20,7 +20,7 @@ public sealed class BigQueryClientOptions
 
 /// <summary>
 /// A thin BigQuery REST v2 client over HttpClient: jobs.insert (query, script, multipart load) with client-chosen job
-/// ids, jobs.getQueryResults polling and paging, jobs.get/cancel/list, tables.insert/get/list/delete, datasets.insert.
+/// ids, jobs.getQueryResults polling and paging, jobs.get/cancel/list, tables.insert/get/list/delete, datasets.insert/get/delete.
 /// Its public surface follows Google.Cloud.BigQuery.V2's BigQueryClient (ExecuteQuery = CreateQueryJob +
 /// GetQueryResults, BigQueryParameter, BigQueryResults, BigQueryJob), so moving to the official package once it is
 /// available is a mechanical swap. Retries follow spec bigquery.md §1.7 through Polly.
@@ -363,11 +363,12 @@ public sealed class BigQueryRestClient : IDisposable
         }
     }
 
-    /// <summary>datasets.insert; false when it already exists.</summary>
-    public async Task<bool> CreateDatasetAsync(string datasetId, string? location, CancellationToken ct = default)
+    /// <summary>datasets.insert (with <paramref name="labels"/>); false when it already exists.</summary>
+    public async Task<bool> CreateDatasetAsync(string datasetId, string? location, CancellationToken ct = default, IReadOnlyDictionary<string, string>? labels = null)
     {
         var body = new JsonObject { ["datasetReference"] = new JsonObject { ["projectId"] = ProjectId, ["datasetId"] = datasetId } };
         if (location is not null) body["location"] = location;
+        if (labels is { Count: > 0 }) body["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
         try
         {
             await SendWithRetryAsync(() => JsonRequest(HttpMethod.Post, $"{ProjectPath()}/datasets", body.ToJsonString()), null, ct).ConfigureAwait(false);
@@ -376,6 +377,20 @@ public sealed class BigQueryRestClient : IDisposable
         catch (BigQueryApiException ex) when (ex.HttpStatus == 409)
         {
             return false;
+        }
+    }
+
+    /// <summary>datasets.get: the dataset's labels (empty when it has none); null when it does not exist.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> GetDatasetLabelsAsync(string datasetId, CancellationToken ct = default)
+    {
+        try
+        {
+            var node = await SendWithRetryAsync(() => new HttpRequestMessage(HttpMethod.Get, $"{ProjectPath()}/datasets/{Uri.EscapeDataString(datasetId)}"), null, ct).ConfigureAwait(false);
+            return (node?["labels"] as JsonObject)?.ToDictionary(l => l.Key, l => (string?)l.Value ?? "") ?? new Dictionary<string, string>();
+        }
+        catch (BigQueryApiException ex) when (ex.HttpStatus == 404)
+        {
+            return null;
         }
     }
 

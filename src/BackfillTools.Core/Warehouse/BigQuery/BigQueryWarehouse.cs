@@ -60,21 +60,69 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     public static void Register()
     {
         WarehouseService.OpenBigQuery = connection => Open(connection);
-        WarehouseService.RemoveBigQuery = connection =>
+        WarehouseService.PlanBigQueryRemoval = (connection, force) =>
         {
             using var w = Open(connection);
-            return w.DeleteDatasets();
+            return w.PlanRemoval(force);
+        };
+        WarehouseService.RemoveBigQuery = (connection, force) =>
+        {
+            using var w = Open(connection);
+            return w.DeleteDatasets(force);
         };
     }
+
+    /// <summary>
+    /// The label every dataset this tool creates carries: Remove-BackfillWarehouse deletes only labeled datasets (and
+    /// unlabeled ones from older versions only with -Force).
+    /// </summary>
+    public static readonly KeyValuePair<string, string> CreatedLabel = new("backfilltools-created", "true");
 
     /// <summary>Every dataset this tool creates, with its prefix: declared tables, staging, quarantine.</summary>
     public IReadOnlyList<string> Datasets() =>
         WarehouseSchema.All.Select(t => t.Dataset).Append(Backfill.BackfillRunner.StagingDataset).Append(Backfill.BackfillRunner.QuarantineDataset)
             .Distinct(StringComparer.OrdinalIgnoreCase).Select(d => DatasetPrefix + d).ToList();
 
-    /// <summary>datasets.delete (with contents) for every dataset of this warehouse; returns those that existed.</summary>
-    public IReadOnlyList<string> DeleteDatasets() =>
-        Datasets().Where(d => Run(ct => _client.DeleteDatasetAsync(d, deleteContents: true, ct), CancellationToken.None, d)).ToList();
+    /// <summary>
+    /// What removing this (prefixed) warehouse deletes: the existing datasets of <see cref="Datasets"/> that carry
+    /// <see cref="CreatedLabel"/>, plus, with <paramref name="force"/>, unlabeled ones (older versions). Refused while a
+    /// live backfill holds the lock, and when unlabeled datasets exist without <paramref name="force"/>.
+    /// </summary>
+    public WarehouseRemoval PlanRemoval(bool force)
+    {
+        if (DatasetPrefix.Length == 0)
+            throw new BackfillException("DatasetPrefixRequired", ErrorKind.InvalidArgument,
+                "BackfillTools does not remove the unprefixed (production) datasets.", Project);
+        EnsureNoLiveBackfill();
+        var labeled = new List<string>();
+        var unlabeled = new List<string>();
+        foreach (var dataset in Datasets())
+        {
+            var labels = Run(ct => _client.GetDatasetLabelsAsync(dataset, ct), CancellationToken.None, dataset);
+            if (labels is null) continue;
+            (labels.TryGetValue(CreatedLabel.Key, out var v) && v == CreatedLabel.Value ? labeled : unlabeled).Add(dataset);
+        }
+        if (unlabeled.Count > 0 && !force)
+            throw new BackfillException("UnlabeledDatasets", ErrorKind.InvalidOperation,
+                $"{string.Join(", ", unlabeled)} in {Project} carry no '{CreatedLabel.Key}' label, so BackfillTools cannot tell that it created them " +
+                "(an older version did, or someone else). Nothing was deleted. Check them, then add -Force and confirm the list to delete them too.", unlabeled);
+        return new WarehouseRemoval($"BigQuery {Project}", DeletesFile: false, labeled.Concat(unlabeled).ToList(), unlabeled);
+    }
+
+    /// <summary>datasets.delete (with contents) for what <see cref="PlanRemoval"/> allows, decided again now; returns what was deleted.</summary>
+    public IReadOnlyList<string> DeleteDatasets(bool force = false) =>
+        PlanRemoval(force).Items.Where(d => Run(ct => _client.DeleteDatasetAsync(d, deleteContents: true, ct), CancellationToken.None, d)).ToList();
+
+    /// <summary>A backfill holding a live (not stale) lock owns these datasets right now: refuse.</summary>
+    private void EnsureNoLiveBackfill()
+    {
+        var lockTable = WarehouseSchema.BackfillLock;
+        if (Run(ct => _client.GetTableAsync(DatasetPrefix + lockTable.Dataset, lockTable.Name, ct), CancellationToken.None, lockTable.FullName) is null) return;
+        if (Backfill.WarehouseLock.LiveHolder(this) is { } holder)
+            throw new BackfillException("BackfillInProgress", ErrorKind.ResourceBusy,
+                $"A backfill is running against this warehouse: run {holder.RunId} on host {holder.Host} (process {holder.Pid}). " +
+                "Nothing was deleted. Wait for it to finish (Get-BackfillRun shows it), then retry.", holder.RunId);
+    }
 
     public static BigQueryWarehouse Open(WarehouseConnection connection, BigQueryWarehouseOptions? options = null)
     {
@@ -261,7 +309,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
             }
             catch (BigQueryApiException ex) when (ex.HttpStatus == 404)
             {
-                await _client.CreateDatasetAsync(dataset, _client.DefaultLocation, ct).ConfigureAwait(false);
+                await _client.CreateDatasetAsync(dataset, _client.DefaultLocation, ct, new Dictionary<string, string> { [CreatedLabel.Key] = CreatedLabel.Value }).ConfigureAwait(false);
                 return await _client.CreateTableAsync(dataset, resource, ct).ConfigureAwait(false);
             }
         }, CancellationToken.None, table.FullName);

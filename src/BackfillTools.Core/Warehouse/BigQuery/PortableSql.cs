@@ -32,6 +32,9 @@ public static class PortableSql
             new("Migrator.CurrentVersion", MigratorCurrentVersion),
             new("Migrator.RecordMigration", MigratorRecordMigration,
                 WarehouseExtensions.Params(("v", 1L), ("t", new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc)), ("tv", "0.0.0"), ("d", "sample"))),
+            new("WarehouseService.RecordOrigin", WarehouseService.RecordOriginSql,
+                WarehouseExtensions.Params(("origin", "created"), ("at", new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc)), ("tv", "0.0.0"), ("by", "New-BackfillWarehouse"))),
+            new("WarehouseService.ReadOrigin", WarehouseService.ReadOriginSql),
         };
         list.AddRange(WarehouseSchema.All.Select(t => new Entry($"WarehouseService.Describe[{t.FullName}]", Describe(t))));
         list.AddRange(Validation.ValidationSql.Catalog().Select(s => new Entry(s.Name, s.Sql)));
