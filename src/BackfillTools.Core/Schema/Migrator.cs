@@ -27,6 +27,9 @@ public sealed class Migrator
                 w.EnsureTable(WarehouseSchema.BackfillLock);
                 w.Execute(Backfill.WarehouseLock.SeedSql);
             }),
+        // Version 3 is assigned to another change; numbers only order migrations, so the gap is harmless.
+        new Migration(4, "Backfill waivers: games whose Phase 3 rows can never be filled, named with a reason (Add-BackfillWaiver)",
+            w => w.EnsureTable(WarehouseSchema.BackfillWaivers)),
     };
 
     /// <summary>The version recorded in the warehouse; 0 when it has no schema yet.</summary>

@@ -136,6 +136,14 @@ public static class WarehouseSchema
         new[] { Str("lock_name", false), Str("run_id"), Str("host"), Int("pid"), Ts("started_at"), Ts("heartbeat_at") },
         new[] { "lock_name" }, null);
 
+    /// <summary>
+    /// Scheduled games whose Phase 3 rows can never be filled, waived by an operator (who, when, why). The upstream
+    /// completeness check skips a waived game; everything else about its date is still checked.
+    /// </summary>
+    public static readonly TableDef BackfillWaivers = new("nba_backfill", "backfill_waivers",
+        new[] { Str("game_id", false), Date("game_date"), Str("reason", false), Str("waived_by"), Ts("waived_at", false), Str("host") },
+        new[] { "game_id" }, null);
+
     public static readonly TableDef SchemaVersion = new("nba_backfill", "schema_version",
         new[] { Int("version", false), Ts("applied_at", false), Str("tool_version"), Str("description") },
         new[] { "version" }, null);
@@ -148,7 +156,7 @@ public static class WarehouseSchema
 
     public static IReadOnlyList<TableDef> Operations { get; } = new[]
     {
-        PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, SchemaVersion,
+        PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, BackfillWaivers, SchemaVersion,
     };
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>
