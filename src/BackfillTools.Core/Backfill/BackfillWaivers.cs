@@ -48,8 +48,12 @@ ORDER BY wv.game_date, wv.game_id";
         yield return new("BackfillWaivers.Delete", DeleteSql, WarehouseExtensions.Params(("game_id", "0022100382")));
     }
 
-    /// <summary>Waive <paramref name="gameIds"/> (NBA or standard ids) with <paramref name="reason"/>; returns the new waivers.</summary>
-    public static IReadOnlyList<BackfillWaiver> Add(IWarehouse w, IReadOnlyList<string> gameIds, string? reason, CancellationToken ct = default)
+    /// <summary>
+    /// Waive <paramref name="gameIds"/> (NBA or standard ids) with <paramref name="reason"/>; returns the new waivers.
+    /// <paramref name="confirm"/> sees the validated waivers before anything is written (ShouldProcess); false writes nothing.
+    /// </summary>
+    public static IReadOnlyList<BackfillWaiver> Add(IWarehouse w, IReadOnlyList<string> gameIds, string? reason, CancellationToken ct = default,
+        Func<IReadOnlyList<BackfillWaiver>, bool>? confirm = null)
     {
         var why = reason?.Trim() ?? "";
         if (why.Length == 0)
@@ -68,13 +72,15 @@ ORDER BY wv.game_date, wv.game_id";
 
         var at = DateTime.UtcNow;
         var user = Environment.UserName;
-        // A load of typed rows: the reason never becomes SQL text.
-        w.BulkAppend(Table, games.Select(g => new object?[] { g.NbaGameId, g.GameDate, why, user, at, ToolInfo.Host }), ct);
-        return games.Select(g => new BackfillWaiver
+        var waivers = games.Select(g => new BackfillWaiver
         {
             GameId = g.NbaGameId, StandardId = g.StandardId, GameDate = g.GameDate, AwayTeam = g.AwayTeam, HomeTeam = g.HomeTeam,
             Season = g.Season, Reason = why, WaivedBy = user, WaivedAt = at, Host = ToolInfo.Host,
         }).ToList();
+        if (confirm is not null && !confirm(waivers)) return Array.Empty<BackfillWaiver>();
+        // A load of typed rows: the reason never becomes SQL text.
+        w.BulkAppend(Table, waivers.Select(x => new object?[] { x.GameId, x.GameDate, x.Reason, x.WaivedBy, x.WaivedAt, x.Host }), ct);
+        return waivers;
     }
 
     /// <summary>Every waiver, in game-date order.</summary>
