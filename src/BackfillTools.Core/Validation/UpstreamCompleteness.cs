@@ -59,7 +59,7 @@ public static class UpstreamCompleteness
             $"FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
         var sides = string.Join("\n  UNION ALL\n", checkedTables.Select((t, i) =>
             $@"  SELECT '{t.Table.FullName}' AS tbl, g.game_date, g.game_id, g.away, g.home,
-         COUNTIF(x.team = g.away) > 0 AS has_away, COUNTIF(x.team = g.home) > 0 AS has_home
+         COALESCE(LOGICAL_OR(x.team = g.away), FALSE) AS has_away, COALESCE(LOGICAL_OR(x.team = g.home), FALSE) AS has_home
   FROM g LEFT JOIN t{i} AS x ON x.game_date = g.game_date AND x.lo = g.lo AND x.hi = g.hi
   GROUP BY g.game_date, g.game_id, g.away, g.home"));
         return $@"WITH {ctes},
