@@ -65,6 +65,14 @@ $db = Join-Path $work 'bench.duckdb'
 $results = [System.Collections.Generic.List[object]]::new()
 
 $results.Add((Measure-Scenario '(e) generate the sample league (4 seasons)' "New-BackfillWarehouse -Path '$template' -SampleData -Season $seasons -Force | Out-Null"))
+$module = Get-Module -ListAvailable $ModulePath
+# The 7 games of 2021-22 that have no box scores in the sample league can never be filled: waived explicitly, by id,
+# so the backfills below publish their dates over the games that exist (issue #12).
+$lostGames = "'0022100382', '0022100529', '0022100655', '0022100886', '0022100915', '0022101080', '0022101137'"
+$waive = if ($module.ExportedCmdlets.ContainsKey('Add-BackfillWaiver')) {
+    "Add-BackfillWaiver -GameId $lostGames -Reason 'Sample league: box scores never ingested' -Confirm:`$false | Out-Null"
+} else { '' }
+if ($waive) { Invoke-Pwsh "Connect-BackfillWarehouse '$template' | Out-Null; $waive" | Out-Null }
 
 $copy = "Copy-Item '$template' '$db' -Force"
 $results.Add((Measure-Scenario '(a) backfill 4 seasons, all 5 processors (set-based)' `
@@ -79,7 +87,6 @@ $results.Add((Measure-Scenario "(b) set-based, $BaselineStart..$BaselineEnd" `
 $results.Add((Measure-Scenario "(b) per-date baseline, $BaselineStart..$BaselineEnd" `
     "Connect-BackfillWarehouse '$db' | Out-Null; Invoke-Backfill $range -PerDate -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null" -Setup $copy))
 
-$module = Get-Module -ListAvailable $ModulePath
 if ($module.ExportedCmdlets.ContainsKey('Test-Coverage')) {
     $results.Add((Measure-Scenario '(c) Test-Coverage, 4 seasons, all layers' "Connect-BackfillWarehouse '$full' | Out-Null; Test-Coverage -Season $seasons | Out-Null"))
 }
@@ -90,6 +97,7 @@ if (-not $SkipScale) {
     $bigTemplate = Join-Path $work 'league10x.duckdb'
     $big = Join-Path $work 'big.duckdb'
     Invoke-Pwsh "New-BackfillWarehouse -Path '$bigTemplate' -SampleData -Scale $Scale -Force | Out-Null" | Out-Null
+    if ($waive) { Invoke-Pwsh "Connect-BackfillWarehouse '$bigTemplate' | Out-Null; $waive" | Out-Null }
     $saved = $Runs; $Runs = $ScaleRuns
     $validate = if ($module.ExportedCmdlets.ContainsKey('Test-Coverage')) { '; Test-Coverage -StartDate 1900-01-01 -EndDate 2025-06-30 | Out-Null' } else { '' }
     $results.Add((Measure-Scenario "(f) ${Scale}x league ($($Scale * 4) seasons): backfill all + validate" `

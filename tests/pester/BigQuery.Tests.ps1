@@ -57,6 +57,7 @@ Describe 'BigQuery (emulated): connecting' {
         $s.Kind | Should -Be BigQuery
         $s.Location | Should -Be "$project/EU"
         $s.Path | Should -BeNullOrEmpty
+        # The migrations ran over the REST API up to the newest version this module knows.
         $s.SchemaVersion | Should -Be ([BackfillTools.Core.Schema.Migrator]::new($null).LatestVersion)
         $s.TotalRows | Should -BeGreaterThan 50000
     }

@@ -144,7 +144,13 @@ public sealed class BackfillRunner
     }
 
     private sealed record DateAudit(long Games, long Phase3Rows, long Expected, long Rows, long Accounted, long NullKeys,
-        long DuplicateKeys, long UpstreamFailures, string? UpstreamReason, string Source, long? Pgs, long? Upcg, string? SourceReason);
+        long DuplicateKeys, long UpstreamFailures, string? UpstreamReason, string Source, long? Pgs, long? Upcg, string? SourceReason)
+    {
+        /// <summary>Final games lacking a team's rows in a Phase 3 table the processor reads, waived ones included.</summary>
+        public IReadOnlyList<Validation.GameGap> Gaps { get; init; } = Array.Empty<Validation.GameGap>();
+        public IReadOnlyList<Validation.GameGap> OpenGaps => Gaps.Where(g => !g.IsWaived).ToList();
+        public IReadOnlyList<Validation.GameGap> WaivedGaps => Gaps.Where(g => g.IsWaived).ToList();
+    }
 
     private IReadOnlyList<BackfillResult> ProcessChunk(ProcessorName name, List<DateOnly> dates, CancellationToken ct)
     {
@@ -155,9 +161,10 @@ public sealed class BackfillRunner
         var staging = CreateStaging(def);
         var st = staging.Tables;
 
-        // Games are final but Phase 3 never ran: nothing to compute from, and "0 expected" must not pass as fine.
+        // Games are final but Phase 3 never ran, or lacks a game: nothing (complete) to compute from, and "0 expected"
+        // or "every player of the games present" must not pass as fine.
         var upstream = Phase3Presence(def, dates, ct);
-        var computable = dates.Where(d => upstream[d].Phase3Rows > 0).ToList();
+        var computable = dates.Where(d => upstream[d].Phase3Rows > 0 && upstream[d].OpenGaps.Count == 0).ToList();
         _w.BulkAppend(st.Dates, computable.Select(d => new object?[] { d }), ct);
 
         string? computeError = null;
@@ -193,8 +200,11 @@ public sealed class BackfillRunner
         var games = BackfillPlanner.GameDates(_w, dates.Min(), dates.Max(), ct);
         var rows = _w.Query($"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date", range, ct)
             .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("n"));
+        // The shared completeness rule over the Phase 3 game tables this processor reads; waivers come from the ledger.
+        var gaps = Validation.UpstreamCompleteness.Find(_w, Validation.DateScope.Range(dates.Min(), dates.Max()),
+            Validation.UpstreamCompleteness.TablesFor(def.Name), ct).ToLookup(g => g.Date);
         return dates.ToDictionary(d => d, d => new DateAudit(games.GetValueOrDefault(d), rows.GetValueOrDefault(d), 0, 0, 0, 0, 0, 0,
-            rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, "n/a", null, null, null));
+            rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, "n/a", null, null, null) { Gaps = gaps[d].ToList() });
     }
 
     private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct)
@@ -234,6 +244,17 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
         if (presence.Phase3Rows == 0)
             return Make(PartitionStatus.Failed, "UpstreamMissing",
                 $"{presence.Games} final game(s) scheduled but {presence.UpstreamReason}; run the Phase 3 job for this date, then retry.");
+        if (presence.OpenGaps is { Count: > 0 } open)
+        {
+            var ids = Validation.UpstreamCompleteness.GameIds(open);
+            return Make(PartitionStatus.Failed, "UpstreamIncomplete",
+                $"{ids.Length} of {presence.Games} final game(s) lack Phase 3 rows: {Validation.UpstreamCompleteness.Describe(open)}. " +
+                $"Not published: the players of a missing game would never be expected. Load those rows and retry; a game that can never be " +
+                $"filled can be waived with Add-BackfillWaiver -GameId {string.Join(", ", ids)} -Reason '<why>'.");
+        }
+        var waivedNote = presence.WaivedGaps is { Count: > 0 } waived
+            ? $"Waived game(s) left out: {Validation.UpstreamCompleteness.Describe(waived, withReason: true)}."
+            : null;
         if (computeError is not null)
             return Make(PartitionStatus.Failed, "ProcessorFailed", $"The processor failed: {computeError}");
         if (audit is null)
@@ -255,8 +276,8 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
                 (audit.Source == "UPCG" ? $" The context came from UPCG ({audit.Upcg} rows for {audit.Pgs} players): clear it with Clear-StaleUpcg -Date {date:yyyy-MM-dd}." : ""));
         if (coverage < _request.WarnCoverage)
             return Make(PartitionStatus.Published, "CoverageLow",
-                $"Published with coverage {coverage:0.##}% (below -WarnCoverage {_request.WarnCoverage}%).", warning: true);
-        return Make(PartitionStatus.Published, null, null);
+                $"Published with coverage {coverage:0.##}% (below -WarnCoverage {_request.WarnCoverage}%).{(waivedNote is null ? "" : " " + waivedNote)}", warning: true);
+        return Make(PartitionStatus.Published, null, waivedNote);
     }
 
     private void Publish(ProcessorDefinition def, Staging staging, List<BackfillResult> results, DateTime started, DateTime finished, CancellationToken ct)

@@ -4,11 +4,15 @@ using BackfillTools.Core.Warehouse;
 
 namespace BackfillTools.Core.Backfill;
 
-/// <summary>What pre-flight found: required Phase 3 tables missing on dates, and dates with partial UPCG.</summary>
+/// <summary>
+/// What pre-flight found: required Phase 3 tables missing on dates, dates with partial UPCG, and final games lacking a
+/// team's Phase 3 rows (unwaived; the gate will fail their dates as UpstreamIncomplete whatever the switches).
+/// </summary>
 public sealed record PreflightReport(
     IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> MissingDates,
     IReadOnlyDictionary<string, double> PresencePct,
-    IReadOnlyList<(DateOnly Date, long Upcg, long Pgs)> PartialUpcg)
+    IReadOnlyList<(DateOnly Date, long Upcg, long Pgs)> PartialUpcg,
+    IReadOnlyList<Validation.GameGap> IncompleteGames)
 {
     public const double RequiredPresencePct = 95;
     public IEnumerable<string> FailingTables => PresencePct.Where(kv => kv.Value < RequiredPresencePct).Select(kv => kv.Key);
@@ -26,7 +30,7 @@ public static class Preflight
         var runDates = plan.Where(p => p.IsRun).Select(p => p.Date).Distinct().OrderBy(d => d).ToList();
         var missing = new Dictionary<string, IReadOnlyList<DateOnly>>();
         var pct = new Dictionary<string, double>();
-        if (runDates.Count == 0) return new PreflightReport(missing, pct, Array.Empty<(DateOnly, long, long)>());
+        if (runDates.Count == 0) return new PreflightReport(missing, pct, Array.Empty<(DateOnly, long, long)>(), Array.Empty<Validation.GameGap>());
         var processors = plan.Where(p => p.IsRun).Select(p => p.Processor).Distinct().ToList();
         var required = processors.SelectMany(p => ProcessorCatalog.Get(p).Phase3Inputs)
             .Where(t => !t.Name.StartsWith("upcoming_", StringComparison.Ordinal))
@@ -50,6 +54,11 @@ public static class Preflight
                 .Where(s => s.IsPartial && dates.Contains(s.Date))
                 .Select(s => (s.Date, s.UpcgRows, s.PgsPlayers)));
         }
-        return new PreflightReport(missing, pct, partial);
+        // The gate's own completeness rule, over the game tables the planned processors read.
+        var gameTables = processors.SelectMany(Validation.UpstreamCompleteness.TablesFor).Distinct().ToList();
+        var runSet = runDates.ToHashSet();
+        var incomplete = Validation.UpstreamCompleteness.Find(w, Validation.DateScope.Range(runDates[0], runDates[^1]), gameTables, ct)
+            .Where(g => !g.IsWaived && runSet.Contains(g.Date)).ToList();
+        return new PreflightReport(missing, pct, partial, incomplete);
     }
 }

@@ -34,7 +34,8 @@ public static class CoverageWorkbook
     public const string DurationFormat = "[h]:mm:ss";
 
     private static readonly HashSet<string> RedStatuses = new(StringComparer.OrdinalIgnoreCase) { "Incomplete", "Missing", "Failed", "Quarantined" };
-    private static readonly HashSet<string> AmberStatuses = new(StringComparer.OrdinalIgnoreCase) { "Low", "Warning" };
+    // Waived is complete over the games that exist, yet never shown as green: a waiver is something to see.
+    private static readonly HashSet<string> AmberStatuses = new(StringComparer.OrdinalIgnoreCase) { "Low", "Warning", "Waived" };
     private static readonly HashSet<string> GreenStatuses = new(StringComparer.OrdinalIgnoreCase) { "OK", "Published", "Clean" };
 
     // Style indexes into the CellFormats written by BuildStylesheet (order matters).

@@ -33,6 +33,8 @@ public sealed class Migrator
                 // Columns are added, not the table recreated: a lock held by a running older version stays held.
                 foreach (var sql in Backfill.WarehouseLock.AddHolderColumnsSql) w.Execute(sql);
             }),
+        new Migration(4, "Backfill waivers: games whose Phase 3 rows can never be filled, named with a reason (Add-BackfillWaiver)",
+            w => w.EnsureTable(WarehouseSchema.BackfillWaivers)),
         new Migration(5, "Warehouse origin: whether BackfillTools created this warehouse or connected to an existing one (what Remove may delete)",
             w => w.EnsureTable(WarehouseSchema.WarehouseOrigin)),
     };

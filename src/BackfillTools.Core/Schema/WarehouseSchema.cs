@@ -142,6 +142,14 @@ public static class WarehouseSchema
         },
         new[] { "lock_name" }, null);
 
+    /// <summary>
+    /// Scheduled games whose Phase 3 rows can never be filled, waived by an operator (who, when, why). The upstream
+    /// completeness check skips a waived game; everything else about its date is still checked.
+    /// </summary>
+    public static readonly TableDef BackfillWaivers = new("nba_backfill", "backfill_waivers",
+        new[] { Str("game_id", false), Date("game_date"), Str("reason", false), Str("waived_by"), Ts("waived_at", false), Str("host") },
+        new[] { "game_id" }, null);
+
     public static readonly TableDef SchemaVersion = new("nba_backfill", "schema_version",
         new[] { Int("version", false), Ts("applied_at", false), Str("tool_version"), Str("description") },
         new[] { "version" }, null);
@@ -173,7 +181,7 @@ public static class WarehouseSchema
 
     public static IReadOnlyList<TableDef> Operations { get; } = new[]
     {
-        PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, SchemaVersion, WarehouseOrigin,
+        PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, BackfillWaivers, SchemaVersion, WarehouseOrigin,
     };
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>

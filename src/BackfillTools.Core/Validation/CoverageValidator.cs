@@ -39,15 +39,9 @@ public static class CoverageValidator
     /// <summary>Share of PGS players UPCG must hold for a date not to count as partial (the PCF fallback rule).</summary>
     public const double PartialUpcgRatio = 0.9;
 
-    private static readonly (CoverageLayer Layer, TableDef Table, string Team, string Opp)[] GameTables =
-    {
-        (CoverageLayer.Raw, WarehouseSchema.PlayerBoxscores, "team_abbr", "opponent_team_abbr"),
-        (CoverageLayer.Analytics, WarehouseSchema.PlayerGameSummary, "team_abbr", "opponent_team_abbr"),
-        (CoverageLayer.Analytics, WarehouseSchema.TeamDefenseGameSummary, "defending_team_abbr", "opponent_team_abbr"),
-        (CoverageLayer.Analytics, WarehouseSchema.TeamOffenseGameSummary, "team_abbr", "opponent_team_abbr"),
-    };
-
-    internal static IReadOnlyList<TableDef> GameTableDefs { get; } = GameTables.Select(t => t.Table).ToList();
+    /// <summary>The game tables of the Raw and Analytics layers, measured by the shared upstream-completeness rule.</summary>
+    private static readonly (CoverageLayer Layer, TableDef Table)[] GameTables =
+        UpstreamCompleteness.AllTables.Select(t => (t == WarehouseSchema.PlayerBoxscores ? CoverageLayer.Raw : CoverageLayer.Analytics, t)).ToArray();
 
     private sealed record DateFacts(long Games, bool IsBootstrap, long PgsPlayers, long UpcgRows, long UpcgPlayers, long TdgsRows);
 
@@ -65,7 +59,7 @@ public static class CoverageValidator
         var layers = options.Layers ?? Enum.GetValues<CoverageLayer>();
         var reportProcessors = options.Processors ?? Enum.GetValues<ProcessorName>();
         var withPrecompute = layers.Contains(CoverageLayer.Precompute);
-        var steps = 1 + (layers.Any(l => l != CoverageLayer.Precompute) ? 1 : 0) + (withPrecompute ? 6 + (options.Detailed ? reportProcessors.Count : 0) : 0);
+        var steps = 2 + (withPrecompute ? 6 + (options.Detailed ? reportProcessors.Count : 0) : 0);
         var step = 0;
         void Report(string what) => progress?.Report(new ProgressInfo("Test-Coverage", what, step++, steps));
 
@@ -74,11 +68,11 @@ public static class CoverageValidator
         var facts = Facts(w, ctes, ct);
         var results = new List<CoverageResult>();
 
+        // Every layer is judged against the same game gaps (and waivers) as the backfill gate.
+        Report("raw and analytics games");
+        var gaps = UpstreamCompleteness.Find(w, ctes, UpstreamCompleteness.AllTables, ct).ToLookup(g => (g.Table, g.Date));
         if (layers.Any(l => l != CoverageLayer.Precompute))
-        {
-            Report("raw and analytics games");
-            results.AddRange(GameCoverage(w, ctes, facts, layers, options, ct));
-        }
+            results.AddRange(GameCoverage(facts, gaps, layers, options));
 
         if (withPrecompute)
         {
@@ -106,8 +100,9 @@ public static class CoverageValidator
                 foreach (var p in reportProcessors)
                 {
                     var a = acc[p].GetValueOrDefault(date) ?? new Accounting(0, 0, 0, 0, 0, 0, null, 0);
+                    var inputGaps = UpstreamCompleteness.TablesFor(p).SelectMany(t => gaps[(t.FullName, date)]).ToList();
                     results.Add(JudgePrecompute(date, p, f, a, acc, ledger.GetValueOrDefault((date, p.ToString())),
-                        context.GetValueOrDefault((date, p.ToString())), unaccounted.GetValueOrDefault((date, p)), options));
+                        context.GetValueOrDefault((date, p.ToString())), unaccounted.GetValueOrDefault((date, p)), inputGaps, options));
                 }
         }
         Report("done");
@@ -144,72 +139,55 @@ ORDER BY c.analysis_date";
     }
 
     /// <summary>
-    /// Scheduled final games vs games present in each raw/analytics table, matched by date and the unordered team pair
-    /// (never by id); a game is present when rows of both teams exist.
+    /// Scheduled final games vs games present in each raw/analytics table (the shared completeness rule: both teams'
+    /// rows, matched by date and team pair). Waived games are neither expected nor present.
     /// </summary>
-    private static IEnumerable<CoverageResult> GameCoverage(IWarehouse w, string ctes, Dictionary<DateOnly, DateFacts> facts,
-        IReadOnlyList<CoverageLayer> layers, CoverageOptions options, CancellationToken ct)
+    private static IEnumerable<CoverageResult> GameCoverage(Dictionary<DateOnly, DateFacts> facts, ILookup<(string, DateOnly), GameGap> gaps,
+        IReadOnlyList<CoverageLayer> layers, CoverageOptions options)
     {
-        // Raw is always measured: it explains analytics gaps. Only the requested layers are reported.
-        var tables = GameTables.Where(t => t.Layer == CoverageLayer.Raw || layers.Contains(t.Layer)).ToList();
-        var found = w.Query(GamesSql(ctes, tables.Select(t => t.Table).ToList()), null, ct).AsRows()
-            .ToDictionary(r => (r.GetString("tbl")!, r.GetDate("game_date")), r => (Expected: r.GetInt64("expected"), Actual: r.GetInt64("actual"), Missing: r.GetString("missing")));
-
         foreach (var (date, f) in facts)
-            foreach (var t in tables.Where(t => layers.Contains(t.Layer)))
+            foreach (var t in GameTables.Where(t => layers.Contains(t.Layer)))
             {
-                var (expected, actual, missing) = found.GetValueOrDefault((t.Table.FullName, date));
-                var raw = found.GetValueOrDefault((WarehouseSchema.PlayerBoxscores.FullName, date));
-                yield return JudgeGames(date, f, t.Layer, t.Table, expected, actual, missing, raw, options);
+                // Raw is always consulted: games lost there explain analytics gaps.
+                var rawGaps = gaps[(WarehouseSchema.PlayerBoxscores.FullName, date)].Where(g => !g.IsWaived).ToList();
+                yield return JudgeGames(date, f, t.Layer, t.Table, gaps[(t.Table.FullName, date)].ToList(), rawGaps, options);
             }
     }
 
-    /// <summary>Per (table, date): scheduled final games, games with rows of both teams, and the missing NBA ids.</summary>
-    internal static string GamesSql(string ctes, IReadOnlyList<TableDef> measured)
+    private static CoverageResult JudgeGames(DateOnly date, DateFacts f, CoverageLayer layer, TableDef table, List<GameGap> gaps,
+        List<GameGap> rawGaps, CoverageOptions options)
     {
-        var tables = GameTables.Where(t => measured.Contains(t.Table)).ToList();
-        var present = string.Join(",\n", tables.Select((t, i) =>
-            $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, LEAST({t.Team}, {t.Opp}) AS lo, GREATEST({t.Team}, {t.Opp}) AS hi FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
-        var sides = string.Join("\n  UNION ALL\n", tables.Select((t, i) =>
-            $@"  SELECT '{t.Table.FullName}' AS tbl, g.game_date, g.game_id, COUNT(DISTINCT x.team) AS n
-  FROM g LEFT JOIN t{i} AS x ON x.game_date = g.game_date AND x.lo = g.lo AND x.hi = g.hi
-  GROUP BY g.game_date, g.game_id"));
-        return $@"WITH {ctes},
-g AS (SELECT s.game_date, s.game_id, LEAST(s.home, s.away) AS lo, GREATEST(s.home, s.away) AS hi
-      FROM sched AS s WHERE s.game_date IN (SELECT analysis_date FROM cov_dates)),
-{present},
-sides AS (
-{sides}
-)
-SELECT tbl, game_date, COUNT(*) AS expected, COUNTIF(n = 2) AS actual,
-       STRING_AGG(CASE WHEN n < 2 THEN game_id END, ',' ORDER BY game_id) AS missing
-FROM sides GROUP BY tbl, game_date";
-    }
-
-    private static CoverageResult JudgeGames(DateOnly date, DateFacts f, CoverageLayer layer, TableDef table, long expected, long actual,
-        string? missing, (long Expected, long Actual, string? Missing) raw, CoverageOptions options)
-    {
+        var waived = gaps.Where(g => g.IsWaived).ToList();
+        var open = gaps.Where(g => !g.IsWaived).ToList();
+        var expected = f.Games - waived.Count;
+        var actual = f.Games - gaps.Count;
         CoverageStatus status;
         var reason = CoverageReason.None;
         string? detail = null;
         double? pct = expected > 0 ? Math.Round(100.0 * actual / expected, 2) : null;
-        if (f.Games == 0 || expected == 0)
+        if (f.Games == 0)
         {
             status = CoverageStatus.NoGames;
             reason = CoverageReason.ByDesign;
             detail = "No final game is scheduled on this date.";
+        }
+        else if (open.Count == 0 && waived.Count > 0)
+        {
+            status = CoverageStatus.Waived;
+            reason = CoverageReason.Waived;
+            detail = WaivedDetail(waived);
         }
         else
         {
             status = Grade(pct!.Value, actual, options);
             if (status != CoverageStatus.OK)
             {
-                var missingText = $"{expected - actual} of {expected} scheduled game(s) absent: {missing}";
+                var missingText = $"{open.Count} of {expected} scheduled game(s) absent: {UpstreamCompleteness.Describe(open)}";
                 // Analytics is derived from the raw box scores: games lost there explain the gap.
-                if (layer == CoverageLayer.Analytics && raw.Actual < raw.Expected)
+                if (layer == CoverageLayer.Analytics && rawGaps.Count > 0)
                 {
                     reason = CoverageReason.UpstreamMissing;
-                    detail = $"{WarehouseSchema.PlayerBoxscores.FullName} lacks {raw.Expected - raw.Actual} game(s) ({raw.Missing}); {missingText}.";
+                    detail = $"{WarehouseSchema.PlayerBoxscores.FullName} lacks {rawGaps.Count} game(s) ({string.Join(", ", UpstreamCompleteness.GameIds(rawGaps))}); {missingText}.";
                 }
                 else
                 {
@@ -222,8 +200,13 @@ FROM sides GROUP BY tbl, game_date";
         {
             Date = date, Season = Season.LabelOf(date), Layer = layer, Processor = table.FullName, Table = table.FullName,
             Expected = expected, Actual = actual, Accounted = actual, CoveragePct = pct, Status = status, Reason = reason, Detail = detail,
+            MissingGames = UpstreamCompleteness.GameIds(open), WaivedGames = UpstreamCompleteness.GameIds(waived),
         };
     }
+
+    /// <summary>"Waived: 0022100382 NYK @ BOS (…) waived: box scores never published": what a Waived row rests on.</summary>
+    private static string WaivedDetail(IEnumerable<GameGap> waived) =>
+        $"Complete over the games that exist; waived game(s) left out: {UpstreamCompleteness.Describe(waived, withReason: true)}.";
 
     private static CoverageStatus Grade(double pct, long actual, CoverageOptions o) =>
         actual == 0 ? CoverageStatus.Missing
@@ -313,9 +296,11 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
 
     private static CoverageResult JudgePrecompute(DateOnly date, ProcessorName p, DateFacts f, Accounting a,
         Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>> all, LedgerEntry? ledger, ContextEntry? ctx,
-        string? unaccounted, CoverageOptions options)
+        string? unaccounted, IReadOnlyList<GameGap> inputGaps, CoverageOptions options)
     {
         var def = ProcessorCatalog.Get(p);
+        var open = inputGaps.Where(g => !g.IsWaived).ToList();
+        var waived = inputGaps.Where(g => g.IsWaived).ToList();
         double? pct = a.Expected > 0 ? Math.Round(100.0 * a.Accounted / a.Expected, 2) : null;
         var source = !def.UsesPlayerContext ? "n/a"
             : ctx?.Source ?? (ledger?.Source is { } ls && ls != "n/a" ? ls : null)
@@ -328,6 +313,7 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
             PgsPlayers = def.UsesPlayerContext ? ctx?.Pgs ?? ledger?.Pgs ?? f.PgsPlayers : null,
             UpcgRows = def.UsesPlayerContext ? ctx?.Upcg ?? ledger?.Upcg ?? f.UpcgRows : null,
             Unaccounted = unaccounted,
+            MissingGames = UpstreamCompleteness.GameIds(open), WaivedGames = UpstreamCompleteness.GameIds(waived),
         };
 
         if (f.Games == 0) return Make(CoverageStatus.NoGames, CoverageReason.ByDesign, "No final game is scheduled on this date.");
@@ -338,6 +324,13 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         else if (a.Actual == 0 && a.Accounted == a.Expected) status = CoverageStatus.NotEligible;
         else status = Grade(pct!.Value, a.Actual, options);
 
+        // Complete coverage of incomplete inputs is the January bug one layer down: the players of a game missing from
+        // Phase 3 were never expected. Unwaived gaps make the date a problem; waived ones are shown, never as OK.
+        if (status == CoverageStatus.OK && open.Count > 0)
+            return Make(CoverageStatus.Incomplete, CoverageReason.UpstreamIncomplete,
+                $"Accounted for every expected entity, but the Phase 3 inputs lack {UpstreamCompleteness.Describe(open)}; " +
+                $"load those rows and run Invoke-Backfill -Date {date:yyyy-MM-dd} -Processor {def.Name}, or waive a game that can never be filled with Add-BackfillWaiver.");
+        if (status == CoverageStatus.OK && waived.Count > 0) return Make(CoverageStatus.Waived, CoverageReason.Waived, WaivedDetail(waived));
         if (status == CoverageStatus.OK) return Make(status, CoverageReason.None, null);
         if (status == CoverageStatus.NotEligible)
             return Make(status, CoverageReason.ByDesign, $"All {a.Expected} expected entities are by-design skips ({CoverageAccounting.ByDesignCategoriesSql.Replace("'", "")}); none is eligible yet.");

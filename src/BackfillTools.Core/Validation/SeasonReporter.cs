@@ -26,18 +26,21 @@ public static class SeasonReporter
             // A date is covered at L4 when every processor is complete; bootstrap dates count as not covered
             // (the reference's "Phase 4 date coverage of Phase 2").
             var l4 = g.Where(r => r.Layer == CoverageLayer.Precompute).GroupBy(r => r.Date).ToList();
-            var covered = l4.Count(d => d.All(r => r.Status is CoverageStatus.OK or CoverageStatus.NotEligible));
+            var covered = l4.Count(d => d.All(r => r.Status is CoverageStatus.OK or CoverageStatus.NotEligible or CoverageStatus.Waived));
             var problems = g.Where(r => r.IsProblem).Select(r => r.Date).Distinct().Count();
+            var waived = WaivedGames(g);
             return new SeasonReport
             {
                 Season = g.Key,
                 Dates = dates.Count,
-                Games = g.Where(r => r.Table == Schema.WarehouseSchema.PlayerBoxscores.FullName).Sum(r => r.Expected),
+                // Scheduled games: a waived game is not expected, but it was scheduled.
+                Games = g.Where(r => r.Table == Schema.WarehouseSchema.PlayerBoxscores.FullName).Sum(r => r.Expected + r.WaivedGames.Length),
                 RawPct = Pct(Schema.WarehouseSchema.PlayerBoxscores.FullName),
                 AnalyticsPct = Pct(Schema.WarehouseSchema.PlayerGameSummary.FullName),
                 PrecomputePct = l4.Count > 0 ? Math.Round(100.0 * covered / l4.Count, 1) : null,
                 ProblemDates = problems,
-                Status = StatusText(problems),
+                WaivedGames = waived,
+                Status = StatusText(problems, waived),
             };
         }).ToList();
 
@@ -50,6 +53,7 @@ public static class SeasonReporter
                 var rows = g.Where(r => r.Status != CoverageStatus.NoGames).ToList();
                 var expected = rows.Sum(r => r.Expected);
                 var problems = rows.Count(r => r.IsProblem);
+                var waived = WaivedGames(rows);
                 return new SeasonProcessorReport
                 {
                     Season = g.Key.Season,
@@ -58,11 +62,18 @@ public static class SeasonReporter
                     OkDates = rows.Count(r => r.Status == CoverageStatus.OK),
                     BootstrapDates = rows.Count(r => r.Status == CoverageStatus.Bootstrap),
                     NotEligibleDates = rows.Count(r => r.Status == CoverageStatus.NotEligible),
+                    WaivedDates = rows.Count(r => r.Status == CoverageStatus.Waived),
                     ProblemDates = problems,
                     CoveragePct = expected > 0 ? Math.Round(100.0 * rows.Sum(r => r.Accounted) / expected, 1) : null,
-                    Status = StatusText(problems),
+                    WaivedGames = waived,
+                    Status = StatusText(problems, waived),
                 };
             }).ToList();
 
-    private static string StatusText(int problems) => problems == 0 ? "Clean" : $"{problems} errors";
+    private static string[] WaivedGames(IEnumerable<CoverageResult> rows) =>
+        rows.Where(r => r.Status == CoverageStatus.Waived).SelectMany(r => r.WaivedGames).Distinct().Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Precedence: errors (failed dates) over Waived over Clean; a waiver never reads as Clean.</summary>
+    private static string StatusText(int problems, string[] waivedGames) =>
+        problems > 0 ? $"{problems} errors" : waivedGames.Length > 0 ? "Waived" : "Clean";
 }

@@ -6,8 +6,9 @@ public enum CoverageLayer { Raw, Analytics, Precompute }
 /// <summary>
 /// Coverage verdict of one (date, layer, table/processor). OK/Low/Incomplete follow the percentage thresholds;
 /// Missing = something expected and nothing there; Bootstrap, NotEligible and NoGames are complete by design.
+/// Waived = complete over the games that exist, with waived games (Add-BackfillWaiver) left out; never shown as OK.
 /// </summary>
-public enum CoverageStatus { OK, Low, Incomplete, Missing, Bootstrap, NotEligible, NoGames }
+public enum CoverageStatus { OK, Low, Incomplete, Missing, Bootstrap, NotEligible, NoGames, Waived }
 
 /// <summary>Why a row is not OK, classified from data and the backfill ledger (most actionable first).</summary>
 public enum CoverageReason
@@ -27,6 +28,10 @@ public enum CoverageReason
     /// <summary>No backfill ledger entry for the (date, processor).</summary>
     NeverRun,
     Unknown,
+    /// <summary>A scheduled final game lacks Phase 3 rows of one or both teams (and is not waived), so "expected" is short.</summary>
+    UpstreamIncomplete,
+    /// <summary>Only waived games are missing: complete over the games that exist.</summary>
+    Waived,
 }
 
 /// <summary>One (date, layer, table/processor) of Test-Coverage. Pipes into Invoke-Backfill by Date, Processor and Layer.</summary>
@@ -56,6 +61,11 @@ public sealed class CoverageResult
     public long? UpcgRows { get; init; }
     /// <summary>-Detailed only: expected entities not accounted for, with their failure category when one exists.</summary>
     public string? Unaccounted { get; init; }
+    /// <summary>NBA ids of scheduled final games missing (one or both teams) from the measured table or, on the
+    /// Precompute layer, from the Phase 3 tables the processor reads; waived games excluded.</summary>
+    public string[] MissingGames { get; init; } = Array.Empty<string>();
+    /// <summary>NBA ids of the missing games that are waived (Add-BackfillWaiver).</summary>
+    public string[] WaivedGames { get; init; } = Array.Empty<string>();
 
     /// <summary>True for Low, Incomplete and Missing: rows that need attention.</summary>
     public bool IsProblem => Status is CoverageStatus.Low or CoverageStatus.Incomplete or CoverageStatus.Missing;
@@ -74,8 +84,10 @@ public sealed class SeasonReport
     /// <summary>Share of game dates on which every processor is OK or NotEligible; bootstrap dates count as not covered.</summary>
     public double? PrecomputePct { get; init; }
     public long ProblemDates { get; init; }
-    /// <summary>"Clean", or "N errors" (dates with a problem in any layer).</summary>
+    /// <summary>"N errors" (dates with a problem in any layer), else "Waived" when waived games are left out, else "Clean".</summary>
     public required string Status { get; init; }
+    /// <summary>NBA ids of the waived games the season's Waived rows leave out.</summary>
+    public string[] WaivedGames { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>One (season, processor) of Get-SeasonReport -ByProcessor.</summary>
@@ -90,7 +102,12 @@ public sealed class SeasonProcessorReport
     public long ProblemDates { get; init; }
     /// <summary>Accounted ÷ expected over the season's dates.</summary>
     public double? CoveragePct { get; init; }
+    /// <summary>"N errors", else "Waived" when a date is complete only thanks to waived games, else "Clean".</summary>
     public required string Status { get; init; }
+    /// <summary>Dates complete over the games that exist, with waived games left out.</summary>
+    public long WaivedDates { get; init; }
+    /// <summary>NBA ids of the waived games on those dates.</summary>
+    public string[] WaivedGames { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>One date of upcoming_player_game_context as Find-StaleUpcg sees it.</summary>

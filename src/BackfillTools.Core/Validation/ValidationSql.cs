@@ -26,7 +26,7 @@ public static class ValidationSql
         {
             var ctes = scope.Ctes();
             yield return ($"Validation.Facts[{name}]", CoverageValidator.FactsSql(ctes));
-            yield return ($"Validation.Games[{name}]", CoverageValidator.GamesSql(ctes, CoverageValidator.GameTableDefs));
+            yield return ($"Validation.Games[{name}]", UpstreamCompleteness.GapsSql(ctes, UpstreamCompleteness.AllTables));
             yield return ($"Validation.Ledger[{name}]", CoverageValidator.LedgerSql(ctes));
             yield return ($"Validation.ContextLog[{name}]", CoverageValidator.ContextLogSql(ctes));
         }
@@ -57,6 +57,8 @@ public static class ValidationSql
         yield return ("StaleUpcg.Restore", StaleUpcgService.RestoreSql(backup));
         yield return ("StaleUpcg.BackupDates", StaleUpcgService.BackupDatesSql(backup));
         yield return ("StaleUpcg.Count", StaleUpcgService.CountSql(backup));
+        foreach (var p in Enum.GetValues<ProcessorName>())
+            yield return ($"UpstreamCompleteness.Gaps[{p}]", UpstreamCompleteness.GapsSql(scopes[1].Scope.Ctes(), UpstreamCompleteness.TablesFor(p)));
         yield return ("GameId.Lookup", GameIdConverter.LookupSql("game_id IN ('0022200886') OR game_date IN (DATE '2023-02-23')"));
     }
 }

@@ -164,7 +164,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
         var category = r.ErrorCategory switch
         {
             "CoverageBelowThreshold" => ErrorCategory.InvalidResult,
-            "UpstreamMissing" => ErrorCategory.ObjectNotFound,
+            "UpstreamMissing" or "UpstreamIncomplete" => ErrorCategory.ObjectNotFound,
             "RowRulesViolated" => ErrorCategory.InvalidData,
             _ => ErrorCategory.NotSpecified,
         };

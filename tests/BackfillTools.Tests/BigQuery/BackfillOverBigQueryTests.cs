@@ -3,6 +3,7 @@ using BackfillTools.Core.Backfill;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Samples;
 using BackfillTools.Core.Schema;
+using BackfillTools.Core.Validation;
 using BackfillTools.Core.Warehouse;
 using Xunit;
 using Xunit.Abstractions;
@@ -114,6 +115,40 @@ public sealed class BackfillOverBigQueryTests : IDisposable
         using (var again = WarehouseLock.Acquire(w, LockHolder.Current(expiredRun, now)))
             new BackfillRunner(w, late with { FromLedger = true }, expiredRun) { Fence = again }.Execute(resumable, CancellationToken.None);
         Assert.True(Rows(PrecomputeTables.Tdza, "2022-12-05", "2022-12-06") > 0);
+    }
+
+    [Fact]
+    public void A_game_missing_from_Phase3_fails_its_date_and_a_waiver_publishes_it()
+    {
+        using var w = BigQueryTestHost.Open(_fake);
+        new Migrator().Upgrade(w);
+        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
+        // 2023-01-10 has 7 games; BOS @ POR (0022200617) loses its 31 player_game_summary rows.
+        Assert.Equal(31, w.Execute($"DELETE FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_id = '20230110_BOS_POR'"));
+        var day = new DateOnly(2023, 1, 10);
+        var request = new BackfillRequest
+        {
+            StartDate = day, EndDate = day, Force = true, SkipPreflight = true,
+            Processors = new[] { ProcessorName.TDZA, ProcessorName.PSZA, ProcessorName.PCF },
+        };
+
+        var failed = RunBackfill(w, request).Where(r => r.Processor != ProcessorName.TDZA).ToList();
+        Assert.Equal(2, failed.Count);
+        Assert.All(failed, r =>
+        {
+            Assert.Equal(PartitionStatus.Failed, r.Status);
+            Assert.Equal("UpstreamIncomplete", r.ErrorCategory);
+            Assert.Contains("0022200617 BOS @ POR (nba_analytics.player_game_summary lacks BOS, POR)", r.Message);
+        });
+        Assert.Equal(0, w.ScalarInt64($"SELECT COUNT(*) FROM {PrecomputeTables.Pcf.Placeholder}"));
+
+        BackfillWaivers.Add(w, new[] { "0022200617" }, "Lost upstream");
+        var published = RunBackfill(w, request);
+        Assert.All(published, r => Assert.Equal(PartitionStatus.Published, r.Status));
+        Assert.Contains("Waived game(s) left out: 0022200617", published.Single(r => r.Processor == ProcessorName.PCF).Message);
+        var pcf = CoverageValidator.Run(w, DateScope.Explicit(new[] { day }),
+            new CoverageOptions { Layers = new[] { CoverageLayer.Precompute }, Processors = new[] { ProcessorName.PCF } }).Single();
+        Assert.Equal(CoverageStatus.Waived, pcf.Status);
     }
 }
 

@@ -39,6 +39,7 @@ public static class PortableSql
         list.AddRange(WarehouseSchema.All.Select(t => new Entry($"WarehouseService.Describe[{t.FullName}]", Describe(t))));
         list.AddRange(Validation.ValidationSql.Catalog().Select(s => new Entry(s.Name, s.Sql)));
         list.AddRange(Backfill.WarehouseLock.Catalog());
+        list.AddRange(Backfill.BackfillWaivers.Catalog());
         return list;
     }
 
