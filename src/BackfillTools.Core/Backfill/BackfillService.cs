@@ -74,6 +74,12 @@ public static class BackfillService
             }
         }
 
+        // The cost guard: estimate (dry runs, free) and refuse an over-budget run before any of its jobs runs.
+        var estimate = CostEstimator.Estimate(w, plan, request, ct);
+        var billedBefore = mode == BackfillMode.Resume && estimate.Applicable ? ledger.BytesBilled(newRunId) : 0;
+        foreach (var line in estimate.Describe(connection.Pricing)) callbacks.Verbose?.Invoke(line);
+        CostBudget.EnsureEstimateFits(estimate, request.MaxBytesBilled, billedBefore);
+
         if (!request.SkipPreflight) RunPreflight(w, plan, request, callbacks, ct);
 
         ledger.MarkInterruptedRuns();
@@ -86,6 +92,7 @@ public static class BackfillService
         var bigQuery = w as Warehouse.BigQuery.BigQueryWarehouse;
         var jobsAtStart = bigQuery?.Jobs.Snapshot();
         var runner = new BackfillRunner(w, request, newRunId, callbacks);
+        if (bigQuery is not null) runner.CostGuard = new RunCostGuard(bigQuery, ledger, newRunId, estimate, request.MaxBytesBilled, billedBefore);
         configure?.Invoke(runner);
         IReadOnlyList<BackfillResult> results;
         try
@@ -111,7 +118,8 @@ public static class BackfillService
         }
 
         if (bigQuery is not null)
-            callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart!, bigQuery.Jobs.Snapshot())}.");
+            callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart!, bigQuery.Jobs.Snapshot())}; " +
+                                      $"{BigQueryPricing.FormatBytes(runner.CostGuard!.BilledSoFar)} billed{connection.Pricing.FormatCost(runner.CostGuard.BilledSoFar)}.");
         var problems = results.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined).ToList();
         var status = problems.Count == 0 ? "Succeeded" : "CompletedWithFailures";
         ledger.FinishRun(newRunId, status, problems.Count == 0 ? null : $"{problems.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");

@@ -27,6 +27,9 @@ public sealed class Migrator
                 w.EnsureTable(WarehouseSchema.BackfillLock);
                 w.Execute(Backfill.WarehouseLock.SeedSql);
             }),
+        // 3, 4 and 5 are other features' migrations; numbers need not be contiguous (each applies once, in order).
+        new Migration(6, "Cost guard: nba_backfill.backfill_jobs, bytes billed and slot time per BigQuery job of a run",
+            w => w.EnsureTable(WarehouseSchema.BackfillJobs)),
     };
 
     /// <summary>The version recorded in the warehouse; 0 when it has no schema yet.</summary>
