@@ -16,7 +16,6 @@ public sealed class RunCostGuard
     private readonly CostEstimate _estimate;
     private readonly long? _budget;
     private readonly long _billedBefore;
-    private readonly long _meterAtStart;
 
     public RunCostGuard(BigQueryWarehouse warehouse, BackfillLedger ledger, string runId, CostEstimate estimate, long? budget, long billedBefore)
     {
@@ -26,14 +25,16 @@ public sealed class RunCostGuard
         _estimate = estimate;
         _budget = budget;
         _billedBefore = billedBefore;
-        _meterAtStart = warehouse.Cost.BytesBilled;
         warehouse.Cost.RunId = runId;
         warehouse.Cost.Processor = null;
         warehouse.Cost.JobCap = () => CostBudget.Remaining(_budget, BilledSoFar);
     }
 
-    /// <summary>Bytes billed by this run so far, earlier attempts included.</summary>
-    public long BilledSoFar => _billedBefore + _w.Cost.BytesBilled - _meterAtStart;
+    /// <summary>
+    /// Bytes billed by this run so far: every job since the warehouse was opened for it (the lock and the plan's reads
+    /// included, as the ledger records them), plus earlier attempts of a resumed run.
+    /// </summary>
+    public long BilledSoFar => _billedBefore + _w.Cost.BytesBilled;
 
     /// <summary>Before a chunk: stop if its estimate does not fit the budget left; else label its jobs.</summary>
     public void BeforeChunk(ProcessorName processor, IReadOnlyList<DateOnly> dates)

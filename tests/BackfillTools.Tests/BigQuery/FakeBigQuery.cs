@@ -99,6 +99,12 @@ public sealed class FakeBigQuery : HttpMessageHandler
         }
     }
 
+    /// <summary>A stored job's resource as jobs.get returns it (labels, statistics), or null.</summary>
+    public JsonObject? JobResource(string jobId)
+    {
+        lock (_gate) return _jobs.TryGetValue(jobId, out var j) ? j.Resource.DeepClone().AsObject() : null;
+    }
+
     public JsonObject? TableResource(string datasetId, string tableId)
     {
         lock (_gate) return _tables.TryGetValue($"{datasetId}.{tableId}", out var r) ? r : null;
@@ -476,7 +482,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
                     });
                 }
             }
-            if (sizes.Count > 0) processed += ScalarInt64Unlocked($"SELECT {string.Join(" + ", sizes)} FROM {schema}.{table}");
+            if (sizes.Count > 0) processed += ScalarInt64Unlocked($"SELECT CAST({string.Join(" + ", sizes)} AS BIGINT) FROM {schema}.{table}");
         }
         const long mib = 1024 * 1024;
         var billed = Math.Max((processed + mib - 1) / mib * mib, tables.Count * 10 * mib);
