@@ -89,9 +89,11 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
         _w.Query($"SELECT run_id FROM {Runs.Placeholder} ORDER BY started_at DESC, run_id DESC LIMIT 1").AsRows()
             .Select(r => r.GetString("run_id")).FirstOrDefault();
 
-    public IReadOnlyList<BackfillRunInfo> GetRuns(string? runId, int? last)
-    {
-        var sql = $@"
+    public IReadOnlyList<BackfillRunInfo> GetRuns(string? runId, int? last) =>
+        _w.Query(GetRunsSql, WarehouseExtensions.Params(("run_id", runId), ("limit", (long)(last ?? 1_000_000))))
+            .AsRows().Select(ToRunInfo).ToList();
+
+    private static string GetRunsSql => $@"
 SELECT r.run_id, r.status, r.started_at, r.finished_at, r.parameters, r.processors, r.start_date, r.end_date, r.tool_version, r.host,
   r.user_name, r.resumed_from, r.message,
   COUNT(p.run_id) AS partitions, COUNTIF(p.status = 'Published') AS published, COUNTIF(p.status = 'Quarantined') AS quarantined,
@@ -105,8 +107,8 @@ WHERE (@run_id IS NULL OR r.run_id = @run_id)
 GROUP BY r.run_id, r.status, r.started_at, r.finished_at, r.parameters, r.processors, r.start_date, r.end_date, r.tool_version, r.host, r.user_name, r.resumed_from, r.message
 ORDER BY r.started_at DESC, r.run_id DESC
 LIMIT @limit";
-        return _w.Query(sql, WarehouseExtensions.Params(("run_id", runId), ("limit", (long)(last ?? 1_000_000))))
-            .AsRows().Select(r => new BackfillRunInfo
+
+    private static BackfillRunInfo ToRunInfo(ResultRow r) => new()
             {
                 RunId = r.GetString("run_id")!, Status = r.GetString("status")!, StartedAt = r.GetNullableDateTime("started_at") ?? default,
                 FinishedAt = r.GetNullableDateTime("finished_at"), Parameters = r.GetString("parameters"), Processors = r.GetString("processors"),
@@ -117,8 +119,7 @@ LIMIT @limit";
                 Message = r.GetString("message"), UserName = r.GetString("user_name"),
                 BigQueryJobs = r.GetNullableInt64("jobs"), BytesProcessed = r.GetNullableInt64("bytes_processed"),
                 BytesBilled = r.GetNullableInt64("bytes_billed"), SlotMs = r.GetNullableInt64("slot_ms"),
-            }).ToList();
-    }
+            };
 
     /// <summary>Jobs, bytes and slot time of nba_backfill.backfill_jobs summed per <paramref name="groupBy"/> (run_id, or run_id, processor).</summary>
     internal static string JobSumsSql(string groupBy) =>
@@ -127,8 +128,7 @@ FROM {Jobs.Placeholder} GROUP BY {groupBy}";
 
     /// <summary>A run's BigQuery jobs summed per processor (jobs outside any processor under "(run)").</summary>
     public IReadOnlyList<ProcessorCost> ProcessorCosts(string runId) =>
-        _w.Query($"SELECT * FROM ({JobSumsSql("run_id, processor")}) AS j WHERE j.run_id = @run_id ORDER BY j.processor",
-                WarehouseExtensions.Params(("run_id", runId)))
+        _w.Query(ProcessorCostsSql, WarehouseExtensions.Params(("run_id", runId)))
             .AsRows().Select(r => new ProcessorCost
             {
                 RunId = runId, Processor = r.GetString("processor") ?? "(run)", Jobs = r.GetInt64("jobs"),
@@ -136,8 +136,22 @@ FROM {Jobs.Placeholder} GROUP BY {groupBy}";
             }).ToList();
 
     /// <summary>Bytes billed so far by a run's jobs (a resumed run continues its budget).</summary>
-    public long BytesBilled(string runId) =>
-        _w.ScalarInt64($"SELECT COALESCE(SUM(bytes_billed), 0) FROM {Jobs.Placeholder} WHERE run_id = @run_id", WarehouseExtensions.Params(("run_id", runId)));
+    public long BytesBilled(string runId) => _w.ScalarInt64(BytesBilledSql, WarehouseExtensions.Params(("run_id", runId)));
+
+    internal static string ProcessorCostsSql =>
+        $"SELECT * FROM ({JobSumsSql("run_id, processor")}) AS j WHERE j.run_id = @run_id ORDER BY j.processor";
+
+    internal static string BytesBilledSql => $"SELECT COALESCE(SUM(bytes_billed), 0) FROM {Jobs.Placeholder} WHERE run_id = @run_id";
+
+    /// <summary>The cost guard's ledger statements, with sample parameters, for the GoogleSQL gate.</summary>
+    internal static IEnumerable<PortableSql.Entry> CostCatalog()
+    {
+        var run = WarehouseExtensions.Params(("run_id", "r"));
+        yield return new("BackfillLedger.GetRuns", GetRunsSql, WarehouseExtensions.Params(("run_id", "r"), ("limit", 20L)));
+        yield return new("BackfillLedger.ProcessorCosts", ProcessorCostsSql, run);
+        yield return new("BackfillLedger.BytesBilled", BytesBilledSql, run);
+        yield return new("CostEstimator.Probe", CostEstimator.ProbeSql(WarehouseSchema.PlayerGameSummary, new[] { "game_date", "player_lookup", "minutes_played" }));
+    }
 
     /// <summary>Append finished BigQuery jobs of a run, with who ran them (user and host).</summary>
     public void RecordJobs(string runId, IReadOnlyList<Warehouse.BigQuery.BigQueryJobCost> jobs)

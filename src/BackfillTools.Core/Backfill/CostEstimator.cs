@@ -89,10 +89,13 @@ public static partial class CostEstimator
         var def = WarehouseSchema.Find(table);
         var columns = def.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
         if (columns.Count == 0) return 0;
-        var sql = $"SELECT {string.Join(", ", columns)} FROM {def.Placeholder}";
+        var sql = ProbeSql(def, columns);
         if (!probes.TryGetValue(sql, out var bytes)) probes[sql] = bytes = w.DryRun(sql, null, ct).BytesProcessed;
         return bytes;
     }
+
+    /// <summary>The dry-run scan of some columns of a production table.</summary>
+    internal static string ProbeSql(TableDef table, IEnumerable<string> columns) => $"SELECT {string.Join(", ", columns)} FROM {table.Placeholder}";
 
     /// <summary>Staging tables shaped like the runner's; only their dataset matters here.</summary>
     private static StagingTables SampleStaging(ProcessorName name)

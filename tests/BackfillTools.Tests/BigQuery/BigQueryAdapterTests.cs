@@ -220,7 +220,7 @@ public sealed class BigQueryAdapterTests : IDisposable
         Assert.Empty(new Migrator().Upgrade(w)); // second open applies nothing
         var tables = WarehouseService.Describe(w);
         Assert.Equal(WarehouseSchema.All.Count, tables.Count);
-        Assert.Equal(new Migrator().LatestVersion, tables.Single(t => t.Table == WarehouseSchema.SchemaVersion.FullName).Rows);
+        Assert.Equal(new Migrator().Migrations.Count, tables.Single(t => t.Table == WarehouseSchema.SchemaVersion.FullName).Rows); // one row per migration (versions need not be contiguous)
         Assert.Equal(1, tables.Single(t => t.Table == WarehouseSchema.BackfillLock.FullName).Rows); // the seeded, free lock row
     }
 

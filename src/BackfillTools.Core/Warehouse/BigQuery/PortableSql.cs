@@ -36,6 +36,7 @@ public static class PortableSql
         list.AddRange(WarehouseSchema.All.Select(t => new Entry($"WarehouseService.Describe[{t.FullName}]", Describe(t))));
         list.AddRange(Validation.ValidationSql.Catalog().Select(s => new Entry(s.Name, s.Sql)));
         list.AddRange(Backfill.WarehouseLock.Catalog());
+        list.AddRange(Backfill.BackfillLedger.CostCatalog());
         return list;
     }
 
