@@ -188,7 +188,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
 
     private BackfillRequest BuildRequest() => new()
     {
-        MaxBytesBilled = MaxBytesBilled ?? ResolveConnection().MaxBytesBilled,
+        MaxBytesBilled = MaxBytesBilled ?? GetDefault()?.MaxBytesBilled,
         StartDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(StartDate) : null,
         EndDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(EndDate) : null,
         Seasons = ParameterSetName == SeasonSet ? Season : null,
