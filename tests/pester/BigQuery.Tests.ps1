@@ -222,6 +222,34 @@ Describe 'BigQuery (emulated): the other cmdlets on the same connection' {
         @(Get-BackfillFailure -RunId $run.RunId -Processor PSZA) | ForEach-Object { $_.Processor | Should -Be PSZA }
     }
 
+    It 'the cost guard: -WhatIf estimates, a budget below it is refused, Get-BackfillRun shows bytes, slot time and price' {
+        $info = Invoke-Backfill -StartDate 2023-02-15 -EndDate 2023-02-16 -Processor TDZA, PSZA -WhatIf 6>&1 |
+            Where-Object { $_ -is [Management.Automation.InformationRecord] } | ForEach-Object { "$($_.MessageData)" }
+        $info | Where-Object { $_ -like 'What if: Cost estimate TDZA:*' } | Should -Not -BeNullOrEmpty
+        $info | Where-Object { $_ -like 'What if: Cost estimate PSZA:*' } | Should -Not -BeNullOrEmpty
+        $total = $info | Where-Object { $_ -match 'Cost estimate total: .* \(([\d,]+) bytes\)' }
+        $total | Should -Not -BeNullOrEmpty
+        $estimate = [long]($Matches[1] -replace ',', '')
+
+        $runs = @(Get-BackfillRun).Count
+        $err = Get-ThrownError { Invoke-Backfill -StartDate 2023-02-15 -EndDate 2023-02-16 -Processor TDZA, PSZA -MaxBytesBilled ($estimate - 1) }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CostBudgetExceeded,*'
+        $err.Exception.Message | Should -BeLike "*$($estimate.ToString('N0')) bytes*"
+        @(Get-BackfillRun).Count | Should -Be $runs -Because 'a refused run writes nothing'
+
+        $run = Get-BackfillRun -Last 1
+        $run.BytesBilled | Should -BeGreaterThan 0
+        $run.SlotMs | Should -BeGreaterThan 0
+        $run.EstimatedCost | Should -BeGreaterThan 0
+        [math]::Abs([double]$run.EstimatedCost - $run.BytesBilled / [math]::Pow(2, 40) * 6.25) | Should -BeLessThan 0.0001 -Because 'the default is US$6.25 per TiB'
+        $run.UserName | Should -Not -BeNullOrEmpty
+        (Get-BackfillRun -Last 1 -CapacityPricing).EstimatedCost | Should -BeNullOrEmpty
+        (Get-BackfillRun -Last 1 -CostByProcessor).Processor | Should -Contain 'PCF'
+        $csv = Join-Path $TestDrive 'runs.csv'
+        Get-BackfillRun -Last 1 | Export-Csv $csv
+        [long](Import-Csv $csv).BytesBilled | Should -Be $run.BytesBilled
+    }
+
     It 'Test-DataQuality and Get-SeasonReport run their checks inside BigQuery' {
         Test-DataQuality -StartDate 2023-02-15 -EndDate 2023-02-16 -Check OutOfRange, NullKey, CriticalNull -Quiet | Should -BeTrue
         $report = Get-SeasonReport -Season 2022-23

@@ -13,6 +13,7 @@ public sealed class BackfillLedger
 {
     private static readonly TableDef Runs = WarehouseSchema.BackfillRuns;
     private static readonly TableDef Parts = WarehouseSchema.BackfillPartitions;
+    private static readonly TableDef Jobs = WarehouseSchema.BackfillJobs;
     private readonly IWarehouse _w;
 
     public BackfillLedger(IWarehouse warehouse) => _w = warehouse;
@@ -88,21 +89,26 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
         _w.Query($"SELECT run_id FROM {Runs.Placeholder} ORDER BY started_at DESC, run_id DESC LIMIT 1").AsRows()
             .Select(r => r.GetString("run_id")).FirstOrDefault();
 
-    public IReadOnlyList<BackfillRunInfo> GetRuns(string? runId, int? last)
-    {
-        var sql = $@"
+    public IReadOnlyList<BackfillRunInfo> GetRuns(string? runId, int? last) =>
+        _w.Query(GetRunsSql, WarehouseExtensions.Params(("run_id", runId), ("limit", (long)(last ?? 1_000_000))))
+            .AsRows().Select(ToRunInfo).ToList();
+
+    private static string GetRunsSql => $@"
 SELECT r.run_id, r.status, r.started_at, r.finished_at, r.parameters, r.processors, r.start_date, r.end_date, r.tool_version, r.host,
-  r.resumed_from, r.message,
+  r.user_name, r.resumed_from, r.message,
   COUNT(p.run_id) AS partitions, COUNTIF(p.status = 'Published') AS published, COUNTIF(p.status = 'Quarantined') AS quarantined,
   COUNTIF(p.status = 'Failed') AS failed, COUNTIF(p.status = 'Skipped') AS skipped, COUNTIF(p.status = 'Cancelled') AS cancelled,
-  COUNTIF(p.status IN ('Pending', 'Running')) AS pending
+  COUNTIF(p.status IN ('Pending', 'Running')) AS pending,
+  MAX(j.jobs) AS jobs, MAX(j.bytes_processed) AS bytes_processed, MAX(j.bytes_billed) AS bytes_billed,
+  MAX(j.slot_ms) AS slot_ms
 FROM {Runs.Placeholder} AS r LEFT JOIN {Parts.Placeholder} AS p ON p.run_id = r.run_id
+LEFT JOIN ({JobSumsSql("run_id")}) AS j ON j.run_id = r.run_id
 WHERE (@run_id IS NULL OR r.run_id = @run_id)
-GROUP BY r.run_id, r.status, r.started_at, r.finished_at, r.parameters, r.processors, r.start_date, r.end_date, r.tool_version, r.host, r.resumed_from, r.message
+GROUP BY r.run_id, r.status, r.started_at, r.finished_at, r.parameters, r.processors, r.start_date, r.end_date, r.tool_version, r.host, r.user_name, r.resumed_from, r.message
 ORDER BY r.started_at DESC, r.run_id DESC
 LIMIT @limit";
-        return _w.Query(sql, WarehouseExtensions.Params(("run_id", runId), ("limit", (long)(last ?? 1_000_000))))
-            .AsRows().Select(r => new BackfillRunInfo
+
+    private static BackfillRunInfo ToRunInfo(ResultRow r) => new()
             {
                 RunId = r.GetString("run_id")!, Status = r.GetString("status")!, StartedAt = r.GetNullableDateTime("started_at") ?? default,
                 FinishedAt = r.GetNullableDateTime("finished_at"), Parameters = r.GetString("parameters"), Processors = r.GetString("processors"),
@@ -110,8 +116,51 @@ LIMIT @limit";
                 Published = r.GetInt64("published"), Quarantined = r.GetInt64("quarantined"), Failed = r.GetInt64("failed"),
                 Skipped = r.GetInt64("skipped"), Cancelled = r.GetInt64("cancelled"), Pending = r.GetInt64("pending"),
                 ToolVersion = r.GetString("tool_version"), Host = r.GetString("host"), ResumedFrom = r.GetString("resumed_from"),
-                Message = r.GetString("message"),
+                Message = r.GetString("message"), UserName = r.GetString("user_name"),
+                BigQueryJobs = r.GetNullableInt64("jobs"), BytesProcessed = r.GetNullableInt64("bytes_processed"),
+                BytesBilled = r.GetNullableInt64("bytes_billed"), SlotMs = r.GetNullableInt64("slot_ms"),
+            };
+
+    /// <summary>Jobs, bytes and slot time of nba_backfill.backfill_jobs summed per <paramref name="groupBy"/> (run_id, or run_id, processor).</summary>
+    internal static string JobSumsSql(string groupBy) =>
+        $@"SELECT {groupBy}, COUNT(*) AS jobs, SUM(bytes_processed) AS bytes_processed, SUM(bytes_billed) AS bytes_billed, SUM(slot_ms) AS slot_ms
+FROM {Jobs.Placeholder} GROUP BY {groupBy}";
+
+    /// <summary>A run's BigQuery jobs summed per processor (jobs outside any processor under "(run)").</summary>
+    public IReadOnlyList<ProcessorCost> ProcessorCosts(string runId) =>
+        _w.Query(ProcessorCostsSql, WarehouseExtensions.Params(("run_id", runId)))
+            .AsRows().Select(r => new ProcessorCost
+            {
+                RunId = runId, Processor = r.GetString("processor") ?? "(run)", Jobs = r.GetInt64("jobs"),
+                BytesProcessed = r.GetInt64("bytes_processed"), BytesBilled = r.GetInt64("bytes_billed"), SlotMs = r.GetInt64("slot_ms"),
             }).ToList();
+
+    /// <summary>Bytes billed so far by a run's jobs (a resumed run continues its budget).</summary>
+    public long BytesBilled(string runId) => _w.ScalarInt64(BytesBilledSql, WarehouseExtensions.Params(("run_id", runId)));
+
+    internal static string ProcessorCostsSql =>
+        $"SELECT * FROM ({JobSumsSql("run_id, processor")}) AS j WHERE j.run_id = @run_id ORDER BY j.processor";
+
+    internal static string BytesBilledSql => $"SELECT COALESCE(SUM(bytes_billed), 0) FROM {Jobs.Placeholder} WHERE run_id = @run_id";
+
+    /// <summary>The cost guard's ledger statements, with sample parameters, for the GoogleSQL gate.</summary>
+    internal static IEnumerable<PortableSql.Entry> CostCatalog()
+    {
+        var run = WarehouseExtensions.Params(("run_id", "r"));
+        yield return new("BackfillLedger.GetRuns", GetRunsSql, WarehouseExtensions.Params(("run_id", "r"), ("limit", 20L)));
+        yield return new("BackfillLedger.ProcessorCosts", ProcessorCostsSql, run);
+        yield return new("BackfillLedger.BytesBilled", BytesBilledSql, run);
+        yield return new("CostEstimator.Probe", CostEstimator.ProbeSql(WarehouseSchema.PlayerGameSummary, new[] { "game_date", "player_lookup", "minutes_played" }));
+    }
+
+    /// <summary>Append finished BigQuery jobs of a run, with who ran them (user and host).</summary>
+    public void RecordJobs(string runId, IReadOnlyList<Warehouse.BigQuery.BigQueryJobCost> jobs)
+    {
+        if (jobs.Count == 0) return;
+        _w.BulkAppend(Jobs, jobs.Select(j => new object?[]
+        {
+            runId, j.Processor, j.JobId, j.Kind, j.BytesProcessed, j.BytesBilled, j.SlotMs, j.FinishedAt, Environment.UserName, ToolInfo.Host,
+        }));
     }
 
     /// <summary>A run's partitions with the given statuses, as plan items (for -Resume and -RetryFailed).</summary>

@@ -66,6 +66,28 @@ public sealed class BackfillRunInfo
     public string? Host { get; init; }
     public string? ResumedFrom { get; init; }
     public string? Message { get; init; }
+    /// <summary>Who started the run (with <see cref="Host"/>).</summary>
+    public string? UserName { get; init; }
+    /// <summary>BigQuery query jobs of the run and their totals (null on DuckDB, and for runs before the cost guard).</summary>
+    public long? BigQueryJobs { get; init; }
+    public long? BytesProcessed { get; init; }
+    public long? BytesBilled { get; init; }
+    public long? SlotMs { get; init; }
+    /// <summary>BytesBilled at the session's price per TiB; null under capacity pricing or without BigQuery jobs.</summary>
+    public decimal? EstimatedCost { get; set; }
+    public decimal? PricePerTiB { get; set; }
+}
+
+/// <summary>A run's BigQuery jobs summed for one processor (Get-BackfillRun -CostByProcessor).</summary>
+public sealed class ProcessorCost
+{
+    public required string RunId { get; init; }
+    public required string Processor { get; init; }
+    public long Jobs { get; init; }
+    public long BytesProcessed { get; init; }
+    public long BytesBilled { get; init; }
+    public long SlotMs { get; init; }
+    public decimal? EstimatedCost { get; set; }
 }
 
 /// <summary>An entity-level failure row (Get-BackfillFailure).</summary>

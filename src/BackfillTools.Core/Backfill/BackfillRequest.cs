@@ -28,6 +28,9 @@ public sealed record BackfillRequest
     public ProcessorOptions ProcessorOptions { get; init; } = ProcessorOptions.Default;
     /// <summary>How long the lock row's heartbeat stays valid on BigQuery (internal, for tests; 10 minutes otherwise).</summary>
     internal TimeSpan LockLease { get; init; } = WarehouseLock.DefaultLease;
+
+    /// <summary>BigQuery budget for the whole run, in bytes billed (-MaxBytesBilled); null = no budget.</summary>
+    public long? MaxBytesBilled { get; init; }
     /// <summary>Today for validation (injectable for tests); future dates are refused.</summary>
     public DateOnly Today { get; init; } = DateOnly.FromDateTime(DateTime.UtcNow);
 
@@ -68,6 +71,8 @@ public sealed record BackfillRequest
             if (future.Count > 0)
                 throw Invalid("FutureDate", $"{string.Join(", ", future.Take(5).Select(d => d.ToString("yyyy-MM-dd")))} {(future.Count == 1 ? "is" : "are")} in the future; a backfill covers past game dates only.");
         }
+        if (MaxBytesBilled is <= 0)
+            throw Invalid("InvalidMaxBytesBilled", $"-MaxBytesBilled must be a positive number of bytes (got {MaxBytesBilled}).");
         var selectors = (StartDate is null ? 0 : 1) + (Seasons is null ? 0 : 1) + (Partitions is null ? 0 : 1);
         if (FromLedger)
         {

@@ -48,6 +48,9 @@ public sealed class BackfillRunner
         _cb = callbacks ?? new BackfillCallbacks();
     }
 
+    /// <summary>The BigQuery cost guard of this run (budget, labels, per-job ledger); null on DuckDB.</summary>
+    public RunCostGuard? CostGuard { get; set; }
+
     /// <summary>Test hook: runs after a chunk is computed and audited, before it is published (crash and cancel tests).</summary>
     public Action<ProcessorName, IReadOnlyList<DateOnly>>? BeforePublish { get; set; }
 
@@ -73,13 +76,15 @@ public sealed class BackfillRunner
         {
             foreach (var group in toRun.GroupBy(p => p.Processor).OrderBy(g => g.Key))
             {
-                foreach (var chunk in Chunk(group.Select(p => p.Date).Distinct().OrderBy(d => d).ToList()))
+                foreach (var chunk in Chunk(group.Select(p => p.Date).Distinct().OrderBy(d => d).ToList(), _request.DatesPerChunk))
                 {
                     ct.ThrowIfCancellationRequested();
                     Fence?.ThrowIfLost();
                     _cb.Progress?.Report(new ProgressInfo($"Backfill {group.Key}", $"{chunk[0]:yyyy-MM-dd}..{chunk[^1]:yyyy-MM-dd}", done, total));
+                    CostGuard?.BeforeChunk(group.Key, chunk);
                     ledger.MarkRunning(_runId, group.Key, chunk, DateTime.UtcNow);
                     var results = ProcessChunk(group.Key, chunk, ct);
+                    CostGuard?.RecordJobs();
                     foreach (var r in results)
                     {
                         all.Add(r);
@@ -93,16 +98,18 @@ public sealed class BackfillRunner
         finally
         {
             DropStaging();
+            CostGuard?.TryRecordJobs();
         }
         return all;
     }
 
-    private IEnumerable<List<DateOnly>> Chunk(List<DateOnly> dates)
+    /// <summary>The dates of one processor call each; the cost estimate counts the same chunks.</summary>
+    internal static IEnumerable<List<DateOnly>> Chunk(List<DateOnly> dates, int datesPerChunk)
     {
-        if (_request.DatesPerChunk > 0)
+        if (datesPerChunk > 0)
         {
-            for (var i = 0; i < dates.Count; i += _request.DatesPerChunk)
-                yield return dates.Skip(i).Take(_request.DatesPerChunk).ToList();
+            for (var i = 0; i < dates.Count; i += datesPerChunk)
+                yield return dates.Skip(i).Take(datesPerChunk).ToList();
             yield break;
         }
         // Set-based default: a season per call keeps windows inside one season and progress meaningful.

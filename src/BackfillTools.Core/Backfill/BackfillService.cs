@@ -74,6 +74,12 @@ public static class BackfillService
             }
         }
 
+        // The cost guard: estimate (dry runs, free) and refuse an over-budget run before any of its jobs runs.
+        var estimate = CostEstimator.Estimate(w, plan, request, ct);
+        var billedBefore = mode == BackfillMode.Resume && estimate.Applicable ? ledger.BytesBilled(newRunId) : 0;
+        foreach (var line in estimate.Describe(connection.Pricing)) callbacks.Verbose?.Invoke(line);
+        CostBudget.EnsureEstimateFits(estimate, request.MaxBytesBilled, billedBefore);
+
         if (!request.SkipPreflight) RunPreflight(w, plan, request, callbacks, ct);
 
         // The first write. On DuckDB the run's token joins the file lock in the lock row only now, so a refused or
@@ -99,6 +105,7 @@ public static class BackfillService
             Warning = callbacks.Warning,
             Progress = callbacks.Progress,
         }) { Fence = fence };
+        if (bigQuery is not null) runner.CostGuard = new RunCostGuard(bigQuery, ledger, newRunId, estimate, request.MaxBytesBilled, billedBefore);
         configure?.Invoke(runner);
         IReadOnlyList<BackfillResult> results;
         try
@@ -142,7 +149,8 @@ public static class BackfillService
         }
 
         if (bigQuery is not null)
-            callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart!, bigQuery.Jobs.Snapshot())}.");
+            callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart!, bigQuery.Jobs.Snapshot())}; " +
+                                      $"{BigQueryPricing.FormatBytes(runner.CostGuard!.BilledSoFar)} billed{connection.Pricing.FormatCost(runner.CostGuard.BilledSoFar)}.");
         var failing = results.Where(NeedsRepair).ToList();
         var status = failing.Count == 0 ? "Succeeded" : "CompletedWithFailures";
         ledger.FinishRun(newRunId, status, failing.Count == 0 ? null : $"{failing.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");

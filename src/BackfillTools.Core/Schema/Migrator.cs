@@ -37,6 +37,8 @@ public sealed class Migrator
             w => w.EnsureTable(WarehouseSchema.BackfillWaivers)),
         new Migration(5, "Warehouse origin: whether BackfillTools created this warehouse or connected to an existing one (what Remove may delete)",
             w => w.EnsureTable(WarehouseSchema.WarehouseOrigin)),
+        new Migration(6, "Cost guard: nba_backfill.backfill_jobs, bytes billed and slot time per BigQuery job of a run",
+            w => w.EnsureTable(WarehouseSchema.BackfillJobs)),
     };
 
     /// <summary>The version recorded in the warehouse; 0 when it has no schema yet.</summary>

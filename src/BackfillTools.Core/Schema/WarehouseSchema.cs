@@ -128,6 +128,18 @@ public static class WarehouseSchema
         new[] { "run_id", "partition_date", "processor" }, "partition_date", new[] { "run_id", "processor" });
 
     /// <summary>
+    /// One row per BigQuery query job a run issued: bytes processed and billed and slot time (jobs.get statistics),
+    /// attributed to the run and processor that its labels name. Sums per processor and run come from here.
+    /// </summary>
+    public static readonly TableDef BackfillJobs = new("nba_backfill", "backfill_jobs",
+        new[]
+        {
+            Str("run_id", false), Str("processor"), Str("job_id", false), Str("kind"), Int("bytes_processed"), Int("bytes_billed"),
+            Int("slot_ms"), Ts("finished_at"), Str("user_name"), Str("host"),
+        },
+        new[] { "run_id", "job_id" }, null, new[] { "run_id", "processor" });
+
+    /// <summary>
     /// The warehouse-side backfill lock (BigQuery has no file to lock): one always-present row per lock name, taken by an
     /// UPDATE that only matches while run_id is NULL. BigQuery runs mutating DML on one table one at a time, so two
     /// takers cannot both match; a plain INSERT-if-absent could, because concurrent INSERTs never conflict.
@@ -181,7 +193,7 @@ public static class WarehouseSchema
 
     public static IReadOnlyList<TableDef> Operations { get; } = new[]
     {
-        PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, BackfillWaivers, SchemaVersion, WarehouseOrigin,
+        PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, BackfillWaivers, SchemaVersion, WarehouseOrigin, BackfillJobs,
     };
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>

@@ -9,6 +9,12 @@ public enum WarehouseKind { DuckDb, BigQuery }
 public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null, string? Project = null, string? Location = null,
     string DatasetPrefix = "", Uri? Endpoint = null)
 {
+    /// <summary>Session budget of a BigQuery run in bytes billed (Connect-BackfillWarehouse -MaxBytesBilled); -MaxBytesBilled on Invoke-Backfill wins.</summary>
+    public long? MaxBytesBilled { get; init; }
+
+    /// <summary>How Get-BackfillRun prices bytes billed (Connect-BackfillWarehouse -PricePerTiB / -CapacityPricing).</summary>
+    public Backfill.BigQueryPricing Pricing { get; init; } = Backfill.BigQueryPricing.Default;
+
     /// <summary>The variable Google's client libraries read for a BigQuery emulator ("host:port").</summary>
     public const string EmulatorHostVariable = "BIGQUERY_EMULATOR_HOST";
 

@@ -13,11 +13,25 @@ public sealed class ConnectBackfillWarehouseCommand : WarehouseTargetCmdlet
     [ValidatePattern(@"^[A-Za-z0-9_]*$")]
     public string DatasetPrefix { get; set; } = "";
 
+    /// <summary>Session default of Invoke-Backfill -MaxBytesBilled (BigQuery budget per run, in bytes billed).</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long? MaxBytesBilled { get; set; }
+
+    /// <summary>Price per TiB billed that Get-BackfillRun uses for EstimatedCost; default the on-demand list price.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1_000_000.0)]
+    public decimal PricePerTiB { get; set; } = Core.Backfill.BigQueryPricing.OnDemandListPricePerTiB;
+
+    /// <summary>Capacity (Editions) pricing: show bytes and slot time, no price.</summary>
+    [Parameter]
+    public SwitchParameter CapacityPricing { get; set; }
+
     protected override string Prefix => DatasetPrefix;
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        var connection = TargetConnection();
+        var connection = TargetConnection() with { MaxBytesBilled = MaxBytesBilled, Pricing = new Core.Backfill.BigQueryPricing(PricePerTiB, CapacityPricing) };
         using var warehouse = WarehouseService.Open(connection);
         var summary = WarehouseSummary.Of(connection, warehouse);
         SetDefault(connection);

@@ -89,6 +89,11 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
     [Parameter]
     public SwitchParameter PerDate { get; set; }
 
+    /// <summary>BigQuery budget for the whole run in bytes billed; defaults to Connect-BackfillWarehouse -MaxBytesBilled.</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long? MaxBytesBilled { get; set; }
+
     protected override void ProcessRecord() => Guard(() =>
     {
         if (ParameterSetName != DateSet) return;
@@ -133,7 +138,17 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
             if (MyInvocation.BoundParameters.ContainsKey("WhatIf"))
             {
                 using var w = OpenWarehouse();
-                foreach (var item in BackfillService.PlanOnly(w, request, mode, runId, CancellationToken)) WriteObject(item);
+                var plan = BackfillService.PlanOnly(w, request, mode, runId, CancellationToken);
+                foreach (var item in plan) WriteObject(item);
+                var estimate = CostEstimator.Estimate(w, plan, request, CancellationToken);
+                var lines = estimate.Describe(connection.Pricing).ToList();
+                if (estimate.Applicable && request.MaxBytesBilled is { } budget)
+                    lines.Add(estimate.TotalBytes > budget
+                        ? $"The estimate exceeds -MaxBytesBilled {budget:N0} bytes: the run would stop with {CostBudget.ErrorId} before any job."
+                        : $"Within -MaxBytesBilled {budget:N0} bytes.");
+                // Host text (tag PSHOST) shown like Write-Host, and capturable from the information stream (6>&1).
+                foreach (var line in lines)
+                    WriteInformation(new HostInformationMessage { Message = "What if: " + line }, new[] { "PSHOST", "CostEstimate" });
             }
             return;
         }
@@ -175,6 +190,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
 
     private BackfillRequest BuildRequest() => new()
     {
+        MaxBytesBilled = MaxBytesBilled ?? GetDefault()?.MaxBytesBilled,
         StartDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(StartDate) : null,
         EndDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(EndDate) : null,
         Seasons = ParameterSetName == SeasonSet ? Season : null,

@@ -100,6 +100,12 @@ public sealed class FakeBigQuery : HttpMessageHandler
         }
     }
 
+    /// <summary>A stored job's resource as jobs.get returns it (labels, statistics), or null.</summary>
+    public JsonObject? JobResource(string jobId)
+    {
+        lock (_gate) return _jobs.TryGetValue(jobId, out var j) ? j.Resource.DeepClone().AsObject() : null;
+    }
+
     public JsonObject? TableResource(string datasetId, string tableId)
     {
         lock (_gate) return _tables.TryGetValue($"{datasetId}.{tableId}", out var r) ? r : null;
@@ -287,6 +293,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
     private JsonObject InsertJob(JsonObject resource, byte[]? upload)
     {
         var id = (string?)resource["jobReference"]?["jobId"] ?? throw new ApiError(400, "invalid", "jobReference.jobId is required");
+        if (resource["configuration"]?["dryRun"]?.GetValue<bool>() == true) return DryRun(resource);
         if (_jobs.ContainsKey(id)) throw new ApiError(409, "duplicate", $"Already Exists: Job {Project}:{id}");
         var job = new FakeJob { Resource = resource, PollsLeft = NeverComplete ? int.MaxValue : IncompletePolls };
         resource["statistics"] = new JsonObject { ["creationTime"] = (_clock++).ToString(CultureInfo.InvariantCulture) };
@@ -297,7 +304,8 @@ public sealed class FakeBigQuery : HttpMessageHandler
             if (config["query"] is { } qc)
             {
                 if (_jobFailures.Count > 0) job.Error = _jobFailures.Dequeue();
-                else RunQuery(job, (string)qc["query"]!, qc["queryParameters"] as JsonArray);
+                else RunQuery(job, (string)qc["query"]!, qc["queryParameters"] as JsonArray,
+                    qc["maximumBytesBilled"] is { } cap ? long.Parse((string)cap!, CultureInfo.InvariantCulture) : null);
             }
             else if (config["load"] is { } load)
             {
@@ -409,7 +417,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
         return DuckDbDialect.Instance.Render(withPlaceholders);
     }
 
-    private void RunQuery(FakeJob job, string sql, JsonArray? parameters)
+    private void RunQuery(FakeJob job, string sql, JsonArray? parameters, long? maximumBytesBilled)
     {
         var duck = ToDuckDb(sql);
         var values = (parameters ?? new JsonArray()).ToDictionary(p => (string)p!["name"]!, p => ParamValue(p!["parameterType"]!, p["parameterValue"]));
@@ -417,9 +425,11 @@ public sealed class FakeBigQuery : HttpMessageHandler
         if (Regex.IsMatch(sql, @"^\s*BEGIN\s+TRANSACTION\s*;", RegexOptions.IgnoreCase)
             || SqlDialect.MaskLiterals(duck).Masked.Split(';').Count(x => x.Trim().Length > 0) > 1)
         {
-            RunScript(job, duck, values);
+            RunScript(job, duck, values, maximumBytesBilled);
             return;
         }
+        var scan = Scan(duck);
+        EnforceCap(scan.Billed, maximumBytesBilled);
         var (dml, fields, rows) = RunStatement(duck, values);
         job.NumDml = dml;
         job.Fields = fields;
@@ -427,10 +437,126 @@ public sealed class FakeBigQuery : HttpMessageHandler
         var stats = job.Resource["statistics"]!.AsObject();
         stats["query"] = new JsonObject { ["statementType"] = StatementType(duck) };
         if (dml is { } n) stats["query"]!["numDmlAffectedRows"] = n.ToString(CultureInfo.InvariantCulture);
+        AddCost(stats, scan);
     }
 
-    private void RunScript(FakeJob job, string duckScript, Dictionary<string, object?> values)
+    // ------------------------------------------------------------------ bytes model
+
+    /// <summary>What the fake billed (finished query jobs, children of scripts counted once through their parent).</summary>
+    public long TotalBytesBilled { get; private set; }
+
+    /// <summary>Dry runs answered (they are not jobs: nothing runs, nothing is billed).</summary>
+    public int DryRuns { get; private set; }
+
+    /// <summary>A query's scan: bytes of the columns it names in the tables it references, and what BigQuery bills for it.</summary>
+    public readonly record struct ScanCost(long Processed, int Tables, long Billed, long SlotMs)
     {
+        public static ScanCost operator +(ScanCost a, ScanCost b) =>
+            new(a.Processed + b.Processed, a.Tables + b.Tables, a.Billed + b.Billed, a.SlotMs + b.SlotMs);
+    }
+
+    /// <summary>
+    /// Deterministic bytes model after BigQuery's: a query processes, for each table it references, the columns it names
+    /// over all rows, at BigQuery's sizes (INT64/FLOAT64/DATE/TIMESTAMP 8 bytes, BOOL 1, NUMERIC 16, STRING 2 + UTF-8
+    /// length, NULL 0). Billing rounds up to 1 MiB with a 10 MiB minimum per table referenced.
+    /// </summary>
+    private ScanCost Scan(string duckSql)
+    {
+        var tables = new List<(string Schema, string Table)>();
+        using (var cmd = _db.CreateCommand())
+        {
+            cmd.CommandText = "SELECT table_schema, table_name FROM information_schema.tables";
+            using var r = cmd.ExecuteReader();
+            var existing = new HashSet<(string, string)>();
+            while (r.Read()) existing.Add((r.GetString(0).ToLowerInvariant(), r.GetString(1).ToLowerInvariant()));
+            foreach (Match m in Regex.Matches(SqlDialect.MaskLiterals(duckSql).Masked, @"\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\b"))
+            {
+                var key = (m.Groups[1].Value.ToLowerInvariant(), m.Groups[2].Value.ToLowerInvariant());
+                if (existing.Contains(key) && !tables.Contains(key)) tables.Add(key);
+            }
+        }
+        long processed = 0;
+        foreach (var (schema, table) in tables)
+        {
+            var sizes = new List<string>();
+            using (var cmd = _db.CreateCommand())
+            {
+                cmd.CommandText = $"SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = '{table}'";
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    var (col, type) = (r.GetString(0), r.GetString(1).ToUpperInvariant());
+                    if (!Regex.IsMatch(duckSql, $@"\b{Regex.Escape(col)}\b", RegexOptions.IgnoreCase)) continue;
+                    sizes.Add(type switch
+                    {
+                        "BIGINT" or "INTEGER" or "DOUBLE" or "DATE" or "TIMESTAMP" or "TIMESTAMP WITH TIME ZONE" => $"8 * COUNT(\"{col}\")",
+                        "BOOLEAN" => $"COUNT(\"{col}\")",
+                        _ when type.StartsWith("DECIMAL", StringComparison.Ordinal) => $"16 * COUNT(\"{col}\")",
+                        _ => $"COALESCE(SUM(2 + strlen(CAST(\"{col}\" AS VARCHAR))), 0)",
+                    });
+                }
+            }
+            if (sizes.Count > 0) processed += ScalarInt64Unlocked($"SELECT CAST({string.Join(" + ", sizes)} AS BIGINT) FROM {schema}.{table}");
+        }
+        const long mib = 1024 * 1024;
+        var billed = Math.Max((processed + mib - 1) / mib * mib, tables.Count * 10 * mib);
+        return new ScanCost(processed, tables.Count, billed, 10L * tables.Count + processed / 100_000);
+    }
+
+    private long ScalarInt64Unlocked(string duckSql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = duckSql;
+        return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>BigQuery's answer to a job over its maximumBytesBilled: the job fails, nothing runs.</summary>
+    private static void EnforceCap(long billed, long? maximumBytesBilled)
+    {
+        if (maximumBytesBilled is { } cap && billed > cap)
+            throw new ApiError(400, "bytesBilledLimitExceeded",
+                $"Query exceeded limit for bytes billed: {cap}. {billed} or higher required.");
+    }
+
+    private void AddCost(JsonObject stats, ScanCost scan, bool bill = true)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        stats["totalBytesProcessed"] = scan.Processed.ToString(ci);
+        stats["totalSlotMs"] = scan.SlotMs.ToString(ci);
+        var q = stats["query"] as JsonObject ?? new JsonObject();
+        stats["query"] = q;
+        q["totalBytesProcessed"] = scan.Processed.ToString(ci);
+        q["totalBytesBilled"] = scan.Billed.ToString(ci);
+        q["totalSlotMs"] = scan.SlotMs.ToString(ci);
+        q["billingTier"] = 1;
+        if (bill) TotalBytesBilled += scan.Billed;
+    }
+
+    /// <summary>dryRun: the statistics of the query without running it; no job is stored and nothing is billed.</summary>
+    private JsonObject DryRun(JsonObject resource)
+    {
+        var sql = (string?)resource["configuration"]?["query"]?["query"] ?? throw new ApiError(400, "invalid", "only query dry runs are faked");
+        var duck = ToDuckDb(sql);
+        var scan = Scan(duck);
+        DryRuns++;
+        var result = resource.DeepClone().AsObject();
+        var stats = new JsonObject { ["creationTime"] = (_clock++).ToString(CultureInfo.InvariantCulture) };
+        stats["query"] = new JsonObject
+        {
+            ["statementType"] = StatementType(duck),
+            ["referencedTables"] = new JsonArray(Regex.Matches(sql, "`([^`]+)`").Select(m => m.Groups[1].Value).Distinct()
+                .Select(t => (JsonNode)new JsonObject { ["projectId"] = Project, ["datasetId"] = t.Split('.')[1], ["tableId"] = t.Split('.')[2] }).ToArray()),
+        };
+        AddCost(stats, scan with { Billed = 0, SlotMs = 0 }, bill: false);
+        stats["query"]!.AsObject().Remove("totalBytesBilled");
+        result["statistics"] = stats;
+        result["status"] = new JsonObject { ["state"] = "DONE" };
+        return result;
+    }
+
+    private void RunScript(FakeJob job, string duckScript, Dictionary<string, object?> values, long? maximumBytesBilled)
+    {
+        var total = default(ScanCost);
         var (masked, literals) = SqlDialect.MaskLiterals(duckScript);
         var statements = masked.Split(';').Select(x => SqlDialect.Unmask(x, literals).Trim()).Where(x => x.Length > 0).ToList();
         var parentId = (string)job.Resource["jobReference"]!["jobId"]!;
@@ -440,11 +566,21 @@ public sealed class FakeBigQuery : HttpMessageHandler
             for (var i = 0; i < statements.Count; i++)
             {
                 var st = statements[i];
+                var childScan = default(ScanCost);
                 string type;
                 long? n = null;
                 if (Regex.IsMatch(st, @"^BEGIN(\s+TRANSACTION)?$", RegexOptions.IgnoreCase)) { Exec("BEGIN TRANSACTION"); inTransaction = true; type = "BEGIN_TRANSACTION"; }
                 else if (Regex.IsMatch(st, @"^COMMIT(\s+TRANSACTION)?$", RegexOptions.IgnoreCase)) { Exec("COMMIT"); inTransaction = false; type = "COMMIT_TRANSACTION"; }
-                else { (n, _, _) = RunStatement(st, values); type = StatementType(st); }
+                else
+                {
+                    // The cap holds for the script as a whole: the statement that would take it over fails the script.
+                    var scan = Scan(st);
+                    EnforceCap(total.Billed + scan.Billed, maximumBytesBilled);
+                    (n, _, _) = RunStatement(st, values);
+                    type = StatementType(st);
+                    total += scan;
+                    childScan = scan;
+                }
                 var child = new JsonObject
                 {
                     ["jobReference"] = new JsonObject { ["projectId"] = Project, ["jobId"] = $"script_job_{parentId}_{i}" },
@@ -457,9 +593,12 @@ public sealed class FakeBigQuery : HttpMessageHandler
                     ["status"] = new JsonObject { ["state"] = "DONE" },
                 };
                 if (n is { } c) child["statistics"]!["query"]!["numDmlAffectedRows"] = c.ToString(CultureInfo.InvariantCulture);
+                AddCost(child["statistics"]!.AsObject(), childScan, bill: false);
                 job.Children.Add(child);
             }
             job.Fields = new JsonArray();
+            AddCost(job.Resource["statistics"]!.AsObject(), total);
+            job.Resource["statistics"]!["query"]!["statementType"] = "SCRIPT";
         }
         catch
         {

@@ -104,6 +104,26 @@ public sealed class BigQueryRestClient : IDisposable
         return InsertJobAsync(configuration, options, jobKind, upload: null, ct);
     }
 
+    /// <summary>
+    /// jobs.insert with dryRun: BigQuery validates the query and answers with statistics.totalBytesProcessed without
+    /// running or billing anything. No job is created, so none is counted.
+    /// </summary>
+    public async Task<JsonNode> DryRunQueryAsync(string sql, IEnumerable<BigQueryParameter>? parameters = null, CancellationToken ct = default)
+    {
+        var paramList = parameters?.ToList() ?? new List<BigQueryParameter>();
+        var query = new JsonObject { ["query"] = sql, ["useLegacySql"] = false };
+        if (paramList.Count > 0)
+        {
+            query["parameterMode"] = "NAMED";
+            query["queryParameters"] = new JsonArray(paramList.Select(p => (JsonNode)p.ToQueryParameter()).ToArray());
+        }
+        var reference = NewJobReference("dryrun");
+        var body = BuildJobResource(new JsonObject { ["query"] = query, ["dryRun"] = true }, reference, "dryrun", null).ToJsonString();
+        var node = await SendWithRetryAsync(() => JsonRequest(HttpMethod.Post, JobsPath(), body), reference, ct).ConfigureAwait(false);
+        new BigQueryJob(node!).ThrowOnAnyError();
+        return node!;
+    }
+
     /// <summary>The body of jobs.insert; public so golden tests can pin the request JSON.</summary>
     public JsonObject BuildJobResource(JsonObject configuration, JobReference reference, string jobKind, IDictionary<string, string>? extraLabels)
     {

@@ -171,19 +171,51 @@ public sealed partial class BigQueryWarehouse : IWarehouse
 
     private GetQueryResultsOptions ResultsOptions => new() { PageSize = _options.PageSize };
 
-    private QueryOptions? JobOptions => _options.MaximumBytesBilled is { } max ? new QueryOptions { MaximumBytesBilled = max } : null;
+    /// <summary>Labels, the per-job byte cap and the bytes billed so far (the cost guard of Invoke-Backfill).</summary>
+    public BigQueryCostMeter Cost { get; } = new();
+
+    /// <summary>The lower of the session cap and the run's budget still left; every query job carries it.</summary>
+    private long? JobCap => (_options.MaximumBytesBilled, Cost.JobCap?.Invoke()) switch
+    {
+        ({ } a, { } b) => Math.Min(a, b),
+        (var a, var b) => a ?? b,
+    };
+
+    private QueryOptions JobOptions => new() { MaximumBytesBilled = JobCap, Labels = Cost.Labels() };
+
+    /// <summary>One query job, then its statistics (jobs.get, not a job) into <see cref="Cost"/>.</summary>
+    private async Task<BigQueryResults> RunJobAsync(string sql, List<BigQueryParameter> parameters, string kind, CancellationToken ct)
+    {
+        var results = await _client.ExecuteQueryAsync(sql, parameters, JobOptions, ResultsOptions, ct, kind).ConfigureAwait(false);
+        if (results.JobReference is { } reference)
+            Cost.Record(kind, (await _client.GetJobAsync(reference, ct).ConfigureAwait(false)).Resource);
+        return results;
+    }
+
+    /// <summary>
+    /// A dry run of one statement: the bytes BigQuery would process and the number of tables it references. Free: no
+    /// job runs and nothing is billed.
+    /// </summary>
+    public (long BytesProcessed, int TablesReferenced) DryRun(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var (text, ps) = BindParameters(_dialect.Render(sql), parameters);
+        var job = Run(ct => _client.DryRunQueryAsync(text, ps, ct), cancellationToken);
+        var stats = job["statistics"];
+        return (BigQueryRestClient.ParseLong(stats?["query"]?["totalBytesProcessed"] ?? stats?["totalBytesProcessed"]) ?? 0,
+            (stats?["query"]?["referencedTables"] as JsonArray)?.Count ?? 0);
+    }
 
     public QueryResult Query(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
     {
         var (text, ps) = BindParameters(_dialect.Render(sql), parameters);
-        var results = Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(text, ps, JobOptions, ResultsOptions, t, "query"), ct), cancellationToken);
+        var results = Run(ct => _client.RerunOnConflictAsync(t => RunJobAsync(text, ps, "query", t), ct), cancellationToken);
         return new QueryResult(results.Schema.Select(f => f.Name).ToList(), results.Rows.Select(r => r.Values).ToList());
     }
 
     public long Execute(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)
     {
         var (text, ps) = BindParameters(_dialect.Render(sql), parameters);
-        var results = Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(text, ps, JobOptions, ResultsOptions, t, "dml"), ct), cancellationToken);
+        var results = Run(ct => _client.RerunOnConflictAsync(t => RunJobAsync(text, ps, "dml", t), ct), cancellationToken);
         return results.NumDmlAffectedRows ?? -1;
     }
 
@@ -198,7 +230,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         var script = BuildTransactionScript(statements, out var ps);
         return Run(ct => _client.RerunOnConflictAsync(async t =>
         {
-            var results = await _client.ExecuteQueryAsync(script, ps, JobOptions, ResultsOptions, t, "script").ConfigureAwait(false);
+            var results = await RunJobAsync(script, ps, "script", t).ConfigureAwait(false);
             var children = await _client.ListChildJobsAsync(results.JobReference!, t).ConfigureAwait(false);
             var dml = children
                 .Where(j => (string?)j.Statistics?["query"]?["statementType"] is not ("BEGIN_TRANSACTION" or "COMMIT_TRANSACTION" or "SCRIPT"))
@@ -216,7 +248,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     {
         if (statements.Count == 0) return;
         var script = BuildScript(statements, transaction: false, out var ps);
-        Run(ct => _client.RerunOnConflictAsync(t => _client.ExecuteQueryAsync(script, ps, JobOptions, ResultsOptions, t, "script"), ct), cancellationToken);
+        Run(ct => _client.RerunOnConflictAsync(t => RunJobAsync(script, ps, "script", t), ct), cancellationToken);
     }
 
     /// <summary>The script text ExecuteInTransaction sends (public for the SQL gate).</summary>

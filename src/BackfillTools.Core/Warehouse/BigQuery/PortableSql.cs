@@ -40,6 +40,7 @@ public static class PortableSql
         list.AddRange(Validation.ValidationSql.Catalog().Select(s => new Entry(s.Name, s.Sql)));
         list.AddRange(Backfill.WarehouseLock.Catalog());
         list.AddRange(Backfill.BackfillWaivers.Catalog());
+        list.AddRange(Backfill.BackfillLedger.CostCatalog());
         return list;
     }
 

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using BackfillTools.Core.Warehouse.BigQuery;
+using static BackfillTools.Core.Warehouse.Col;
+
+namespace BackfillTools.Core.Backfill;
+
+/// <summary>One processor's share of a run's estimate: bytes billed per compute script (chunk) × chunks.</summary>
+public sealed record ProcessorCostEstimate(ProcessorName Processor, int Chunks, long BytesPerChunk)
+{
+    public long Bytes => BytesPerChunk * Chunks;
+}
+
+/// <summary>What a plan is expected to bill on BigQuery; on DuckDB it is not applicable.</summary>
+public sealed record CostEstimate(bool Applicable, IReadOnlyList<ProcessorCostEstimate> Processors, string Warehouse)
+{
+    public long TotalBytes => Processors.Sum(p => p.Bytes);
+
+    public long BytesPerChunk(ProcessorName processor) =>
+        Processors.FirstOrDefault(p => p.Processor == processor)?.BytesPerChunk ?? 0;
+
+    public static CostEstimate NotApplicable(string warehouse) => new(false, Array.Empty<ProcessorCostEstimate>(), warehouse);
+
+    /// <summary>Lines for -WhatIf and -Verbose: one per processor, then the total.</summary>
+    public IEnumerable<string> Describe(BigQueryPricing pricing)
+    {
+        if (!Applicable)
+        {
+            yield return $"Cost estimate: not applicable on {Warehouse} (only BigQuery bills by bytes).";
+            yield break;
+        }
+        foreach (var p in Processors)
+            yield return $"Cost estimate {p.Processor}: {BigQueryPricing.FormatBytes(p.Bytes)} ({p.Chunks} chunk(s) × {BigQueryPricing.FormatBytes(p.BytesPerChunk)}){pricing.FormatCost(p.Bytes)}.";
+        yield return $"Cost estimate total: {BigQueryPricing.FormatBytes(TotalBytes)} ({TotalBytes:N0} bytes){pricing.FormatCost(TotalBytes)}.";
+    }
+}
+
+/// <summary>
+/// Estimates what a plan will bill on BigQuery before any of its jobs runs (documented in about_BackfillTools, "Cost
+/// guard on BigQuery"). Per processor it takes the statements of one compute script (the chunk the runner submits):
+/// <list type="bullet">
+/// <item>every production table a statement reads is dry-run (free) as <c>SELECT &lt;the columns the statement
+/// names&gt; FROM table</c>: what BigQuery would scan without partition pruning, so an upper bound;</item>
+/// <item>a staging or scratch table holds what an earlier statement produced from those reads (the processors filter
+/// and aggregate, never multiply, their inputs), so each one a statement reads is bounded by the processor's largest
+/// production read;</item>
+/// <item>each statement is billed by <see cref="BigQueryPricing.BilledBytes"/> (rounded up, with BigQuery's
+/// minimum per table referenced).</item>
+/// </list>
+/// The sum is multiplied by the number of chunks. The audit, publish and ledger statements read the small staging
+/// results and are not estimated; the running budget check counts every job's real bytes billed.
+/// </summary>
+public static partial class CostEstimator
+{
+    public static CostEstimate Estimate(IWarehouse warehouse, IReadOnlyList<PlanItem> plan, BackfillRequest request, CancellationToken ct = default)
+    {
+        if (warehouse is not BigQueryWarehouse bigQuery) return CostEstimate.NotApplicable(warehouse.Dialect.Name);
+        var probes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var estimates = new List<ProcessorCostEstimate>();
+        foreach (var group in plan.Where(p => p.IsRun).GroupBy(p => p.Processor).OrderBy(g => g.Key))
+        {
+            var dates = group.Select(p => p.Date).Distinct().OrderBy(d => d).ToList();
+            var chunks = BackfillRunner.Chunk(dates, request.DatesPerChunk).Count();
+            estimates.Add(new ProcessorCostEstimate(group.Key, chunks, PerChunk(bigQuery, group.Key, request, probes, ct)));
+        }
+        return new CostEstimate(true, estimates, bigQuery.Description);
+    }
+
+    private static long PerChunk(BigQueryWarehouse w, ProcessorName name, BackfillRequest request, Dictionary<string, long> probes, CancellationToken ct)
+    {
+        var steps = ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(SampleStaging(name), request.ProcessorOptions, DateTime.UtcNow);
+        var reads = steps.Select(s =>
+        {
+            var tables = TablePlaceholder().Matches(s.Sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            var production = tables.Where(t => !t.StartsWith(BackfillRunner.StagingDataset + ".", StringComparison.OrdinalIgnoreCase)).ToList();
+            var productionBytes = production.Select(t => Probe(w, t, s.Sql, probes, ct)).ToList();
+            return (Tables: tables.Count, Staging: tables.Count - production.Count, Production: productionBytes);
+        }).ToList();
+        var stagingBound = reads.SelectMany(r => r.Production).DefaultIfEmpty(0).Max();
+        return reads.Sum(r => BigQueryPricing.BilledBytes(r.Production.Sum() + r.Staging * stagingBound, r.Tables));
+    }
+
+    /// <summary>Dry-run a scan of the columns of <paramref name="table"/> that <paramref name="statement"/> names.</summary>
+    private static long Probe(BigQueryWarehouse w, string table, string statement, Dictionary<string, long> probes, CancellationToken ct)
+    {
+        var def = WarehouseSchema.Find(table);
+        var columns = def.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
+        if (columns.Count == 0) return 0;
+        var sql = ProbeSql(def, columns);
+        if (!probes.TryGetValue(sql, out var bytes)) probes[sql] = bytes = w.DryRun(sql, null, ct).BytesProcessed;
+        return bytes;
+    }
+
+    /// <summary>The dry-run scan of some columns of a production table.</summary>
+    internal static string ProbeSql(TableDef table, IEnumerable<string> columns) => $"SELECT {string.Join(", ", columns)} FROM {table.Placeholder}";
+
+    /// <summary>Staging tables shaped like the runner's; only their dataset matters here.</summary>
+    private static StagingTables SampleStaging(ProcessorName name)
+    {
+        var def = ProcessorCatalog.Get(name);
+        var p = name.ToString().ToLowerInvariant();
+        var ds = BackfillRunner.StagingDataset;
+        return new StagingTables("estimate",
+            new TableDef(ds, $"{p}_dates_estimate", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
+            def.Output.WithName(ds, $"{p}_rows_estimate"),
+            WarehouseSchema.PrecomputeFailures.WithName(ds, $"{p}_failures_estimate"),
+            WarehouseSchema.ContextSourceLog.WithName(ds, $"{p}_context_estimate"));
+    }
+
+    [GeneratedRegex(@"\{\{([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\}\}")]
+    private static partial Regex TablePlaceholder();
+}
+
+/// <summary>The one budget rule of -MaxBytesBilled: before the run, and before every chunk of it.</summary>
+public static class CostBudget
+{
+    public const string ErrorId = "CostBudgetExceeded";
+
+    /// <summary>Refuse a run whose estimate exceeds the budget, before any job runs.</summary>
+    public static void EnsureEstimateFits(CostEstimate estimate, long? budget, long billedBefore = 0)
+    {
+        if (budget is { } b && estimate.Applicable && billedBefore + estimate.TotalBytes > b)
+            throw new BackfillException(ErrorId, ErrorKind.LimitsExceeded,
+                $"The run is estimated to bill {BigQueryPricing.FormatBytes(estimate.TotalBytes)} ({estimate.TotalBytes:N0} bytes)" +
+                (billedBefore > 0 ? $" on top of the {billedBefore:N0} bytes it already billed" : "") + ", more than -MaxBytesBilled " +
+                $"{BigQueryPricing.FormatBytes(b)} ({b:N0} bytes). Narrow the dates or processors, or raise the budget; -WhatIf shows the estimate per processor.",
+                estimate);
+    }
+
+    /// <summary>Stop (resumable) before a chunk whose estimate would take the bytes billed so far over the budget.</summary>
+    public static void EnsureNextFits(long billedSoFar, long nextEstimate, long? budget, string what, string runId)
+    {
+        if (budget is { } b && billedSoFar + nextEstimate > b)
+            throw new BackfillException(ErrorId, ErrorKind.LimitsExceeded,
+                $"Stopped before {what}: {billedSoFar:N0} bytes billed so far plus its estimate of {nextEstimate:N0} bytes would exceed -MaxBytesBilled {b:N0} bytes. " +
+                $"Raise the budget and resume with Invoke-Backfill -Resume {runId}.", runId);
+    }
+
+    /// <summary>The maximumBytesBilled of the next job: the budget still left (at least 1 byte, so BigQuery refuses rather than ignores it).</summary>
+    public static long? Remaining(long? budget, long billedSoFar) => budget is { } b ? Math.Max(1, b - billedSoFar) : null;
+}
+
+/// <summary>
+/// BigQuery's billing arithmetic and the price shown by Get-BackfillRun. The default is the on-demand list price of
+/// US$6.25 per TiB (cloud.google.com/bigquery/pricing, in effect since 5 July 2023; checked 3 December 2026). Under
+/// capacity (Editions) pricing bytes are not what is paid for: no price is shown, only bytes and slot time.
+/// </summary>
+public sealed record BigQueryPricing(decimal PricePerTiB, bool Capacity)
+{
+    public const decimal OnDemandListPricePerTiB = 6.25m;
+    public const string OnDemandListPriceDate = "2023-07-05";
+
+    /// <summary>BigQuery bills at least 10 MB per table a query references, and rounds up to the next MB.</summary>
+    public const long MinimumBytesPerTable = 10L * 1024 * 1024;
+    private const long RoundingUnit = 1024 * 1024;
+    private const decimal BytesPerTiB = 1024m * 1024 * 1024 * 1024;
+
+    public static BigQueryPricing Default { get; } = new(OnDemandListPricePerTiB, false);
+
+    public static long BilledBytes(long bytesProcessed, int tablesReferenced)
+    {
+        var rounded = (bytesProcessed + RoundingUnit - 1) / RoundingUnit * RoundingUnit;
+        return Math.Max(rounded, tablesReferenced * MinimumBytesPerTable);
+    }
+
+    /// <summary>The estimated price of <paramref name="bytesBilled"/>; null under capacity pricing.</summary>
+    public decimal? Cost(long? bytesBilled) =>
+        Capacity || bytesBilled is null ? null : Math.Round(bytesBilled.Value / BytesPerTiB * PricePerTiB, 4);
+
+    public string FormatCost(long bytesBilled) =>
+        Cost(bytesBilled) is { } c ? string.Create(CultureInfo.InvariantCulture, $", about ${c:0.####} at ${PricePerTiB}/TiB") : "";
+
+    public static string FormatBytes(long bytes)
+    {
+        string[] units = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+        double v = bytes;
+        var i = 0;
+        while (v >= 1024 && i < units.Length - 1) { v /= 1024; i++; }
+        return string.Create(CultureInfo.InvariantCulture, $"{v:0.##} {units[i]}");
+    }
+}
