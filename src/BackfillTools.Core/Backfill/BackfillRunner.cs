@@ -83,7 +83,17 @@ public sealed class BackfillRunner
                     _cb.Progress?.Report(new ProgressInfo($"Backfill {group.Key}", $"{chunk[0]:yyyy-MM-dd}..{chunk[^1]:yyyy-MM-dd}", done, total));
                     CostGuard?.BeforeChunk(group.Key, chunk);
                     ledger.MarkRunning(_runId, group.Key, chunk, DateTime.UtcNow);
-                    var results = ProcessChunk(group.Key, chunk, ct);
+                    IReadOnlyList<BackfillResult> results;
+                    try
+                    {
+                        results = ProcessChunk(group.Key, chunk, ct);
+                    }
+                    catch (BackfillException ex) when (CostGuard is not null && ex.ErrorId == global::BackfillTools.Core.Warehouse.BigQuery.BigQueryErrors.BytesBilledLimitErrorId)
+                    {
+                        // BigQuery enforced the budget left on a job outside the compute script (which fails its chunk
+                        // instead): the transaction rolled back; stop the run cleanly and resumably, as the guard does.
+                        throw CostGuard.Exhausted(group.Key, chunk, ex);
+                    }
                     CostGuard?.RecordJobs();
                     foreach (var r in results)
                     {

@@ -139,6 +139,12 @@ public static class CostBudget
                 $"Raise the budget and resume with Invoke-Backfill -Resume {runId}.", runId);
     }
 
+    /// <summary>A job of <paramref name="what"/> was refused by BigQuery for the budget left: the run stops, resumable.</summary>
+    public static BackfillException Exhausted(long billedSoFar, long? budget, string what, string runId, Exception refusal) =>
+        new(ErrorId, ErrorKind.LimitsExceeded,
+            $"Stopped in {what}: BigQuery refused a job for the budget left ({billedSoFar:N0} bytes billed so far of -MaxBytesBilled {budget:N0} bytes); " +
+            $"nothing of that chunk was published. Raise the budget and resume with Invoke-Backfill -Resume {runId}.", runId, refusal);
+
     /// <summary>The maximumBytesBilled of the next job: the budget still left (at least 1 byte, so BigQuery refuses rather than ignores it).</summary>
     public static long? Remaining(long? budget, long billedSoFar) => budget is { } b ? Math.Max(1, b - billedSoFar) : null;
 }

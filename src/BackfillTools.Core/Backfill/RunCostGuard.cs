@@ -44,6 +44,10 @@ public sealed class RunCostGuard
         _w.Cost.Processor = processor.ToString();
     }
 
+    /// <summary>The clean stop when BigQuery refused a job of a chunk for the budget left (its maximumBytesBilled).</summary>
+    public BackfillException Exhausted(ProcessorName processor, IReadOnlyList<DateOnly> dates, Exception refusal) =>
+        CostBudget.Exhausted(BilledSoFar, _budget, $"{processor} {dates[0]:yyyy-MM-dd}..{dates[^1]:yyyy-MM-dd}", _runId, refusal);
+
     /// <summary>Write the jobs finished since the last call to nba_backfill.backfill_jobs (a load job: free).</summary>
     public void RecordJobs() => _ledger.RecordJobs(_runId, _w.Cost.Drain());
 

@@ -104,13 +104,28 @@ public sealed class CostGuardTests : IDisposable
         Assert.True(_fake.TotalBytesBilled - billed < estimate.Processors[0].BytesPerChunk);
     }
 
+    /// <summary>What a TDZA-only run really bills on a twin of this league (compute, audit, completeness, fenced publish).</summary>
+    private static long TdzaRunBilled()
+    {
+        using var twin = new FakeBigQuery { RecordRequests = false, DefaultPageSize = 1000, IncompletePolls = 0 };
+        using (var t = BigQueryTestHost.Open(twin, pageSize: 1000))
+        {
+            new Migrator().Upgrade(t);
+            SampleLeague.Generate(t, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
+        }
+        using var server = new FakeBigQueryHttp(twin);
+        var summary = BackfillService.Run(server.Connection, Request(null, ProcessorName.TDZA), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        using var w = BigQueryTestHost.Open(twin, pageSize: 1000);
+        return new BackfillLedger(w).GetRun(summary.RunId)!.BytesBilled ?? 0;
+    }
+
     [Fact]
     public void The_run_stops_cleanly_before_a_chunk_that_would_exceed_the_budget_and_resumes_with_a_larger_one()
     {
         var estimate = Estimate(Request());
+        // A budget that holds the estimate and all TDZA really bills, but not PSZA's estimate on top of it.
+        var budget = Math.Max(estimate.TotalBytes, TdzaRunBilled() + estimate.BytesPerChunk(ProcessorName.PSZA) / 2);
         using var server = new FakeBigQueryHttp(_fake);
-        // The estimate fits, but the audit and publish jobs of TDZA leave too little for PSZA's compute script.
-        var budget = estimate.TotalBytes;
         var ex = Assert.Throws<BackfillException>(() =>
             BackfillService.Run(server.Connection, Request(budget), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None));
         Assert.Equal(CostBudget.ErrorId, ex.ErrorId);
@@ -126,6 +141,35 @@ public sealed class CostGuardTests : IDisposable
         Assert.True(run.BytesBilled <= budget, $"{run.BytesBilled} billed over a budget of {budget}");
 
         var summary = BackfillService.Run(server.Connection, Request(4 * budget), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
+        Assert.Equal("Succeeded", summary.Status);
+        Assert.Equal(4, ledger.GetRun(run.RunId)!.Published);
+    }
+
+    [Fact]
+    public void A_job_BigQuery_refuses_for_the_budget_left_stops_the_run_cleanly_with_no_chunk_half_published()
+    {
+        // The estimate bounds the compute scripts; audit, completeness and publish jobs bill on top of it, so at a budget
+        // of exactly the estimate one of them is refused by its maximumBytesBilled (or the guard stops first).
+        var budget = Estimate(Request()).TotalBytes;
+        using var server = new FakeBigQueryHttp(_fake);
+        var ex = Assert.Throws<BackfillException>(() =>
+            BackfillService.Run(server.Connection, Request(budget), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None));
+        Assert.Equal(CostBudget.ErrorId, ex.ErrorId);
+
+        using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
+        var ledger = new BackfillLedger(w);
+        var run = ledger.GetRuns(null, 1).Single();
+        Assert.Equal("Failed", run.Status);
+        Assert.True(run.BytesBilled <= budget, $"{run.BytesBilled} billed over a budget of {budget}");
+        foreach (var (table, processor) in new[] { (PrecomputeTables.Tdza, ProcessorName.TDZA), (PrecomputeTables.Psza, ProcessorName.PSZA) })
+        {
+            var published = ledger.Partitions(run.RunId, PartitionStatus.Published).Count(p => p.Processor == processor);
+            var rows = w.ScalarInt64($"SELECT COUNT(*) FROM {table.Placeholder} WHERE analysis_date BETWEEN DATE '2023-02-23' AND DATE '2023-02-24'");
+            Assert.True(published is 0 or 2, $"{processor}: {published} of 2 dates published");
+            Assert.Equal(published == 0, rows == 0);
+        }
+
+        var summary = BackfillService.Run(server.Connection, Request(8 * budget), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
         Assert.Equal("Succeeded", summary.Status);
         Assert.Equal(4, ledger.GetRun(run.RunId)!.Published);
     }

@@ -62,6 +62,8 @@ public enum BigQueryFailureKind
 
 public static class BigQueryErrors
 {
+    public const string BytesBilledLimitErrorId = "BigQueryBytesBilledLimit";
+
     private static readonly string[] TransientReasons = { "rateLimitExceeded", "backendError", "internalError" };
 
     private static readonly string[] ConflictTexts =
@@ -121,7 +123,7 @@ public static class BigQueryErrors
                 "notFound" => ("BigQueryNotFound", ErrorKind.ObjectNotFound, "Check the project, the dataset prefix and the location."),
                 "accessDenied" or "billingNotEnabled" or "forbidden" => ("BigQueryAccessDenied", ErrorKind.PermissionDenied,
                     "The credential needs roles/bigquery.jobUser on the project and roles/bigquery.dataEditor on the datasets."),
-                "bytesBilledLimitExceeded" => ("BigQueryBytesBilledLimit", ErrorKind.LimitsExceeded, "The query would bill more than MaximumBytesBilled; narrow the date range or raise the limit."),
+                "bytesBilledLimitExceeded" => (BytesBilledLimitErrorId, ErrorKind.LimitsExceeded, "The query would bill more than MaximumBytesBilled; narrow the date range or raise the limit."),
                 "quotaExceeded" => ("BigQueryQuotaExceeded", ErrorKind.LimitsExceeded, "A BigQuery quota is exhausted; wait for it to reset or raise it."),
                 "resourcesExceeded" or "responseTooLarge" => ("BigQueryResourcesExceeded", ErrorKind.LimitsExceeded, "Process fewer dates per statement."),
                 "stopped" => ("BigQueryJobCancelled", ErrorKind.OperationStopped, "The job was cancelled."),
