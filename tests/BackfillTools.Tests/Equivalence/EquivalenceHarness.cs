@@ -34,6 +34,21 @@ internal sealed class EquivalenceSlice : IDisposable
         [ProcessorName.PSZA] = (WarehouseSchema.PlayerGameSummary, "player_lookup", 3),
     };
 
+    /// <summary>
+    /// Steps whose input table alone exceeds the 4 MB limit in late February and whose processor cannot be sharded
+    /// (PDC's and MLFS's context decision counts players across the league). The step reads the table once, as
+    /// <c>p</c>: it receives only the columns it names as <c>p.column</c> (the harness otherwise sends every column
+    /// named anywhere in the statement) and, with a filter, only the rows its own WHERE keeps: the step's conjunct on
+    /// that table alone, copied verbatim (the harness fails if the statement stops containing it or reads the table
+    /// twice), so nothing dropped can reach the result.
+    /// </summary>
+    private static readonly Dictionary<(ProcessorName, string), (TableDef Table, string? Filter)> NarrowedStepInputs = new()
+    {
+        [(ProcessorName.PDC, "pdc_seq")] = (WarehouseSchema.PlayerGameSummary,
+            "p.is_active AND (p.is_dnp IS NULL OR NOT p.is_dnp) AND (p.minutes_played > 0 OR p.points > 0)"),
+        [(ProcessorName.MLFS, "mlfs_hist")] = (WarehouseSchema.PlayerGameSummary, null),
+    };
+
     /// <summary>One processed_at for both engines (it lands in the failure rows).</summary>
     public static readonly DateTime ProcessedAt = new(2024, 1, 15, 12, 0, 0, DateTimeKind.Utc);
 
@@ -92,13 +107,18 @@ internal sealed class EquivalenceSlice : IDisposable
         var reference = stagingTables.ToDictionary(t => t.Name, _ => (Columns: (IReadOnlyList<string>)Array.Empty<string>(), Rows: new List<object?[]>()));
         for (var k = 0; k < shards; k++)
         {
-            LoadInputs(string.Join("\n", sent.Select(s => s.Bound.Sql)), dates.Max(), staging,
-                shards == 1 ? null : (shard.Table, $"hash({shard.Column}) % {shards} = {k}"));
+            var shardFilter = shards == 1 ? new List<(TableDef, string)>() : new() { (shard.Table, $"hash({shard.Column}) % {shards} = {k}") };
+            var script = string.Join("\n", sent.Select(s => s.Bound.Sql));
+            LoadInputs(script, dates.Max(), staging, shardFilter);
             foreach (var (step, (sql, ps)) in sent)
             {
                 try
                 {
+                    var narrowed = NarrowedStepInputs.TryGetValue((name, step), out var f);
+                    if (narrowed) LoadTable(f.Table, NarrowedColumns(name, step, sql, f.Table, f.Filter), dates.Max(),
+                        f.Filter is null ? shardFilter : shardFilter.Append((f.Table, f.Filter)).ToList());
                     var answer = Engine.Run(sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!), p.Value)));
+                    if (narrowed) LoadTable(f.Table, script, dates.Max(), shardFilter);
                     stepMs[step] = stepMs.GetValueOrDefault(step) + ((long?)answer["ms"] ?? 0);
                 }
                 catch (ReferenceEngineException ex)
@@ -129,6 +149,18 @@ internal sealed class EquivalenceSlice : IDisposable
         return new ProcessorComparison(name, tables, duckMs, referenceMs, stepMs.Select(x => (x.Key, x.Value)).OrderByDescending(x => x.Value).Take(3).ToList(), shards);
     }
 
+    /// <summary>The columns a step names as p.column, after checking it reads <paramref name="table"/> once as p and
+    /// still contains <paramref name="filter"/>.</summary>
+    private static string NarrowedColumns(ProcessorName name, string step, string sql, TableDef table, string? filter)
+    {
+        var reference = $"`{RenderedName(table)}`";
+        if (sql.Split(reference).Length != 2 || !sql.Contains(reference + " p\n", StringComparison.Ordinal) && !sql.Contains(reference + " p ", StringComparison.Ordinal))
+            throw new InvalidOperationException($"{name} step '{step}' no longer reads {table.FullName} once as p: update NarrowedStepInputs");
+        if (filter is not null && !sql.Contains(filter, StringComparison.Ordinal))
+            throw new InvalidOperationException($"{name} step '{step}' no longer filters by '{filter}': update NarrowedStepInputs");
+        return string.Join(" ", Regex.Matches(sql, @"\bp\.(\w+)").Select(m => m.Groups[1].Value));
+    }
+
     private static string TypeOf(System.Text.Json.Nodes.JsonNode t) =>
         (string)t["type"]! == "ARRAY" ? $"ARRAY<{TypeOf(t["arrayType"]!)}>" : (string)t["type"]!;
 
@@ -138,22 +170,26 @@ internal sealed class EquivalenceSlice : IDisposable
     /// Every declared table the statements name, with only the columns the statements mention (the evaluator's server
     /// takes requests up to 4 MB) and only rows up to the slice's last date; staging tables whole.
     /// </summary>
-    private void LoadInputs(string script, DateOnly last, StagingTables staging, (TableDef Table, string Filter)? shard)
+    private void LoadInputs(string script, DateOnly last, StagingTables staging, IReadOnlyList<(TableDef Table, string Filter)> filters)
     {
-        var words = Regex.Matches(script, @"\w+").Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var t in WarehouseSchema.All)
-        {
-            var name = RenderedName(t);
-            if (!script.Contains($"`{name}`", StringComparison.Ordinal)) continue;
-            var cols = t.Columns.Where(c => words.Contains(c.Name)).ToList();
-            var partition = t.PartitionColumn is { } p && t.Column(p).Type == ColumnType.Date ? p : null;
-            var where = partition is null ? "TRUE" : $"{partition} <= DATE '{last:yyyy-MM-dd}'";
-            if (shard is { } sh && sh.Table.FullName == t.FullName) where += $" AND {sh.Filter}";
-            var rows = Db.W.Query($"SELECT {string.Join(", ", cols.Select(c => c.Name))} FROM {t.Placeholder} WHERE {where}").Rows;
-            Engine.SetTable(name, cols.Select(c => (c.Name, c.Type)).ToList(), rows);
-        }
+            if (script.Contains($"`{RenderedName(t)}`", StringComparison.Ordinal)) LoadTable(t, script, last, filters);
         foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources })
             Engine.SetTable(RenderedName(t), t.Columns.Select(c => (c.Name, c.Type)).ToList(), Db.W.Query($"SELECT * FROM {t.Placeholder}").Rows);
+    }
+
+    /// <summary>One input table: the columns <paramref name="script"/> names, rows up to <paramref name="last"/> and
+    /// matching every filter aimed at this table.</summary>
+    private void LoadTable(TableDef t, string script, DateOnly last, IReadOnlyList<(TableDef Table, string Filter)> filters)
+    {
+        var words = Regex.Matches(script, @"\w+").Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var cols = t.Columns.Where(c => words.Contains(c.Name)).ToList();
+        var partition = t.PartitionColumn is { } p && t.Column(p).Type == ColumnType.Date ? p : null;
+        var where = partition is null ? "TRUE" : $"{partition} <= DATE '{last:yyyy-MM-dd}'";
+        foreach (var f in filters.Where(f => f.Table.FullName == t.FullName)) where += $" AND ({f.Filter})";
+        // Alias p: a step filter is copied from a statement that reads the table as p.
+        var rows = Db.W.Query($"SELECT {string.Join(", ", cols.Select(c => c.Name))} FROM {t.Placeholder} p WHERE {where}").Rows;
+        Engine.SetTable(RenderedName(t), cols.Select(c => (c.Name, c.Type)).ToList(), rows);
     }
 
     private TableComparison Compare(string label, TableDef shape, IReadOnlyList<string> key, TableDef stagingTable, (IReadOnlyList<string> Columns, List<object?[]> Rows) reference)
