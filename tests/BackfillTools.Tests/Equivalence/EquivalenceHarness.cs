@@ -22,6 +22,33 @@ internal sealed class EquivalenceSlice : IDisposable
     private static int _runs;
     private static readonly BigQueryDialect Dialect = new(ZetaSqlGate.GateProject);
 
+    /// <summary>
+    /// Processors whose reference run is split by a column of one input table, each shard run separately and the
+    /// staging rows united, because the whole input exceeds the evaluator's 4 MB request limit. PSZA by player: each of
+    /// its rows and failures is one (date, player) computed from windows partitioned by player over that player's
+    /// games, plus per-team schedule counts and the dates, which every shard receives whole; no statement aggregates
+    /// across players. A shard that lost a player's row would show as a key only on DuckDB, a duplicate as a duplicate.
+    /// </summary>
+    private static readonly Dictionary<ProcessorName, (TableDef Table, string Column, int Count)> ShardedBy = new()
+    {
+        [ProcessorName.PSZA] = (WarehouseSchema.PlayerGameSummary, "player_lookup", 3),
+    };
+
+    /// <summary>
+    /// Steps whose input table alone exceeds the 4 MB limit in late February and whose processor cannot be sharded
+    /// (PDC's and MLFS's context decision counts players across the league). The step reads the table only as <c>p</c>:
+    /// it receives only the columns it names as <c>p.column</c> (the harness otherwise sends every column
+    /// named anywhere in the statement) and, with a filter, only the rows its own WHERE keeps: the step's conjunct on
+    /// that table alone, copied verbatim (the harness fails if the statement stops containing it or reads the table
+    /// other than as p), so nothing dropped can reach the result.
+    /// </summary>
+    private static readonly Dictionary<(ProcessorName, string), (TableDef Table, string? Filter)> NarrowedStepInputs = new()
+    {
+        [(ProcessorName.PDC, "pdc_seq")] = (WarehouseSchema.PlayerGameSummary,
+            "p.is_active AND (p.is_dnp IS NULL OR NOT p.is_dnp) AND (p.minutes_played > 0 OR p.points > 0)"),
+        [(ProcessorName.MLFS, "mlfs_hist")] = (WarehouseSchema.PlayerGameSummary, null),
+    };
+
     /// <summary>One processed_at for both engines (it lands in the failure rows).</summary>
     public static readonly DateTime ProcessedAt = new(2024, 1, 15, 12, 0, 0, DateTimeKind.Utc);
 
@@ -72,38 +99,67 @@ internal sealed class EquivalenceSlice : IDisposable
             return null;
         }
 
-        // Reference inputs first (the staging tables are still empty), as DuckDB holds them now.
-        LoadInputs(string.Join("\n", sent.Select(s => s.Bound.Sql)), dates.Max(), staging);
-
+        // The reference engine first, while DuckDB's staging tables are still empty (they are its inputs too).
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        ((IWarehouse)w).ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters)).ToList());
-        foreach (var (ds, table) in SqlProcessor.WorkTables(staging, steps)) w.DropTable(ds, table);
-        var duckMs = clock.ElapsedMilliseconds;
-
-        clock.Restart();
-        var stepMs = new List<(string Step, long Ms)>();
-        foreach (var (step, (sql, ps)) in sent)
+        var stepMs = new Dictionary<string, long>();
+        var shards = ShardedBy.TryGetValue(name, out var shard) ? shard.Count : 1;
+        var stagingTables = new[] { staging.Rows, staging.Failures, staging.ContextSources };
+        var reference = stagingTables.ToDictionary(t => t.Name, _ => (Columns: (IReadOnlyList<string>)Array.Empty<string>(), Rows: new List<object?[]>()));
+        for (var k = 0; k < shards; k++)
         {
-            try
+            var shardFilter = shards == 1 ? new List<(TableDef, string)>() : new() { (shard.Table, $"hash({shard.Column}) % {shards} = {k}") };
+            var script = string.Join("\n", sent.Select(s => s.Bound.Sql));
+            LoadInputs(script, dates.Max(), staging, shardFilter);
+            foreach (var (step, (sql, ps)) in sent)
             {
-                var answer = Engine.Run(sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!), p.Value)));
-                stepMs.Add((step, (long?)answer["ms"] ?? 0));
+                try
+                {
+                    var narrowed = NarrowedStepInputs.TryGetValue((name, step), out var f);
+                    if (narrowed) LoadTable(f.Table, NarrowedColumns(name, step, sql, f.Table, f.Filter), dates.Max(),
+                        f.Filter is null ? shardFilter : shardFilter.Append((f.Table, f.Filter)).ToList());
+                    var answer = Engine.Run(sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!), p.Value)));
+                    if (narrowed) LoadTable(f.Table, script, dates.Max(), shardFilter);
+                    stepMs[step] = stepMs.GetValueOrDefault(step) + ((long?)answer["ms"] ?? 0);
+                }
+                catch (ReferenceEngineException ex)
+                {
+                    throw new InvalidOperationException($"{name} step '{step}' failed on the reference engine: {ex.Message}\n{ZetaSqlGate.Excerpt(sql, ex.Message)}", ex);
+                }
             }
-            catch (ReferenceEngineException ex)
+            foreach (var t in stagingTables)
             {
-                throw new InvalidOperationException($"{name} step '{step}' failed on the reference engine: {ex.Message}\n{ZetaSqlGate.Excerpt(sql, ex.Message)}", ex);
+                var (cols, rows) = Engine.Dump(RenderedName(t));
+                reference[t.Name] = (cols, reference[t.Name].Rows.Concat(rows).ToList());
             }
         }
         var referenceMs = clock.ElapsedMilliseconds;
 
+        clock.Restart();
+        ((IWarehouse)w).ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters)).ToList());
+        foreach (var (ds, table) in SqlProcessor.WorkTables(staging, steps)) w.DropTable(ds, table);
+        var duckMs = clock.ElapsedMilliseconds;
+
         var tables = new[]
         {
-            Compare("rows", def.Output, def.Output.PrimaryKey, staging.Rows),
-            Compare("failures", WarehouseSchema.PrecomputeFailures, WarehouseSchema.PrecomputeFailures.PrimaryKey, staging.Failures),
-            Compare("context", WarehouseSchema.ContextSourceLog, WarehouseSchema.ContextSourceLog.PrimaryKey, staging.ContextSources),
+            Compare("rows", def.Output, def.Output.PrimaryKey, staging.Rows, reference[staging.Rows.Name]),
+            Compare("failures", WarehouseSchema.PrecomputeFailures, WarehouseSchema.PrecomputeFailures.PrimaryKey, staging.Failures, reference[staging.Failures.Name]),
+            Compare("context", WarehouseSchema.ContextSourceLog, WarehouseSchema.ContextSourceLog.PrimaryKey, staging.ContextSources, reference[staging.ContextSources.Name]),
         };
         Publish(def, staging);
-        return new ProcessorComparison(name, tables, duckMs, referenceMs, stepMs.OrderByDescending(x => x.Ms).Take(3).ToList());
+        return new ProcessorComparison(name, tables, duckMs, referenceMs, stepMs.Select(x => (x.Key, x.Value)).OrderByDescending(x => x.Value).Take(3).ToList(), shards);
+    }
+
+    /// <summary>The columns a step names as p.column, after checking it reads <paramref name="table"/> only as p (once
+    /// when filtered) and still contains <paramref name="filter"/>.</summary>
+    private static string NarrowedColumns(ProcessorName name, string step, string sql, TableDef table, string? filter)
+    {
+        var reference = $"`{RenderedName(table)}`";
+        var reads = sql.Split(reference).Length - 1;
+        if (reads == 0 || Regex.Matches(sql, Regex.Escape(reference) + @" p\s").Count != reads || filter is not null && reads != 1)
+            throw new InvalidOperationException($"{name} step '{step}' no longer reads {table.FullName} only as p (once, with a filter): update NarrowedStepInputs");
+        if (filter is not null && !sql.Contains(filter, StringComparison.Ordinal))
+            throw new InvalidOperationException($"{name} step '{step}' no longer filters by '{filter}': update NarrowedStepInputs");
+        return string.Join(" ", Regex.Matches(sql, @"\bp\.(\w+)").Select(m => m.Groups[1].Value));
     }
 
     private static string TypeOf(System.Text.Json.Nodes.JsonNode t) =>
@@ -115,28 +171,33 @@ internal sealed class EquivalenceSlice : IDisposable
     /// Every declared table the statements name, with only the columns the statements mention (the evaluator's server
     /// takes requests up to 4 MB) and only rows up to the slice's last date; staging tables whole.
     /// </summary>
-    private void LoadInputs(string script, DateOnly last, StagingTables staging)
+    private void LoadInputs(string script, DateOnly last, StagingTables staging, IReadOnlyList<(TableDef Table, string Filter)> filters)
     {
-        var words = Regex.Matches(script, @"\w+").Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var t in WarehouseSchema.All)
-        {
-            var name = RenderedName(t);
-            if (!script.Contains($"`{name}`", StringComparison.Ordinal)) continue;
-            var cols = t.Columns.Where(c => words.Contains(c.Name)).ToList();
-            var partition = t.PartitionColumn is { } p && t.Column(p).Type == ColumnType.Date ? p : null;
-            var where = partition is null ? "TRUE" : $"{partition} <= DATE '{last:yyyy-MM-dd}'";
-            var rows = Db.W.Query($"SELECT {string.Join(", ", cols.Select(c => c.Name))} FROM {t.Placeholder} WHERE {where}").Rows;
-            Engine.SetTable(name, cols.Select(c => (c.Name, c.Type)).ToList(), rows);
-        }
+            if (script.Contains($"`{RenderedName(t)}`", StringComparison.Ordinal)) LoadTable(t, script, last, filters);
         foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources })
             Engine.SetTable(RenderedName(t), t.Columns.Select(c => (c.Name, c.Type)).ToList(), Db.W.Query($"SELECT * FROM {t.Placeholder}").Rows);
     }
 
-    private TableComparison Compare(string label, TableDef shape, IReadOnlyList<string> key, TableDef stagingTable)
+    /// <summary>One input table: the columns <paramref name="script"/> names, rows up to <paramref name="last"/> and
+    /// matching every filter aimed at this table.</summary>
+    private void LoadTable(TableDef t, string script, DateOnly last, IReadOnlyList<(TableDef Table, string Filter)> filters)
+    {
+        var words = Regex.Matches(script, @"\w+").Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var cols = t.Columns.Where(c => words.Contains(c.Name)).ToList();
+        var partition = t.PartitionColumn is { } p && t.Column(p).Type == ColumnType.Date ? p : null;
+        var where = partition is null ? "TRUE" : $"{partition} <= DATE '{last:yyyy-MM-dd}'";
+        foreach (var f in filters.Where(f => f.Table.FullName == t.FullName)) where += $" AND ({f.Filter})";
+        // Alias p: a step filter is copied from a statement that reads the table as p.
+        var rows = Db.W.Query($"SELECT {string.Join(", ", cols.Select(c => c.Name))} FROM {t.Placeholder} p WHERE {where}").Rows;
+        Engine.SetTable(RenderedName(t), cols.Select(c => (c.Name, c.Type)).ToList(), rows);
+    }
+
+    private TableComparison Compare(string label, TableDef shape, IReadOnlyList<string> key, TableDef stagingTable, (IReadOnlyList<string> Columns, List<object?[]> Rows) reference)
     {
         var duck = Db.W.Query($"SELECT {string.Join(", ", shape.ColumnNames)} FROM {stagingTable.Placeholder}");
         var duckRows = duck.Rows.Select(r => shape.Columns.Select((c, i) => ReferenceEngine.Canonical(c.Type, r[i])).ToArray()).ToList();
-        var (refCols, refRaw) = Engine.Dump(RenderedName(stagingTable));
+        var (refCols, refRaw) = reference;
         var ordinal = shape.Columns.Select(c => refCols.ToList().FindIndex(x => string.Equals(x, c.Name, StringComparison.OrdinalIgnoreCase))).ToArray();
         var refRows = refRaw.Select(r => ordinal.Select(i => r[i]).ToArray()).ToList();
         return RowComparer.Compare(label, shape, key, duckRows, refRows);
@@ -158,7 +219,7 @@ internal sealed class EquivalenceSlice : IDisposable
     }
 }
 
-internal sealed record ProcessorComparison(ProcessorName Processor, IReadOnlyList<TableComparison> Tables, long DuckDbMs, long ReferenceMs, IReadOnlyList<(string Step, long Ms)> SlowestSteps)
+internal sealed record ProcessorComparison(ProcessorName Processor, IReadOnlyList<TableComparison> Tables, long DuckDbMs, long ReferenceMs, IReadOnlyList<(string Step, long Ms)> SlowestSteps, int Shards)
 {
     public long Differences => Tables.Sum(t => t.Differences.Count);
 
@@ -166,7 +227,7 @@ internal sealed record ProcessorComparison(ProcessorName Processor, IReadOnlyLis
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"{Processor}: rows compared {Tables.Sum(t => t.RowsCompared)}, cells compared {Tables.Sum(t => t.CellsCompared)}, differences = {Differences}")
-          .Append(CultureInfo.InvariantCulture, $" (DuckDB {DuckDbMs} ms, reference {ReferenceMs} ms; slowest {string.Join(", ", SlowestSteps.Select(x => $"{x.Step} {x.Ms} ms"))})\n");
+          .Append(CultureInfo.InvariantCulture, $" ({(Shards > 1 ? $"reference in {Shards} shards, " : "")}DuckDB {DuckDbMs} ms, reference {ReferenceMs} ms; slowest {string.Join(", ", SlowestSteps.Select(x => $"{x.Step} {x.Ms} ms"))})\n");
         foreach (var t in Tables) sb.Append("  ").Append(t.Report()).Append('\n');
         return sb.ToString();
     }

@@ -23,7 +23,7 @@ FROM {{work.ctx}} c
 JOIN {{work.todo}} t ON t.analysis_date = c.analysis_date
 LEFT JOIN (
   SELECT player_lookup, game_date, universal_player_id, game_id, team_abbr, opponent_team_abbr,
-         DATE_DIFF(game_date, LAG(game_date) OVER (PARTITION BY player_lookup ORDER BY game_date), DAY) AS gap
+         DATE_DIFF(game_date, LAG(game_date) OVER (PARTITION BY player_lookup ORDER BY game_date, game_id), DAY) AS gap
   FROM {{nba_analytics.player_game_summary}}
   WHERE game_date <= (SELECT MAX(analysis_date) FROM {{work.todo}})
 ) r ON r.player_lookup = c.player_lookup AND r.game_date = c.analysis_date

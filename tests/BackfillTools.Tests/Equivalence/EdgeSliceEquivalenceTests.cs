@@ -1,0 +1,90 @@
+using System.Globalization;
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Samples;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BackfillTools.Tests.Equivalence;
+
+/// <summary>
+/// The sample league's 2021-22 season: seven games lost before ingestion (schedule Final, no box score, no analytics),
+/// plus one synthetic doubleheader in the week before the first lost game (a game moved onto a team's previous game
+/// date), so players and teams have equal game dates inside the windows of the lost game's slice: an actual tie.
+/// </summary>
+public sealed class Season2021Fixture : IDisposable
+{
+    private EquivalenceSlice? _slice;
+
+    internal EquivalenceSlice Slice
+    {
+        get
+        {
+            ReferenceEngineFactAttribute.EnsureAvailable();
+            if (_slice is not null) return _slice;
+            _slice = new EquivalenceSlice(new SampleLeagueOptions(new[] { "2021-22" }, Array.Empty<string>()));
+            var w = _slice.Db.W;
+            FirstLostGameDate = w.Query(
+                $"SELECT MIN(s.game_date) FROM {WarehouseSchema.Schedule.Placeholder} s WHERE s.game_status = 3 AND s.game_date >= DATE '2021-11-15' " +
+                $"AND NOT EXISTS (SELECT 1 FROM {WarehouseSchema.PlayerGameSummary.Placeholder} p WHERE p.game_date = s.game_date " +
+                $"AND p.team_abbr IN (s.home_team_tricode, s.away_team_tricode))").Rows[0][0] is DateOnly d ? d
+                : throw new InvalidOperationException("The 2021-22 sample has no lost game");
+            var pick = w.Query(
+                $"SELECT b.game_id, a.game_date FROM {WarehouseSchema.TeamDefenseGameSummary.Placeholder} a " +
+                $"JOIN {WarehouseSchema.TeamDefenseGameSummary.Placeholder} b ON b.defending_team_abbr = a.defending_team_abbr " +
+                $"AND b.game_date > a.game_date AND b.game_date <= a.game_date + 3 " +
+                $"WHERE a.game_date >= DATE '{FirstLostGameDate.AddDays(-7):yyyy-MM-dd}' AND b.game_date < DATE '{FirstLostGameDate:yyyy-MM-dd}' " +
+                $"ORDER BY a.game_date, b.game_id LIMIT 1").Rows[0];
+            DoubleheaderDate = (DateOnly)pick[1]!;
+            var moved = 0L;
+            foreach (var t in new[] { WarehouseSchema.PlayerGameSummary, WarehouseSchema.TeamDefenseGameSummary, WarehouseSchema.TeamOffenseGameSummary, WarehouseSchema.Schedule })
+                moved += w.Execute($"UPDATE {t.Placeholder} SET game_date = DATE '{DoubleheaderDate:yyyy-MM-dd}' WHERE game_id = '{pick[0]}'");
+            if (moved < 20) throw new InvalidOperationException($"The doubleheader moved only {moved} rows");
+            return _slice;
+        }
+    }
+
+    /// <summary>The first date with a Final game that has no player_game_summary rows.</summary>
+    public DateOnly FirstLostGameDate { get; private set; }
+
+    /// <summary>The date on which one team has two games (and its players two rows).</summary>
+    public DateOnly DoubleheaderDate { get; private set; }
+
+    public void Dispose() => _slice?.Dispose();
+}
+
+/// <summary>Issue #14: the reference engine and DuckDB agree on a date with a missing game and on tied game dates.</summary>
+[Trait("Category", "Equivalence")]
+public sealed class EdgeSliceEquivalenceTests(Season2021Fixture fixture, ITestOutputHelper output) : IClassFixture<Season2021Fixture>
+{
+    private void AssertEquivalent(DateOnly first, int days)
+    {
+        var dates = Enumerable.Range(0, days).Select(first.AddDays).ToList();
+        output.WriteLine($"slice {dates[0]:yyyy-MM-dd}..{dates[^1]:yyyy-MM-dd}");
+        var results = ProcessorCatalog.All.Select(d => fixture.Slice.Run(d.Name, dates)!).ToList();
+        foreach (var r in results) output.WriteLine(r.Report());
+        Assert.True(results.All(r => r.Differences == 0),
+            "The reference engine and DuckDB differ:\n" + string.Join("\n", results.Where(r => r.Differences > 0).Select(r => r.Report())));
+        Assert.All(results, r => Assert.True(r.Tables.Sum(t => t.RowsCompared) > 0, $"{r.Processor}: no rows compared"));
+    }
+
+    /// <summary>
+    /// The lost game's date D (its players are scheduled but have no box score) and the day after (their windows lack
+    /// that game); the doubleheader a few days earlier puts equal game dates inside the same windows. Two days, not
+    /// weeks: the 5-minute budget of the whole suite on 2 cores.
+    /// </summary>
+    [ReferenceEngineFact]
+    public void Date_with_a_missing_game_and_equal_game_dates_all_five_processors()
+    {
+        var slice = fixture.Slice;
+        Assert.True(slice.Db.W.ScalarInt64($"SELECT COUNT(*) FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_date = DATE '{fixture.FirstLostGameDate:yyyy-MM-dd}'") > 0,
+            "the lost game's date has other games");
+        var ties = slice.Db.W.ScalarInt64(
+            $"SELECT COUNT(*) FROM (SELECT player_lookup FROM {WarehouseSchema.PlayerGameSummary.Placeholder} " +
+            $"WHERE game_date = DATE '{fixture.DoubleheaderDate:yyyy-MM-dd}' GROUP BY player_lookup HAVING COUNT(*) > 1)");
+        Assert.True(ties >= 8, $"only {ties} players with two games on {fixture.DoubleheaderDate}");
+        Assert.True(fixture.DoubleheaderDate < fixture.FirstLostGameDate && fixture.DoubleheaderDate >= fixture.FirstLostGameDate.AddDays(-7));
+        AssertEquivalent(fixture.FirstLostGameDate, 2);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.RegularExpressions;
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using Xunit;
+
+namespace BackfillTools.Tests.Equivalence;
+
+/// <summary>
+/// Issue #14, ties: every ordering in the processor SQL that decides which row comes first (window ORDER BY of
+/// ROW_NUMBER/LAG/LEAD/ROWS frames, ordered aggregates, ORDER BY … LIMIT) must end on a column that is unique inside its
+/// partition, so BigQuery and DuckDB cannot break a tie (equal dates, equal minutes) differently.
+/// </summary>
+[Trait("Category", "Equivalence")]
+public sealed class TieOrderAuditTests
+{
+    /// <summary>
+    /// The columns an ordering may end on, with the partition column that makes each unique (null: unique anyway).
+    /// game_id: a player or a team plays a game once, so (player or team, game_id) is the key of the game summaries.
+    /// rn: MLFS's position in the player's last 10 (gi − gi + 1, gi a ROW_NUMBER ending on game_id): unique per player.
+    /// ord: the upstream processor's number, one row per upstream table.
+    /// </summary>
+    private static readonly Dictionary<string, string[]?> UniqueEnds = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["game_id"] = new[] { "player_lookup", "team_abbr", "defending_team_abbr" },
+        ["rn"] = new[] { "player_lookup" },
+        ["ord"] = null,
+    };
+
+    private static IEnumerable<(string Where, string Sql)> ProductStatements()
+    {
+        var staging = new StagingTables("audit",
+            new TableDef("nba_staging", "audit_dates", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
+            WarehouseSchema.PrecomputeFailures.WithName("nba_staging", "audit_rows"),
+            WarehouseSchema.PrecomputeFailures.WithName("nba_staging", "audit_failures"),
+            WarehouseSchema.ContextSourceLog.WithName("nba_staging", "audit_context"));
+        foreach (var def in ProcessorCatalog.All)
+            foreach (var mode in Enum.GetValues<ContextSourceMode>())
+            {
+                var options = new ProcessorOptions { ContextSource = mode };
+                var processor = (SqlProcessor)ProcessorCatalog.Create(def.Name);
+                foreach (var step in processor.Steps(staging with { Rows = def.Output.WithName("nba_staging", "audit_rows") }, options, EquivalenceSlice.ProcessedAt))
+                    yield return ($"{def.Name} {step.Name} ({mode})", step.Sql);
+            }
+    }
+
+    /// <summary>Every ordering of <paramref name="sql"/> that picks rows, as (partition columns, order terms, text).</summary>
+    internal static IEnumerable<(string[] Partition, string[] Order, string Text)> Orderings(string sql)
+    {
+        sql = Regex.Replace(sql, @"--[^\n]*", "");
+        // Window specifications: OVER (…) and named windows (w AS (PARTITION BY …)).
+        foreach (Match m in Regex.Matches(sql, @"\bOVER\s*\(|\b\w+\s+AS\s*\((?=\s*PARTITION\s+BY\b)", RegexOptions.IgnoreCase))
+        {
+            var body = Balanced(sql, m.Index + m.Length - 1);
+            var order = Regex.Match(body, @"\bORDER\s+BY\b(.*?)(?:\b(?:ROWS|RANGE)\b|$)", RegexOptions.IgnoreCase | RegexOptions.Singleline);
+            if (!order.Success) continue;
+            var partition = Regex.Match(body, @"\bPARTITION\s+BY\b(.*?)\bORDER\s+BY\b", RegexOptions.IgnoreCase | RegexOptions.Singleline);
+            yield return (partition.Success ? Terms(partition.Groups[1].Value) : Array.Empty<string>(), Terms(order.Groups[1].Value), body.Trim());
+        }
+        // Ordered aggregates: STRING_AGG(… ORDER BY …), ARRAY_AGG(… ORDER BY …).
+        foreach (Match m in Regex.Matches(sql, @"\b(?:STRING_AGG|ARRAY_AGG)\s*\(", RegexOptions.IgnoreCase))
+        {
+            var body = Balanced(sql, m.Index + m.Length - 1);
+            var order = Regex.Match(body, @"\bORDER\s+BY\b(.*?)(?:\bLIMIT\b|$)", RegexOptions.IgnoreCase | RegexOptions.Singleline);
+            if (order.Success) yield return (Array.Empty<string>(), Terms(order.Groups[1].Value), body.Trim());
+        }
+        // ORDER BY … LIMIT outside parentheses of a window or aggregate.
+        foreach (Match m in Regex.Matches(sql, @"\bORDER\s+BY\b([^()]*?)\bLIMIT\b", RegexOptions.IgnoreCase | RegexOptions.Singleline))
+            yield return (Array.Empty<string>(), Terms(m.Groups[1].Value), m.Value);
+    }
+
+    /// <summary>Why an ordering can tie, or null when it ends on a column unique in its partition.</summary>
+    internal static string? TieProblem(string[] partition, string[] order)
+    {
+        if (order.Length == 0) return "empty ORDER BY";
+        var last = Regex.Replace(order[^1], @"\s+(ASC|DESC)?(\s+NULLS\s+(FIRST|LAST))?\s*$", "", RegexOptions.IgnoreCase).Trim();
+        last = Regex.Replace(last, @"\s+(ASC|DESC)$", "", RegexOptions.IgnoreCase);
+        var column = last.Contains('(') ? last : last[(last.LastIndexOf('.') + 1)..];
+        if (!UniqueEnds.TryGetValue(column, out var needs)) return $"ends on '{last}', not a key column";
+        if (needs is null) return null;
+        var parts = partition.Select(p => p[(p.LastIndexOf('.') + 1)..].Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return needs.Any(parts.Contains) ? null : $"ends on '{column}' but the partition ({string.Join(", ", partition)}) has none of {string.Join("/", needs)}";
+    }
+
+    private static string[] Terms(string list)
+    {
+        var terms = new List<string>();
+        int depth = 0, start = 0;
+        for (var i = 0; i < list.Length; i++)
+        {
+            if (list[i] == '(') depth++;
+            else if (list[i] == ')') depth--;
+            else if (list[i] == ',' && depth == 0) { terms.Add(list[start..i].Trim()); start = i + 1; }
+        }
+        terms.Add(list[start..].Trim());
+        return terms.Where(t => t.Length > 0).ToArray();
+    }
+
+    private static string Balanced(string sql, int open)
+    {
+        var depth = 0;
+        for (var i = open; i < sql.Length; i++)
+        {
+            if (sql[i] == '(') depth++;
+            else if (sql[i] == ')' && --depth == 0) return sql[(open + 1)..i];
+        }
+        throw new InvalidOperationException("Unbalanced parentheses at " + open);
+    }
+
+    [Fact]
+    public void Every_ordering_in_the_processor_sql_ends_on_a_key_column()
+    {
+        var seen = 0;
+        var problems = new List<string>();
+        foreach (var (where, sql) in ProductStatements())
+            foreach (var (partition, order, text) in Orderings(sql))
+            {
+                seen++;
+                if (TieProblem(partition, order) is { } why) problems.Add($"{where}: {why}: {Regex.Replace(text, @"\s+", " ")}");
+            }
+        Assert.True(problems.Count == 0, "Orderings that can tie:\n" + string.Join("\n", problems.Distinct()));
+        // Not vacuous: the five processors order rows in 20-odd places (each counted once per context mode).
+        Assert.True(seen >= 60, $"only {seen} orderings found");
+    }
+
+    [Theory]
+    [InlineData("SELECT LAG(game_date) OVER (PARTITION BY player_lookup ORDER BY game_date) FROM t")]
+    [InlineData("SELECT ROW_NUMBER() OVER (PARTITION BY player_lookup ORDER BY minutes_played DESC) FROM t")]
+    [InlineData("SELECT * FROM t WINDOW w AS (PARTITION BY team_abbr ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)")]
+    [InlineData("SELECT ROW_NUMBER() OVER (PARTITION BY analysis_date ORDER BY game_date, game_id) FROM t")]
+    [InlineData("SELECT STRING_AGG(x, ',' ORDER BY game_date) FROM t")]
+    [InlineData("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")]
+    public void The_audit_rejects_orderings_that_can_tie(string sql)
+    {
+        var found = Orderings(sql).ToList();
+        Assert.Single(found);
+        Assert.NotNull(TieProblem(found[0].Partition, found[0].Order));
+    }
+
+    [Theory]
+    [InlineData("SELECT ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) FROM t")]
+    [InlineData("SELECT * FROM t WINDOW w AS (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id)")]
+    public void The_audit_accepts_orderings_ending_on_the_key(string sql)
+    {
+        var found = Orderings(sql).ToList();
+        Assert.Single(found);
+        Assert.Null(TieProblem(found[0].Partition, found[0].Order));
+    }
+}
