@@ -13,6 +13,10 @@ public static partial class Season
 
     public static string LabelOf(DateOnly date) => Label(YearOf(date));
 
+    /// <summary>The season <paramref name="today"/> falls in and the ones before it, newest first.</summary>
+    public static IEnumerable<string> RecentLabels(DateOnly today, int count) =>
+        Enumerable.Range(0, count).Select(back => Label(YearOf(today) - back));
+
     /// <summary>Parse "2022-23" (or "2022") into its season_year; a bad label is a clear error.</summary>
     public static int Parse(string label)
     {

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using BackfillTools.Core;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Samples;
 
@@ -20,7 +21,20 @@ public abstract class ListCompleter : IArgumentCompleter
     }
 }
 
+/// <summary>
+/// -Season of the cmdlets that read a warehouse: the current season and the ones before it, from the calendar alone, so
+/// a TAB press never costs a warehouse query (a BigQuery job) and production is not offered the sample league's seasons.
+/// </summary>
 public sealed class SeasonCompleter : ListCompleter
+{
+    /// <summary>How many seasons, newest first, completion offers.</summary>
+    public const int SeasonsOffered = 10;
+
+    protected override IEnumerable<string> Values => Season.RecentLabels(DateOnly.FromDateTime(DateTime.UtcNow), SeasonsOffered);
+}
+
+/// <summary>-Season of New-BackfillWarehouse -SampleData: the seasons the sample league can generate.</summary>
+public sealed class SampleSeasonCompleter : ListCompleter
 {
     protected override IEnumerable<string> Values => SampleLeague.AllSeasons;
 }

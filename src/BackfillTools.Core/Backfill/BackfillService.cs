@@ -7,10 +7,7 @@ namespace BackfillTools.Core.Backfill;
 public enum BackfillMode { New, Resume, RetryFailed }
 
 /// <summary>The end of a run, for the cmdlet's summary and exit status.</summary>
-public sealed record BackfillSummary(string RunId, string Status, IReadOnlyList<BackfillResult> Results, string? AlertWarning)
-{
-    public IEnumerable<BackfillResult> Problems => Results.Where(r => r.Status is PartitionStatus.Failed or PartitionStatus.Quarantined or PartitionStatus.Cancelled);
-}
+public sealed record BackfillSummary(string RunId, string Status, IReadOnlyList<BackfillResult> Results);
 
 /// <summary>
 /// One backfill from request to ledger: validate, lock, plan (or load the plan from the ledger), pre-flight, run, finish
@@ -70,7 +67,7 @@ public static class BackfillService
                 callbacks.Warning?.Invoke(mode == BackfillMode.Resume
                     ? $"Run {source} has no unfinished partitions; nothing to resume."
                     : $"Run {source} has no failed, quarantined or cancelled partitions; nothing to retry.");
-                return new BackfillSummary(source, "Nothing to do", Array.Empty<BackfillResult>(), null);
+                return new BackfillSummary(source, "Nothing to do", Array.Empty<BackfillResult>());
             }
         }
 
@@ -154,11 +151,10 @@ public static class BackfillService
         var failing = results.Where(NeedsRepair).ToList();
         var status = failing.Count == 0 ? "Succeeded" : "CompletedWithFailures";
         ledger.FinishRun(newRunId, status, failing.Count == 0 ? null : $"{failing.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");
-        string? alertWarning = null;
-        if (failing.Count > 0 && alertWebhook is not null)
-            alertWarning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, failing, results.Count));
-        if (alertWarning is not null) callbacks.Warning?.Invoke(alertWarning);
-        return new BackfillSummary(newRunId, status, results, alertWarning);
+        if (failing.Count > 0 && alertWebhook is not null
+            && AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, failing, results.Count)) is { } alertWarning)
+            callbacks.Warning?.Invoke(alertWarning);
+        return new BackfillSummary(newRunId, status, results);
     }
 
     /// <summary>A partition the alert names: failed or quarantined (cancelled ones are counted as not run).</summary>

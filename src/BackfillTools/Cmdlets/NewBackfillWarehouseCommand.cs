@@ -24,7 +24,7 @@ public sealed class NewBackfillWarehouseCommand : WarehouseTargetCmdlet
     public SwitchParameter SampleData { get; set; }
 
     [Parameter]
-    [ArgumentCompleter(typeof(SeasonCompleter))]
+    [ArgumentCompleter(typeof(SampleSeasonCompleter))]
     public string[] Season { get; set; } = SampleLeague.AllSeasons.ToArray();
 
     [Parameter]

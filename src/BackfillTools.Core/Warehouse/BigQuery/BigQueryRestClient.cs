@@ -63,10 +63,6 @@ public sealed class BigQueryRestClient : IDisposable
         return credential.IsCreateScopedRequired ? credential.CreateScoped(Scope) : credential;
     }
 
-    /// <summary>A service-account key file, through CredentialFactory (GoogleCredential.FromFile is obsolete).</summary>
-    public static GoogleCredential CredentialFromServiceAccountFile(string path) =>
-        CredentialFactory.FromFile<ServiceAccountCredential>(path).ToGoogleCredential().CreateScoped(Scope);
-
     public string ProjectId { get; }
     public BigQueryJobCounter Jobs { get; }
     public string? DefaultLocation => _options.DefaultLocation;
@@ -246,12 +242,6 @@ public sealed class BigQueryRestClient : IDisposable
 
     public async Task<BigQueryJob> GetJobAsync(JobReference job, CancellationToken ct = default) =>
         new((await SendWithRetryAsync(() => new HttpRequestMessage(HttpMethod.Get, $"{JobsPath()}/{Uri.EscapeDataString(job.JobId)}{Loc(job.Location, "?")}"), job, ct).ConfigureAwait(false))!);
-
-    public async Task<BigQueryJob> CancelJobAsync(JobReference job, CancellationToken ct = default)
-    {
-        var node = await SendWithRetryAsync(() => new HttpRequestMessage(HttpMethod.Post, $"{JobsPath()}/{Uri.EscapeDataString(job.JobId)}/cancel{Loc(job.Location, "?")}"), job, ct).ConfigureAwait(false);
-        return new BigQueryJob(node?["job"] ?? new JsonObject { ["jobReference"] = new JsonObject { ["projectId"] = job.ProjectId, ["jobId"] = job.JobId } });
-    }
 
     /// <summary>jobs.get every PollInterval until DONE (load jobs have no long-poll), then the job's error if any.</summary>
     public async Task<BigQueryJob> PollJobUntilCompletedAsync(JobReference job, CancellationToken ct = default)
