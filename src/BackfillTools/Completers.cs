@@ -3,7 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using BackfillTools.Core;
 using BackfillTools.Core.Processors;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 
 namespace BackfillTools;
 
@@ -60,8 +60,8 @@ public sealed class RunIdCompleter : IArgumentCompleter
         {
             var connection = BackfillCmdlet.GetDefault();
             if (connection is null) return Array.Empty<CompletionResult>();
-            using var w = BackfillTools.Core.Warehouse.WarehouseService.Open(connection);
-            return new BackfillTools.Core.Backfill.BackfillLedger(w).GetRuns(null, 50)
+            using var w = BackfillTools.Core.Schema.WarehouseService.Open(connection);
+            return new BackfillTools.Core.Ledger.BackfillLedger(w).GetRuns(null, 50)
                 .Where(r => r.RunId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
                 .Select(r => new CompletionResult(r.RunId, r.RunId, CompletionResultType.ParameterValue, $"{r.Status} {r.StartedAt:u}"))
                 .ToList();

@@ -16,7 +16,6 @@ public sealed class ModuleInit : IModuleAssemblyInitializer, IModuleAssemblyClea
     public void OnImport()
     {
         AssemblyLoadContext.Default.ResolvingUnmanagedDll += ResolveNative;
-        Core.Warehouse.BigQuery.BigQueryWarehouse.Register();
     }
 
     public void OnRemove(PSModuleInfo module) => AssemblyLoadContext.Default.ResolvingUnmanagedDll -= ResolveNative;

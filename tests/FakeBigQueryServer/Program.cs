@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using BackfillTools.Core.Warehouse.BigQuery;

@@ -97,7 +97,7 @@ public sealed class BackfillLock : IBackfillLock
 
     public static BackfillLock Acquire(string warehousePath, LockHolder me)
     {
-        var (lockPath, infoPath) = SidecarPaths(warehousePath);
+        var (lockPath, infoPath) = DuckDbFiles.LockSidecars(warehousePath);
         FileStream stream;
         try
         {
@@ -123,10 +123,6 @@ public sealed class BackfillLock : IBackfillLock
         File.Move(temp, infoPath, overwrite: true);
         return new BackfillLock(stream, infoPath, stale);
     }
-
-    /// <summary>The lock file and the holder's identity file beside a warehouse file.</summary>
-    public static (string LockPath, string InfoPath) SidecarPaths(string warehousePath) =>
-        (warehousePath + ".backfill-lock", warehousePath + ".backfill-lock.json");
 
     /// <summary>
     /// The holder named in the identity file. A holder that took the lock a moment ago may not have written it yet (or

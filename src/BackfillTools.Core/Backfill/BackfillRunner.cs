@@ -22,15 +22,8 @@ public sealed class BackfillCallbacks
 /// </summary>
 public sealed class BackfillRunner
 {
-    public const string StagingDataset = "nba_staging";
-    public const string QuarantineDataset = "nba_quarantine";
-
-    /// <summary>Failure categories that mark a by-design skip: the entity is accounted for.</summary>
-    public static readonly string[] KnownFailureCategories =
-    {
-        "INSUFFICIENT_DATA", "INCOMPLETE_DATA", "EXPECTED_INCOMPLETE", "INCOMPLETE_UPSTREAM", "STALE_DATA",
-        "CIRCUIT_BREAKER_ACTIVE", "PROCESSING_ERROR", "VALIDATION_ERROR",
-    };
+    public const string StagingDataset = DatasetNames.Staging;
+    public const string QuarantineDataset = DatasetNames.Quarantine;
 
     private static readonly TableDef ResultsShape = WarehouseSchema.BackfillPartitions;
     private readonly IWarehouse _w;
@@ -164,9 +157,9 @@ public sealed class BackfillRunner
         long DuplicateKeys, long UpstreamFailures, string? UpstreamReason, string Source, long? Pgs, long? Upcg, string? SourceReason)
     {
         /// <summary>Final games lacking a team's rows in a Phase 3 table the processor reads, waived ones included.</summary>
-        public IReadOnlyList<Validation.GameGap> Gaps { get; init; } = Array.Empty<Validation.GameGap>();
-        public IReadOnlyList<Validation.GameGap> OpenGaps => Gaps.Where(g => !g.IsWaived).ToList();
-        public IReadOnlyList<Validation.GameGap> WaivedGaps => Gaps.Where(g => g.IsWaived).ToList();
+        public IReadOnlyList<GameGap> Gaps { get; init; } = Array.Empty<GameGap>();
+        public IReadOnlyList<GameGap> OpenGaps => Gaps.Where(g => !g.IsWaived).ToList();
+        public IReadOnlyList<GameGap> WaivedGaps => Gaps.Where(g => g.IsWaived).ToList();
     }
 
     private IReadOnlyList<BackfillResult> ProcessChunk(ProcessorName name, List<DateOnly> dates, CancellationToken ct)
@@ -218,8 +211,8 @@ public sealed class BackfillRunner
         var rows = _w.Query($"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date", range, ct)
             .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("n"));
         // The shared completeness rule over the Phase 3 game tables this processor reads; waivers come from the ledger.
-        var gaps = Validation.UpstreamCompleteness.Find(_w, Validation.DateScope.Range(dates.Min(), dates.Max()),
-            Validation.UpstreamCompleteness.TablesFor(def.Name), ct).ToLookup(g => g.Date);
+        var gaps = UpstreamCompleteness.Find(_w, DateScope.Range(dates.Min(), dates.Max()),
+            UpstreamCompleteness.TablesFor(def.Name), ct).ToLookup(g => g.Date);
         return dates.ToDictionary(d => d, d => new DateAudit(games.GetValueOrDefault(d), rows.GetValueOrDefault(d), 0, 0, 0, 0, 0, 0,
             rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, "n/a", null, null, null) { Gaps = gaps[d].ToList() });
     }
@@ -229,7 +222,7 @@ public sealed class BackfillRunner
         // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
         // context decision are the gate's own additions.
         var sql = $@"
-WITH acc AS ({Validation.CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder)}),
+WITH acc AS ({CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder)}),
      rc AS (SELECT {def.DateColumn} AS analysis_date, COUNTIF({def.EntityColumn} IS NULL) AS null_keys,
                    COUNT(*) - COUNT(DISTINCT {def.EntityColumn}) - COUNTIF({def.EntityColumn} IS NULL) AS dup_keys
             FROM {st.Rows.Placeholder} GROUP BY {def.DateColumn})
@@ -263,14 +256,14 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
                 $"{presence.Games} final game(s) scheduled but {presence.UpstreamReason}; run the Phase 3 job for this date, then retry.");
         if (presence.OpenGaps is { Count: > 0 } open)
         {
-            var ids = Validation.UpstreamCompleteness.GameIds(open);
+            var ids = UpstreamCompleteness.GameIds(open);
             return Make(PartitionStatus.Failed, "UpstreamIncomplete",
-                $"{ids.Length} of {presence.Games} final game(s) lack Phase 3 rows: {Validation.UpstreamCompleteness.Describe(open)}. " +
+                $"{ids.Length} of {presence.Games} final game(s) lack Phase 3 rows: {UpstreamCompleteness.Describe(open)}. " +
                 $"Not published: the players of a missing game would never be expected. Load those rows and retry; a game that can never be " +
                 $"filled can be waived with Add-BackfillWaiver -GameId {string.Join(", ", ids)} -Reason '<why>'.");
         }
         var waivedNote = presence.WaivedGaps is { Count: > 0 } waived
-            ? $"Waived game(s) left out: {Validation.UpstreamCompleteness.Describe(waived, withReason: true)}."
+            ? $"Waived game(s) left out: {UpstreamCompleteness.Describe(waived, withReason: true)}."
             : null;
         if (computeError is not null)
             return Make(PartitionStatus.Failed, "ProcessorFailed", $"The processor failed: {computeError}");

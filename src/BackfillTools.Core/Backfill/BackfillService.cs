@@ -1,5 +1,6 @@
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Warehouse;
+using BackfillTools.Core.Warehouse.BigQuery;
 
 namespace BackfillTools.Core.Backfill;
 
@@ -203,7 +204,7 @@ public static class BackfillService
             callbacks.Warning?.Invoke($"Pre-flight: {date:yyyy-MM-dd} has partial upcoming_player_game_context ({upcg} rows for {pgs} players who played, " +
                                       $"{100.0 * upcg / pgs:0.#}%). The synthetic context from player_game_summary will be used; to remove the stale rows run Clear-StaleUpcg -Date {date:yyyy-MM-dd}.");
         foreach (var date in report.IncompleteGames.GroupBy(g => g.Date))
-            callbacks.Warning?.Invoke($"Pre-flight: {date.Key:yyyy-MM-dd} has final game(s) without complete Phase 3 rows: {Validation.UpstreamCompleteness.Describe(date)}. " +
+            callbacks.Warning?.Invoke($"Pre-flight: {date.Key:yyyy-MM-dd} has final game(s) without complete Phase 3 rows: {UpstreamCompleteness.Describe(date)}. " +
                                       "The date will fail as UpstreamIncomplete (neither -Force nor -SkipPreflight publishes it); load the rows, or waive a game that can never be filled with Add-BackfillWaiver.");
         var failing = report.FailingTables.ToList();
         if (failing.Count == 0) return;

@@ -55,6 +55,12 @@ public sealed record CostEstimate(bool Applicable, IReadOnlyList<ProcessorCostEs
 /// </summary>
 public static partial class CostEstimator
 {
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
+    {
+        yield return new("CostEstimator.Probe", ProbeSql(WarehouseSchema.PlayerGameSummary, new[] { "game_date", "player_lookup", "minutes_played" }));
+    }
+
     public static CostEstimate Estimate(IWarehouse warehouse, IReadOnlyList<PlanItem> plan, BackfillRequest request, CancellationToken ct = default)
     {
         if (warehouse is not BigQueryWarehouse bigQuery) return CostEstimate.NotApplicable(warehouse.Dialect.Name);
@@ -75,7 +81,7 @@ public static partial class CostEstimator
         var reads = steps.Select(s =>
         {
             var tables = TablePlaceholder().Matches(s.Sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            var production = tables.Where(t => !t.StartsWith(BackfillRunner.StagingDataset + ".", StringComparison.OrdinalIgnoreCase)).ToList();
+            var production = tables.Where(t => !t.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase)).ToList();
             var productionBytes = production.Select(t => Probe(w, t, s.Sql, probes, ct)).ToList();
             return (Tables: tables.Count, Staging: tables.Count - production.Count, Production: productionBytes);
         }).ToList();
@@ -102,7 +108,7 @@ public static partial class CostEstimator
     {
         var def = ProcessorCatalog.Get(name);
         var p = name.ToString().ToLowerInvariant();
-        var ds = BackfillRunner.StagingDataset;
+        var ds = DatasetNames.Staging;
         return new StagingTables("estimate",
             new TableDef(ds, $"{p}_dates_estimate", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
             def.Output.WithName(ds, $"{p}_rows_estimate"),
@@ -147,44 +153,4 @@ public static class CostBudget
 
     /// <summary>The maximumBytesBilled of the next job: the budget still left (at least 1 byte, so BigQuery refuses rather than ignores it).</summary>
     public static long? Remaining(long? budget, long billedSoFar) => budget is { } b ? Math.Max(1, b - billedSoFar) : null;
-}
-
-/// <summary>
-/// BigQuery's billing arithmetic and the price shown by Get-BackfillRun. The default is the on-demand list price of
-/// US$6.25 per TiB (cloud.google.com/bigquery/pricing, in effect since 5 July 2023; checked 3 December 2026). Under
-/// capacity (Editions) pricing bytes are not what is paid for: no price is shown, only bytes and slot time.
-/// </summary>
-public sealed record BigQueryPricing(decimal PricePerTiB, bool Capacity)
-{
-    public const decimal OnDemandListPricePerTiB = 6.25m;
-    public const string OnDemandListPriceDate = "2023-07-05";
-
-    /// <summary>BigQuery bills at least 10 MB per table a query references, and rounds up to the next MB.</summary>
-    public const long MinimumBytesPerTable = 10L * 1024 * 1024;
-    private const long RoundingUnit = 1024 * 1024;
-    private const decimal BytesPerTiB = 1024m * 1024 * 1024 * 1024;
-
-    public static BigQueryPricing Default { get; } = new(OnDemandListPricePerTiB, false);
-
-    public static long BilledBytes(long bytesProcessed, int tablesReferenced)
-    {
-        var rounded = (bytesProcessed + RoundingUnit - 1) / RoundingUnit * RoundingUnit;
-        return Math.Max(rounded, tablesReferenced * MinimumBytesPerTable);
-    }
-
-    /// <summary>The estimated price of <paramref name="bytesBilled"/>; null under capacity pricing.</summary>
-    public decimal? Cost(long? bytesBilled) =>
-        Capacity || bytesBilled is null ? null : Math.Round(bytesBilled.Value / BytesPerTiB * PricePerTiB, 4);
-
-    public string FormatCost(long bytesBilled) =>
-        Cost(bytesBilled) is { } c ? string.Create(CultureInfo.InvariantCulture, $", about ${c:0.####} at ${PricePerTiB}/TiB") : "";
-
-    public static string FormatBytes(long bytes)
-    {
-        string[] units = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-        double v = bytes;
-        var i = 0;
-        while (v >= 1024 && i < units.Length - 1) { v /= 1024; i++; }
-        return string.Create(CultureInfo.InvariantCulture, $"{v:0.##} {units[i]}");
-    }
 }

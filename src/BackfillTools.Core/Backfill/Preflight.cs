@@ -12,7 +12,7 @@ public sealed record PreflightReport(
     IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> MissingDates,
     IReadOnlyDictionary<string, double> PresencePct,
     IReadOnlyList<(DateOnly Date, long Upcg, long Pgs)> PartialUpcg,
-    IReadOnlyList<Validation.GameGap> IncompleteGames)
+    IReadOnlyList<GameGap> IncompleteGames)
 {
     public const double RequiredPresencePct = 95;
     public IEnumerable<string> FailingTables => PresencePct.Where(kv => kv.Value < RequiredPresencePct).Select(kv => kv.Key);
@@ -30,7 +30,7 @@ public static class Preflight
         var runDates = plan.Where(p => p.IsRun).Select(p => p.Date).Distinct().OrderBy(d => d).ToList();
         var missing = new Dictionary<string, IReadOnlyList<DateOnly>>();
         var pct = new Dictionary<string, double>();
-        if (runDates.Count == 0) return new PreflightReport(missing, pct, Array.Empty<(DateOnly, long, long)>(), Array.Empty<Validation.GameGap>());
+        if (runDates.Count == 0) return new PreflightReport(missing, pct, Array.Empty<(DateOnly, long, long)>(), Array.Empty<GameGap>());
         var processors = plan.Where(p => p.IsRun).Select(p => p.Processor).Distinct().ToList();
         var required = processors.SelectMany(p => ProcessorCatalog.Get(p).Phase3Inputs)
             .Where(t => !t.Name.StartsWith("upcoming_", StringComparison.Ordinal))
@@ -50,14 +50,14 @@ public static class Preflight
         {
             // The same partial-UPCG finding Find-StaleUpcg reports; age is irrelevant here.
             var dates = runDates.ToHashSet();
-            partial.AddRange(Validation.StaleUpcgService.Find(w, olderThanDays: null, asOf: null, ct)
+            partial.AddRange(StaleContext.Find(w, olderThanDays: null, asOf: null, ct)
                 .Where(s => s.IsPartial && dates.Contains(s.Date))
                 .Select(s => (s.Date, s.UpcgRows, s.PgsPlayers)));
         }
         // The gate's own completeness rule, over the game tables the planned processors read.
-        var gameTables = processors.SelectMany(Validation.UpstreamCompleteness.TablesFor).Distinct().ToList();
+        var gameTables = processors.SelectMany(UpstreamCompleteness.TablesFor).Distinct().ToList();
         var runSet = runDates.ToHashSet();
-        var incomplete = Validation.UpstreamCompleteness.Find(w, Validation.DateScope.Range(runDates[0], runDates[^1]), gameTables, ct)
+        var incomplete = UpstreamCompleteness.Find(w, DateScope.Range(runDates[0], runDates[^1]), gameTables, ct)
             .Where(g => !g.IsWaived && runSet.Contains(g.Date)).ToList();
         return new PreflightReport(missing, pct, partial, incomplete);
     }

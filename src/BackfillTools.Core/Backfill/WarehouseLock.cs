@@ -31,7 +31,7 @@ public interface IPublishFence
 /// </summary>
 public sealed class WarehouseLock : IBackfillLock, IPublishFence
 {
-    public const string LockName = "backfill";
+    public const string LockName = BackfillLockTable.LockName;
 
     public const string LockLostErrorId = "LockLost";
     public const string LeaseExpiredErrorId = "LeaseExpired";
@@ -46,8 +46,6 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
 
     private const string HolderColumns =
         "run_id = @run_id, host = @host, pid = @pid, started_at = @started_at, heartbeat_at = @now, run_token = @token, process_started_at = @process_started_at, pid_namespace = @pid_namespace";
-
-    internal static string SeedSql => $"INSERT INTO {Table} (lock_name) VALUES ('{LockName}')";
 
     internal static string ReadSql =>
         $"SELECT run_id, host, pid, started_at, heartbeat_at, run_token, process_started_at, pid_namespace FROM {Table} WHERE lock_name = '{LockName}'";
@@ -70,20 +68,13 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
     internal static string ReleaseSql =>
         $"UPDATE {Table} SET run_id = NULL, host = NULL, pid = NULL, started_at = NULL, heartbeat_at = NULL, run_token = NULL, process_started_at = NULL, pid_namespace = NULL WHERE lock_name = '{LockName}' AND run_token = @token";
 
-    /// <summary>Schema version 3: the columns that identify a holder beyond host and pid (safe on a row that is held).</summary>
-    internal static IReadOnlyList<string> AddHolderColumnsSql { get; } = new[]
-    {
-        $"ALTER TABLE {Table} ADD COLUMN IF NOT EXISTS run_token STRING",
-        $"ALTER TABLE {Table} ADD COLUMN IF NOT EXISTS process_started_at TIMESTAMP",
-        $"ALTER TABLE {Table} ADD COLUMN IF NOT EXISTS pid_namespace STRING",
-    };
 
     /// <summary>The statements, with sample parameters, for the GoogleSQL gate.</summary>
-    internal static IEnumerable<PortableSql.Entry> Catalog()
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
     {
         var t = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         var take = HolderParams(new LockHolder("r", "h", 1, t, t, "ns"), "k", t);
-        yield return new("WarehouseLock.Seed", SeedSql);
         yield return new("WarehouseLock.Read", ReadSql);
         yield return new("WarehouseLock.TakeFree", TakeFreeSql, take);
         yield return new("WarehouseLock.TakeOver", TakeOverSql, new Dictionary<string, object?>(take) { ["stale_run_id"] = "s", ["stale_token"] = "st" });
@@ -91,7 +82,6 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
         yield return new("WarehouseLock.Heartbeat", HeartbeatSql, WarehouseExtensions.Params(("token", "k"), ("now", t)));
         yield return new("WarehouseLock.FenceCheck", FenceCheckSql, WarehouseExtensions.Params(("token", "k")));
         yield return new("WarehouseLock.Release", ReleaseSql, WarehouseExtensions.Params(("token", "k")));
-        for (var i = 0; i < AddHolderColumnsSql.Count; i++) yield return new($"WarehouseLock.AddHolderColumns[{i}]", AddHolderColumnsSql[i]);
     }
 
     private static Dictionary<string, object?> HolderParams(LockHolder me, string token, DateTime now) => WarehouseExtensions.Params(
@@ -124,7 +114,7 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
     public LockHolder? StaleHolder { get; }
 
     /// <summary>How long a heartbeat stays valid (10 minutes, docs/Invoke-Backfill.md); holders refresh it every fifth of this.</summary>
-    public static TimeSpan DefaultLease { get; } = TimeSpan.FromMinutes(10);
+    public static TimeSpan DefaultLease => BackfillRules.LockLease;
 
     private static string NewToken() => Guid.NewGuid().ToString("N");
 

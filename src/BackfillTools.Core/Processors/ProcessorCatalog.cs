@@ -102,6 +102,5 @@ public static class ProcessorCatalog
         names.Distinct().OrderBy(n => (int)n).ToList();
 
     /// <summary>Failure categories that account for an entity by design (not an error to retry).</summary>
-    public static bool IsByDesignSkip(string failureCategory) =>
-        failureCategory is "INSUFFICIENT_DATA" or "EXPECTED_INCOMPLETE";
+    public static bool IsByDesignSkip(string failureCategory) => FailureCategories.IsByDesignSkip(failureCategory);
 }

@@ -128,6 +128,7 @@ internal sealed partial class SqlProcessor : IProcessor
         ["opt_tdza_league_strict"] = options.TdzaLeagueStrictlyBefore,
         ["opt_mlfs_zone_units"] = options.MlfsZoneUnits,
         ["opt_mlfs_roster_context"] = options.MlfsRosterContext,
+        ["partial_upcg_ratio"] = BackfillRules.PartialUpcgRatio,
     };
 
     /// <summary>
@@ -183,7 +184,7 @@ dinfo AS (
   SELECT d.analysis_date, d.season_year, s.oct1,
          COALESCE(o.opener, s.fallback_opener) AS season_start,
          COALESCE(o.psza_start, s.oct22) AS psza_start,
-         DATE_DIFF(d.analysis_date, COALESCE(o.opener, s.fallback_opener), DAY) BETWEEN 0 AND {Season.BootstrapDays - 1} AS is_bootstrap,
+         DATE_DIFF(d.analysis_date, COALESCE(o.opener, s.fallback_opener), DAY) BETWEEN 0 AND {BackfillRules.BootstrapDays - 1} AS is_bootstrap,
          DATE_DIFF(d.analysis_date, s.oct1, DAY) AS d_oct1,
          DATE_DIFF(d.analysis_date, COALESCE(o.opener, s.fallback_opener), DAY) AS d_start,
          DATE_DIFF(d.analysis_date, COALESCE(o.psza_start, s.oct22), DAY) AS d_psza

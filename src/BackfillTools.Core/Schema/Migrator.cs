@@ -25,13 +25,13 @@ public sealed class Migrator
                 // The version-1 table was never written (it declared run_id NOT NULL); recreate it with the seeded row.
                 w.DropTable(WarehouseSchema.BackfillLock.Dataset, WarehouseSchema.BackfillLock.Name);
                 w.EnsureTable(WarehouseSchema.BackfillLock);
-                w.Execute(Backfill.WarehouseLock.SeedSql);
+                w.Execute(BackfillLockTable.SeedSql);
             }),
         new Migration(3, "Backfill lock row: a random per-run token (fencing every publish), the process start time and the pid namespace",
             w =>
             {
                 // Columns are added, not the table recreated: a lock held by a running older version stays held.
-                foreach (var sql in Backfill.WarehouseLock.AddHolderColumnsSql) w.Execute(sql);
+                foreach (var sql in BackfillLockTable.AddHolderColumnsSql) w.Execute(sql);
             }),
         new Migration(4, "Backfill waivers: games whose Phase 3 rows can never be filled, named with a reason (Add-BackfillWaiver)",
             w => w.EnsureTable(WarehouseSchema.BackfillWaivers)),
@@ -45,7 +45,7 @@ public sealed class Migrator
     public static int CurrentVersion(IWarehouse warehouse)
     {
         if (!warehouse.ExistingTables().Contains(WarehouseSchema.SchemaVersion.FullName)) return 0;
-        return (int)warehouse.ScalarInt64($"SELECT COALESCE(MAX(version), 0) FROM {WarehouseSchema.SchemaVersion.Placeholder}");
+        return (int)warehouse.ScalarInt64(CurrentVersionSql);
     }
 
     /// <summary>Bring the warehouse to the latest version; returns the migrations applied.</summary>
@@ -61,10 +61,23 @@ public sealed class Migrator
         foreach (var m in Migrations.Where(m => m.Version > current).OrderBy(m => m.Version))
         {
             m.Apply(warehouse);
-            warehouse.Execute($"INSERT INTO {WarehouseSchema.SchemaVersion.Placeholder} (version, applied_at, tool_version, description) VALUES (@v, @t, @tv, @d)",
+            warehouse.Execute(RecordMigrationSql,
                 WarehouseExtensions.Params(("v", (long)m.Version), ("t", DateTime.UtcNow), ("tv", ToolInfo.Version), ("d", m.Description)));
             applied.Add(m);
         }
         return applied;
+    }
+
+    internal static string CurrentVersionSql => $"SELECT COALESCE(MAX(version), 0) FROM {WarehouseSchema.SchemaVersion.Placeholder}";
+
+    internal static string RecordMigrationSql =>
+        $"INSERT INTO {WarehouseSchema.SchemaVersion.Placeholder} (version, applied_at, tool_version, description) VALUES (@v, @t, @tv, @d)";
+
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
+    {
+        yield return new("Migrator.CurrentVersion", CurrentVersionSql);
+        yield return new("Migrator.RecordMigration", RecordMigrationSql,
+            WarehouseExtensions.Params(("v", 1L), ("t", new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc)), ("tv", "0.0.0"), ("d", "sample")));
     }
 }

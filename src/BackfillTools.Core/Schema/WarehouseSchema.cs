@@ -180,7 +180,7 @@ public static class WarehouseSchema
     /// quarantine): what Remove-BackfillWarehouse drops from a file it only connected to. The single definition of
     /// "the product's own data"; the raw, analytics, precompute and processing datasets belong to the warehouse.
     /// </summary>
-    public static IReadOnlyList<string> ProductDatasets { get; } = new[] { BackfillRuns.Dataset, Backfill.BackfillRunner.StagingDataset, Backfill.BackfillRunner.QuarantineDataset };
+    public static IReadOnlyList<string> ProductDatasets { get; } = new[] { BackfillRuns.Dataset, DatasetNames.Staging, DatasetNames.Quarantine };
 
     /// <summary>The product's own tables inside datasets it shares with the warehouse (the persisted context-source log).</summary>
     public static IReadOnlyList<TableDef> ProductTablesInSharedDatasets { get; } = new[] { ContextSourceLog };

@@ -13,8 +13,8 @@ public sealed record CoverageOptions
     /// <summary>Layers to report (null = all three).</summary>
     public IReadOnlyList<CoverageLayer>? Layers { get; init; }
 
-    public double OkThreshold { get; init; } = 95;
-    public double LowThreshold { get; init; } = 90;
+    public double OkThreshold { get; init; } = BackfillRules.CoverageWarnPct;
+    public double LowThreshold { get; init; } = BackfillRules.CoverageMinPct;
 
     /// <summary>Player-level reconciliation: fill <see cref="CoverageResult.Unaccounted"/>.</summary>
     public bool Detailed { get; init; }
@@ -37,7 +37,7 @@ public sealed record CoverageOptions
 public static class CoverageValidator
 {
     /// <summary>Share of PGS players UPCG must hold for a date not to count as partial (the PCF fallback rule).</summary>
-    public const double PartialUpcgRatio = 0.9;
+    public const double PartialUpcgRatio = BackfillRules.PartialUpcgRatio;
 
     /// <summary>The game tables of the Raw and Analytics layers, measured by the shared upstream-completeness rule.</summary>
     private static readonly (CoverageLayer Layer, TableDef Table)[] GameTables =
@@ -289,10 +289,10 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
     }
 
     /// <summary>
-    /// Some UPCG rows but fewer than 90% of the players who played: the one definition of "partial" that Test-Coverage,
+    /// Some UPCG rows but fewer than the UPCG ratio of the players who played: the one definition of "partial" that Test-Coverage,
     /// Find-StaleUpcg and the pre-flight share. An empty context is not stale rows (nothing to clear), so not partial.
     /// </summary>
-    internal static bool IsPartial(long? pgs, long? upcg) => pgs is > 0 && upcg is > 0 and var u && u < PartialUpcgRatio * pgs.Value;
+    internal static bool IsPartial(long? pgs, long? upcg) => BackfillRules.IsPartialContext(pgs ?? 0, upcg ?? 0);
 
     private static CoverageResult JudgePrecompute(DateOnly date, ProcessorName p, DateFacts f, Accounting a,
         Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>> all, LedgerEntry? ledger, ContextEntry? ctx,

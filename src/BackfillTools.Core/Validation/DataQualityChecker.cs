@@ -21,7 +21,10 @@ public sealed record DataQualityOptions
     public double ThinRatio { get; init; } = 0.5;
 
     /// <summary>How many dates either side form a date's neighbourhood.</summary>
-    public int Neighbours { get; init; } = 7;
+    public int Neighbours { get; init; } = DefaultNeighbours;
+
+    /// <summary>Dates on each side a value is compared with (a window size, not the stale-context TTL).</summary>
+    public const int DefaultNeighbours = 7;
 }
 
 /// <summary>

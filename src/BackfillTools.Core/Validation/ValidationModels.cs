@@ -1,7 +1,6 @@
 namespace BackfillTools.Core.Validation;
 
 /// <summary>Warehouse layer a coverage row measures: L1 raw box scores, L3 analytics, L4 precompute.</summary>
-public enum CoverageLayer { Raw, Analytics, Precompute }
 
 /// <summary>
 /// Coverage verdict of one (date, layer, table/processor). OK/Low/Incomplete follow the percentage thresholds;
@@ -110,43 +109,6 @@ public sealed class SeasonProcessorReport
     public string[] WaivedGames { get; init; } = Array.Empty<string>();
 }
 
-/// <summary>One date of upcoming_player_game_context as Find-StaleUpcg sees it.</summary>
-public sealed class StaleUpcgDate
-{
-    public required DateOnly Date { get; init; }
-    public long UpcgRows { get; init; }
-    public long UpcgPlayers { get; init; }
-    public long PgsPlayers { get; init; }
-    /// <summary>UPCG players ÷ PGS players × 100; null when nobody has played yet.</summary>
-    public double? CoveragePct { get; init; }
-    /// <summary>Players played on the date and UPCG holds fewer than 90% of them (the Jan-6 trap).</summary>
-    public bool IsPartial { get; init; }
-    /// <summary>The date is older than -OlderThanDays before -AsOf.</summary>
-    public bool IsStale { get; init; }
-    public int AgeDays { get; init; }
-    public DateTime? LastProcessedAt { get; init; }
-}
-
-/// <summary>What Clear-StaleUpcg did.</summary>
-public sealed class StaleUpcgCleanup
-{
-    public string? BackupTable { get; init; }
-    public long RowsBackedUp { get; init; }
-    public long RowsDeleted { get; init; }
-    public required DateOnly[] Dates { get; init; }
-}
-
-/// <summary>What Restore-StaleUpcg did.</summary>
-public sealed class StaleUpcgRestore
-{
-    public required string BackupTable { get; init; }
-    public long RowsInBackup { get; init; }
-    public long RowsRestored { get; init; }
-    /// <summary>Backup rows whose key (game_date, player_lookup) exists again in the table; left as they are.</summary>
-    public long RowsSkipped { get; init; }
-    public required DateOnly[] Dates { get; init; }
-}
-
 public enum FindingSeverity { Warning, Error }
 
 /// <summary>One data-quality finding of Test-DataQuality.</summary>
@@ -163,16 +125,4 @@ public sealed class DataQualityFinding
     public string? Detail { get; init; }
 
     public override string ToString() => $"{Table} {Date:yyyy-MM-dd} {Check} {Column}";
-}
-
-/// <summary>An NBA official game id and the standard id of the same game.</summary>
-public sealed class GameIdMapping
-{
-    public required string InputId { get; init; }
-    public required string NbaGameId { get; init; }
-    public required string StandardId { get; init; }
-    public required DateOnly GameDate { get; init; }
-    public required string AwayTeam { get; init; }
-    public required string HomeTeam { get; init; }
-    public required string Season { get; init; }
 }

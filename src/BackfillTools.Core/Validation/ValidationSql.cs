@@ -3,8 +3,8 @@ using BackfillTools.Core.Processors;
 namespace BackfillTools.Core.Validation;
 
 /// <summary>
-/// Every statement the validation cmdlets can send, with representative inputs, for the GoogleSQL gate: register it
-/// in PortableSql.Catalog with <c>list.AddRange(ValidationSql.Catalog().Select(s => new Entry(s.Name, s.Sql)))</c>.
+/// Every statement the validation cmdlets can send, with representative inputs, for the GoogleSQL gate (registered by
+/// <see cref="Registered"/>).
 /// The statements carry no parameters: dates, seasons and ids are validated and inlined as literals.
 /// </summary>
 public static class ValidationSql
@@ -12,6 +12,9 @@ public static class ValidationSql
     private static string Staged(Warehouse.TableDef t) => t.WithName("stage", t.Name).Placeholder;
 
     private static string StagedDates => Staged(Schema.WarehouseSchema.ContextSourceLog);
+
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Registered() => Catalog().Select(s => new RegisteredStatement(s.Name, s.Sql));
 
     public static IEnumerable<(string Name, string Sql)> Catalog()
     {
@@ -42,21 +45,6 @@ public static class ValidationSql
             yield return ($"CoverageAccounting.Sql[{p}, staging]", CoverageAccounting.Sql(p, StagedDates,
                 def.Output.WithName("stage", def.Output.Name).Placeholder, Staged(Schema.WarehouseSchema.PrecomputeFailures)));
         }
-        const string dateList = "game_date IN (DATE '2023-02-23', DATE '2023-02-24')";
-        // A backup has the context table's columns; the gate's catalog knows it as the staging copy.
-        var backup = Staged(Schema.WarehouseSchema.UpcomingPlayerGameContext);
-        yield return ("StaleUpcg.Find", StaleUpcgService.FindSql);
-        yield return ("StaleUpcg.CountByDate", StaleUpcgService.CountByDateSql(dateList));
-        yield return ("StaleUpcg.CountByDate[cutoff]", StaleUpcgService.CountByDateSql("game_date < DATE '2023-03-01'"));
-        yield return ("StaleUpcg.CreateBackup", StaleUpcgService.CreateBackupSql("upcg_backup_20230101_000000"));
-        yield return ("StaleUpcg.Backup", StaleUpcgService.BackupSql(backup, dateList));
-        yield return ("StaleUpcg.DeleteBackedUp", StaleUpcgService.DeleteBackedUpSql(backup, dateList));
-        yield return ("StaleUpcg.VerifyDeleted", StaleUpcgService.VerifyDeletedSql(dateList));
-        yield return ("StaleUpcg.Delete", StaleUpcgService.DeleteSql(dateList));
-        yield return ("StaleUpcg.Remaining", StaleUpcgService.RemainingSql(dateList));
-        yield return ("StaleUpcg.Restore", StaleUpcgService.RestoreSql(backup));
-        yield return ("StaleUpcg.BackupDates", StaleUpcgService.BackupDatesSql(backup));
-        yield return ("StaleUpcg.Count", StaleUpcgService.CountSql(backup));
         foreach (var p in Enum.GetValues<ProcessorName>())
             yield return ($"UpstreamCompleteness.Gaps[{p}]", UpstreamCompleteness.GapsSql(scopes[1].Scope.Ctes(), UpstreamCompleteness.TablesFor(p)));
         yield return ("GameId.Lookup", GameIdConverter.LookupSql("game_id IN ('0022200886') OR game_date IN (DATE '2023-02-23')"));

@@ -1,3 +1,5 @@
+using BackfillTools.Core.Warehouse.BigQuery;
+
 namespace BackfillTools.Core.Warehouse;
 
 public enum WarehouseKind { DuckDb, BigQuery }
@@ -13,7 +15,7 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
     public long? MaxBytesBilled { get; init; }
 
     /// <summary>How Get-BackfillRun prices bytes billed (Connect-BackfillWarehouse -PricePerTiB / -CapacityPricing).</summary>
-    public Backfill.BigQueryPricing Pricing { get; init; } = Backfill.BigQueryPricing.Default;
+    public BigQueryPricing Pricing { get; init; } = BigQueryPricing.Default;
 
     /// <summary>The variable Google's client libraries read for a BigQuery emulator ("host:port").</summary>
     public const string EmulatorHostVariable = "BIGQUERY_EMULATOR_HOST";

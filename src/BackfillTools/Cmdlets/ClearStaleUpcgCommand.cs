@@ -18,7 +18,7 @@ public sealed class ClearStaleUpcgCommand : BackfillCmdlet
 
     [Parameter(ParameterSetName = OlderThanSet)]
     [ValidateRange(0, 36500)]
-    public int OlderThanDays { get; set; } = 7;
+    public int OlderThanDays { get; set; } = BackfillRules.StaleContextTtlDays;
 
     [Parameter(Mandatory = true, ParameterSetName = DateSet, ValueFromPipelineByPropertyName = true)]
     [DateArgumentTransformation]

@@ -21,7 +21,7 @@ public sealed class ConnectBackfillWarehouseCommand : WarehouseTargetCmdlet
     /// <summary>Price per TiB billed that Get-BackfillRun uses for EstimatedCost; default the on-demand list price.</summary>
     [Parameter]
     [ValidateRange(0.0, 1_000_000.0)]
-    public decimal PricePerTiB { get; set; } = Core.Backfill.BigQueryPricing.OnDemandListPricePerTiB;
+    public decimal PricePerTiB { get; set; } = Core.Warehouse.BigQuery.BigQueryPricing.OnDemandListPricePerTiB;
 
     /// <summary>Capacity (Editions) pricing: show bytes and slot time, no price.</summary>
     [Parameter]
@@ -31,7 +31,7 @@ public sealed class ConnectBackfillWarehouseCommand : WarehouseTargetCmdlet
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        var connection = TargetConnection() with { MaxBytesBilled = MaxBytesBilled, Pricing = new Core.Backfill.BigQueryPricing(PricePerTiB, CapacityPricing) };
+        var connection = TargetConnection() with { MaxBytesBilled = MaxBytesBilled, Pricing = new Core.Warehouse.BigQuery.BigQueryPricing(PricePerTiB, CapacityPricing) };
         using var warehouse = WarehouseService.Open(connection);
         var summary = WarehouseSummary.Of(connection, warehouse);
         SetDefault(connection);

@@ -10,7 +10,7 @@ public sealed class FindStaleUpcgCommand : BackfillCmdlet
 {
     [Parameter]
     [ValidateRange(0, 36500)]
-    public int OlderThanDays { get; set; } = 7;
+    public int OlderThanDays { get; set; } = BackfillRules.StaleContextTtlDays;
 
     [Parameter]
     [DateArgumentTransformation]
@@ -19,7 +19,7 @@ public sealed class FindStaleUpcgCommand : BackfillCmdlet
     protected override void EndProcessing() => Guard(() =>
     {
         using var w = OpenWarehouse();
-        var rows = StaleUpcgService.Find(w, OlderThanDays, AsOf is { } a ? DateOnly.FromDateTime(a) : null, CancellationToken);
+        var rows = StaleContext.Find(w, OlderThanDays, AsOf is { } a ? DateOnly.FromDateTime(a) : null, CancellationToken);
         WriteObject(rows, enumerateCollection: true);
     });
 }

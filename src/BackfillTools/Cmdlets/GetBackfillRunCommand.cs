@@ -36,7 +36,7 @@ public sealed class GetBackfillRunCommand : BackfillCmdlet
         using var w = OpenWarehouse();
         var ledger = new BackfillLedger(w);
         var session = ResolveConnection().Pricing;
-        var pricing = new BigQueryPricing(PricePerTiB ?? session.PricePerTiB, CapacityPricing || (PricePerTiB is null && session.Capacity));
+        var pricing = new Core.Warehouse.BigQuery.BigQueryPricing(PricePerTiB ?? session.PricePerTiB, CapacityPricing || (PricePerTiB is null && session.Capacity));
         void Emit(BackfillRunInfo run)
         {
             if (!CostByProcessor)
@@ -60,7 +60,7 @@ public sealed class GetBackfillRunCommand : BackfillCmdlet
         foreach (var id in RunId)
         {
             if (ledger.GetRun(id) is { } run) Emit(run);
-            else WriteError(ToErrorRecord(new Core.BackfillException("RunNotFound", Core.ErrorKind.ObjectNotFound,
+            else WriteError(ToErrorRecord(new Core.Domain.BackfillException("RunNotFound", Core.Domain.ErrorKind.ObjectNotFound,
                 $"No backfill run '{id}' in the ledger. Get-BackfillRun lists the runs.", id)));
         }
     });

@@ -26,7 +26,7 @@ public sealed class GetBackfillWaiverCommand : BackfillCmdlet
 
     protected override void EndProcessing() => Guard(() =>
     {
-        var seasons = Season?.Select(s => Core.Season.Label(Core.Season.Parse(s))).ToHashSet();
+        var seasons = Season?.Select(s => Core.Domain.Season.Label(Core.Domain.Season.Parse(s))).ToHashSet();
         using var w = OpenWarehouse();
         var waivers = _ids.Count > 0 ? BackfillWaivers.Find(w, _ids, CancellationToken) : BackfillWaivers.Get(w, CancellationToken);
         WriteObject(waivers.Where(x => seasons is null || (x.Season is { } s && seasons.Contains(s))), enumerateCollection: true);

@@ -24,7 +24,7 @@ public sealed class GetSeasonReportCommand : BackfillCmdlet
         if (Season is { } s)
             foreach (var label in s)
             {
-                BackfillTools.Core.Season.Parse(label); // a bad label fails before any query runs
+                BackfillTools.Core.Domain.Season.Parse(label); // a bad label fails before any query runs
                 _seasons.Add(label);
             }
     });

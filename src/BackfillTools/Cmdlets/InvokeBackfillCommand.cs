@@ -62,11 +62,11 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
 
     [Parameter]
     [ValidateRange(0, 100)]
-    public double MinCoverage { get; set; } = 90;
+    public double MinCoverage { get; set; } = BackfillRules.CoverageMinPct;
 
     [Parameter]
     [ValidateRange(0, 100)]
-    public double WarnCoverage { get; set; } = 95;
+    public double WarnCoverage { get; set; } = BackfillRules.CoverageWarnPct;
 
     [Parameter]
     [ValidateRange(1, 64)]

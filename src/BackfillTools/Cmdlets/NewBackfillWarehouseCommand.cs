@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using BackfillTools.Core;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Warehouse;
 
 namespace BackfillTools.Cmdlets;
@@ -53,7 +53,7 @@ public sealed class NewBackfillWarehouseCommand : WarehouseTargetCmdlet
         if (SampleData && Scale > 1)
         {
             var years = SampleLeague.SeasonYears(options);
-            what += $" at scale {Scale}: {years.Count} seasons, {BackfillTools.Core.Season.Label(years.Min())} to {BackfillTools.Core.Season.Label(years.Max())}";
+            what += $" at scale {Scale}: {years.Count} seasons, {BackfillTools.Core.Domain.Season.Label(years.Min())} to {BackfillTools.Core.Domain.Season.Label(years.Max())}";
         }
         var progress = new ProgressWriter(this);
         Action<IWarehouse>? fill = SampleData ? w => SampleLeague.Generate(w, options, progress, CancellationToken) : null;

@@ -26,10 +26,10 @@ public sealed class RemoveBackfillWarehouseCommand : WarehouseTargetCmdlet
     {
         var connection = TargetConnection();
         // Refusals (not ours, a live backfill, unlabeled datasets without -Force) come before any prompt.
-        var plan = WarehouseService.PlanRemoval(connection, Force);
+        var plan = WarehouseRemover.PlanRemoval(connection, Force);
         if (!ShouldProcess(Describe(plan), "Delete the warehouse")) return;
 
-        var removed = WarehouseService.Remove(connection, Force);
+        var removed = WarehouseRemover.Remove(connection, Force);
         foreach (var item in removed) WriteVerbose($"Deleted {item}.");
         if (GetDefault() is { } current && SameWarehouse(current, connection))
         {

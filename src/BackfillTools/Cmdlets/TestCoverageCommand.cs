@@ -90,11 +90,11 @@ public sealed class TestCoverageCommand : DateScopedCmdlet
 
     [Parameter]
     [ValidateRange(0, 100)]
-    public double OkThreshold { get; set; } = 95;
+    public double OkThreshold { get; set; } = BackfillRules.CoverageWarnPct;
 
     [Parameter]
     [ValidateRange(0, 100)]
-    public double LowThreshold { get; set; } = 90;
+    public double LowThreshold { get; set; } = BackfillRules.CoverageMinPct;
 
     protected override void EndProcessing() => Guard(() =>
     {

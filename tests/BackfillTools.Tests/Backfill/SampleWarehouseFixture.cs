@@ -1,4 +1,4 @@
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Warehouse;
 
 namespace BackfillTools.Tests.Backfill;

@@ -1,5 +1,5 @@
 using BackfillTools.Core;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using Xunit;
 
 namespace BackfillTools.Tests.Backfill;

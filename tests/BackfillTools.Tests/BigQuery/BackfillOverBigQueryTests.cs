@@ -1,7 +1,7 @@
 using BackfillTools.Core;
 using BackfillTools.Core.Backfill;
 using BackfillTools.Core.Processors;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Validation;
 using BackfillTools.Core.Warehouse;

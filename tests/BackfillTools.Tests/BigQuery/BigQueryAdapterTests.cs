@@ -225,19 +225,12 @@ public sealed class BigQueryAdapterTests : IDisposable
     }
 
     [Fact]
-    public void Register_installs_the_WarehouseService_hook()
+    public void The_factory_opens_a_BigQuery_connection_with_the_BigQuery_backend()
     {
-        var before = WarehouseService.OpenBigQuery;
-        try
-        {
-            WarehouseService.OpenBigQuery = null;
-            BigQueryWarehouse.Register();
-            Assert.NotNull(WarehouseService.OpenBigQuery);
-        }
-        finally
-        {
-            WarehouseService.OpenBigQuery = before;
-        }
+        // No hook to install: WarehouseService.Open switches on the kind and reaches BigQueryWarehouse.Open, whose own
+        // refusal (no project) proves the route.
+        var ex = Assert.Throws<BackfillException>(() => WarehouseService.Open(new WarehouseConnection(WarehouseKind.BigQuery, Project: "")));
+        Assert.Equal("BigQueryProjectMissing", ex.ErrorId);
     }
 
     // ------------------------------------------------------------------ retries

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using BackfillTools.Core;
 using BackfillTools.Core.Backfill;
 using BackfillTools.Core.Processors;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using BackfillTools.Core.Warehouse.BigQuery;
@@ -292,7 +292,6 @@ internal sealed class FakeBigQueryHttp : IDisposable
 
     public FakeBigQueryHttp(FakeBigQuery fake)
     {
-        BigQueryWarehouse.Register();
         _invoker = new HttpMessageInvoker(fake, disposeHandler: false);
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();

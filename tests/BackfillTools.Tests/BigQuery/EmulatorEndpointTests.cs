@@ -110,7 +110,7 @@ public sealed class PrefixedWarehouseTests
     {
         var production = new WarehouseConnection(WarehouseKind.BigQuery, Project: FakeBigQuery.Project, Endpoint: new Uri("http://emulator.local/"));
         Assert.Equal("DatasetPrefixRequired", Assert.Throws<BackfillException>(() => WarehouseService.CreateBigQuery(production)).ErrorId);
-        Assert.Equal("DatasetPrefixRequired", Assert.Throws<BackfillException>(() => WarehouseService.Remove(production)).ErrorId);
+        Assert.Equal("DatasetPrefixRequired", Assert.Throws<BackfillException>(() => WarehouseRemover.Remove(production)).ErrorId);
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public sealed class LiveBigQueryTests : IDisposable
             new($"INSERT INTO {Table.Placeholder} (s, i, d) VALUES (@s, @i, @d)", WarehouseExtensions.Params(("s", "z"), ("i", 3L), ("d", new DateOnly(2024, 3, 2)))),
         });
         Assert.Equal(new long[] { 1, 1 }, counts);
-        Assert.Throws<BackfillTools.Core.BackfillException>(() => W.ExecuteInTransaction(new SqlStatement[]
+        Assert.Throws<BackfillTools.Core.Domain.BackfillException>(() => W.ExecuteInTransaction(new SqlStatement[]
         {
             new($"DELETE FROM {Table.Placeholder} WHERE TRUE"),
             new("SELECT ERROR('forced failure')"),

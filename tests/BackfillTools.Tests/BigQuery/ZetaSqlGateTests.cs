@@ -129,7 +129,7 @@ public static partial class ZetaSqlGate
     private static readonly BigQueryDialect Dialect = new(GateProject);
 
     /// <summary>A catalog entry as BigQueryWarehouse would send it, with parameter types from the sample values.</summary>
-    public static Statement FromEntry(PortableSql.Entry e) => Bind(e.Name, e.Sql, e.SampleParameters);
+    public static Statement FromEntry(RegisteredStatement e) => Bind(e.Name, e.Sql, e.SampleParameters);
 
     private static string TypeOf(JsonNode t) =>
         (string)t["type"]! == "ARRAY" ? $"ARRAY<{TypeOf(t["arrayType"]!)}>" : (string)t["type"]!;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using BackfillTools.Core.Processors;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using BackfillTools.Core.Warehouse.BigQuery;

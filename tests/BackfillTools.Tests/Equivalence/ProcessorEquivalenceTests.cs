@@ -1,5 +1,5 @@
 using BackfillTools.Core.Processors;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -47,7 +47,7 @@ internal sealed class ProcessorTestDb : IDisposable
     {
         Add(WarehouseSchema.Schedule, new
         {
-            game_id = $"00221{date:MMdd}{away}{home}", game_date = date, season_year = (long)BackfillTools.Core.Season.YearOf(date),
+            game_id = $"00221{date:MMdd}{away}{home}", game_date = date, season_year = (long)BackfillTools.Core.Domain.Season.YearOf(date),
             game_status = (long)status, home_team_tricode = home, away_team_tricode = away, is_regular_season = true, is_playoffs = false,
         });
     }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BackfillTools.Core.Processors;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using Xunit;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 

@@ -1,4 +1,4 @@
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using Xunit;
 
 namespace BackfillTools.Tests.Samples;

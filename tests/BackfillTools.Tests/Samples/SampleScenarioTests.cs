@@ -1,5 +1,5 @@
 using BackfillTools.Core;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using Xunit;

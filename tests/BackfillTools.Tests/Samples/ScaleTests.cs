@@ -3,7 +3,7 @@ using System.Management.Automation.Runspaces;
 using BackfillTools.Cmdlets;
 using BackfillTools.Core;
 using BackfillTools.Core.Processors;
-using BackfillTools.Core.Samples;
+using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using Xunit;

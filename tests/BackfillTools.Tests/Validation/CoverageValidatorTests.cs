@@ -55,7 +55,7 @@ public sealed class CoverageValidatorTests : IDisposable
         Assert.Equal(CoverageStatus.OK, Pcf(F.Low, new CoverageOptions { OkThreshold = 90, LowThreshold = 80 }).Status);
         // 50% is Incomplete by default and Low with a Low threshold of 50.
         Assert.Equal(CoverageStatus.Low, Pcf(F.Failure, new CoverageOptions { LowThreshold = 50 }).Status);
-        Assert.Throws<BackfillTools.Core.BackfillException>(() => new CoverageOptions { OkThreshold = 80, LowThreshold = 90 }.Validate());
+        Assert.Throws<BackfillTools.Core.Domain.BackfillException>(() => new CoverageOptions { OkThreshold = 80, LowThreshold = 90 }.Validate());
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class CoverageValidatorTests : IDisposable
         var rows = Run(DateScope.Range(F.Opener, F.OffDay));
         Assert.DoesNotContain(rows, r => r.Date == F.OffDay); // off-days are not game dates
         Assert.Equal(10 * (4 + 5), rows.Count);              // 10 game dates × (4 tables + 5 processors)
-        Assert.Throws<BackfillTools.Core.BackfillException>(() => DateScope.Range(F.OffDay, F.Opener));
+        Assert.Throws<BackfillTools.Core.Domain.BackfillException>(() => DateScope.Range(F.OffDay, F.Opener));
     }
 
     [Fact]

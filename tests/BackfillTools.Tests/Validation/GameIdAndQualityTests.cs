@@ -64,7 +64,7 @@ public sealed class GameIdAndQualityTests : IDisposable
         var f = Quality(new DataQualityOptions { Processors = new[] { ProcessorName.PCF }, Checks = new[] { DataQualityCheck.ThinPartition } });
         Assert.Contains(f, x => x.Date == F.Stale);
         Assert.DoesNotContain(f, x => x.Date == F.Ok || x.Date == F.Low);
-        Assert.Throws<BackfillTools.Core.BackfillException>(() => Quality(new DataQualityOptions { ThinRatio = 0 }));
+        Assert.Throws<BackfillTools.Core.Domain.BackfillException>(() => Quality(new DataQualityOptions { ThinRatio = 0 }));
     }
 
     [Fact]

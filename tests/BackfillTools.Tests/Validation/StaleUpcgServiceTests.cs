@@ -30,7 +30,7 @@ public sealed class StaleUpcgServiceTests : IDisposable
     [Fact]
     public void Find_flags_partial_and_stale_dates_and_skips_recent_complete_ones()
     {
-        var rows = StaleUpcgService.Find(_db.W, 7, AsOf, default).ToDictionary(r => r.Date);
+        var rows = StaleContext.Find(_db.W, 7, AsOf, default).ToDictionary(r => r.Date);
         Assert.True(rows[Partial].IsPartial);
         Assert.Equal(10, rows[Partial].CoveragePct);
         Assert.False(rows[Full].IsPartial);
@@ -42,7 +42,7 @@ public sealed class StaleUpcgServiceTests : IDisposable
     public void Find_without_an_age_reports_only_partial_dates()
     {
         // Pre-flight asks this way: age must not matter, and no age may overflow the date arithmetic.
-        var rows = StaleUpcgService.Find(_db.W, olderThanDays: null, asOf: null, default);
+        var rows = StaleContext.Find(_db.W, olderThanDays: null, asOf: null, default);
         var only = Assert.Single(rows);
         Assert.Equal(Partial, only.Date);
         Assert.False(only.IsStale);
@@ -85,7 +85,7 @@ public sealed class StaleUpcgServiceTests : IDisposable
         var ex = Assert.Throws<BackfillException>(() => StaleUpcgService.Plan(_db.W, new[] { Partial, Recent }, 7, Recent, default));
         Assert.Equal("UpcomingDateRefused", ex.ErrorId);
         // A future -AsOf cannot open up today's games either.
-        var today = StaleUpcgService.Today();
+        var today = BackfillRules.Today();
         Assert.Equal("UpcomingDateRefused", Assert.Throws<BackfillException>(() =>
             StaleUpcgService.Plan(_db.W, new[] { today }, 7, today.AddDays(30), default)).ErrorId);
         Assert.Equal(before, UpcgRows());

@@ -12,7 +12,7 @@ public sealed class ValidationSqlGateTests
     [ZetaSqlFact]
     public void Validation_sql_is_valid_GoogleSQL()
     {
-        var statements = ValidationSql.Catalog().Select(s => ZetaSqlGate.FromEntry(new PortableSql.Entry(s.Name, s.Sql))).ToList();
+        var statements = ValidationSql.Catalog().Select(s => ZetaSqlGate.FromEntry(new RegisteredStatement(s.Name, s.Sql))).ToList();
         var results = ZetaSqlGate.Analyze(statements);
         var failures = results.Where(r => !r.Ok).Select(r => $"{r.Name}: {r.Error}").ToList();
         Assert.True(failures.Count == 0, "GoogleSQL errors:\n" + string.Join("\n", failures));

@@ -59,7 +59,7 @@ public sealed class WarehouseRemovalTests : IDisposable
         CreateForeignDuckDb(path, "CREATE TABLE ledger (id INTEGER, amount DOUBLE)", "INSERT INTO ledger VALUES (1, 9.5), (2, 3.0)");
         var before = Sha256(path);
 
-        var ex = Assert.Throws<BackfillException>(() => WarehouseService.Remove(WarehouseConnection.DuckDb(path)));
+        var ex = Assert.Throws<BackfillException>(() => WarehouseRemover.Remove(WarehouseConnection.DuckDb(path)));
 
         Assert.Equal("NotABackfillWarehouse", ex.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, ex.Kind);
@@ -83,7 +83,7 @@ public sealed class WarehouseRemovalTests : IDisposable
         }
         var before = Sha256(path);
 
-        var ex = Assert.Throws<BackfillException>(() => WarehouseService.Remove(WarehouseConnection.DuckDb(path)));
+        var ex = Assert.Throws<BackfillException>(() => WarehouseRemover.Remove(WarehouseConnection.DuckDb(path)));
 
         Assert.Equal("NotABackfillWarehouse", ex.ErrorId);
         Assert.Equal(before, Sha256(path));
@@ -107,9 +107,9 @@ public sealed class WarehouseRemovalTests : IDisposable
         using (WarehouseService.Open(WarehouseConnection.DuckDb(path))) { }
         Assert.Equal(WarehouseOrigin.Created, WarehouseService.InspectDuckDb(path));
 
-        var plan = WarehouseService.PlanRemoval(WarehouseConnection.DuckDb(path));
+        var plan = WarehouseRemover.PlanRemoval(WarehouseConnection.DuckDb(path));
         Assert.True(plan.DeletesFile);
-        var removed = WarehouseService.Remove(WarehouseConnection.DuckDb(path));
+        var removed = WarehouseRemover.Remove(WarehouseConnection.DuckDb(path));
 
         Assert.Contains(path, removed);
         Assert.False(File.Exists(path));
@@ -138,9 +138,9 @@ public sealed class WarehouseRemovalTests : IDisposable
         Assert.Equal(WarehouseOrigin.Connected, WarehouseService.InspectDuckDb(path));
         var schedule = Sha256OfRows(path, "SELECT * FROM nba_raw.nbac_schedule");
 
-        var plan = WarehouseService.PlanRemoval(WarehouseConnection.DuckDb(path));
+        var plan = WarehouseRemover.PlanRemoval(WarehouseConnection.DuckDb(path));
         Assert.False(plan.DeletesFile);
-        var removed = WarehouseService.Remove(WarehouseConnection.DuckDb(path));
+        var removed = WarehouseRemover.Remove(WarehouseConnection.DuckDb(path));
 
         Assert.True(File.Exists(path));
         var tables = Tables(path);
@@ -154,7 +154,7 @@ public sealed class WarehouseRemovalTests : IDisposable
         Assert.Contains(WarehouseSchema.ContextSourceLog.FullName, removed);
         Assert.Contains("nba_backfill", removed);
         // Its marker went with the product's data: a second Remove refuses.
-        Assert.Equal("NotABackfillWarehouse", Assert.Throws<BackfillException>(() => WarehouseService.Remove(WarehouseConnection.DuckDb(path))).ErrorId);
+        Assert.Equal("NotABackfillWarehouse", Assert.Throws<BackfillException>(() => WarehouseRemover.Remove(WarehouseConnection.DuckDb(path))).ErrorId);
     }
 
     private const string Backfill_Staging = BackfillTools.Core.Backfill.BackfillRunner.StagingDataset;

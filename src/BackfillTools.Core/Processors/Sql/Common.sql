@@ -4,7 +4,7 @@
 
 -- @@ ctx_decision
 -- Player context rule (the incident fix): E = distinct PGS players on D, U = UPCG rows on D. UPCG is used when
--- U > 0 and U >= 0.9·E, otherwise the synthetic context from PGS. Dates with no PGS (upcoming slates) use UPCG only.
+-- U > 0 and U >= @partial_upcg_ratio·E (BackfillRules.PartialUpcgRatio), otherwise the synthetic context from PGS. Dates with no PGS (upcoming slates) use UPCG only.
 CREATE OR REPLACE TABLE {{work.ctxdec}} AS
 WITH counts AS (
   SELECT d.analysis_date,
@@ -18,14 +18,14 @@ SELECT analysis_date, pgs_players, upcg_rows,
     WHEN @context_mode = 'ForceUpcg' THEN 'UPCG'
     WHEN @context_mode = 'ForceSynthetic' THEN 'Synthetic'
     WHEN pgs_players = 0 THEN 'UPCG'
-    WHEN upcg_rows > 0 AND upcg_rows >= 0.9 * pgs_players THEN 'UPCG'
+    WHEN upcg_rows > 0 AND upcg_rows >= @partial_upcg_ratio * pgs_players THEN 'UPCG'
     ELSE 'Synthetic'
   END AS source,
   CASE
     WHEN @context_mode = 'ForceUpcg' THEN 'forced UPCG (test switch)'
     WHEN @context_mode = 'ForceSynthetic' THEN 'forced synthetic context'
     WHEN pgs_players = 0 THEN 'no PGS rows on D: upcoming slate, UPCG only'
-    WHEN upcg_rows > 0 AND upcg_rows >= 0.9 * pgs_players THEN 'UPCG covers at least 90% of PGS players'
+    WHEN upcg_rows > 0 AND upcg_rows >= @partial_upcg_ratio * pgs_players THEN 'UPCG covers at least 90% of PGS players'
     WHEN upcg_rows = 0 THEN 'UPCG has no rows for D'
     ELSE 'UPCG covers less than 90% of PGS players'
   END AS reason

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using BackfillTools.Core.Schema;
 using Google.Apis.Auth.OAuth2;
 
 namespace BackfillTools.Core.Warehouse.BigQuery;
@@ -50,26 +49,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         _client = client;
         _options = options ?? new BigQueryWarehouseOptions();
         _dialect = new BigQueryDialect(client.ProjectId, datasetPrefix);
-        foreach (var t in WarehouseSchema.All) _datasets.Add(t.Dataset);
-    }
-
-    /// <summary>
-    /// Register this backend with <see cref="WarehouseService"/>: Connect-BackfillWarehouse -Project … then opens BigQuery
-    /// (Application Default Credentials) and brings its schema up to date, like the DuckDB path.
-    /// </summary>
-    public static void Register()
-    {
-        WarehouseService.OpenBigQuery = connection => Open(connection);
-        WarehouseService.PlanBigQueryRemoval = (connection, force) =>
-        {
-            using var w = Open(connection);
-            return w.PlanRemoval(force);
-        };
-        WarehouseService.RemoveBigQuery = (connection, force) =>
-        {
-            using var w = Open(connection);
-            return w.DeleteDatasets(force);
-        };
+        foreach (var d in DatasetNames.Declared) _datasets.Add(d);
     }
 
     /// <summary>
@@ -78,51 +58,17 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     /// </summary>
     public static readonly KeyValuePair<string, string> CreatedLabel = new("backfilltools-created", "true");
 
-    /// <summary>Every dataset this tool creates, with its prefix: declared tables, staging, quarantine.</summary>
-    public IReadOnlyList<string> Datasets() =>
-        WarehouseSchema.All.Select(t => t.Dataset).Append(Backfill.BackfillRunner.StagingDataset).Append(Backfill.BackfillRunner.QuarantineDataset)
-            .Distinct(StringComparer.OrdinalIgnoreCase).Select(d => DatasetPrefix + d).ToList();
+    /// <summary>The labels of a dataset (prefixed name), or null when it does not exist.</summary>
+    public IReadOnlyDictionary<string, string>? DatasetLabels(string dataset) =>
+        Run(ct => _client.GetDatasetLabelsAsync(dataset, ct), CancellationToken.None, dataset);
 
-    /// <summary>
-    /// What removing this (prefixed) warehouse deletes: the existing datasets of <see cref="Datasets"/> that carry
-    /// <see cref="CreatedLabel"/>, plus, with <paramref name="force"/>, unlabeled ones (older versions). Refused while a
-    /// live backfill holds the lock, and when unlabeled datasets exist without <paramref name="force"/>.
-    /// </summary>
-    public WarehouseRemoval PlanRemoval(bool force)
-    {
-        if (DatasetPrefix.Length == 0)
-            throw new BackfillException("DatasetPrefixRequired", ErrorKind.InvalidArgument,
-                "BackfillTools does not remove the unprefixed (production) datasets.", Project);
-        EnsureNoLiveBackfill();
-        var labeled = new List<string>();
-        var unlabeled = new List<string>();
-        foreach (var dataset in Datasets())
-        {
-            var labels = Run(ct => _client.GetDatasetLabelsAsync(dataset, ct), CancellationToken.None, dataset);
-            if (labels is null) continue;
-            (labels.TryGetValue(CreatedLabel.Key, out var v) && v == CreatedLabel.Value ? labeled : unlabeled).Add(dataset);
-        }
-        if (unlabeled.Count > 0 && !force)
-            throw new BackfillException("UnlabeledDatasets", ErrorKind.InvalidOperation,
-                $"{string.Join(", ", unlabeled)} in {Project} carry no '{CreatedLabel.Key}' label, so BackfillTools cannot tell that it created them " +
-                "(an older version did, or someone else). Nothing was deleted. Check them, then add -Force and confirm the list to delete them too.", unlabeled);
-        return new WarehouseRemoval($"BigQuery {Project}", DeletesFile: false, labeled.Concat(unlabeled).ToList(), unlabeled);
-    }
+    /// <summary>datasets.delete with contents (prefixed name); false when it did not exist.</summary>
+    public bool DeleteDataset(string dataset) =>
+        Run(ct => _client.DeleteDatasetAsync(dataset, deleteContents: true, ct), CancellationToken.None, dataset);
 
-    /// <summary>datasets.delete (with contents) for what <see cref="PlanRemoval"/> allows, decided again now; returns what was deleted.</summary>
-    public IReadOnlyList<string> DeleteDatasets(bool force = false) =>
-        PlanRemoval(force).Items.Where(d => Run(ct => _client.DeleteDatasetAsync(d, deleteContents: true, ct), CancellationToken.None, d)).ToList();
-
-    /// <summary>A backfill holding a live (not stale) lock owns these datasets right now: refuse.</summary>
-    private void EnsureNoLiveBackfill()
-    {
-        var lockTable = WarehouseSchema.BackfillLock;
-        if (Run(ct => _client.GetTableAsync(DatasetPrefix + lockTable.Dataset, lockTable.Name, ct), CancellationToken.None, lockTable.FullName) is null) return;
-        if (Backfill.WarehouseLock.LiveHolder(this) is { } holder)
-            throw new BackfillException("BackfillInProgress", ErrorKind.ResourceBusy,
-                $"A backfill is running against this warehouse: run {holder.RunId} on host {holder.Host} (process {holder.Pid}). " +
-                "Nothing was deleted. Wait for it to finish (Get-BackfillRun shows it), then retry.", holder.RunId);
-    }
+    /// <summary>Whether a table exists (unprefixed dataset name).</summary>
+    public bool TableExists(string dataset, string name) =>
+        Run(ct => _client.GetTableAsync(DatasetPrefix + dataset, name, ct), CancellationToken.None, $"{dataset}.{name}") is not null;
 
     public static BigQueryWarehouse Open(WarehouseConnection connection, BigQueryWarehouseOptions? options = null)
     {

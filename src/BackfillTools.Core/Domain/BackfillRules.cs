@@ -1,0 +1,78 @@
+namespace BackfillTools.Core.Domain;
+
+/// <summary>
+/// The business rules, each defined once. C# reads them from here and SQL receives them as parameters
+/// (<see cref="SqlParameters"/>); tests/BackfillTools.Tests/Architecture/RuleLiteralTests.cs keeps their literals out of
+/// every other source file.
+/// </summary>
+public static class BackfillRules
+{
+    /// <summary>Coverage below this percentage fails the publish gate and reads Incomplete in Test-Coverage.</summary>
+    public const double CoverageMinPct = 90;
+
+    /// <summary>Coverage at or above this percentage is OK; between the minimum and this it is Low (published with a warning).</summary>
+    public const double CoverageWarnPct = 95;
+
+    /// <summary>
+    /// UPCG is a date's context only when it holds at least this share of the players who played (PGS); below it the
+    /// date is "partial": counted in distinct players on both sides, everywhere.
+    /// </summary>
+    public const double PartialUpcgRatio = 0.9;
+
+    /// <summary>Days 0..BootstrapDays−1 from a season's opener produce no Phase 4 output (not enough history).</summary>
+    public const int BootstrapDays = 14;
+
+    /// <summary>Upcoming-context rows older than this many days are stale (Find-/Clear-StaleUpcg defaults).</summary>
+    public const int StaleContextTtlDays = 7;
+
+    /// <summary>How long a BigQuery lock heartbeat stays valid (docs/Invoke-Backfill.md); holders renew it every fifth of this.</summary>
+    public static TimeSpan LockLease { get; } = TimeSpan.FromMinutes(LockLeaseMinutes);
+
+    private const int LockLeaseMinutes = 10;
+
+    /// <summary>True when UPCG holds some but fewer than <see cref="PartialUpcgRatio"/> of the players who played.</summary>
+    public static bool IsPartialContext(long pgsPlayers, long upcgPlayers) =>
+        pgsPlayers > 0 && upcgPlayers > 0 && upcgPlayers < PartialUpcgRatio * pgsPlayers;
+
+    /// <summary>True on the bootstrap days of the season that opened on <paramref name="opener"/>.</summary>
+    public static bool IsBootstrap(DateOnly date, DateOnly opener)
+    {
+        var d = date.DayNumber - opener.DayNumber;
+        return d >= 0 && d < BootstrapDays;
+    }
+
+    /// <summary>
+    /// The rules as named SQL parameters; a statement that applies a rule declares the parameter (@partial_upcg_ratio,
+    /// @bootstrap_days) instead of restating the number.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object?> SqlParameters { get; } = new Dictionary<string, object?>
+    {
+        ["partial_upcg_ratio"] = PartialUpcgRatio,
+        ["bootstrap_days"] = (long)BootstrapDays,
+    };
+
+    /// <summary>
+    /// The product's time zone: US Eastern. NBA game dates are Eastern calendar dates, so "today" must be the Eastern date:
+    /// at 21:00 ET the UTC date is already tomorrow, and a UTC "today" would treat tonight's slate as history (eligible
+    /// for backfill, or stale and deletable). Never later than the UTC date.
+    /// </summary>
+    public const string TimeZoneId = "America/New_York";
+
+    /// <summary>The clock every "today" comes from; tests pass their own date instead of changing this.</summary>
+    public static DateOnly Today() => TodayAt(DateTime.UtcNow);
+
+    /// <summary>The Eastern calendar date at the instant <paramref name="utcNow"/>.</summary>
+    public static DateOnly TodayAt(DateTime utcNow)
+    {
+        try
+        {
+            return DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(utcNow, TimeZoneInfo.FindSystemTimeZoneById(TimeZoneId)));
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return DateOnly.FromDateTime(utcNow.AddHours(-EasternStandardOffsetHours)); // EST: never later than the Eastern date
+        }
+    }
+
+    private const int EasternStandardOffsetHours = 5;
+}

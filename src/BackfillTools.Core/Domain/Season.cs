@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace BackfillTools.Core.Domain;
+
+/// <summary>NBA season labels ("2022-23") and the season_year rule (processors spec §1), in one place.</summary>
+public static partial class Season
+{
+    /// <summary>season_year(D) = year(D) if month(D) ≥ 10, else year(D) − 1.</summary>
+    public static int YearOf(DateOnly date) => date.Month >= 10 ? date.Year : date.Year - 1;
+
+    public static string Label(int seasonYear) => $"{seasonYear}-{(seasonYear + 1) % 100:00}";
+
+    public static string LabelOf(DateOnly date) => Label(YearOf(date));
+
+    /// <summary>The season <paramref name="today"/> falls in and the ones before it, newest first.</summary>
+    public static IEnumerable<string> RecentLabels(DateOnly today, int count) =>
+        Enumerable.Range(0, count).Select(back => Label(YearOf(today) - back));
+
+    /// <summary>Parse "2022-23" (or "2022") into its season_year; a bad label is a clear error.</summary>
+    public static int Parse(string label)
+    {
+        var m = LabelPattern().Match(label?.Trim() ?? "");
+        if (!m.Success)
+            throw new BackfillException("InvalidSeason", ErrorKind.InvalidArgument,
+                $"'{label}' is not a season. Write it like 2022-23.", label);
+        var start = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        if (m.Groups[2].Success && int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) != (start + 1) % 100)
+            throw new BackfillException("InvalidSeason", ErrorKind.InvalidArgument,
+                $"'{label}' is not a season: the second year must follow the first (e.g. {Label(start)}).", label);
+        return start;
+    }
+
+    /// <summary>Fallback openers when the schedule cannot say (reference §1).</summary>
+    public static DateOnly FallbackOpener(int seasonYear) => seasonYear switch
+    {
+        2021 => new DateOnly(2021, 10, 19),
+        2022 => new DateOnly(2022, 10, 18),
+        2023 => new DateOnly(2023, 10, 24),
+        2024 => new DateOnly(2024, 10, 22),
+        2025 => new DateOnly(2025, 10, 21),
+        2026 => new DateOnly(2026, 10, 21),
+        _ => new DateOnly(seasonYear, 10, 22),
+    };
+
+    /// <summary>Length of the bootstrap window (<see cref="BackfillRules.BootstrapDays"/>).</summary>
+    public const int BootstrapDays = BackfillRules.BootstrapDays;
+
+    public static bool IsBootstrap(DateOnly date, DateOnly opener) => BackfillRules.IsBootstrap(date, opener);
+
+    [GeneratedRegex(@"^(\d{4})(?:-(\d{2}))?$")]
+    private static partial Regex LabelPattern();
+}
