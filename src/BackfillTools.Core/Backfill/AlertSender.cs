@@ -12,10 +12,10 @@ public static class AlertSender
     public const int MaxListedPartitions = 10;
 
     /// <summary>How long a run that ends normally, or is stopped by an error, waits for the webhook.</summary>
-    public static TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a cancelled run (Ctrl+C) waits for the webhook: the operator is waiting for the prompt.</summary>
-    public static TimeSpan CancelTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    public static TimeSpan CancelTimeout { get; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// The webhook from -AlertWebhook (or the environment variable named by <paramref name="source"/>): an absolute

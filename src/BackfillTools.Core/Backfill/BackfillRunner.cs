@@ -64,7 +64,7 @@ public sealed class BackfillRunner
         var toRun = plan.Where(p => p.IsRun).ToList();
         var total = toRun.Count;
         var done = 0;
-        if (_w is DuckDbWarehouse duck) duck.SetThreads(_request.ThrottleLimit);
+        if (_w is IThreadLimitedWarehouse limited) limited.SetThreads(_request.ThrottleLimit);
         try
         {
             foreach (var group in toRun.GroupBy(p => p.Processor).OrderBy(g => g.Key))

@@ -63,7 +63,7 @@ public static partial class CostEstimator
 
     public static CostEstimate Estimate(IWarehouse warehouse, IReadOnlyList<PlanItem> plan, BackfillRequest request, CancellationToken ct = default)
     {
-        if (warehouse is not BigQueryWarehouse bigQuery) return CostEstimate.NotApplicable(warehouse.Dialect.Name);
+        if (warehouse is not IDryRunWarehouse bigQuery) return CostEstimate.NotApplicable(warehouse.Dialect.Name);
         var probes = new Dictionary<string, long>(StringComparer.Ordinal);
         var estimates = new List<ProcessorCostEstimate>();
         foreach (var group in plan.Where(p => p.IsRun).GroupBy(p => p.Processor).OrderBy(g => g.Key))
@@ -75,7 +75,7 @@ public static partial class CostEstimator
         return new CostEstimate(true, estimates, bigQuery.Description);
     }
 
-    private static long PerChunk(BigQueryWarehouse w, ProcessorName name, BackfillRequest request, Dictionary<string, long> probes, CancellationToken ct)
+    private static long PerChunk(IDryRunWarehouse w, ProcessorName name, BackfillRequest request, Dictionary<string, long> probes, CancellationToken ct)
     {
         var steps = ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(SampleStaging(name), request.ProcessorOptions, DateTime.UtcNow);
         var reads = steps.Select(s =>
@@ -90,7 +90,7 @@ public static partial class CostEstimator
     }
 
     /// <summary>Dry-run a scan of the columns of <paramref name="table"/> that <paramref name="statement"/> names.</summary>
-    private static long Probe(BigQueryWarehouse w, string table, string statement, Dictionary<string, long> probes, CancellationToken ct)
+    private static long Probe(IDryRunWarehouse w, string table, string statement, Dictionary<string, long> probes, CancellationToken ct)
     {
         var def = WarehouseSchema.Find(table);
         var columns = def.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();

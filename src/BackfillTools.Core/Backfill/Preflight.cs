@@ -14,7 +14,7 @@ public sealed record PreflightReport(
     IReadOnlyList<(DateOnly Date, long Upcg, long Pgs)> PartialUpcg,
     IReadOnlyList<GameGap> IncompleteGames)
 {
-    public const double RequiredPresencePct = 95;
+    public const double RequiredPresencePct = BackfillRules.Phase3PresenceMinPct;
     public IEnumerable<string> FailingTables => PresencePct.Where(kv => kv.Value < RequiredPresencePct).Select(kv => kv.Key);
 }
 

@@ -1,8 +1,8 @@
 namespace BackfillTools.Core.Domain;
 
 /// <summary>
-/// The business rules, each defined once. C# reads them from here and SQL receives them as parameters
-/// (<see cref="SqlParameters"/>); tests/BackfillTools.Tests/Architecture/RuleLiteralTests.cs keeps their literals out of
+/// The business rules, each defined once. C# reads them from here and SQL receives them as parameters (for example
+/// @partial_upcg_ratio in every processor run) or as text built from these constants; tests/BackfillTools.Tests/Architecture/RuleLiteralTests.cs keeps their literals out of
 /// every other source file.
 /// </summary>
 public static class BackfillRules
@@ -12,6 +12,9 @@ public static class BackfillRules
 
     /// <summary>Coverage at or above this percentage is OK; between the minimum and this it is Low (published with a warning).</summary>
     public const double CoverageWarnPct = 95;
+
+    /// <summary>Before writing, every required Phase 3 table must have rows on at least this percentage of the plan's dates.</summary>
+    public const double Phase3PresenceMinPct = 95;
 
     /// <summary>
     /// UPCG is a date's context only when it holds at least this share of the players who played (PGS); below it the
@@ -40,16 +43,6 @@ public static class BackfillRules
         var d = date.DayNumber - opener.DayNumber;
         return d >= 0 && d < BootstrapDays;
     }
-
-    /// <summary>
-    /// The rules as named SQL parameters; a statement that applies a rule declares the parameter (@partial_upcg_ratio,
-    /// @bootstrap_days) instead of restating the number.
-    /// </summary>
-    public static IReadOnlyDictionary<string, object?> SqlParameters { get; } = new Dictionary<string, object?>
-    {
-        ["partial_upcg_ratio"] = PartialUpcgRatio,
-        ["bootstrap_days"] = (long)BootstrapDays,
-    };
 
     /// <summary>
     /// The product's time zone: US Eastern. NBA game dates are Eastern calendar dates, so "today" must be the Eastern date:

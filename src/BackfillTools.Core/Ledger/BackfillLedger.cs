@@ -90,7 +90,7 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
             .Select(r => r.GetString("run_id")).FirstOrDefault();
 
     public IReadOnlyList<BackfillRunInfo> GetRuns(string? runId, int? last) =>
-        _w.Query(GetRunsSql, WarehouseExtensions.Params(("run_id", runId), ("limit", (long)(last ?? 1_000_000))))
+        _w.Query(GetRunsSql, WarehouseExtensions.Params(("run_id", SqlNull.OrNull(runId)), ("limit", (long)(last ?? 1_000_000))))
             .AsRows().Select(ToRunInfo).ToList();
 
     private static string GetRunsSql => $@"

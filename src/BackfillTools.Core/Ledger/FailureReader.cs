@@ -12,7 +12,7 @@ public static class FailureReader
     {
         // Filters go into the query: the failures table is the largest operations table.
         var filters = new List<string> { "(@run_id IS NULL OR run_id = @run_id)" };
-        var parameters = WarehouseExtensions.Params(("run_id", runId));
+        var parameters = WarehouseExtensions.Params(("run_id", SqlNull.OrNull(runId)));
         void In<T>(string column, string prefix, IReadOnlyList<T>? values)
         {
             if (values is null) return;

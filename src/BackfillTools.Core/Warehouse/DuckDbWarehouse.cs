@@ -8,7 +8,7 @@ namespace BackfillTools.Core.Warehouse;
 /// The embedded default: a DuckDB file (or :memory:). The connection lives only as long as this object, so the file
 /// lock is released between commands and another process can open the warehouse when no backfill runs.
 /// </summary>
-public sealed class DuckDbWarehouse : IWarehouse
+public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 {
     private readonly DuckDBConnection _connection;
 
@@ -241,7 +241,7 @@ public sealed class DuckDbWarehouse : IWarehouse
 
     private static object? ToEngineValue(object? v) => v switch
     {
-        null => DBNull.Value,
+        null or SqlNull => DBNull.Value,
         int i => (long)i, // widen: parameters compare against BIGINT columns
         _ => v,
     };

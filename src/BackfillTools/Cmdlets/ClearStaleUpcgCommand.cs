@@ -50,7 +50,7 @@ public sealed class ClearStaleUpcgCommand : BackfillCmdlet
         }
         DateOnly? asOf = AsOf is { } a ? DateOnly.FromDateTime(a) : null;
         using var w = OpenWarehouse();
-        var plan = StaleUpcgService.Plan(w, ParameterSetName == DateSet ? _dates : null, OlderThanDays, asOf, CancellationToken);
+        var plan = StaleContextCleanup.Plan(w, ParameterSetName == DateSet ? _dates : null, OlderThanDays, asOf, CancellationToken);
         if (plan.Rows == 0)
         {
             WriteWarning("No upcoming_player_game_context rows match; nothing to delete.");
@@ -64,7 +64,7 @@ public sealed class ClearStaleUpcgCommand : BackfillCmdlet
         var action = NoBackup ? "Delete without a backup" : "Back up and delete";
         if (!ShouldProcess(target, action)) return;
 
-        var result = StaleUpcgService.Clear(w, plan, backup: !NoBackup, CancellationToken);
+        var result = StaleContextCleanup.Clear(w, plan, backup: !NoBackup, CancellationToken);
         WriteVerbose($"Deleted {result.RowsDeleted} row(s) on {result.Dates.Length} date(s)" +
                      (result.BackupTable is { } b ? $"; backup {b} (undo with Restore-StaleUpcg -BackupTable {b})." : " without a backup."));
         if (PassThru) WriteObject(result);

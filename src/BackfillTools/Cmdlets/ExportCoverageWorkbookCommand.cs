@@ -144,7 +144,7 @@ public sealed class ExportCoverageWorkbookCommand : BackfillCmdlet
 
     protected override void EndProcessing() => Guard(() =>
     {
-        var path = CoverageWorkbook.CheckTarget(ResolvePath(Path), Force);
+        var path = XlsxWriter.CheckTarget(ResolvePath(Path), Force);
         if (!path.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase))
             WriteWarning($"'{path}' does not end in .xlsx; Excel opens a workbook only under that extension.");
         if (SheetBy is not null && _groups.Count > 0 && !_sheetByFound)
@@ -159,7 +159,7 @@ public sealed class ExportCoverageWorkbookCommand : BackfillCmdlet
         var what = $"Write workbook with {Math.Max(tables.Count, 1)} sheet(s) and {rows} row(s)" + (File.Exists(path) ? " (replacing the existing file)" : "");
         if (!ShouldProcess(path, what)) return;
 
-        var names = CoverageWorkbook.Write(path, tables, Title, Force);
+        var names = XlsxWriter.Write(path, tables, Title, Force);
         WriteVerbose($"Wrote {path}: {string.Join(", ", names.Zip(tables.Select(t => t.Rows.Count).DefaultIfEmpty(0), (n, c) => $"{n} ({c} rows)"))}.");
         // Through the provider, so the FileInfo carries PSPath and formats like Get-Item's.
         if (PassThru) WriteObject(InvokeProvider.Item.Get(new[] { path }, false, true), enumerateCollection: true);

@@ -14,10 +14,10 @@ public sealed class RestoreStaleUpcgCommand : BackfillCmdlet
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        var table = StaleUpcgService.ParseBackupName(BackupTable);
+        var table = StaleContextCleanup.ParseBackupName(BackupTable);
         using var w = OpenWarehouse();
-        StaleUpcgService.EnsureBackupExists(w, table);
-        if (!ShouldProcess($"{StaleUpcgService.BackupDataset}.{table}", "Restore its rows into nba_analytics.upcoming_player_game_context")) return;
-        WriteObject(StaleUpcgService.Restore(w, table, CancellationToken));
+        StaleContextCleanup.EnsureBackupExists(w, table);
+        if (!ShouldProcess($"{StaleContextCleanup.BackupDataset}.{table}", "Restore its rows into nba_analytics.upcoming_player_game_context")) return;
+        WriteObject(StaleContextCleanup.Restore(w, table, CancellationToken));
     });
 }

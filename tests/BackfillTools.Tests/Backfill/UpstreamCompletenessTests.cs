@@ -177,8 +177,8 @@ public sealed class UpstreamCompletenessTests : IClassFixture<SampleWarehouseFix
         Assert.Equal("Waived", ByProcessor(Row(10, CoverageStatus.OK), Row(11, CoverageStatus.Waived, "0022200617")));
         Assert.Equal("1 errors", ByProcessor(Row(10, CoverageStatus.Missing), Row(11, CoverageStatus.Waived, "0022200617")));
         // Never green in an exported workbook either.
-        Assert.Equal(Core.Reports.StatusTone.Amber, Core.Reports.CoverageWorkbook.ToneOf(CoverageStatus.Waived));
-        Assert.Equal(Core.Reports.StatusTone.Amber, Core.Reports.CoverageWorkbook.ToneOf("Waived"));
+        Assert.Equal(Core.Reports.StatusTone.Amber, Core.Reports.XlsxWriter.ToneOf(CoverageStatus.Waived));
+        Assert.Equal(Core.Reports.StatusTone.Amber, Core.Reports.XlsxWriter.ToneOf("Waived"));
         // A Waived date counts as covered at L4 (its existing players are all accounted for).
         Assert.Equal(100, SeasonReporter.BySeason(new[] { Row(10, CoverageStatus.OK), Row(11, CoverageStatus.Waived, "x") }).Single().PrecomputePct);
     }

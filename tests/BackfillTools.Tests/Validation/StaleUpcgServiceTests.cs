@@ -52,28 +52,28 @@ public sealed class StaleUpcgServiceTests : IDisposable
     public void Clear_backs_up_deletes_and_restore_undoes_it()
     {
         var before = UpcgRows();
-        var plan = StaleUpcgService.Plan(_db.W, new[] { Partial, Full }, 7, AsOf, default);
+        var plan = StaleContextCleanup.Plan(_db.W, new[] { Partial, Full }, 7, AsOf, default);
         Assert.Equal(11, plan.Rows);
-        var result = StaleUpcgService.Clear(_db.W, plan, backup: true, default);
+        var result = StaleContextCleanup.Clear(_db.W, plan, backup: true, default);
         Assert.Equal(11, result.RowsDeleted);
         Assert.Equal(11, result.RowsBackedUp);
         Assert.Equal(new[] { Partial, Full }, result.Dates);
         Assert.Equal(before - 11, UpcgRows());
         Assert.Matches(@"^nba_backfill\.upcg_backup_\d{8}_\d{6}$", result.BackupTable);
 
-        var restored = StaleUpcgService.Restore(_db.W, StaleUpcgService.ParseBackupName(result.BackupTable!), default);
+        var restored = StaleContextCleanup.Restore(_db.W, StaleContextCleanup.ParseBackupName(result.BackupTable!), default);
         Assert.Equal(11, restored.RowsRestored);
         Assert.Equal(0, restored.RowsSkipped);
         Assert.Equal(before, UpcgRows());
         // A second restore finds every key present again and inserts nothing.
-        Assert.Equal(11, StaleUpcgService.Restore(_db.W, StaleUpcgService.ParseBackupName(result.BackupTable!), default).RowsSkipped);
+        Assert.Equal(11, StaleContextCleanup.Restore(_db.W, StaleContextCleanup.ParseBackupName(result.BackupTable!), default).RowsSkipped);
         Assert.Equal(before, UpcgRows());
     }
 
     [Fact]
     public void Older_than_mode_never_reaches_the_recent_window()
     {
-        var plan = StaleUpcgService.Plan(_db.W, null, 7, AsOf, default);
+        var plan = StaleContextCleanup.Plan(_db.W, null, 7, AsOf, default);
         Assert.Equal(new[] { Partial, Full }, plan.Dates);
     }
 
@@ -82,12 +82,12 @@ public sealed class StaleUpcgServiceTests : IDisposable
     {
         var before = UpcgRows();
         var tables = _db.W.ExistingTables().Count;
-        var ex = Assert.Throws<BackfillException>(() => StaleUpcgService.Plan(_db.W, new[] { Partial, Recent }, 7, Recent, default));
+        var ex = Assert.Throws<BackfillException>(() => StaleContextCleanup.Plan(_db.W, new[] { Partial, Recent }, 7, Recent, default));
         Assert.Equal("UpcomingDateRefused", ex.ErrorId);
         // A future -AsOf cannot open up today's games either.
         var today = BackfillRules.Today();
         Assert.Equal("UpcomingDateRefused", Assert.Throws<BackfillException>(() =>
-            StaleUpcgService.Plan(_db.W, new[] { today }, 7, today.AddDays(30), default)).ErrorId);
+            StaleContextCleanup.Plan(_db.W, new[] { today }, 7, today.AddDays(30), default)).ErrorId);
         Assert.Equal(before, UpcgRows());
         Assert.Equal(tables, _db.W.ExistingTables().Count);
     }
@@ -97,11 +97,11 @@ public sealed class StaleUpcgServiceTests : IDisposable
     [InlineData("upcg_backup_2023; DROP TABLE x")]
     [InlineData("")]
     public void Only_backup_names_are_accepted(string name) =>
-        Assert.Equal("InvalidBackupTable", Assert.Throws<BackfillException>(() => StaleUpcgService.ParseBackupName(name)).ErrorId);
+        Assert.Equal("InvalidBackupTable", Assert.Throws<BackfillException>(() => StaleContextCleanup.ParseBackupName(name)).ErrorId);
 
     [Fact]
     public void Restore_of_a_missing_backup_is_not_found() =>
-        Assert.Equal("BackupNotFound", Assert.Throws<BackfillException>(() => StaleUpcgService.Restore(_db.W, "upcg_backup_20200101_000000", default)).ErrorId);
+        Assert.Equal("BackupNotFound", Assert.Throws<BackfillException>(() => StaleContextCleanup.Restore(_db.W, "upcg_backup_20200101_000000", default)).ErrorId);
     private HashSet<string> UpcgKeys(string table = "nba_analytics.upcoming_player_game_context") =>
         _db.W.Query($"SELECT CAST(game_date AS VARCHAR) || '/' || player_lookup AS k FROM {table}").AsRows().Select(r => r.GetString("k")!).ToHashSet();
 
@@ -109,12 +109,12 @@ public sealed class StaleUpcgServiceTests : IDisposable
     public void A_row_arriving_between_backup_and_delete_is_never_deleted_without_a_backup()
     {
         var before = UpcgKeys();
-        var plan = StaleUpcgService.Plan(_db.W, new[] { Partial }, 7, AsOf, default);
+        var plan = StaleContextCleanup.Plan(_db.W, new[] { Partial }, 7, AsOf, default);
         // Another writer lands a row for the cleaned date right after the backup table appears (the old window).
         var racing = new InterleavingWarehouse(_db.W, afterSql: "CREATE TABLE", () =>
             _db.Add(WarehouseSchema.UpcomingPlayerGameContext, new { player_lookup = "late", game_id = "g", game_date = Partial }));
 
-        var result = StaleUpcgService.Clear(racing, plan, backup: true, default);
+        var result = StaleContextCleanup.Clear(racing, plan, backup: true, default);
 
         Assert.True(racing.Fired);
         var backedUp = UpcgKeys(result.BackupTable!);
@@ -128,7 +128,7 @@ public sealed class StaleUpcgServiceTests : IDisposable
     {
         var before = UpcgRows();
         var tables = _db.W.ExistingTables();
-        var plan = StaleUpcgService.Plan(_db.W, new[] { Partial, Full }, 7, AsOf, default);
+        var plan = StaleContextCleanup.Plan(_db.W, new[] { Partial, Full }, 7, AsOf, default);
         // Inside the transaction, after the delete, a matching row appears that the backup does not hold: the count
         // check must fail and undo the backup and the delete.
         var injecting = new InterleavingWarehouse(_db.W, afterSql: null, null)
@@ -136,7 +136,7 @@ public sealed class StaleUpcgServiceTests : IDisposable
             InjectAfterStatement = ("DELETE", $"INSERT INTO {{{{nba_analytics.upcoming_player_game_context}}}} (player_lookup, game_id, game_date) VALUES ('ghost', 'g', DATE '{Full:yyyy-MM-dd}')"),
         };
 
-        var ex = Assert.Throws<BackfillException>(() => StaleUpcgService.Clear(injecting, plan, backup: true, default));
+        var ex = Assert.Throws<BackfillException>(() => StaleContextCleanup.Clear(injecting, plan, backup: true, default));
 
         Assert.Equal("BackupIncomplete", ex.ErrorId);
         Assert.Equal(before, UpcgRows());

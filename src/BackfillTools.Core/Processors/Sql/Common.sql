@@ -25,9 +25,9 @@ SELECT analysis_date, pgs_players, upcg_rows,
     WHEN @context_mode = 'ForceUpcg' THEN 'forced UPCG (test switch)'
     WHEN @context_mode = 'ForceSynthetic' THEN 'forced synthetic context'
     WHEN pgs_players = 0 THEN 'no PGS rows on D: upcoming slate, UPCG only'
-    WHEN upcg_rows > 0 AND upcg_rows >= @partial_upcg_ratio * pgs_players THEN 'UPCG covers at least 90% of PGS players'
+    WHEN upcg_rows > 0 AND upcg_rows >= @partial_upcg_ratio * pgs_players THEN CONCAT('UPCG covers at least ', CAST(CAST(@partial_upcg_ratio * 100 AS INT64) AS STRING), '% of PGS players')
     WHEN upcg_rows = 0 THEN 'UPCG has no rows for D'
-    ELSE 'UPCG covers less than 90% of PGS players'
+    ELSE CONCAT('UPCG covers less than ', CAST(CAST(@partial_upcg_ratio * 100 AS INT64) AS STRING), '% of PGS players')
   END AS reason
 FROM counts
 

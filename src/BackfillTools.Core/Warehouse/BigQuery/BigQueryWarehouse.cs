@@ -37,7 +37,7 @@ public sealed class BigQueryWarehouseOptions
 /// number of jobs: Query/Execute one query job, ExecuteInTransaction one script job, BulkAppend one load job per
 /// <see cref="BigQueryWarehouseOptions.LoadChunkBytes"/>; <see cref="Jobs"/> counts them.
 /// </summary>
-public sealed partial class BigQueryWarehouse : IWarehouse
+public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
 {
     private readonly BigQueryRestClient _client;
     private readonly BigQueryWarehouseOptions _options;
@@ -317,13 +317,26 @@ public sealed partial class BigQueryWarehouse : IWarehouse
                 throw new ArgumentException($"The SQL uses @{name}, but no value was given for it.");
             if (value is null) return "NULL";
             if (seen.Add(name))
-                used.Add(value is BigQueryParameter typed
+                used.Add(value is SqlNull typedNull
+                    ? new BigQueryParameter(prefix + name, ToDbType(typedNull.Type), null)
+                    : value is BigQueryParameter typed
                     ? new BigQueryParameter(prefix + name, typed.Type, typed.Value) { ArrayElementType = typed.ArrayElementType }
                     : new BigQueryParameter(prefix + name, value));
             return "@" + prefix + name;
         });
         return (SqlDialect.Unmask(code, literals), used);
     }
+
+    private static BigQueryDbType ToDbType(ColumnType type) => type switch
+    {
+        ColumnType.Int64 => BigQueryDbType.Int64,
+        ColumnType.Float64 => BigQueryDbType.Float64,
+        ColumnType.Numeric => BigQueryDbType.Numeric,
+        ColumnType.Bool => BigQueryDbType.Bool,
+        ColumnType.Date => BigQueryDbType.Date,
+        ColumnType.Timestamp => BigQueryDbType.Timestamp,
+        _ => BigQueryDbType.String,
+    };
 
     [GeneratedRegex(@"(?<![@\w])@([A-Za-z_][A-Za-z0-9_]*)")]
     private static partial Regex ParameterToken();

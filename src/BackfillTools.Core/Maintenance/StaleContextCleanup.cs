@@ -37,7 +37,7 @@ public sealed record StaleUpcgPlan(string Predicate, IReadOnlyDictionary<DateOnl
 /// Finds, backs up, deletes and restores stale rows of nba_analytics.upcoming_player_game_context (reference P0-4a,
 /// with the safety the reference lacked: upcoming dates are never touched, every delete is backed up and verified).
 /// </summary>
-public static partial class StaleUpcgService
+public static partial class StaleContextCleanup
 {
     private static readonly TableDef Upcg = WarehouseSchema.UpcomingPlayerGameContext;
     public const string BackupDataset = "nba_backfill";

@@ -17,7 +17,7 @@ public enum StatusTone { None, Red, Amber, Green }
 /// Writes tables to an .xlsx workbook for operators: one sheet per table with a bold, frozen header row, an auto-filter,
 /// typed cells (numbers, real dates, booleans, text), sized columns and red/amber/green fills on a Status column.
 /// </summary>
-public static class CoverageWorkbook
+public static class XlsxWriter
 {
     public const int MaxSheetNameLength = 31;
     public const int MaxRows = 1_048_576;

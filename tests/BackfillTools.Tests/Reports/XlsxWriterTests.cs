@@ -7,7 +7,7 @@ using Xunit;
 namespace BackfillTools.Tests.Reports;
 
 /// <summary>Writes workbooks and reads them back with the Open XML SDK, the way Excel would see them.</summary>
-public sealed class CoverageWorkbookTests : IDisposable
+public sealed class XlsxWriterTests : IDisposable
 {
     private static readonly string[] CoverageColumns =
         { "Date", "Season", "Layer", "Processor", "Expected", "Actual", "CoveragePct", "Status", "Reason", "Source" };
@@ -26,7 +26,7 @@ public sealed class CoverageWorkbookTests : IDisposable
     private static SpreadsheetDocument RoundTrip(IReadOnlyList<WorkbookTable> tables, string? title = null)
     {
         var ms = new MemoryStream();
-        CoverageWorkbook.Save(ms, tables, title);
+        XlsxWriter.Save(ms, tables, title);
         ms.Position = 0;
         return SpreadsheetDocument.Open(ms, false);
     }
@@ -196,14 +196,14 @@ public sealed class CoverageWorkbookTests : IDisposable
         var ws = Sheet(doc, "Precompute");
         string? FillOf(int i) => FillRgb(doc, Cell(ws, $"H{i + 2}"));
 
-        for (var i = 0; i < 4; i++) Assert.Equal(CoverageWorkbook.RedFill, FillOf(i));
-        Assert.Equal(CoverageWorkbook.AmberFill, FillOf(4));
-        Assert.Equal(CoverageWorkbook.AmberFill, FillOf(5));
-        for (var i = 6; i < 9; i++) Assert.Equal(CoverageWorkbook.GreenFill, FillOf(i));
+        for (var i = 0; i < 4; i++) Assert.Equal(XlsxWriter.RedFill, FillOf(i));
+        Assert.Equal(XlsxWriter.AmberFill, FillOf(4));
+        Assert.Equal(XlsxWriter.AmberFill, FillOf(5));
+        for (var i = 6; i < 9; i++) Assert.Equal(XlsxWriter.GreenFill, FillOf(i));
         Assert.Null(FillOf(9));                                           // Cancelled: not a coverage verdict
-        Assert.Equal(CoverageWorkbook.GreenFill, FillOf(10));             // case-insensitive
+        Assert.Equal(XlsxWriter.GreenFill, FillOf(10));             // case-insensitive
         Assert.Null(FillRgb(doc, Cell(ws, "G2")));                        // only the Status column is coloured
-        Assert.NotEqual(CoverageWorkbook.RedFill, CoverageWorkbook.GreenFill);
+        Assert.NotEqual(XlsxWriter.RedFill, XlsxWriter.GreenFill);
     }
 
     [Fact]
@@ -240,7 +240,7 @@ public sealed class CoverageWorkbookTests : IDisposable
     [InlineData("nba_precompute.player_composite_factors", "nba_precompute.player_composite")]
     public void Sheet_names_follow_Excel_rules(string requested, string expected)
     {
-        var name = CoverageWorkbook.SanitizeSheetName(requested);
+        var name = XlsxWriter.SanitizeSheetName(requested);
         Assert.Equal(expected, name);
         Assert.InRange(name.Length, 1, 31);
     }
@@ -248,7 +248,7 @@ public sealed class CoverageWorkbookTests : IDisposable
     [Fact]
     public void Duplicate_sheet_names_are_made_unique_within_31_characters()
     {
-        var names = CoverageWorkbook.UniqueSheetNames(new[] { "Raw", "raw", "Raw", new string('n', 40), new string('n', 35) });
+        var names = XlsxWriter.UniqueSheetNames(new[] { "Raw", "raw", "Raw", new string('n', 40), new string('n', 35) });
         Assert.Equal(new[] { "Raw", "raw (2)", "Raw (3)", new string('n', 31), new string('n', 27) + " (2)" }, names);
 
         using var doc = RoundTrip(new[] { Coverage("a:b", "OK"), Coverage("a/b", "OK") });
@@ -266,15 +266,15 @@ public sealed class CoverageWorkbookTests : IDisposable
     public void Write_refuses_to_overwrite_without_permission_and_leaves_the_file_unchanged()
     {
         var path = Path.Combine(_dir, "coverage.xlsx");
-        CoverageWorkbook.Write(path, new[] { Coverage("Raw", "OK") });
+        XlsxWriter.Write(path, new[] { Coverage("Raw", "OK") });
         var before = File.ReadAllBytes(path);
 
-        var ex = Assert.Throws<BackfillException>(() => CoverageWorkbook.Write(path, new[] { Coverage("Precompute", "Missing") }));
+        var ex = Assert.Throws<BackfillException>(() => XlsxWriter.Write(path, new[] { Coverage("Precompute", "Missing") }));
         Assert.Equal("WorkbookExists", ex.ErrorId);
         Assert.Equal(ErrorKind.ResourceExists, ex.Kind);
         Assert.Equal(before, File.ReadAllBytes(path));
 
-        CoverageWorkbook.Write(path, new[] { Coverage("Precompute", "Missing") }, overwrite: true);
+        XlsxWriter.Write(path, new[] { Coverage("Precompute", "Missing") }, overwrite: true);
         using (var doc = SpreadsheetDocument.Open(path, false))
             Assert.Equal("Precompute", doc.WorkbookPart!.Workbook.Sheets!.Elements<Sheet>().Single().Name!.Value);
         Assert.Equal(new[] { "coverage.xlsx" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
@@ -284,7 +284,7 @@ public sealed class CoverageWorkbookTests : IDisposable
     public void Write_to_a_missing_directory_fails_and_writes_nothing()
     {
         var path = Path.Combine(_dir, "nope", "coverage.xlsx");
-        var ex = Assert.Throws<BackfillException>(() => CoverageWorkbook.Write(path, new[] { Coverage("Raw", "OK") }));
+        var ex = Assert.Throws<BackfillException>(() => XlsxWriter.Write(path, new[] { Coverage("Raw", "OK") }));
         Assert.Equal("WorkbookDirectoryNotFound", ex.ErrorId);
         Assert.Equal(ErrorKind.ObjectNotFound, ex.Kind);
         Assert.Empty(Directory.GetFileSystemEntries(_dir));
@@ -295,7 +295,7 @@ public sealed class CoverageWorkbookTests : IDisposable
     {
         var path = Path.Combine(_dir, "bad.xlsx");
         var table = new WorkbookTable("Bad", new[] { "A" }, new[] { new object?[] { 1, 2 } });
-        Assert.Throws<ArgumentException>(() => CoverageWorkbook.Write(path, new[] { table }));
+        Assert.Throws<ArgumentException>(() => XlsxWriter.Write(path, new[] { table }));
         Assert.Empty(Directory.GetFileSystemEntries(_dir));
     }
 }
