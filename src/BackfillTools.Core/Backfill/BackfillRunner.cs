@@ -22,8 +22,8 @@ public sealed class BackfillCallbacks
 /// </summary>
 public sealed class BackfillRunner
 {
-    public const string StagingDataset = "nba_staging";
-    public const string QuarantineDataset = "nba_quarantine";
+    public const string StagingDataset = Schema.WarehouseSchema.ToolDataset + "_staging";
+    public const string QuarantineDataset = Schema.WarehouseSchema.ToolDataset + "_quarantine";
 
     /// <summary>Failure categories that mark a by-design skip: the entity is accounted for.</summary>
     public static readonly string[] KnownFailureCategories =

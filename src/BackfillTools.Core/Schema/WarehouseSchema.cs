@@ -9,6 +9,20 @@ namespace BackfillTools.Core.Schema;
 /// </summary>
 public static class WarehouseSchema
 {
+    /// <summary>
+    /// The product's own dataset (ledger, lock, waivers, schema version, origin, job costs, context-source log, UPCG
+    /// backups), as table declarations name it; staging and quarantine are the datasets beside it (<c>_staging</c>,
+    /// <c>_quarantine</c>). A warehouse may call it something else (Connect-BackfillWarehouse -ToolDataset): the dialect
+    /// renders the name (<see cref="SqlDialect.PhysicalDataset"/>). Only the product writes it.
+    /// </summary>
+    public const string ToolDataset = "backfilltools";
+
+    /// <summary>The production warehouse's datasets: the product creates nothing in them and owns none of them.</summary>
+    public static IReadOnlyList<string> ProductionDatasets { get; } = new[]
+    {
+        "nba_raw", "nba_analytics", "nba_precompute", "nba_predictions", "nba_processing", "nba_backfill", "nba_reference", "nba_orchestration",
+    };
+
     // ---------- L1 raw ----------
     public static readonly TableDef Schedule = new("nba_raw", "nbac_schedule",
         new[]
@@ -99,7 +113,7 @@ public static class WarehouseSchema
         new[] { "processor_name", "analysis_date", "entity_id" }, "analysis_date", new[] { "processor_name", "failure_category", "can_retry" });
 
     /// <summary>Which player context a processor used for a date, and why (the reference's "defensive logging", persisted).</summary>
-    public static readonly TableDef ContextSourceLog = new("nba_processing", "context_source_log",
+    public static readonly TableDef ContextSourceLog = new(ToolDataset, "context_source_log",
         new[]
         {
             Str("processor_name", false), Date("analysis_date", false), Str("source", false), Int("pgs_players"), Int("upcg_rows"),
@@ -107,7 +121,7 @@ public static class WarehouseSchema
         },
         new[] { "processor_name", "analysis_date" }, "analysis_date");
 
-    public static readonly TableDef BackfillRuns = new("nba_backfill", "backfill_runs",
+    public static readonly TableDef BackfillRuns = new(ToolDataset, "backfill_runs",
         new[]
         {
             Str("run_id", false), Str("status", false), Ts("started_at", false), Ts("finished_at"), Str("parameters"), Str("plan"),
@@ -117,7 +131,7 @@ public static class WarehouseSchema
         },
         new[] { "run_id" }, null);
 
-    public static readonly TableDef BackfillPartitions = new("nba_backfill", "backfill_partitions",
+    public static readonly TableDef BackfillPartitions = new(ToolDataset, "backfill_partitions",
         new[]
         {
             Str("run_id", false), Date("partition_date", false), Str("processor", false), Str("season"), Str("status", false),
@@ -131,7 +145,7 @@ public static class WarehouseSchema
     /// One row per BigQuery query job a run issued: bytes processed and billed and slot time (jobs.get statistics),
     /// attributed to the run and processor that its labels name. Sums per processor and run come from here.
     /// </summary>
-    public static readonly TableDef BackfillJobs = new("nba_backfill", "backfill_jobs",
+    public static readonly TableDef BackfillJobs = new(ToolDataset, "backfill_jobs",
         new[]
         {
             Str("run_id", false), Str("processor"), Str("job_id", false), Str("kind"), Int("bytes_processed"), Int("bytes_billed"),
@@ -146,7 +160,7 @@ public static class WarehouseSchema
     /// run_token (random per run), process_started_at and pid_namespace (schema version 3) tell holders apart where
     /// host and pid do not (a resumed run id, a reused pid, containers sharing a host name); see WarehouseLock.
     /// </summary>
-    public static readonly TableDef BackfillLock = new("nba_backfill", "backfill_lock",
+    public static readonly TableDef BackfillLock = new(ToolDataset, "backfill_lock",
         new[]
         {
             Str("lock_name", false), Str("run_id"), Str("host"), Int("pid"), Ts("started_at"), Ts("heartbeat_at"),
@@ -158,32 +172,29 @@ public static class WarehouseSchema
     /// Scheduled games whose Phase 3 rows can never be filled, waived by an operator (who, when, why). The upstream
     /// completeness check skips a waived game; everything else about its date is still checked.
     /// </summary>
-    public static readonly TableDef BackfillWaivers = new("nba_backfill", "backfill_waivers",
+    public static readonly TableDef BackfillWaivers = new(ToolDataset, "backfill_waivers",
         new[] { Str("game_id", false), Date("game_date"), Str("reason", false), Str("waived_by"), Ts("waived_at", false), Str("host") },
         new[] { "game_id" }, null);
 
-    public static readonly TableDef SchemaVersion = new("nba_backfill", "schema_version",
+    public static readonly TableDef SchemaVersion = new(ToolDataset, "schema_version",
         new[] { Int("version", false), Ts("applied_at", false), Str("tool_version"), Str("description") },
         new[] { "version" }, null);
 
     /// <summary>
     /// How this warehouse came to be, one row: origin 'created' (New-BackfillWarehouse made the file, so Remove may
     /// delete it) or 'connected' (the product was pointed at a file that already held tables; Remove drops only
-    /// <see cref="ProductDatasets"/> and <see cref="ProductTablesInSharedDatasets"/>).
+    /// <see cref="ProductDatasets"/>).
     /// </summary>
-    public static readonly TableDef WarehouseOrigin = new("nba_backfill", "warehouse_origin",
+    public static readonly TableDef WarehouseOrigin = new(ToolDataset, "warehouse_origin",
         new[] { Str("origin", false), Ts("recorded_at", false), Str("tool_version"), Str("recorded_by") },
         new[] { "origin" }, null);
 
     /// <summary>
-    /// The datasets that are wholly the product's (ledger, lock, schema version, origin, UPCG backups; staging;
-    /// quarantine): what Remove-BackfillWarehouse drops from a file it only connected to. The single definition of
-    /// "the product's own data"; the raw, analytics, precompute and processing datasets belong to the warehouse.
+    /// The datasets that are wholly the product's (its own dataset, staging, quarantine): what Remove-BackfillWarehouse
+    /// drops from a file it only connected to. The single definition of "the product's own data"; every other dataset
+    /// belongs to the warehouse.
     /// </summary>
-    public static IReadOnlyList<string> ProductDatasets { get; } = new[] { BackfillRuns.Dataset, Backfill.BackfillRunner.StagingDataset, Backfill.BackfillRunner.QuarantineDataset };
-
-    /// <summary>The product's own tables inside datasets it shares with the warehouse (the persisted context-source log).</summary>
-    public static IReadOnlyList<TableDef> ProductTablesInSharedDatasets { get; } = new[] { ContextSourceLog };
+    public static IReadOnlyList<string> ProductDatasets { get; } = new[] { ToolDataset, Backfill.BackfillRunner.StagingDataset, Backfill.BackfillRunner.QuarantineDataset };
 
     public static IReadOnlyList<TableDef> Inputs { get; } = new[]
     {
@@ -198,6 +209,14 @@ public static class WarehouseSchema
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>
     public static IReadOnlyList<TableDef> All => Inputs.Concat(PrecomputeTables.All).Concat(Operations).ToList();
+
+    /// <summary>The product's own tables (in <see cref="ToolDataset"/>): the only tables migrations create.</summary>
+    public static IReadOnlyList<TableDef> ProductTables => All.Where(t => IsProductDataset(t.Dataset)).ToList();
+
+    /// <summary>The production tables the product reads and writes: checked on connect, created only for a new warehouse.</summary>
+    public static IReadOnlyList<TableDef> ProductionTables => All.Where(t => !IsProductDataset(t.Dataset)).ToList();
+
+    public static bool IsProductDataset(string dataset) => ProductDatasets.Contains(dataset, StringComparer.OrdinalIgnoreCase);
 
     public static TableDef Find(string fullName) =>
         All.FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase))

@@ -19,7 +19,7 @@ public sealed record StaleUpcgPlan(string Predicate, IReadOnlyDictionary<DateOnl
 public static partial class StaleUpcgService
 {
     private static readonly TableDef Upcg = WarehouseSchema.UpcomingPlayerGameContext;
-    public const string BackupDataset = "nba_backfill";
+    public const string BackupDataset = WarehouseSchema.ToolDataset;
     public const string BackupPrefix = "upcg_backup_";
 
     /// <summary>Today in US Eastern time (game dates are ET); never later than the UTC date.</summary>
@@ -83,8 +83,12 @@ ORDER BY u.game_date";
 
     internal static string BackupDatesSql(string backup) => $"SELECT DISTINCT game_date FROM {backup} ORDER BY game_date";
 
-    internal static string RestoreSql(string backup) => $@"INSERT INTO {Upcg.Placeholder} ({string.Join(", ", Upcg.ColumnNames)})
-SELECT {string.Join(", ", Upcg.ColumnNames.Select(c => "b." + c))} FROM {backup} AS b
+    /// <summary>
+    /// Re-inserts every column the backup has (<paramref name="columns"/>, read from the backup itself), not just the
+    /// ones the product declares: production's UPCG is far wider, and a restore must bring the rows back whole.
+    /// </summary>
+    internal static string RestoreSql(string backup, IEnumerable<string> columns) => $@"INSERT INTO {Upcg.Placeholder} ({string.Join(", ", columns)})
+SELECT {string.Join(", ", columns.Select(c => "b." + c))} FROM {backup} AS b
 WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.game_date AND u.player_lookup = b.player_lookup)";
 
     /// <param name="olderThanDays">Dates older than this many days count as stale; null reports partial dates only.</param>
@@ -184,7 +188,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
                 $"{left} matching row(s) remain after the delete." + (backupName is null ? "" : $" The backup is {BackupDataset}.{backupName}."), backupName);
         return new StaleUpcgCleanup
         {
-            BackupTable = backupName is null ? null : $"{BackupDataset}.{backupName}",
+            BackupTable = backupName is null ? null : $"{w.Dialect.PhysicalDataset(BackupDataset)}.{backupName}",
             RowsBackedUp = backedUp,
             RowsDeleted = deleted,
             Dates = plan.Dates,
@@ -225,13 +229,15 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
         var backup = $"{{{{{BackupDataset}.{table}}}}}";
         var total = w.ScalarInt64(CountSql(backup), null, ct);
         var dates = w.Query(BackupDatesSql(backup), null, ct).AsRows().Select(r => r.GetDate("game_date")).ToArray();
-        var restored = w.ExecuteInTransaction(new SqlStatement[] { RestoreSql(backup) }, ct)[0];
+        var columns = w.TableColumns(BackupDataset, table)!.Select(c => c.Name).ToList();
+        var restored = w.ExecuteInTransaction(new SqlStatement[] { RestoreSql(backup, columns) }, ct)[0];
         return new StaleUpcgRestore
         {
-            BackupTable = $"{BackupDataset}.{table}", RowsInBackup = total, RowsRestored = restored, RowsSkipped = total - restored, Dates = dates,
+            BackupTable = $"{w.Dialect.PhysicalDataset(BackupDataset)}.{table}", RowsInBackup = total, RowsRestored = restored, RowsSkipped = total - restored, Dates = dates,
         };
     }
 
-    [GeneratedRegex(@"^(?:nba_backfill\.)?(upcg_backup_\d{8}_\d{6}(?:_\d+)?)$", RegexOptions.IgnoreCase)]
+    // Any dataset name is accepted: backups live in the tool dataset, whatever this warehouse calls it.
+    [GeneratedRegex(@"^(?:[A-Za-z_][A-Za-z0-9_]*\.)?(upcg_backup_\d{8}_\d{6}(?:_\d+)?)$", RegexOptions.IgnoreCase)]
     private static partial Regex BackupName();
 }

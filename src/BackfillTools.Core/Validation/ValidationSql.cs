@@ -54,7 +54,7 @@ public static class ValidationSql
         yield return ("StaleUpcg.VerifyDeleted", StaleUpcgService.VerifyDeletedSql(dateList));
         yield return ("StaleUpcg.Delete", StaleUpcgService.DeleteSql(dateList));
         yield return ("StaleUpcg.Remaining", StaleUpcgService.RemainingSql(dateList));
-        yield return ("StaleUpcg.Restore", StaleUpcgService.RestoreSql(backup));
+        yield return ("StaleUpcg.Restore", StaleUpcgService.RestoreSql(backup, Schema.WarehouseSchema.UpcomingPlayerGameContext.ColumnNames));
         yield return ("StaleUpcg.BackupDates", StaleUpcgService.BackupDatesSql(backup));
         yield return ("StaleUpcg.Count", StaleUpcgService.CountSql(backup));
         foreach (var p in Enum.GetValues<ProcessorName>())

@@ -8,20 +8,44 @@ public sealed record WarehouseTableInfo(string Table, string Layer, long Rows, D
 /// <summary>Creating, opening and describing warehouses.</summary>
 public static class WarehouseService
 {
-    /// <summary>Open a warehouse and bring its schema up to date.</summary>
+    /// <summary>
+    /// Open a warehouse, check that its production tables have what the product reads and writes (SchemaMismatch
+    /// otherwise, with nothing written), and bring the product's own tables up to date.
+    /// </summary>
     public static IWarehouse Open(WarehouseConnection connection)
     {
-        if (connection.Kind == WarehouseKind.DuckDb) return OpenDuckDb(connection.Path!);
-        return Migrated(OpenBigQuery?.Invoke(connection) ?? throw BigQueryNotAvailable(connection));
+        if (connection.Kind == WarehouseKind.DuckDb) return OpenDuckDb(connection.Path!, connection.ToolDataset);
+        return Connected(OpenBigQuery?.Invoke(connection) ?? throw BigQueryNotAvailable(connection));
+    }
+
+    /// <summary>
+    /// What connecting does to an opened warehouse: check its production tables (SchemaMismatch, before anything is
+    /// written), then bring the product's own tables up to date. Closes the warehouse when either fails.
+    /// </summary>
+    public static IWarehouse Connected(IWarehouse w) => Migrated(Checked(w));
+
+    /// <summary>The production tables' check, before anything is written; the warehouse is closed when it fails.</summary>
+    private static IWarehouse Checked(IWarehouse w)
+    {
+        try
+        {
+            SchemaCompatibility.EnsureCompatible(w, SchemaCompatibility.ProductionRequirements());
+        }
+        catch
+        {
+            w.Dispose();
+            throw;
+        }
+        return w;
     }
 
     /// <summary>
     /// Open an existing DuckDB file as a warehouse. A file that holds no table at all is not one, and is refused rather
     /// than turned into one; a file the product did not create is recorded as 'connected' the first time.
     /// </summary>
-    private static IWarehouse OpenDuckDb(string path)
+    private static IWarehouse OpenDuckDb(string path, string toolDataset)
     {
-        var w = DuckDbWarehouse.Open(path);
+        var w = DuckDbWarehouse.Open(path, toolDataset: toolDataset);
         try
         {
             if (w.ExistingTables().Count == 0)
@@ -32,7 +56,7 @@ public static class WarehouseService
             w.Dispose();
             throw;
         }
-        Migrated(w);
+        Connected(w);
         if (ReadOrigin(w) is null) RecordOrigin(w, WarehouseOrigin.Connected, "BackfillTools opening an existing file");
         return w;
     }
@@ -58,7 +82,7 @@ public static class WarehouseService
     /// Create a DuckDB warehouse with the full schema, optionally filled by <paramref name="fill"/>. It is built under a
     /// temporary name beside the target and moved into place only when complete: a failure leaves nothing behind.
     /// </summary>
-    public static void CreateDuckDb(string path, bool overwrite, Action<IWarehouse>? fill = null)
+    public static void CreateDuckDb(string path, bool overwrite, Action<IWarehouse>? fill = null, string? toolDataset = null)
     {
         path = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(path)!;
@@ -73,7 +97,7 @@ public static class WarehouseService
         if (File.Exists(path))
         {
             // -Force replaces only a file BackfillTools created; anything else may be someone else's database.
-            if (InspectDuckDb(path) != WarehouseOrigin.Created)
+            if (InspectDuckDb(path, toolDataset) != WarehouseOrigin.Created)
                 throw NotABackfillWarehouse(path, "BackfillTools did not create it, so -Force does not replace it. Choose another -Path");
             EnsureNotLocked(path);
         }
@@ -91,7 +115,7 @@ public static class WarehouseService
                     $"Cannot create a file in '{dir}': {ex.Message}. Choose a writable location.", path, ex);
             }
             File.Delete(temp);
-            using (var w = DuckDbWarehouse.Open(temp, create: true))
+            using (var w = DuckDbWarehouse.Open(temp, create: true, toolDataset: toolDataset))
             {
                 new Migrator().Upgrade(w);
                 RecordOrigin(w, WarehouseOrigin.Created, "New-BackfillWarehouse");
@@ -110,12 +134,15 @@ public static class WarehouseService
 
     /// <summary>
     /// Create a BigQuery warehouse under a dataset prefix (the datasets and tables, then <paramref name="fill"/>). Never
-    /// without a prefix, so sample data cannot land in the production datasets, and never over existing data.
+    /// without a prefix, so sample data cannot land in the production datasets, and never over existing data. The only
+    /// path besides a new DuckDB file that creates production tables (a replica's).
     /// </summary>
     public static void CreateBigQuery(WarehouseConnection connection, Action<IWarehouse>? fill = null)
     {
         RequirePrefix(connection, "create");
-        using var w = Open(connection);
+        using var w = OpenBigQuery?.Invoke(connection) ?? throw BigQueryNotAvailable(connection);
+        foreach (var t in WarehouseSchema.ProductionTables) w.EnsureTable(t);
+        Migrated(w);
         var rows = DataRows(Describe(w));
         if (rows > 0)
             throw new BackfillException("WarehouseNotEmpty", ErrorKind.ResourceExists,
@@ -141,11 +168,11 @@ public static class WarehouseService
         var path = connection.Path!;
         if (!File.Exists(path))
             throw new BackfillException("WarehouseNotFound", ErrorKind.ObjectNotFound, $"There is no warehouse at '{path}'.", path);
-        return InspectDuckDb(path) switch
+        return InspectDuckDb(path, connection.ToolDataset) switch
         {
             WarehouseOrigin.Created => new WarehouseRemoval(path, DeletesFile: true, DuckDbFiles(path).Where(File.Exists).ToList(), Array.Empty<string>()),
             WarehouseOrigin.Connected => new WarehouseRemoval(path, DeletesFile: false,
-                WarehouseSchema.ProductDatasets.Select(d => d + ".*").Concat(WarehouseSchema.ProductTablesInSharedDatasets.Select(t => t.FullName)).ToList(),
+                WarehouseSchema.ProductDatasets.Select(d => new DuckDbDialect { ToolDataset = connection.ToolDataset }.PhysicalDataset(d) + ".*").ToList(),
                 Array.Empty<string>()),
             _ => throw NotABackfillWarehouse(path, "it holds no BackfillTools warehouse marker (neither created by New-BackfillWarehouse nor connected with Connect-BackfillWarehouse)"),
         };
@@ -161,7 +188,7 @@ public static class WarehouseService
         }
         var plan = PlanRemoval(connection, force);
         var path = connection.Path!;
-        if (!plan.DeletesFile) return DropProductData(path);
+        if (!plan.DeletesFile) return DropProductData(path, connection.ToolDataset);
         // Opening proves no other process holds it.
         EnsureNotLocked(path);
         var removed = new List<string>();
@@ -180,14 +207,13 @@ public static class WarehouseService
         return new[] { path, path + ".wal", lockPath, infoPath };
     }
 
-    /// <summary>From a file the product only connected to: drop the product's own datasets and tables (all or none), keep the rest.</summary>
-    private static IReadOnlyList<string> DropProductData(string path)
+    /// <summary>From a file the product only connected to: drop the product's own datasets (all or none), keep the rest.</summary>
+    private static IReadOnlyList<string> DropProductData(string path, string toolDataset)
     {
-        using var w = DuckDbWarehouse.Open(path);
+        using var w = DuckDbWarehouse.Open(path, toolDataset: toolDataset);
         var existing = w.ExistingTables();
         var dropped = WarehouseSchema.ProductDatasets.Where(d => existing.Any(t => t.StartsWith(d + ".", StringComparison.OrdinalIgnoreCase)))
-            .Select(d => (Name: d, Sql: $"DROP SCHEMA {d} CASCADE"))
-            .Concat(WarehouseSchema.ProductTablesInSharedDatasets.Where(t => existing.Contains(t.FullName)).Select(t => (Name: t.FullName, Sql: $"DROP TABLE {t.FullName}")))
+            .Select(d => w.Dialect.PhysicalDataset(d)).Select(d => (Name: d, Sql: $"DROP SCHEMA {d} CASCADE"))
             .ToList();
         w.ExecuteInTransaction(dropped.Select(d => new SqlStatement(d.Sql)).ToList());
         w.Execute("CHECKPOINT");
@@ -198,12 +224,12 @@ public static class WarehouseService
     /// Who made this DuckDB file, read without changing it: Created, Connected, or null (not a BackfillTools warehouse:
     /// empty, not DuckDB, unreadable, or a database without the marker). The header is checked before DuckDB opens it.
     /// </summary>
-    public static WarehouseOrigin? InspectDuckDb(string path)
+    public static WarehouseOrigin? InspectDuckDb(string path, string? toolDataset = null)
     {
         if (!DuckDbWarehouse.HasDuckDbHeader(path)) return null;
         try
         {
-            using var w = DuckDbWarehouse.Open(path, readOnly: true);
+            using var w = DuckDbWarehouse.Open(path, readOnly: true, toolDataset: toolDataset);
             return ReadOrigin(w);
         }
         catch (BackfillException ex) when (ex.ErrorId is "WarehouseNotDuckDb" or "WarehouseOpenFailed")
@@ -214,8 +240,11 @@ public static class WarehouseService
 
     private static WarehouseOrigin? ReadOrigin(IWarehouse w)
     {
-        if (!w.ExistingTables().Contains(WarehouseSchema.WarehouseOrigin.FullName)) return null;
-        var origins = w.Query(ReadOriginSql).AsRows().Select(r => r.GetString("origin")).ToList();
+        // Where versions before 8 kept it, until migration 8 moves it.
+        var table = new[] { WarehouseSchema.WarehouseOrigin, ToolDatasetMigration.Moves.Single(m => m.To == WarehouseSchema.WarehouseOrigin).From }
+            .FirstOrDefault(t => w.ExistingTables().Contains(t.FullName));
+        if (table is null) return null;
+        var origins = w.Query(ReadOriginFromSql(table)).AsRows().Select(r => r.GetString("origin")).ToList();
         // 'connected' wins: a created row alongside it can only come from copying tables around, and deleting is the risk.
         if (origins.Contains(OriginConnected)) return WarehouseOrigin.Connected;
         return origins.Contains(OriginCreated) ? WarehouseOrigin.Created : null;
@@ -228,7 +257,9 @@ public static class WarehouseService
         w.Execute(RecordOriginSql, WarehouseExtensions.Params(
             ("origin", origin == WarehouseOrigin.Created ? OriginCreated : OriginConnected), ("at", DateTime.UtcNow), ("tv", ToolInfo.Version), ("by", recordedBy)));
 
-    internal static string ReadOriginSql => $"SELECT origin FROM {WarehouseSchema.WarehouseOrigin.Placeholder}";
+    internal static string ReadOriginSql => ReadOriginFromSql(WarehouseSchema.WarehouseOrigin);
+
+    private static string ReadOriginFromSql(TableDef table) => $"SELECT origin FROM {table.Placeholder}";
 
     internal static string RecordOriginSql =>
         $"INSERT INTO {WarehouseSchema.WarehouseOrigin.Placeholder} (origin, recorded_at, tool_version, recorded_by) VALUES (@origin, @at, @tv, @by)";

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using BackfillTools.Core.Warehouse;
+using BackfillTools.Core.Warehouse.BigQuery;
 using DuckDB.NET.Data;
 
 namespace BackfillTools.Tests.BigQuery;
@@ -108,7 +109,15 @@ public sealed class FakeBigQuery : HttpMessageHandler
 
     public JsonObject? TableResource(string datasetId, string tableId)
     {
-        lock (_gate) return _tables.TryGetValue($"{datasetId}.{tableId}", out var r) ? r : null;
+        lock (_gate)
+        {
+            if (_tables.TryGetValue($"{datasetId}.{tableId}", out var r)) return r;
+            // A table a query made (CREATE TABLE … AS SELECT): BigQuery describes it like any other.
+            var columns = EngineColumns(datasetId, tableId);
+            if (columns.Count == 0) return null;
+            var table = new TableDef(datasetId, tableId, columns.Select(c => new ColumnDef(c.Name, SqlType.ParseDuckDb(c.Type), c.Nullable)).ToList(), Array.Empty<string>());
+            return BigQueryTableResource.Build(table, Project, datasetId);
+        }
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -45,12 +45,13 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     private readonly HashSet<string> _datasets = new(StringComparer.OrdinalIgnoreCase);
     private readonly BigQueryDialect _dialect;
 
-    public BigQueryWarehouse(BigQueryRestClient client, string datasetPrefix = "", BigQueryWarehouseOptions? options = null)
+    public BigQueryWarehouse(BigQueryRestClient client, string datasetPrefix = "", BigQueryWarehouseOptions? options = null, string? toolDataset = null)
     {
         _client = client;
         _options = options ?? new BigQueryWarehouseOptions();
-        _dialect = new BigQueryDialect(client.ProjectId, datasetPrefix);
-        foreach (var t in WarehouseSchema.All) _datasets.Add(t.Dataset);
+        _dialect = new BigQueryDialect(client.ProjectId, datasetPrefix) { ToolDataset = toolDataset ?? WarehouseSchema.ToolDataset };
+        // The legacy datasets too: migration 8 finds an older version's tables there.
+        foreach (var d in WarehouseSchema.All.Select(t => t.Dataset).Concat(ToolDatasetMigration.LegacyDatasets)) _datasets.Add(d);
     }
 
     /// <summary>
@@ -81,7 +82,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     /// <summary>Every dataset this tool creates, with its prefix: declared tables, staging, quarantine.</summary>
     public IReadOnlyList<string> Datasets() =>
         WarehouseSchema.All.Select(t => t.Dataset).Append(Backfill.BackfillRunner.StagingDataset).Append(Backfill.BackfillRunner.QuarantineDataset)
-            .Distinct(StringComparer.OrdinalIgnoreCase).Select(d => DatasetPrefix + d).ToList();
+            .Concat(ToolDatasetMigration.LegacyDatasets).Distinct(StringComparer.OrdinalIgnoreCase).Select(_dialect.DatasetName).ToList();
 
     /// <summary>
     /// What removing this (prefixed) warehouse deletes: the existing datasets of <see cref="Datasets"/> that carry
@@ -117,7 +118,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     private void EnsureNoLiveBackfill()
     {
         var lockTable = WarehouseSchema.BackfillLock;
-        if (Run(ct => _client.GetTableAsync(DatasetPrefix + lockTable.Dataset, lockTable.Name, ct), CancellationToken.None, lockTable.FullName) is null) return;
+        if (Run(ct => _client.GetTableAsync(_dialect.DatasetName(lockTable.Dataset), lockTable.Name, ct), CancellationToken.None, lockTable.FullName) is null) return;
         if (Backfill.WarehouseLock.LiveHolder(this) is { } holder)
             throw new BackfillException("BackfillInProgress", ErrorKind.ResourceBusy,
                 $"A backfill is running against this warehouse: run {holder.RunId} on host {holder.Host} (process {holder.Pid}). " +
@@ -140,7 +141,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
             JobIdPrefix = options.JobIdPrefix,
             Labels = options.Labels,
         }, options.Transport);
-        return new BigQueryWarehouse(client, connection.DatasetPrefix, options);
+        return new BigQueryWarehouse(client, connection.DatasetPrefix, options, connection.ToolDataset);
     }
 
     private static GoogleCredential ApplicationDefaultCredential()
@@ -276,7 +277,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default)
     {
         var fields = BigQueryTableResource.SchemaFields(table);
-        var dataset = DatasetPrefix + table.Dataset;
+        var dataset = _dialect.DatasetName(table.Dataset);
         long total = 0;
         var buffer = new MemoryStream();
         long pending = 0;
@@ -315,7 +316,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
         lock (_datasets) datasets = _datasets.ToList();
         foreach (var dataset in datasets)
         {
-            var tables = Run(ct => _client.ListTablesAsync(DatasetPrefix + dataset, ct), CancellationToken.None, dataset);
+            var tables = Run(ct => _client.ListTablesAsync(_dialect.DatasetName(dataset), ct), CancellationToken.None, dataset);
             foreach (var t in tables ?? Array.Empty<string>()) result.Add($"{dataset}.{t}");
         }
         return result;
@@ -324,14 +325,14 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     /// <summary>tables.get: the live table resource's schema (not a query job, so it costs nothing).</summary>
     public IReadOnlyList<ColumnDef>? TableColumns(string dataset, string name)
     {
-        var resource = Run(ct => _client.GetTableAsync(DatasetPrefix + dataset, name, ct), CancellationToken.None, $"{dataset}.{name}");
+        var resource = Run(ct => _client.GetTableAsync(_dialect.DatasetName(dataset), name, ct), CancellationToken.None, $"{dataset}.{name}");
         return resource is null ? null : BigQueryTableResource.ParseSchema(resource);
     }
 
     /// <summary>tables.insert from the declared TableDef (partitioning, clustering); creates the dataset when missing.</summary>
     public void EnsureTable(TableDef table)
     {
-        var dataset = DatasetPrefix + table.Dataset;
+        var dataset = _dialect.DatasetName(table.Dataset);
         var resource = BigQueryTableResource.Build(table, Project, dataset);
         Run(async ct =>
         {
@@ -349,7 +350,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse
     }
 
     public void DropTable(string dataset, string name) =>
-        Run(ct => _client.DeleteTableAsync(DatasetPrefix + dataset, name, ct), CancellationToken.None, $"{dataset}.{name}");
+        Run(ct => _client.DeleteTableAsync(_dialect.DatasetName(dataset), name, ct), CancellationToken.None, $"{dataset}.{name}");
 
     /// <summary>
     /// Bind portable <c>@name</c> parameters: each becomes a typed BigQuery query parameter (renamed with
