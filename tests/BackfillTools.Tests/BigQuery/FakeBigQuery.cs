@@ -115,7 +115,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
             // A table a query made (CREATE TABLE … AS SELECT): BigQuery describes it like any other.
             var columns = EngineColumns(datasetId, tableId);
             if (columns.Count == 0) return null;
-            var table = new TableDef(datasetId, tableId, columns.Select(c => new ColumnDef(c.Name, SqlType.ParseDuckDb(c.Type), c.Nullable)).ToList(), Array.Empty<string>());
+            var table = new TableDef(datasetId, tableId, columns.Select(c => new ColumnDef(c.Name, QueryResultType(c.Type), c.Nullable)).ToList(), Array.Empty<string>());
             return BigQueryTableResource.Build(table, Project, datasetId);
         }
     }
@@ -775,6 +775,19 @@ public sealed class FakeBigQuery : HttpMessageHandler
             var other => throw new ApiError(400, "invalid", $"type {other} not faked"),
         };
         return (string?)field["mode"] == "REPEATED" ? type + "[]" : type;
+    }
+
+    /// <summary>The GoogleSQL type BigQuery gives a query result column of this DuckDB type (integers are INT64, floats FLOAT64).</summary>
+    private static SqlType QueryResultType(string duckDbType)
+    {
+        var type = SqlType.ParseDuckDb(duckDbType);
+        if (type.Kind != ColumnType.Unmodeled) return type;
+        return duckDbType.ToUpperInvariant() switch
+        {
+            "INTEGER" or "SMALLINT" or "TINYINT" or "HUGEINT" or "UBIGINT" or "UINTEGER" or "USMALLINT" or "UTINYINT" => SqlType.Of(ColumnType.Int64),
+            "FLOAT" or "REAL" => SqlType.Of(ColumnType.Float64),
+            _ => SqlType.Of(ColumnType.String),
+        };
     }
 
     /// <summary>The backing DuckDB's column types of a table (DuckDB spelling), to check what tables.insert really created.</summary>
