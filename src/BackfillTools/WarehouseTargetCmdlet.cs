@@ -31,13 +31,21 @@ public abstract class WarehouseTargetCmdlet : BackfillCmdlet
     [ValidateNotNull]
     public Uri? Endpoint { get; set; }
 
+    /// <summary>
+    /// The dataset the product keeps its own data in (default backfilltools; staging and quarantine beside it). Never a
+    /// production dataset's name. On BigQuery -DatasetPrefix prefixes it like every other dataset.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ToolDataset { get; set; }
+
     /// <summary>The value of the cmdlet's -DatasetPrefix.</summary>
     protected abstract string Prefix { get; }
 
     protected bool IsBigQuery => ParameterSetName == BigQuerySet;
 
     /// <summary>The warehouse the parameters name (a relative -Path resolved against the PowerShell location).</summary>
-    protected WarehouseConnection TargetConnection() => IsBigQuery
+    protected WarehouseConnection TargetConnection() => (IsBigQuery
         ? WarehouseConnection.BigQuery(BigQueryProject, Location, Prefix, Endpoint)
-        : WarehouseConnection.DuckDb(ResolvePath(Path));
+        : WarehouseConnection.DuckDb(ResolvePath(Path))).WithToolDataset(ToolDataset);
 }

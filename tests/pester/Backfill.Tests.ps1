@@ -40,7 +40,7 @@ Describe 'Invoke-Backfill: the January incident replayed' {
     }
 
     It 'records E and U for each date in the ledger' {
-        $rows = Invoke-TestSql -Path $db -Sql "SELECT partition_date, source, pgs_players, upcg_rows, status FROM nba_backfill.backfill_partitions WHERE processor = 'PCF' ORDER BY partition_date"
+        $rows = Invoke-TestSql -Path $db -Sql "SELECT partition_date, source, pgs_players, upcg_rows, status FROM backfilltools.backfill_partitions WHERE processor = 'PCF' ORDER BY partition_date"
         $rows.Count | Should -Be 2
         $rows[0].upcg_rows | Should -Be 1
         $rows[1].upcg_rows | Should -Be 68
@@ -75,7 +75,7 @@ Describe 'Invoke-Backfill: the January incident replayed' {
 
         It 'leaves the previously published data untouched and keeps the partial rows in quarantine' {
             Get-TableChecksum $db 'nba_precompute.player_composite_factors' | Should -Be $before
-            (Invoke-TestSql -Path $db -Sql 'SELECT COUNT(*) AS n FROM nba_quarantine.player_composite_factors').n | Should -Be (1 + 68)
+            (Invoke-TestSql -Path $db -Sql 'SELECT COUNT(*) AS n FROM backfilltools_quarantine.player_composite_factors').n | Should -Be (1 + 68)
         }
 
         It '-RetryFailed repairs exactly those two partitions' {
@@ -203,7 +203,7 @@ Describe 'Invoke-Backfill: a killed four-season run resumes to the same tables' 
         # The moment after the kill: a date is published whole (its rows match the ledger) or not at all.
         $dateCols = @{ TDZA = 'team_defense_zone_analysis', 'analysis_date'; PSZA = 'player_shot_zone_analysis', 'analysis_date'
             PCF = 'player_composite_factors', 'game_date'; PDC = 'player_daily_cache', 'cache_date' }
-        $parts = Invoke-TestSql -Path $db -Sql "SELECT processor, partition_date, status, rows_written FROM nba_backfill.backfill_partitions WHERE processor <> 'MLFS' AND status <> 'Skipped'"
+        $parts = Invoke-TestSql -Path $db -Sql "SELECT processor, partition_date, status, rows_written FROM backfilltools.backfill_partitions WHERE processor <> 'MLFS' AND status <> 'Skipped'"
         $counts = @{}
         foreach ($k in $dateCols.Keys) {
             Invoke-TestSql -Path $db -Sql "SELECT $($dateCols[$k][1]) AS d, COUNT(*) AS n FROM nba_precompute.$($dateCols[$k][0]) GROUP BY 1" |
@@ -266,9 +266,9 @@ Describe 'Invoke-Backfill: alerts' {
             $body.text | Should -Match '2023-02-23 PCF: Quarantined'
             $body.text | Should -Match '2023-02-24 PCF: Quarantined'
             $all | Should -Not -Match $secret
-            $tables = Invoke-TestSql -Path $db -Sql "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT * FROM nba_backfill.backfill_runs) AS r WHERE CAST(r AS VARCHAR) LIKE '%$secret%'"
+            $tables = Invoke-TestSql -Path $db -Sql "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT * FROM backfilltools.backfill_runs) AS r WHERE CAST(r AS VARCHAR) LIKE '%$secret%'"
             $tables.n | Should -Be 0
-            (Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM nba_backfill.backfill_partitions AS p WHERE CAST(p AS VARCHAR) LIKE '%$secret%'").n | Should -Be 0
+            (Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM backfilltools.backfill_partitions AS p WHERE CAST(p AS VARCHAR) LIKE '%$secret%'").n | Should -Be 0
         }
         finally { if (-not $listener.HasExited) { $listener.Kill() } }
     }

@@ -134,7 +134,7 @@ Describe 'BigQuery (emulated): the January incident replayed' {
             $after = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n, COUNT(DISTINCT run_id) AS runs FROM $pcfTable"
             $after.n | Should -Be $before.n
             $after.runs | Should -Be $before.runs
-            (Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.nba_quarantine.player_composite_factors``").n | Should -Be 69
+            (Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.backfilltools_quarantine.player_composite_factors``").n | Should -Be 69
         }
 
         It '-RetryFailed repairs exactly those two partitions' {
@@ -156,7 +156,7 @@ Describe 'BigQuery (emulated): one writer at a time, and a killed run resumes' {
 
     It 'refuses a second backfill while one runs, naming the holder from the lock row' {
         $script:child = Invoke-ChildPwsh -NoWait -Script "Connect-BackfillWarehouse -BigQueryProject $project -Location EU -Endpoint '$($fake.Url)' | Out-Null; Invoke-Backfill -StartDate $($range.StartDate) -EndDate $($range.EndDate) -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null"
-        $lockTable = "``$project.nba_backfill.backfill_lock``"
+        $lockTable = "``$project.backfilltools.backfill_lock``"
         $deadline = (Get-Date).AddSeconds(90)
         do { Start-Sleep -Milliseconds 200; $lock = Invoke-FakeBigQuerySql $fake.Url "SELECT run_id, pid FROM $lockTable" }
         until ($lock.run_id -or (Get-Date) -gt $deadline -or $child.HasExited)
@@ -174,7 +174,7 @@ Describe 'BigQuery (emulated): one writer at a time, and a killed run resumes' {
     It 'a lock left by a killed process is taken over, and -Resume finishes the run' {
         # Let the child publish some partitions first, so the resume has both done and pending work.
         $deadline = (Get-Date).AddSeconds(90)
-        do { Start-Sleep -Milliseconds 500; $done = (Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.nba_backfill.backfill_partitions`` WHERE status = 'Published'").n }
+        do { Start-Sleep -Milliseconds 500; $done = (Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.backfilltools.backfill_partitions`` WHERE status = 'Published'").n }
         until ([int]$done -ge 5 -or (Get-Date) -gt $deadline -or $child.HasExited)
         $child.HasExited | Should -BeFalse -Because 'the test kills the backfill part way through'
         $child.Kill(); $child.WaitForExit()
@@ -185,7 +185,7 @@ Describe 'BigQuery (emulated): one writer at a time, and a killed run resumes' {
         $run = Get-BackfillRun -RunId $childRunId
         $run.Pending | Should -Be 0
         $run.Status | Should -BeIn 'Succeeded', 'CompletedWithFailures'
-        (Invoke-FakeBigQuerySql $fake.Url "SELECT run_id FROM ``$project.nba_backfill.backfill_lock``").run_id | Should -BeNullOrEmpty -Because 'the lock is released'
+        (Invoke-FakeBigQuerySql $fake.Url "SELECT run_id FROM ``$project.backfilltools.backfill_lock``").run_id | Should -BeNullOrEmpty -Because 'the lock is released'
     }
 
     It 'left no duplicate key in any output table, and Test-Coverage finds the range complete' {

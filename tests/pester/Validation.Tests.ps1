@@ -7,7 +7,7 @@ BeforeAll {
     }
 
     function Get-BackupTables([string] $Path) {
-        @(Invoke-TestSql -Path $Path -Sql "SELECT table_name FROM information_schema.tables WHERE table_schema = 'nba_backfill' AND table_name LIKE 'upcg_backup_%'").table_name
+        @(Invoke-TestSql -Path $Path -Sql "SELECT table_name FROM information_schema.tables WHERE table_schema = 'backfilltools' AND table_name LIKE 'upcg_backup_%'").table_name
     }
 
     # A backfilled copy: PCF forced onto the partial UPCG, as in the incident, so the gate quarantines 02-23/24.
@@ -232,7 +232,7 @@ Describe 'Find-StaleUpcg / Clear-StaleUpcg / Restore-StaleUpcg' {
         @($r).Count | Should -Be 1   # piped dates are collected and acted on once
         $r.RowsDeleted | Should -Be 69
         $r.Dates.Count | Should -Be 2
-        $r.BackupTable | Should -Match '^nba_backfill\.upcg_backup_\d{8}_\d{6}$'
+        $r.BackupTable | Should -Match '^backfilltools\.upcg_backup_\d{8}_\d{6}$'
         Get-UpcgCount $db "game_date IN (DATE '2023-02-23', DATE '2023-02-24')" | Should -Be 0
         Get-UpcgCount $db | Should -Be ($before - 69)
         (Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM $($r.BackupTable)").n | Should -Be 69

@@ -78,7 +78,7 @@ Describe 'Add-/Get-/Remove-BackfillWaiver' {
         Get-FileChecksum $db | Should -Be $sum
         $added = Add-BackfillWaiver -GameId '0022200617', 20230110_BOS_POR, '0022200618' -Reason 'Lost upstream' -Confirm:$false
         @($added).Count | Should -Be 2
-        $rows = Invoke-TestSql -Path $db -Sql 'SELECT game_id, reason, waived_by, waived_at, host FROM nba_backfill.backfill_waivers ORDER BY game_id'
+        $rows = Invoke-TestSql -Path $db -Sql 'SELECT game_id, reason, waived_by, waived_at, host FROM backfilltools.backfill_waivers ORDER BY game_id'
         $rows.game_id | Should -Be @('0022200617', '0022200618')
         $rows | ForEach-Object { $_.reason | Should -Be 'Lost upstream'; $_.waived_by | Should -Not -BeNullOrEmpty; $_.waived_at | Should -Not -BeNullOrEmpty }
         (Get-ThrownError { Add-BackfillWaiver -GameId '0022200617' -Reason 'again' -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'WaiverExists,*'

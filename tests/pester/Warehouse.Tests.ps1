@@ -118,7 +118,7 @@ Describe 'Connect-BackfillWarehouse' {
     It 'fails with WarehouseSchemaTooNew for a warehouse written by a newer version' {
         $newer = Join-Path $dir 'newer.duckdb'
         New-BackfillWarehouse -Path $newer | Out-Null
-        Invoke-TestSql -Path $newer -Sql "INSERT INTO nba_backfill.schema_version VALUES (999, now(), '9.9.9', 'future')" | Out-Null
+        Invoke-TestSql -Path $newer -Sql "INSERT INTO backfilltools.schema_version VALUES (999, now(), '9.9.9', 'future')" | Out-Null
         $before = Get-FileChecksum $newer
         $err = Get-ThrownError { Connect-BackfillWarehouse -Path $newer }
         $err.FullyQualifiedErrorId | Should -BeLike 'WarehouseSchemaTooNew,*'
@@ -128,10 +128,32 @@ Describe 'Connect-BackfillWarehouse' {
     It 'upgrades an older warehouse on open' {
         $older = Join-Path $dir 'older.duckdb'
         New-BackfillWarehouse -Path $older | Out-Null
-        Invoke-TestSql -Path $older -Sql 'DROP TABLE nba_processing.context_source_log; DELETE FROM nba_backfill.schema_version' | Out-Null
+        Invoke-TestSql -Path $older -Sql 'DROP TABLE backfilltools.context_source_log; DELETE FROM backfilltools.schema_version' | Out-Null
         $s = Connect-BackfillWarehouse -Path $older
         $s.SchemaVersion | Should -BeGreaterOrEqual 1
-        (Get-BackfillWarehouse).Table | Should -Contain 'nba_processing.context_source_log'
+        (Get-BackfillWarehouse).Table | Should -Contain 'backfilltools.context_source_log'
+    }
+
+    It 'refuses a production copy whose table lacks a column the product reads with SchemaMismatch, writing nothing' {
+        $copy = Join-Path $dir 'mismatch.duckdb'
+        New-BackfillWarehouse -Path $copy | Out-Null
+        Invoke-TestSql -Path $copy -Sql 'DROP SCHEMA backfilltools CASCADE; ALTER TABLE nba_analytics.player_game_summary DROP COLUMN points; CHECKPOINT' | Out-Null
+        $before = Get-FileChecksum $copy
+        $err = Get-ThrownError { Connect-BackfillWarehouse -Path $copy }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SchemaMismatch,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        $err.Exception.Message | Should -BeLike '*nba_analytics.player_game_summary.points: column missing, expected INT64*'
+        Get-FileChecksum $copy | Should -Be $before
+    }
+
+    It 'keeps the product''s own data in -ToolDataset and refuses a production dataset as one' {
+        $custom = Join-Path $dir 'custom-tool.duckdb'
+        New-BackfillWarehouse -Path $custom -ToolDataset ops_tools | Out-Null
+        (Connect-BackfillWarehouse -Path $custom -ToolDataset ops_tools).SchemaVersion | Should -Be ([BackfillTools.Core.Schema.Migrator]::new($null).LatestVersion)
+        $schemas = (Invoke-TestSql -Path $custom -Sql 'SELECT DISTINCT table_schema FROM information_schema.tables').table_schema
+        $schemas | Should -Contain 'ops_tools'
+        $schemas | Should -Not -Contain 'backfilltools'
+        (Get-ThrownError { Connect-BackfillWarehouse -Path $custom -ToolDataset nba_backfill }).FullyQualifiedErrorId | Should -BeLike 'ToolDatasetIsProduction,*'
     }
 
     It 'does not hold the file open between commands (another process can use it)' {
@@ -210,13 +232,15 @@ Describe 'Remove-BackfillWarehouse (DuckDB)' {
 
     It 'from a file it only connected to, drops only BackfillTools'' own datasets and keeps the file' {
         $prod = Join-Path $dir 'prod-copy.duckdb'
-        Invoke-TestSql -Path $prod -Sql 'CREATE TABLE ledger (id INTEGER); INSERT INTO ledger VALUES (1), (2), (3); CHECKPOINT' | Out-Null
+        # A production copy: the production tables (a new warehouse without the product's own schema), plus another table.
+        New-BackfillWarehouse -Path $prod | Out-Null
+        Invoke-TestSql -Path $prod -Sql 'DROP SCHEMA backfilltools CASCADE; CREATE TABLE ledger (id INTEGER); INSERT INTO ledger VALUES (1), (2), (3); CHECKPOINT' | Out-Null
         Connect-BackfillWarehouse -Path $prod | Out-Null
         Remove-BackfillWarehouse -Path $prod -Confirm:$false
         Test-Path $prod | Should -BeTrue
         (Invoke-TestSql -Path $prod -Sql 'SELECT COUNT(*) AS n FROM ledger').n | Should -Be 3
         $schemas = (Invoke-TestSql -Path $prod -Sql 'SELECT DISTINCT table_schema FROM information_schema.tables').table_schema
-        $schemas | Should -Not -Contain 'nba_backfill'
+        $schemas | Should -Not -Contain 'backfilltools'
         $schemas | Should -Contain 'nba_raw'
     }
 

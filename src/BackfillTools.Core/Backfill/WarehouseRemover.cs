@@ -25,11 +25,11 @@ public static class WarehouseRemover
         var path = connection.Path!;
         if (!File.Exists(path))
             throw new BackfillException("WarehouseNotFound", ErrorKind.ObjectNotFound, $"There is no warehouse at '{path}'.", path);
-        return WarehouseService.InspectDuckDb(path) switch
+        return WarehouseService.InspectDuckDb(path, connection.ToolDataset) switch
         {
             WarehouseOrigin.Created => new WarehouseRemoval(path, DeletesFile: true, DuckDbFiles.All(path).Where(File.Exists).ToList(), Array.Empty<string>()),
             WarehouseOrigin.Connected => new WarehouseRemoval(path, DeletesFile: false,
-                WarehouseSchema.ProductDatasets.Select(d => d + ".*").Concat(WarehouseSchema.ProductTablesInSharedDatasets.Select(t => t.FullName)).ToList(),
+                DatasetNames.Product.Select(d => new DuckDbDialect { ToolDataset = connection.ToolDataset }.PhysicalDataset(d) + ".*").ToList(),
                 Array.Empty<string>()),
             _ => throw WarehouseService.NotABackfillWarehouse(path, "it holds no BackfillTools warehouse marker (neither created by New-BackfillWarehouse nor connected with Connect-BackfillWarehouse)"),
         };
@@ -46,7 +46,7 @@ public static class WarehouseRemover
         }
         var plan = PlanRemoval(connection, force);
         var path = connection.Path!;
-        if (!plan.DeletesFile) return DropProductData(path);
+        if (!plan.DeletesFile) return DropProductData(path, connection.ToolDataset);
         // Opening proves no other process holds it.
         WarehouseService.EnsureNotLocked(path);
         var removed = new List<string>();
@@ -59,24 +59,23 @@ public static class WarehouseRemover
         return removed;
     }
 
-    /// <summary>From a file the product only connected to: drop the product's own datasets and tables (all or none), keep the rest.</summary>
-    private static IReadOnlyList<string> DropProductData(string path)
+    /// <summary>From a file the product only connected to: drop the product's own datasets (all or none), keep the rest.</summary>
+    private static IReadOnlyList<string> DropProductData(string path, string toolDataset)
     {
-        using var w = DuckDbWarehouse.Open(path);
+        using var w = DuckDbWarehouse.Open(path, toolDataset: toolDataset);
         var existing = w.ExistingTables();
-        var dropped = WarehouseSchema.ProductDatasets.Where(d => existing.Any(t => t.StartsWith(d + ".", StringComparison.OrdinalIgnoreCase)))
-            .Select(d => (Name: d, Sql: $"DROP SCHEMA {d} CASCADE"))
-            .Concat(WarehouseSchema.ProductTablesInSharedDatasets.Where(t => existing.Contains(t.FullName)).Select(t => (Name: t.FullName, Sql: $"DROP TABLE {t.FullName}")))
+        var dropped = DatasetNames.Product.Where(d => existing.Any(t => t.StartsWith(d + ".", StringComparison.OrdinalIgnoreCase)))
+            .Select(d => w.Dialect.PhysicalDataset(d)).Select(d => (Name: d, Sql: $"DROP SCHEMA {d} CASCADE"))
             .ToList();
         w.ExecuteInTransaction(dropped.Select(d => new SqlStatement(d.Sql)).ToList());
         w.Execute("CHECKPOINT");
         return dropped.Select(d => d.Name).ToList();
     }
 
-    /// <summary>Every dataset this tool creates, with its prefix: declared tables, staging, quarantine.</summary>
+    /// <summary>Every dataset this tool creates, with its prefix: declared tables, staging, quarantine, and where older versions kept the product's data.</summary>
     public static IReadOnlyList<string> Datasets(this BigQueryWarehouse w) =>
         WarehouseSchema.All.Select(t => t.Dataset).Append(DatasetNames.Staging).Append(DatasetNames.Quarantine)
-            .Distinct(StringComparer.OrdinalIgnoreCase).Select(d => w.DatasetPrefix + d).ToList();
+            .Concat(ToolDatasetMigration.LegacyDatasets).Distinct(StringComparer.OrdinalIgnoreCase).Select(w.DatasetName).ToList();
 
     /// <summary>
     /// What removing this (prefixed) warehouse deletes: the existing datasets of <see cref="Datasets"/> that carry

@@ -89,11 +89,13 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
         _w.Query($"SELECT run_id FROM {Runs.Placeholder} ORDER BY started_at DESC, run_id DESC LIMIT 1").AsRows()
             .Select(r => r.GetString("run_id")).FirstOrDefault();
 
-    public IReadOnlyList<BackfillRunInfo> GetRuns(string? runId, int? last) =>
-        _w.Query(GetRunsSql, WarehouseExtensions.Params(("run_id", SqlNull.OrNull(runId)), ("limit", (long)(last ?? 1_000_000))))
-            .AsRows().Select(ToRunInfo).ToList();
+    /// <summary>All runs, or the one <paramref name="runId"/> names (no NULL parameter: GoogleSQL refuses <c>= NULL</c>).</summary>
+    public IReadOnlyList<BackfillRunInfo> GetRuns(string? runId, int? last) => (runId is null
+            ? _w.Query(GetRunsSql(oneRun: false), WarehouseExtensions.Params(("limit", (long)(last ?? 1_000_000))))
+            : _w.Query(GetRunsSql(oneRun: true), WarehouseExtensions.Params(("run_id", runId), ("limit", (long)(last ?? 1_000_000)))))
+        .AsRows().Select(ToRunInfo).ToList();
 
-    private static string GetRunsSql => $@"
+    private static string GetRunsSql(bool oneRun) => $@"
 SELECT r.run_id, r.status, r.started_at, r.finished_at, r.parameters, r.processors, r.start_date, r.end_date, r.tool_version, r.host,
   r.user_name, r.resumed_from, r.message,
   COUNT(p.run_id) AS partitions, COUNTIF(p.status = 'Published') AS published, COUNTIF(p.status = 'Quarantined') AS quarantined,
@@ -103,7 +105,7 @@ SELECT r.run_id, r.status, r.started_at, r.finished_at, r.parameters, r.processo
   MAX(j.slot_ms) AS slot_ms
 FROM {Runs.Placeholder} AS r LEFT JOIN {Parts.Placeholder} AS p ON p.run_id = r.run_id
 LEFT JOIN ({JobSumsSql("run_id")}) AS j ON j.run_id = r.run_id
-WHERE (@run_id IS NULL OR r.run_id = @run_id)
+{(oneRun ? "WHERE r.run_id = @run_id" : "")}
 GROUP BY r.run_id, r.status, r.started_at, r.finished_at, r.parameters, r.processors, r.start_date, r.end_date, r.tool_version, r.host, r.user_name, r.resumed_from, r.message
 ORDER BY r.started_at DESC, r.run_id DESC
 LIMIT @limit";
@@ -148,7 +150,8 @@ FROM {Jobs.Placeholder} GROUP BY {groupBy}";
     internal static IEnumerable<RegisteredStatement> CostCatalog()
     {
         var run = WarehouseExtensions.Params(("run_id", "r"));
-        yield return new("BackfillLedger.GetRuns", GetRunsSql, WarehouseExtensions.Params(("run_id", "r"), ("limit", 20L)));
+        yield return new("BackfillLedger.GetRuns[run]", GetRunsSql(oneRun: true), WarehouseExtensions.Params(("run_id", "r"), ("limit", 20L)));
+        yield return new("BackfillLedger.GetRuns[all]", GetRunsSql(oneRun: false), WarehouseExtensions.Params(("limit", 20L)));
         yield return new("BackfillLedger.ProcessorCosts", ProcessorCostsSql, run);
         yield return new("BackfillLedger.BytesBilled", BytesBilledSql, run);
     }

@@ -11,8 +11,14 @@ public static class FailureReader
         IReadOnlyList<ProcessorName>? processors, IReadOnlyList<string>? categories, CancellationToken ct = default)
     {
         // Filters go into the query: the failures table is the largest operations table.
-        var filters = new List<string> { "(@run_id IS NULL OR run_id = @run_id)" };
-        var parameters = WarehouseExtensions.Params(("run_id", SqlNull.OrNull(runId)));
+        // Without -RunId there is no run filter at all: a NULL parameter would reach BigQuery as "run_id = NULL".
+        var filters = new List<string> { "TRUE" };
+        var parameters = WarehouseExtensions.Params();
+        if (runId is not null)
+        {
+            filters.Add("run_id = @run_id");
+            parameters["run_id"] = runId;
+        }
         void In<T>(string column, string prefix, IReadOnlyList<T>? values)
         {
             if (values is null) return;

@@ -40,8 +40,8 @@ public sealed record StaleUpcgPlan(string Predicate, IReadOnlyDictionary<DateOnl
 public static partial class StaleContextCleanup
 {
     private static readonly TableDef Upcg = WarehouseSchema.UpcomingPlayerGameContext;
-    public const string BackupDataset = "nba_backfill";
-    public const string BackupPrefix = "upcg_backup_";
+    public const string BackupDataset = DatasetNames.Tool;
+    public const string BackupPrefix = WarehouseSchema.UpcgBackupPrefix;
 
     internal static string CountByDateSql(string predicate) =>
         $"SELECT game_date, COUNT(*) AS n FROM {Upcg.Placeholder} WHERE {predicate} GROUP BY game_date";
@@ -72,8 +72,12 @@ public static partial class StaleContextCleanup
 
     internal static string BackupDatesSql(string backup) => $"SELECT DISTINCT game_date FROM {backup} ORDER BY game_date";
 
-    internal static string RestoreSql(string backup) => $@"INSERT INTO {Upcg.Placeholder} ({string.Join(", ", Upcg.ColumnNames)})
-SELECT {string.Join(", ", Upcg.ColumnNames.Select(c => "b." + c))} FROM {backup} AS b
+    /// <summary>
+    /// Re-inserts every column the backup has (<paramref name="columns"/>, read from the backup itself), not just the
+    /// ones the product declares: production's UPCG is far wider, and a restore must bring the rows back whole.
+    /// </summary>
+    internal static string RestoreSql(string backup, IEnumerable<string> columns) => $@"INSERT INTO {Upcg.Placeholder} ({string.Join(", ", columns)})
+SELECT {string.Join(", ", columns.Select(c => "b." + c))} FROM {backup} AS b
 WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.game_date AND u.player_lookup = b.player_lookup)";
 
     /// <summary>The statements, with representative inputs, for the GoogleSQL gate.</summary>
@@ -91,7 +95,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
         yield return new("StaleUpcg.VerifyDeleted", VerifyDeletedSql(dateList));
         yield return new("StaleUpcg.Delete", DeleteSql(dateList));
         yield return new("StaleUpcg.Remaining", RemainingSql(dateList));
-        yield return new("StaleUpcg.Restore", RestoreSql(backup));
+        yield return new("StaleUpcg.Restore", RestoreSql(backup, Upcg.ColumnNames));
         yield return new("StaleUpcg.BackupDates", BackupDatesSql(backup));
         yield return new("StaleUpcg.Count", CountSql(backup));
     }
@@ -168,7 +172,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
                 $"{left} matching row(s) remain after the delete." + (backupName is null ? "" : $" The backup is {BackupDataset}.{backupName}."), backupName);
         return new StaleUpcgCleanup
         {
-            BackupTable = backupName is null ? null : $"{BackupDataset}.{backupName}",
+            BackupTable = backupName is null ? null : $"{w.Dialect.PhysicalDataset(BackupDataset)}.{backupName}",
             RowsBackedUp = backedUp,
             RowsDeleted = deleted,
             Dates = plan.Dates,
@@ -209,13 +213,15 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
         var backup = $"{{{{{BackupDataset}.{table}}}}}";
         var total = w.ScalarInt64(CountSql(backup), null, ct);
         var dates = w.Query(BackupDatesSql(backup), null, ct).AsRows().Select(r => r.GetDate("game_date")).ToArray();
-        var restored = w.ExecuteInTransaction(new SqlStatement[] { RestoreSql(backup) }, ct)[0];
+        var columns = w.TableColumns(BackupDataset, table)!.Select(c => c.Name).ToList();
+        var restored = w.ExecuteInTransaction(new SqlStatement[] { RestoreSql(backup, columns) }, ct)[0];
         return new StaleUpcgRestore
         {
-            BackupTable = $"{BackupDataset}.{table}", RowsInBackup = total, RowsRestored = restored, RowsSkipped = total - restored, Dates = dates,
+            BackupTable = $"{w.Dialect.PhysicalDataset(BackupDataset)}.{table}", RowsInBackup = total, RowsRestored = restored, RowsSkipped = total - restored, Dates = dates,
         };
     }
 
-    [GeneratedRegex(@"^(?:nba_backfill\.)?(upcg_backup_\d{8}_\d{6}(?:_\d+)?)$", RegexOptions.IgnoreCase)]
+    // Any dataset name is accepted: backups live in the tool dataset, whatever this warehouse calls it.
+    [GeneratedRegex(@"^(?:[A-Za-z_][A-Za-z0-9_]*\.)?(upcg_backup_\d{8}_\d{6}(?:_\d+)?)$", RegexOptions.IgnoreCase)]
     private static partial Regex BackupName();
 }

@@ -17,8 +17,9 @@ public sealed class Migrator
 
     public static IReadOnlyList<Migration> Default { get; } = new[]
     {
-        new Migration(1, "Initial schema: raw, analytics, precompute, predictions, processing and backfill ledger tables",
-            w => { foreach (var t in WarehouseSchema.All) w.EnsureTable(t); }),
+        // Only the product's tables: a new warehouse gets the production tables from Upgrade, an existing one has them.
+        new Migration(1, "Initial schema: the product's own tables (ledger, lock, schema version, origin, job costs, context-source log)",
+            w => { foreach (var t in WarehouseSchema.ProductTables) w.EnsureTable(t); }),
         new Migration(2, "Backfill lock as one always-present row, taken by a conditional UPDATE (the BigQuery backfill lock)",
             w =>
             {
@@ -39,13 +40,16 @@ public sealed class Migrator
             w => w.EnsureTable(WarehouseSchema.WarehouseOrigin)),
         new Migration(6, "Cost guard: nba_backfill.backfill_jobs, bytes billed and slot time per BigQuery job of a run",
             w => w.EnsureTable(WarehouseSchema.BackfillJobs)),
+        new Migration(ToolDatasetMigration.Version, "The product's own tables move out of the production datasets (nba_backfill, nba_processing) into the tool dataset",
+            ToolDatasetMigration.Apply),
     };
 
-    /// <summary>The version recorded in the warehouse; 0 when it has no schema yet.</summary>
+    /// <summary>The version recorded in the warehouse (where versions before 8 recorded it too); 0 when it has no schema yet.</summary>
     public static int CurrentVersion(IWarehouse warehouse)
     {
-        if (!warehouse.ExistingTables().Contains(WarehouseSchema.SchemaVersion.FullName)) return 0;
-        return (int)warehouse.ScalarInt64(CurrentVersionSql);
+        var existing = warehouse.ExistingTables();
+        return new[] { WarehouseSchema.SchemaVersion, ToolDatasetMigration.LegacySchemaVersion }.Where(t => existing.Contains(t.FullName))
+            .Select(t => (int)warehouse.ScalarInt64(CurrentVersionSqlOf(t))).DefaultIfEmpty(0).Max();
     }
 
     /// <summary>Bring the warehouse to the latest version; returns the migrations applied.</summary>
@@ -56,6 +60,10 @@ public sealed class Migrator
             throw new BackfillException("WarehouseSchemaTooNew", ErrorKind.InvalidData,
                 $"The warehouse has schema version {current}, newer than this BackfillTools understands ({LatestVersion}). Update the BackfillTools module.",
                 warehouse.Description);
+        // A warehouse without any table is a new one (New-BackfillWarehouse, a test's warehouse): it gets the production
+        // tables as declared. An existing warehouse never does; Connect checks its tables instead (SchemaCompatibility).
+        if (current == 0 && warehouse.ExistingTables().Count == 0)
+            foreach (var t in WarehouseSchema.ProductionTables) warehouse.EnsureTable(t);
         warehouse.EnsureTable(WarehouseSchema.SchemaVersion);
         var applied = new List<Migration>();
         foreach (var m in Migrations.Where(m => m.Version > current).OrderBy(m => m.Version))
@@ -68,7 +76,7 @@ public sealed class Migrator
         return applied;
     }
 
-    internal static string CurrentVersionSql => $"SELECT COALESCE(MAX(version), 0) FROM {WarehouseSchema.SchemaVersion.Placeholder}";
+    internal static string CurrentVersionSqlOf(TableDef schemaVersion) => $"SELECT COALESCE(MAX(version), 0) FROM {schemaVersion.Placeholder}";
 
     internal static string RecordMigrationSql =>
         $"INSERT INTO {WarehouseSchema.SchemaVersion.Placeholder} (version, applied_at, tool_version, description) VALUES (@v, @t, @tv, @d)";
@@ -76,7 +84,8 @@ public sealed class Migrator
     [StatementCatalog]
     internal static IEnumerable<RegisteredStatement> Catalog()
     {
-        yield return new("Migrator.CurrentVersion", CurrentVersionSql);
+        yield return new("Migrator.CurrentVersion", CurrentVersionSqlOf(WarehouseSchema.SchemaVersion));
+        yield return new("Migrator.CurrentVersion[legacy]", CurrentVersionSqlOf(ToolDatasetMigration.LegacySchemaVersion));
         yield return new("Migrator.RecordMigration", RecordMigrationSql,
             WarehouseExtensions.Params(("v", 1L), ("t", new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc)), ("tv", "0.0.0"), ("d", "sample")));
     }

@@ -31,6 +31,13 @@ public static class SchemaCompatibility
     public static IEnumerable<RequiredColumn> Requirements(TableDef table) =>
         table.Columns.Select(c => new RequiredColumn(table.FullName, c.Name, c.FullType));
 
+    /// <summary>
+    /// What a warehouse's production tables must have: the columns the product reads and writes, which are its
+    /// declarations of those tables (<see cref="WarehouseSchema.ProductionTables"/>). Columns production adds by
+    /// migration are not declared, so they are neither required nor in the way.
+    /// </summary>
+    public static IEnumerable<RequiredColumn> ProductionRequirements() => WarehouseSchema.ProductionTables.SelectMany(Requirements);
+
     /// <summary>The mismatches, in the order of <paramref name="required"/>; one per missing table.</summary>
     public static IReadOnlyList<SchemaMismatch> Check(IWarehouse warehouse, IEnumerable<RequiredColumn> required)
     {

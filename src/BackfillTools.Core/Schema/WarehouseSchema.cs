@@ -9,6 +9,9 @@ namespace BackfillTools.Core.Schema;
 /// </summary>
 public static class WarehouseSchema
 {
+    /// <summary>Prefix of the UPCG backups Clear-StaleUpcg makes in the tool dataset (older versions: in nba_backfill).</summary>
+    public const string UpcgBackupPrefix = "upcg_backup_";
+
     // ---------- L1 raw ----------
     public static readonly TableDef Schedule = new("nba_raw", "nbac_schedule",
         new[]
@@ -99,7 +102,7 @@ public static class WarehouseSchema
         new[] { "processor_name", "analysis_date", "entity_id" }, "analysis_date", new[] { "processor_name", "failure_category", "can_retry" });
 
     /// <summary>Which player context a processor used for a date, and why (the reference's "defensive logging", persisted).</summary>
-    public static readonly TableDef ContextSourceLog = new("nba_processing", "context_source_log",
+    public static readonly TableDef ContextSourceLog = new(DatasetNames.Tool, "context_source_log",
         new[]
         {
             Str("processor_name", false), Date("analysis_date", false), Str("source", false), Int("pgs_players"), Int("upcg_rows"),
@@ -107,7 +110,7 @@ public static class WarehouseSchema
         },
         new[] { "processor_name", "analysis_date" }, "analysis_date");
 
-    public static readonly TableDef BackfillRuns = new("nba_backfill", "backfill_runs",
+    public static readonly TableDef BackfillRuns = new(DatasetNames.Tool, "backfill_runs",
         new[]
         {
             Str("run_id", false), Str("status", false), Ts("started_at", false), Ts("finished_at"), Str("parameters"), Str("plan"),
@@ -117,7 +120,7 @@ public static class WarehouseSchema
         },
         new[] { "run_id" }, null);
 
-    public static readonly TableDef BackfillPartitions = new("nba_backfill", "backfill_partitions",
+    public static readonly TableDef BackfillPartitions = new(DatasetNames.Tool, "backfill_partitions",
         new[]
         {
             Str("run_id", false), Date("partition_date", false), Str("processor", false), Str("season"), Str("status", false),
@@ -131,7 +134,7 @@ public static class WarehouseSchema
     /// One row per BigQuery query job a run issued: bytes processed and billed and slot time (jobs.get statistics),
     /// attributed to the run and processor that its labels name. Sums per processor and run come from here.
     /// </summary>
-    public static readonly TableDef BackfillJobs = new("nba_backfill", "backfill_jobs",
+    public static readonly TableDef BackfillJobs = new(DatasetNames.Tool, "backfill_jobs",
         new[]
         {
             Str("run_id", false), Str("processor"), Str("job_id", false), Str("kind"), Int("bytes_processed"), Int("bytes_billed"),
@@ -146,7 +149,7 @@ public static class WarehouseSchema
     /// run_token (random per run), process_started_at and pid_namespace (schema version 3) tell holders apart where
     /// host and pid do not (a resumed run id, a reused pid, containers sharing a host name); see WarehouseLock.
     /// </summary>
-    public static readonly TableDef BackfillLock = new("nba_backfill", "backfill_lock",
+    public static readonly TableDef BackfillLock = new(DatasetNames.Tool, "backfill_lock",
         new[]
         {
             Str("lock_name", false), Str("run_id"), Str("host"), Int("pid"), Ts("started_at"), Ts("heartbeat_at"),
@@ -158,32 +161,23 @@ public static class WarehouseSchema
     /// Scheduled games whose Phase 3 rows can never be filled, waived by an operator (who, when, why). The upstream
     /// completeness check skips a waived game; everything else about its date is still checked.
     /// </summary>
-    public static readonly TableDef BackfillWaivers = new("nba_backfill", "backfill_waivers",
+    public static readonly TableDef BackfillWaivers = new(DatasetNames.Tool, "backfill_waivers",
         new[] { Str("game_id", false), Date("game_date"), Str("reason", false), Str("waived_by"), Ts("waived_at", false), Str("host") },
         new[] { "game_id" }, null);
 
-    public static readonly TableDef SchemaVersion = new("nba_backfill", "schema_version",
+    public static readonly TableDef SchemaVersion = new(DatasetNames.Tool, "schema_version",
         new[] { Int("version", false), Ts("applied_at", false), Str("tool_version"), Str("description") },
         new[] { "version" }, null);
 
     /// <summary>
     /// How this warehouse came to be, one row: origin 'created' (New-BackfillWarehouse made the file, so Remove may
     /// delete it) or 'connected' (the product was pointed at a file that already held tables; Remove drops only
-    /// <see cref="ProductDatasets"/> and <see cref="ProductTablesInSharedDatasets"/>).
+    /// <see cref="DatasetNames.Product"/>).
     /// </summary>
-    public static readonly TableDef WarehouseOrigin = new("nba_backfill", "warehouse_origin",
+    public static readonly TableDef WarehouseOrigin = new(DatasetNames.Tool, "warehouse_origin",
         new[] { Str("origin", false), Ts("recorded_at", false), Str("tool_version"), Str("recorded_by") },
         new[] { "origin" }, null);
 
-    /// <summary>
-    /// The datasets that are wholly the product's (ledger, lock, schema version, origin, UPCG backups; staging;
-    /// quarantine): what Remove-BackfillWarehouse drops from a file it only connected to. The single definition of
-    /// "the product's own data"; the raw, analytics, precompute and processing datasets belong to the warehouse.
-    /// </summary>
-    public static IReadOnlyList<string> ProductDatasets { get; } = new[] { BackfillRuns.Dataset, DatasetNames.Staging, DatasetNames.Quarantine };
-
-    /// <summary>The product's own tables inside datasets it shares with the warehouse (the persisted context-source log).</summary>
-    public static IReadOnlyList<TableDef> ProductTablesInSharedDatasets { get; } = new[] { ContextSourceLog };
 
     public static IReadOnlyList<TableDef> Inputs { get; } = new[]
     {
@@ -198,6 +192,12 @@ public static class WarehouseSchema
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>
     public static IReadOnlyList<TableDef> All => Inputs.Concat(PrecomputeTables.All).Concat(Operations).ToList();
+
+    /// <summary>The product's own tables (in <see cref="DatasetNames.Tool"/>): the only tables migrations create.</summary>
+    public static IReadOnlyList<TableDef> ProductTables => All.Where(t => DatasetNames.IsProduct(t.Dataset)).ToList();
+
+    /// <summary>The production tables the product reads and writes: checked on connect, created only for a new warehouse.</summary>
+    public static IReadOnlyList<TableDef> ProductionTables => All.Where(t => !DatasetNames.IsProduct(t.Dataset)).ToList();
 
     public static TableDef Find(string fullName) =>
         All.FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase))

@@ -8,24 +8,48 @@ public sealed record WarehouseTableInfo(string Table, string Layer, long Rows, D
 /// <summary>Creating, opening and describing warehouses.</summary>
 public static class WarehouseService
 {
-    /// <summary>Open a warehouse and bring its schema up to date.</summary>
+    /// <summary>
+    /// Open a warehouse, check that its production tables have what the product reads and writes (SchemaMismatch
+    /// otherwise, with nothing written), and bring the product's own tables up to date.
+    /// </summary>
     public static IWarehouse Open(WarehouseConnection connection)
     {
         return connection.Kind switch
         {
-            WarehouseKind.DuckDb => OpenDuckDb(connection.Path!),
-            WarehouseKind.BigQuery => Migrated(BigQueryWarehouse.Open(connection)),
+            WarehouseKind.DuckDb => OpenDuckDb(connection.Path!, connection.ToolDataset),
+            WarehouseKind.BigQuery => Connected(BigQueryWarehouse.Open(connection)),
             _ => throw new ArgumentOutOfRangeException(nameof(connection), connection.Kind, "Unknown warehouse kind."),
         };
+    }
+
+    /// <summary>
+    /// What connecting does to an opened warehouse: check its production tables (SchemaMismatch, before anything is
+    /// written), then bring the product's own tables up to date. Closes the warehouse when either fails.
+    /// </summary>
+    public static IWarehouse Connected(IWarehouse w) => Migrated(Checked(w));
+
+    /// <summary>The production tables' check, before anything is written; the warehouse is closed when it fails.</summary>
+    private static IWarehouse Checked(IWarehouse w)
+    {
+        try
+        {
+            SchemaCompatibility.EnsureCompatible(w, SchemaCompatibility.ProductionRequirements());
+        }
+        catch
+        {
+            w.Dispose();
+            throw;
+        }
+        return w;
     }
 
     /// <summary>
     /// Open an existing DuckDB file as a warehouse. A file that holds no table at all is not one, and is refused rather
     /// than turned into one; a file the product did not create is recorded as 'connected' the first time.
     /// </summary>
-    private static IWarehouse OpenDuckDb(string path)
+    private static IWarehouse OpenDuckDb(string path, string toolDataset)
     {
-        var w = DuckDbWarehouse.Open(path);
+        var w = DuckDbWarehouse.Open(path, toolDataset: toolDataset);
         try
         {
             if (w.ExistingTables().Count == 0)
@@ -36,7 +60,7 @@ public static class WarehouseService
             w.Dispose();
             throw;
         }
-        Migrated(w);
+        Connected(w);
         if (ReadOrigin(w) is null) RecordOrigin(w, WarehouseOrigin.Connected, "BackfillTools opening an existing file");
         return w;
     }
@@ -59,7 +83,7 @@ public static class WarehouseService
     /// Create a DuckDB warehouse with the full schema, optionally filled by <paramref name="fill"/>. It is built under a
     /// temporary name beside the target and moved into place only when complete: a failure leaves nothing behind.
     /// </summary>
-    public static void CreateDuckDb(string path, bool overwrite, Action<IWarehouse>? fill = null)
+    public static void CreateDuckDb(string path, bool overwrite, Action<IWarehouse>? fill = null, string? toolDataset = null)
     {
         path = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(path)!;
@@ -74,7 +98,7 @@ public static class WarehouseService
         if (File.Exists(path))
         {
             // -Force replaces only a file BackfillTools created; anything else may be someone else's database.
-            if (InspectDuckDb(path) != WarehouseOrigin.Created)
+            if (InspectDuckDb(path, toolDataset) != WarehouseOrigin.Created)
                 throw NotABackfillWarehouse(path, "BackfillTools did not create it, so -Force does not replace it. Choose another -Path");
             EnsureNotLocked(path);
         }
@@ -92,7 +116,7 @@ public static class WarehouseService
                     $"Cannot create a file in '{dir}': {ex.Message}. Choose a writable location.", path, ex);
             }
             File.Delete(temp);
-            using (var w = DuckDbWarehouse.Open(temp, create: true))
+            using (var w = DuckDbWarehouse.Open(temp, create: true, toolDataset: toolDataset))
             {
                 new Migrator().Upgrade(w);
                 RecordOrigin(w, WarehouseOrigin.Created, "New-BackfillWarehouse");
@@ -111,12 +135,15 @@ public static class WarehouseService
 
     /// <summary>
     /// Create a BigQuery warehouse under a dataset prefix (the datasets and tables, then <paramref name="fill"/>). Never
-    /// without a prefix, so sample data cannot land in the production datasets, and never over existing data.
+    /// without a prefix, so sample data cannot land in the production datasets, and never over existing data. The only
+    /// path besides a new DuckDB file that creates production tables (a replica's).
     /// </summary>
     public static void CreateBigQuery(WarehouseConnection connection, Action<IWarehouse>? fill = null)
     {
         RequirePrefix(connection, "create");
-        using var w = Open(connection);
+        using var w = BigQueryWarehouse.Open(connection);
+        foreach (var t in WarehouseSchema.ProductionTables) w.EnsureTable(t);
+        Migrated(w);
         var rows = DataRows(Describe(w));
         if (rows > 0)
             throw new BackfillException("WarehouseNotEmpty", ErrorKind.ResourceExists,
@@ -130,12 +157,12 @@ public static class WarehouseService
     /// Who made this DuckDB file, read without changing it: Created, Connected, or null (not a BackfillTools warehouse:
     /// empty, not DuckDB, unreadable, or a database without the marker). The header is checked before DuckDB opens it.
     /// </summary>
-    public static WarehouseOrigin? InspectDuckDb(string path)
+    public static WarehouseOrigin? InspectDuckDb(string path, string? toolDataset = null)
     {
         if (!DuckDbWarehouse.HasDuckDbHeader(path)) return null;
         try
         {
-            using var w = DuckDbWarehouse.Open(path, readOnly: true);
+            using var w = DuckDbWarehouse.Open(path, readOnly: true, toolDataset: toolDataset);
             return ReadOrigin(w);
         }
         catch (BackfillException ex) when (ex.ErrorId is "WarehouseNotDuckDb" or "WarehouseOpenFailed")
@@ -146,8 +173,11 @@ public static class WarehouseService
 
     private static WarehouseOrigin? ReadOrigin(IWarehouse w)
     {
-        if (!w.ExistingTables().Contains(WarehouseSchema.WarehouseOrigin.FullName)) return null;
-        var origins = w.Query(ReadOriginSql).AsRows().Select(r => r.GetString("origin")).ToList();
+        // Where versions before 8 kept it, until migration 8 moves it.
+        var table = new[] { WarehouseSchema.WarehouseOrigin, ToolDatasetMigration.Moves.Single(m => m.To == WarehouseSchema.WarehouseOrigin).From }
+            .FirstOrDefault(t => w.ExistingTables().Contains(t.FullName));
+        if (table is null) return null;
+        var origins = w.Query(ReadOriginFromSql(table)).AsRows().Select(r => r.GetString("origin")).ToList();
         // 'connected' wins: a created row alongside it can only come from copying tables around, and deleting is the risk.
         if (origins.Contains(OriginConnected)) return WarehouseOrigin.Connected;
         return origins.Contains(OriginCreated) ? WarehouseOrigin.Created : null;
@@ -160,7 +190,9 @@ public static class WarehouseService
         w.Execute(RecordOriginSql, WarehouseExtensions.Params(
             ("origin", origin == WarehouseOrigin.Created ? OriginCreated : OriginConnected), ("at", DateTime.UtcNow), ("tv", ToolInfo.Version), ("by", recordedBy)));
 
-    internal static string ReadOriginSql => $"SELECT origin FROM {WarehouseSchema.WarehouseOrigin.Placeholder}";
+    internal static string ReadOriginSql => ReadOriginFromSql(WarehouseSchema.WarehouseOrigin);
+
+    private static string ReadOriginFromSql(TableDef table) => $"SELECT origin FROM {table.Placeholder}";
 
     /// <summary>Describe's per-table statement.</summary>
     internal static string DescribeSql(TableDef t) => t.PartitionColumn is null

@@ -12,19 +12,25 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 {
     private readonly DuckDBConnection _connection;
 
-    private DuckDbWarehouse(DuckDBConnection connection, string path)
+    private readonly DuckDbDialect _dialect;
+
+    private DuckDbWarehouse(DuckDBConnection connection, string path, string? toolDataset)
     {
         _connection = connection;
         Path = path;
+        _dialect = toolDataset is null ? DuckDbDialect.Instance : new DuckDbDialect { ToolDataset = toolDataset };
         foreach (var macro in DuckDbDialect.SessionMacros) RawExecute(macro);
     }
 
     public string Path { get; }
-    public SqlDialect Dialect => DuckDbDialect.Instance;
+    public SqlDialect Dialect => _dialect;
     public string Description => Path == ":memory:" ? "DuckDB (in memory)" : $"DuckDB {Path}";
 
-    /// <summary>Open a DuckDB warehouse. Maps engine failures to stable error ids (locked, not a database, …).</summary>
-    public static DuckDbWarehouse Open(string path, bool create = false, bool readOnly = false)
+    /// <summary>
+    /// Open a DuckDB warehouse. Maps engine failures to stable error ids (locked, not a database, …).
+    /// <paramref name="toolDataset"/> names the product's dataset (null: the default).
+    /// </summary>
+    public static DuckDbWarehouse Open(string path, bool create = false, bool readOnly = false, string? toolDataset = null)
     {
         if (path != ":memory:")
         {
@@ -53,7 +59,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             conn.Dispose();
             throw MapOpenError(ex, path);
         }
-        return new DuckDbWarehouse(conn, path);
+        return new DuckDbWarehouse(conn, path, toolDataset);
     }
 
     /// <summary>
@@ -152,7 +158,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
     {
         var types = table.Columns.Select(c => c.Type).ToArray();
         long n = 0;
-        using (var appender = _connection.CreateAppender(table.Dataset, table.Name))
+        using (var appender = _connection.CreateAppender(_dialect.PhysicalDataset(table.Dataset), table.Name))
         {
             foreach (var values in rows)
             {
@@ -191,7 +197,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
     public IReadOnlySet<string> ExistingTables()
     {
         var r = Query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database()");
-        return r.AsRows().Select(x => $"{x.GetString("table_schema")}.{x.GetString("table_name")}").ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return r.AsRows().Select(x => $"{_dialect.DeclaredDataset(x.GetString("table_schema")!)}.{x.GetString("table_name")}").ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
     public IReadOnlyList<ColumnDef>? TableColumns(string dataset, string name)
@@ -200,7 +206,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             "SELECT column_name, data_type, is_nullable FROM information_schema.columns " +
             "WHERE table_catalog = current_database() AND lower(table_schema) = lower(@dataset) AND lower(table_name) = lower(@name) " +
             "ORDER BY ordinal_position",
-            WarehouseExtensions.Params(("dataset", dataset), ("name", name)));
+            WarehouseExtensions.Params(("dataset", _dialect.PhysicalDataset(dataset)), ("name", name)));
         if (r.Count == 0) return null;
         return r.AsRows().Select(x => new ColumnDef(x.GetString("column_name")!, SqlType.ParseDuckDb(x.GetString("data_type")!),
             x.GetString("is_nullable") == "YES")).ToList();
@@ -208,19 +214,19 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 
     public void EnsureTable(TableDef table)
     {
-        RawExecute($"CREATE SCHEMA IF NOT EXISTS {table.Dataset}");
-        RawExecute(CreateTableSql(table));
+        RawExecute($"CREATE SCHEMA IF NOT EXISTS {_dialect.PhysicalDataset(table.Dataset)}");
+        RawExecute(CreateTableSql(table, _dialect));
     }
 
-    public static string CreateTableSql(TableDef table)
+    public static string CreateTableSql(TableDef table, DuckDbDialect? dialect = null)
     {
         var cols = table.Columns.Select(c =>
             $"{c.Name} {DuckDbDialect.Instance.ColumnTypeSql(c)}{(c.Nullable ? "" : " NOT NULL")}");
         var pk = table.PrimaryKey.Count > 0 ? $", PRIMARY KEY ({string.Join(", ", table.PrimaryKey)})" : "";
-        return $"CREATE TABLE IF NOT EXISTS {table.Dataset}.{table.Name} ({string.Join(", ", cols)}{pk})";
+        return $"CREATE TABLE IF NOT EXISTS {(dialect ?? DuckDbDialect.Instance).QualifiedName(table)} ({string.Join(", ", cols)}{pk})";
     }
 
-    public void DropTable(string dataset, string name) => RawExecute($"DROP TABLE IF EXISTS {dataset}.{name}");
+    public void DropTable(string dataset, string name) => RawExecute($"DROP TABLE IF EXISTS {_dialect.QualifiedName(dataset, name)}");
 
     private void RawExecute(string sql)
     {

@@ -17,6 +17,27 @@ public abstract partial class SqlDialect
 
     public string QualifiedName(TableDef table) => QualifiedName(table.Dataset, table.Name);
 
+    /// <summary>What this warehouse calls the product's dataset (<see cref="DatasetNames.Tool"/> unless configured).</summary>
+    public string ToolDataset { get; init; } = DatasetNames.Tool;
+
+    /// <summary>
+    /// A declared dataset as this warehouse names it: the product's datasets (<c>backfilltools</c>, <c>backfilltools_staging</c>,
+    /// <c>backfilltools_quarantine</c>) under <see cref="ToolDataset"/>; every other dataset unchanged.
+    /// </summary>
+    public string PhysicalDataset(string dataset) => RenameToolDataset(dataset, DatasetNames.Tool, ToolDataset);
+
+    /// <summary>The inverse of <see cref="PhysicalDataset"/>: a dataset this warehouse has, as declarations name it.</summary>
+    public string DeclaredDataset(string dataset) => RenameToolDataset(dataset, ToolDataset, DatasetNames.Tool);
+
+    private static string RenameToolDataset(string dataset, string from, string to)
+    {
+        if (string.Equals(from, to, StringComparison.Ordinal)) return dataset;
+        // Each product dataset is the tool dataset's name plus a suffix ("", "_staging", "_quarantine").
+        foreach (var suffix in DatasetNames.Product.Select(d => d[DatasetNames.Tool.Length..]))
+            if (string.Equals(dataset, from + suffix, StringComparison.OrdinalIgnoreCase)) return to + suffix;
+        return dataset;
+    }
+
     public string ColumnTypeSql(ColumnType type) => TypeSql(SqlType.Of(type));
 
     /// <summary>A declared column's complete type in this engine's DDL (NUMERIC precision, ARRAY element, STRUCT fields).</summary>
@@ -153,7 +174,7 @@ public sealed partial class DuckDbDialect : SqlDialect
 
     public override string Name => "DuckDB";
 
-    public override string QualifiedName(string dataset, string table) => $"{dataset}.{table}";
+    public override string QualifiedName(string dataset, string table) => $"{PhysicalDataset(dataset)}.{table}";
 
     /// <summary>The faithful DuckDB equivalent: DECIMAL(p,s) (a bare NUMERIC is DECIMAL(38,9)), T[] for ARRAY, STRUCT(…).</summary>
     public override string TypeSql(SqlType type) => type.Kind switch
@@ -224,7 +245,10 @@ public sealed class BigQueryDialect : SqlDialect
 
     public override string Name => "BigQuery";
 
-    public override string QualifiedName(string dataset, string table) => $"`{Project}.{DatasetPrefix}{dataset}.{table}`";
+    public override string QualifiedName(string dataset, string table) => $"`{Project}.{DatasetName(dataset)}.{table}`";
+
+    /// <summary>A declared dataset's BigQuery name: the prefix, then the name this warehouse gives it.</summary>
+    public string DatasetName(string dataset) => DatasetPrefix + PhysicalDataset(dataset);
 
     /// <summary>GoogleSQL DDL text, e.g. NUMERIC(5,2), ARRAY&lt;STRING&gt;, STRUCT&lt;a INT64, b ARRAY&lt;DATE&gt;&gt;.</summary>
     public override string TypeSql(SqlType type) =>

@@ -17,6 +17,25 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
     /// <summary>How Get-BackfillRun prices bytes billed (Connect-BackfillWarehouse -PricePerTiB / -CapacityPricing).</summary>
     public BigQueryPricing Pricing { get; init; } = BigQueryPricing.Default;
 
+    /// <summary>
+    /// The dataset the product keeps its own data in (Connect-/New-/Remove-BackfillWarehouse -ToolDataset); staging and
+    /// quarantine are beside it (<c>_staging</c>, <c>_quarantine</c>). With <see cref="DatasetPrefix"/> it is prefixed too.
+    /// </summary>
+    public string ToolDataset { get; init; } = DatasetNames.Tool;
+
+    /// <summary>This connection with another tool dataset; a production dataset's name (or an invalid name) is refused.</summary>
+    public WarehouseConnection WithToolDataset(string? toolDataset)
+    {
+        if (string.IsNullOrEmpty(toolDataset)) return this;
+        if (!System.Text.RegularExpressions.Regex.IsMatch(toolDataset, "^[A-Za-z_][A-Za-z0-9_]{0,1000}$"))
+            throw new BackfillException("InvalidToolDataset", ErrorKind.InvalidArgument,
+                $"-ToolDataset '{toolDataset}' is not a dataset name: letters, digits and underscores, not starting with a digit.", toolDataset);
+        if (DatasetNames.Production.Contains(toolDataset, StringComparer.OrdinalIgnoreCase))
+            throw new BackfillException("ToolDatasetIsProduction", ErrorKind.InvalidArgument,
+                $"-ToolDataset '{toolDataset}' is a production dataset; the product keeps its data in a dataset of its own, such as '{DatasetNames.Tool}'.", toolDataset);
+        return this with { ToolDataset = toolDataset };
+    }
+
     /// <summary>The variable Google's client libraries read for a BigQuery emulator ("host:port").</summary>
     public const string EmulatorHostVariable = "BIGQUERY_EMULATOR_HOST";
 

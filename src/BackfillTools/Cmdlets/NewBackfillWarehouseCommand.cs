@@ -68,7 +68,7 @@ public sealed class NewBackfillWarehouseCommand : WarehouseTargetCmdlet
         {
             if (File.Exists(connection.Path)) what += " (replacing the existing file)";
             if (!ShouldProcess(connection.Path!, what)) return;
-            WarehouseService.CreateDuckDb(connection.Path!, Force, fill);
+            WarehouseService.CreateDuckDb(connection.Path!, Force, fill, connection.ToolDataset);
         }
         progress.Complete();
 

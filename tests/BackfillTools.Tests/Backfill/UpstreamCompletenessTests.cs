@@ -205,7 +205,7 @@ public sealed class UpstreamCompletenessTests : IClassFixture<SampleWarehouseFix
         Assert.Equal(0, Waivers());
 
         // A reason that looks like SQL is stored as it is.
-        const string reason = "it's gone'); DELETE FROM nba_backfill.backfill_runs; --";
+        const string reason = "it's gone'); DELETE FROM backfilltools.backfill_runs; --";
         BackfillWaivers.Add(w, new[] { GameStdId, GameNbaId }, reason);
         var stored = Assert.Single(BackfillWaivers.Get(w));
         Assert.Equal((GameNbaId, reason, "BOS", "POR", "2022-23", (DateOnly?)Day), (stored.GameId, stored.Reason, stored.AwayTeam, stored.HomeTeam, stored.Season, stored.GameDate));

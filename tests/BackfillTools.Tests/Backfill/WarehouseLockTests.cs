@@ -128,7 +128,7 @@ public sealed class WarehouseLockTests : IDisposable
         Assert.Equal(ErrorKind.OperationStopped, ex.Kind);
         Assert.Contains("11 minutes", ex.Message);
         Assert.Contains("backfill_lock", ex.Message); // the heartbeat's own failure is reported, not swallowed
-        _db.W.Execute("ALTER TABLE nba_backfill.backfill_lock_away RENAME TO backfill_lock");
+        _db.W.Execute("ALTER TABLE backfilltools.backfill_lock_away RENAME TO backfill_lock");
     }
 
     [Fact]

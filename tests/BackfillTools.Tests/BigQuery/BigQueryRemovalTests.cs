@@ -55,7 +55,7 @@ public sealed class BigQueryRemovalTests : IDisposable
 
         var deleted = w.DeleteDatasets();
 
-        Assert.Contains("dev_nba_backfill", deleted);
+        Assert.Contains("dev_backfilltools", deleted);
         Assert.False(DatasetExists("dev_nba_raw"));
         Assert.True(DatasetExists("dev_marketing"));
         Assert.Equal(0, _fake.ScalarInt64("SELECT COUNT(*) FROM dev_marketing.campaigns"));
@@ -77,7 +77,7 @@ public sealed class BigQueryRemovalTests : IDisposable
         Assert.Contains("-Force", ex.Message);
         // Nothing deleted: neither the unlabeled nor the labeled datasets.
         Assert.True(DatasetExists("old_nba_raw"));
-        Assert.True(DatasetExists("old_nba_backfill"));
+        Assert.True(DatasetExists("old_backfilltools"));
         Assert.Equal(rawTables, _fake.ScalarInt64("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'old_nba_raw'"));
 
         var plan = w.PlanRemoval(force: true);
@@ -86,7 +86,7 @@ public sealed class BigQueryRemovalTests : IDisposable
         var deleted = w.DeleteDatasets(force: true);
         Assert.Contains("old_nba_raw", deleted);
         Assert.False(DatasetExists("old_nba_raw"));
-        Assert.False(DatasetExists("old_nba_backfill"));
+        Assert.False(DatasetExists("old_backfilltools"));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class BigQueryRemovalTests : IDisposable
             Assert.Equal("BackfillInProgress", ex.ErrorId);
             Assert.Equal(ErrorKind.ResourceBusy, ex.Kind);
             Assert.Contains("run-live", ex.Message);
-            Assert.True(DatasetExists("busy_nba_backfill"));
+            Assert.True(DatasetExists("busy_backfilltools"));
             Assert.True(DatasetExists("busy_nba_raw"));
         }
 

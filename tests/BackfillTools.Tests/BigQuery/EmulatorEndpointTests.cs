@@ -122,7 +122,7 @@ public sealed class PrefixedWarehouseTests
         new Migrator().Upgrade(w);
         var deleted = w.DeleteDatasets();
         Assert.Contains("gone_nba_raw", deleted);
-        Assert.Contains("gone_nba_backfill", deleted);
+        Assert.Contains("gone_backfilltools", deleted);
         Assert.All(deleted, d => Assert.StartsWith("gone_", d));
         using var kept = BigQueryTestHost.Open(fake, prefix: "keep_");
         Assert.Equal(new Migrator().LatestVersion, Migrator.CurrentVersion(kept));

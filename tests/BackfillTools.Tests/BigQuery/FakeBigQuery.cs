@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using BackfillTools.Core.Warehouse;
+using BackfillTools.Core.Warehouse.BigQuery;
 using DuckDB.NET.Data;
 
 namespace BackfillTools.Tests.BigQuery;
@@ -108,7 +109,15 @@ public sealed class FakeBigQuery : HttpMessageHandler
 
     public JsonObject? TableResource(string datasetId, string tableId)
     {
-        lock (_gate) return _tables.TryGetValue($"{datasetId}.{tableId}", out var r) ? r : null;
+        lock (_gate)
+        {
+            if (_tables.TryGetValue($"{datasetId}.{tableId}", out var r)) return r;
+            // A table a query made (CREATE TABLE … AS SELECT): BigQuery describes it like any other.
+            var columns = EngineColumns(datasetId, tableId);
+            if (columns.Count == 0) return null;
+            var table = new TableDef(datasetId, tableId, columns.Select(c => new ColumnDef(c.Name, QueryResultType(c.Type), c.Nullable)).ToList(), Array.Empty<string>());
+            return BigQueryTableResource.Build(table, Project, datasetId);
+        }
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -766,6 +775,19 @@ public sealed class FakeBigQuery : HttpMessageHandler
             var other => throw new ApiError(400, "invalid", $"type {other} not faked"),
         };
         return (string?)field["mode"] == "REPEATED" ? type + "[]" : type;
+    }
+
+    /// <summary>The GoogleSQL type BigQuery gives a query result column of this DuckDB type (integers are INT64, floats FLOAT64).</summary>
+    private static SqlType QueryResultType(string duckDbType)
+    {
+        var type = SqlType.ParseDuckDb(duckDbType);
+        if (type.Kind != ColumnType.Unmodeled) return type;
+        return duckDbType.ToUpperInvariant() switch
+        {
+            "INTEGER" or "SMALLINT" or "TINYINT" or "HUGEINT" or "UBIGINT" or "UINTEGER" or "USMALLINT" or "UTINYINT" => SqlType.Of(ColumnType.Int64),
+            "FLOAT" or "REAL" => SqlType.Of(ColumnType.Float64),
+            _ => SqlType.Of(ColumnType.String),
+        };
     }
 
     /// <summary>The backing DuckDB's column types of a table (DuckDB spelling), to check what tables.insert really created.</summary>

@@ -65,6 +65,7 @@ public static partial class ZetaSqlGate
     public static IEnumerable<TableDef> CatalogTables() =>
         WarehouseSchema.All.Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
             .Concat(ProcessorCatalog.All.SelectMany(d => { var s = Staging(d); return new[] { s.Dates, s.Rows, s.Failures, s.ContextSources }; }))
+            .Concat(ToolDatasetMigration.Moves.Select(m => m.From))
             .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
 
     /// <summary>A statement; those sharing a Sequence are analyzed as one run (earlier CTAS tables visible to later ones).</summary>
@@ -345,7 +346,7 @@ public sealed class ZetaSqlGatePlumbingTests
     {
         var record = ZetaSqlGate.FromEntry(PortableSql.Catalog.Single(e => e.Name == "Migrator.RecordMigration"));
         Assert.Equal(new[] { ("v", "INT64"), ("t", "TIMESTAMP"), ("tv", "STRING"), ("d", "STRING") }, record.Parameters);
-        Assert.Contains("`gate-proj.nba_backfill.schema_version`", record.Sql);
+        Assert.Contains("`gate-proj.backfilltools.schema_version`", record.Sql);
         Assert.Equal(WarehouseSchema.All.Count, PortableSql.Catalog.Count(e => e.Name.StartsWith("WarehouseService.Describe", StringComparison.Ordinal)));
     }
 }

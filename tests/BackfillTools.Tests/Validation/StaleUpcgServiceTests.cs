@@ -59,7 +59,7 @@ public sealed class StaleUpcgServiceTests : IDisposable
         Assert.Equal(11, result.RowsBackedUp);
         Assert.Equal(new[] { Partial, Full }, result.Dates);
         Assert.Equal(before - 11, UpcgRows());
-        Assert.Matches(@"^nba_backfill\.upcg_backup_\d{8}_\d{6}$", result.BackupTable);
+        Assert.Matches(@"^backfilltools\.upcg_backup_\d{8}_\d{6}$", result.BackupTable);
 
         var restored = StaleContextCleanup.Restore(_db.W, StaleContextCleanup.ParseBackupName(result.BackupTable!), default);
         Assert.Equal(11, restored.RowsRestored);

@@ -119,11 +119,12 @@ public sealed class WarehouseRemovalTests : IDisposable
     public void From_a_file_it_only_connected_to_Remove_drops_just_the_products_own_data()
     {
         var path = PathOf("production.duckdb");
-        CreateForeignDuckDb(path,
+        // A production copy: the production tables (Connect creates none of them), plus someone else's table.
+        CreateForeignDuckDb(path, ProductionCopy.CreateSql().Concat(new[]
+        {
             "CREATE TABLE ledger (id INTEGER)", "INSERT INTO ledger VALUES (1), (2), (3)",
-            "CREATE SCHEMA nba_raw", "CREATE TABLE nba_raw.nbac_schedule (game_id VARCHAR NOT NULL, game_date DATE NOT NULL, season_year BIGINT NOT NULL, game_status BIGINT NOT NULL, " +
-            "home_team_tricode VARCHAR, away_team_tricode VARCHAR, is_regular_season BOOLEAN, is_playoffs BOOLEAN, processed_at TIMESTAMP, PRIMARY KEY (game_id))",
-            "INSERT INTO nba_raw.nbac_schedule VALUES ('0022200001', DATE '2022-10-18', 2022, 3, 'BOS', 'PHI', true, false, NULL)");
+            "INSERT INTO nba_raw.nbac_schedule (game_id, game_date, season_year, game_status) VALUES ('0022200001', DATE '2022-10-18', 2022, 3)",
+        }).ToArray());
 
         // Connecting (any open) migrates it and records that the product did not create it.
         using (var w = WarehouseService.Open(WarehouseConnection.DuckDb(path)))
@@ -131,7 +132,7 @@ public sealed class WarehouseRemovalTests : IDisposable
             // The product's own data beyond the schema: a staging table and a UPCG backup.
             w.Execute($"CREATE SCHEMA IF NOT EXISTS {Backfill_Staging}");
             w.Execute($"CREATE TABLE {Backfill_Staging}.tdza_rows_x (n BIGINT)");
-            w.Execute("CREATE TABLE nba_backfill.upcg_backup_20230101_000000 AS SELECT * FROM nba_analytics.upcoming_player_game_context");
+            w.Execute("CREATE TABLE backfilltools.upcg_backup_20230101_000000 AS SELECT * FROM nba_analytics.upcoming_player_game_context");
             w.Execute("INSERT INTO {{nba_processing.precompute_failures}} (processor_name, run_id, analysis_date, entity_id, failure_category, failure_reason, can_retry) " +
                       "VALUES ('PCF', 'r', DATE '2022-10-18', 'p', 'INSUFFICIENT_DATA', 'x', true)");
         }
@@ -148,16 +149,15 @@ public sealed class WarehouseRemovalTests : IDisposable
         Assert.Equal(schedule, Sha256OfRows(path, "SELECT * FROM nba_raw.nbac_schedule"));
         Assert.Contains("nba_processing.precompute_failures", tables); // a reference production table, not the product's own
         Assert.Equal(1, Scalar(path, "SELECT COUNT(*) FROM nba_processing.precompute_failures"));
-        foreach (var dataset in WarehouseSchema.ProductDatasets)
+        foreach (var dataset in DatasetNames.Product)
             Assert.DoesNotContain(tables, t => t.StartsWith(dataset + ".", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(WarehouseSchema.ContextSourceLog.FullName, tables);
-        Assert.Contains(WarehouseSchema.ContextSourceLog.FullName, removed);
-        Assert.Contains("nba_backfill", removed);
+        Assert.Contains(DatasetNames.Tool, removed);
         // Its marker went with the product's data: a second Remove refuses.
         Assert.Equal("NotABackfillWarehouse", Assert.Throws<BackfillException>(() => WarehouseRemover.Remove(WarehouseConnection.DuckDb(path))).ErrorId);
     }
 
-    private const string Backfill_Staging = BackfillTools.Core.Backfill.BackfillRunner.StagingDataset;
+    private const string Backfill_Staging = DatasetNames.Staging;
 
     private static string Sha256OfRows(string path, string sql)
     {
@@ -170,7 +170,7 @@ public sealed class WarehouseRemovalTests : IDisposable
     public void New_with_Force_replaces_only_a_file_the_product_created()
     {
         var foreign = PathOf("foreign.duckdb");
-        CreateForeignDuckDb(foreign, "CREATE TABLE ledger (id INTEGER)", "INSERT INTO ledger VALUES (7)");
+        CreateForeignDuckDb(foreign, ProductionCopy.CreateSql().Concat(new[] { "CREATE TABLE ledger (id INTEGER)", "INSERT INTO ledger VALUES (7)" }).ToArray());
         var before = Sha256(foreign);
         Assert.Equal("NotABackfillWarehouse", Assert.Throws<BackfillException>(() => WarehouseService.CreateDuckDb(foreign, overwrite: true)).ErrorId);
         Assert.Equal(before, Sha256(foreign));

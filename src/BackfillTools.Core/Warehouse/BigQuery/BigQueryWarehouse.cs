@@ -44,12 +44,13 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
     private readonly HashSet<string> _datasets = new(StringComparer.OrdinalIgnoreCase);
     private readonly BigQueryDialect _dialect;
 
-    public BigQueryWarehouse(BigQueryRestClient client, string datasetPrefix = "", BigQueryWarehouseOptions? options = null)
+    public BigQueryWarehouse(BigQueryRestClient client, string datasetPrefix = "", BigQueryWarehouseOptions? options = null, string? toolDataset = null)
     {
         _client = client;
         _options = options ?? new BigQueryWarehouseOptions();
-        _dialect = new BigQueryDialect(client.ProjectId, datasetPrefix);
-        foreach (var d in DatasetNames.Declared) _datasets.Add(d);
+        _dialect = new BigQueryDialect(client.ProjectId, datasetPrefix) { ToolDataset = toolDataset ?? DatasetNames.Tool };
+        // The legacy datasets too: migration 8 finds an older version's tables there.
+        foreach (var d in DatasetNames.Declared.Concat(DatasetNames.Legacy)) _datasets.Add(d);
     }
 
     /// <summary>
@@ -62,13 +63,16 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
     public IReadOnlyDictionary<string, string>? DatasetLabels(string dataset) =>
         Run(ct => _client.GetDatasetLabelsAsync(dataset, ct), CancellationToken.None, dataset);
 
+    /// <summary>A declared dataset's name in this project: the prefix, then the name this warehouse gives it.</summary>
+    public string DatasetName(string dataset) => _dialect.DatasetName(dataset);
+
     /// <summary>datasets.delete with contents (prefixed name); false when it did not exist.</summary>
     public bool DeleteDataset(string dataset) =>
         Run(ct => _client.DeleteDatasetAsync(dataset, deleteContents: true, ct), CancellationToken.None, dataset);
 
     /// <summary>Whether a table exists (unprefixed dataset name).</summary>
     public bool TableExists(string dataset, string name) =>
-        Run(ct => _client.GetTableAsync(DatasetPrefix + dataset, name, ct), CancellationToken.None, $"{dataset}.{name}") is not null;
+        Run(ct => _client.GetTableAsync(_dialect.DatasetName(dataset), name, ct), CancellationToken.None, $"{dataset}.{name}") is not null;
 
     public static BigQueryWarehouse Open(WarehouseConnection connection, BigQueryWarehouseOptions? options = null)
     {
@@ -86,7 +90,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
             JobIdPrefix = options.JobIdPrefix,
             Labels = options.Labels,
         }, options.Transport);
-        return new BigQueryWarehouse(client, connection.DatasetPrefix, options);
+        return new BigQueryWarehouse(client, connection.DatasetPrefix, options, connection.ToolDataset);
     }
 
     private static GoogleCredential ApplicationDefaultCredential()
@@ -222,7 +226,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
     public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default)
     {
         var fields = BigQueryTableResource.SchemaFields(table);
-        var dataset = DatasetPrefix + table.Dataset;
+        var dataset = _dialect.DatasetName(table.Dataset);
         long total = 0;
         var buffer = new MemoryStream();
         long pending = 0;
@@ -261,7 +265,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
         lock (_datasets) datasets = _datasets.ToList();
         foreach (var dataset in datasets)
         {
-            var tables = Run(ct => _client.ListTablesAsync(DatasetPrefix + dataset, ct), CancellationToken.None, dataset);
+            var tables = Run(ct => _client.ListTablesAsync(_dialect.DatasetName(dataset), ct), CancellationToken.None, dataset);
             foreach (var t in tables ?? Array.Empty<string>()) result.Add($"{dataset}.{t}");
         }
         return result;
@@ -270,14 +274,14 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
     /// <summary>tables.get: the live table resource's schema (not a query job, so it costs nothing).</summary>
     public IReadOnlyList<ColumnDef>? TableColumns(string dataset, string name)
     {
-        var resource = Run(ct => _client.GetTableAsync(DatasetPrefix + dataset, name, ct), CancellationToken.None, $"{dataset}.{name}");
+        var resource = Run(ct => _client.GetTableAsync(_dialect.DatasetName(dataset), name, ct), CancellationToken.None, $"{dataset}.{name}");
         return resource is null ? null : BigQueryTableResource.ParseSchema(resource);
     }
 
     /// <summary>tables.insert from the declared TableDef (partitioning, clustering); creates the dataset when missing.</summary>
     public void EnsureTable(TableDef table)
     {
-        var dataset = DatasetPrefix + table.Dataset;
+        var dataset = _dialect.DatasetName(table.Dataset);
         var resource = BigQueryTableResource.Build(table, Project, dataset);
         Run(async ct =>
         {
@@ -295,7 +299,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
     }
 
     public void DropTable(string dataset, string name) =>
-        Run(ct => _client.DeleteTableAsync(DatasetPrefix + dataset, name, ct), CancellationToken.None, $"{dataset}.{name}");
+        Run(ct => _client.DeleteTableAsync(_dialect.DatasetName(dataset), name, ct), CancellationToken.None, $"{dataset}.{name}");
 
     /// <summary>
     /// Bind portable <c>@name</c> parameters: each becomes a typed BigQuery query parameter (renamed with
