@@ -41,6 +41,7 @@ public static class PortableSql
         list.AddRange(Backfill.WarehouseLock.Catalog());
         list.AddRange(Backfill.BackfillWaivers.Catalog());
         list.AddRange(Backfill.BackfillLedger.CostCatalog());
+        list.AddRange(Backfill.ScopedPublisher.Catalog());
         return list;
     }
 
