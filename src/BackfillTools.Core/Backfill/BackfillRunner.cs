@@ -119,37 +119,44 @@ public sealed class BackfillRunner
         foreach (var season in dates.GroupBy(Season.YearOf)) yield return season.ToList();
     }
 
-    private sealed record Staging(StagingTables Tables, TableDef Results, TableDef Quarantine);
+    /// <summary>The tables one processor chunk of a run stages into (the publish reads them; the quarantine stays).</summary>
+    internal sealed record Staging(StagingTables Tables, TableDef Results, TableDef Quarantine, TableDef Counts)
+    {
+        /// <summary>The run's own tables, dropped after each chunk and at the end of the run.</summary>
+        public IEnumerable<TableDef> Scratch => new[] { Tables.Dates, Tables.Rows, Tables.Failures, Tables.ContextSources, Results, Counts };
+    }
+
+    /// <summary>Names and shapes of a chunk's staging tables; <paramref name="tag"/> (from the run id) keeps parallel runs apart.</summary>
+    internal static Staging StagingFor(ProcessorDefinition def, string runId, string tag)
+    {
+        var p = def.Name.ToString().ToLowerInvariant();
+        var tables = new StagingTables(runId,
+            new TableDef(StagingDataset, $"{p}_dates_{tag}", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
+            def.Output.WithName(StagingDataset, $"{p}_rows_{tag}"),
+            WarehouseSchema.PrecomputeFailures.WithName(StagingDataset, $"{p}_failures_{tag}"),
+            WarehouseSchema.ContextSourceLog.WithName(StagingDataset, $"{p}_context_{tag}"));
+        return new Staging(tables, ResultsShape.WithName(StagingDataset, $"{p}_results_{tag}"),
+            def.Output.WithName(QuarantineDataset, def.Output.Name), ScopedPublisher.CountsShape.WithName(StagingDataset, $"{p}_counts_{tag}"));
+    }
 
     private Staging CreateStaging(ProcessorDefinition def)
     {
-        var p = def.Name.ToString().ToLowerInvariant();
-        var tables = new StagingTables(_runId,
-            new TableDef(StagingDataset, $"{p}_dates_{_tag}", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName(StagingDataset, $"{p}_rows_{_tag}"),
-            WarehouseSchema.PrecomputeFailures.WithName(StagingDataset, $"{p}_failures_{_tag}"),
-            WarehouseSchema.ContextSourceLog.WithName(StagingDataset, $"{p}_context_{_tag}"));
-        var results = ResultsShape.WithName(StagingDataset, $"{p}_results_{_tag}");
-        foreach (var t in new[] { tables.Dates, tables.Rows, tables.Failures, tables.ContextSources, results })
+        var staging = StagingFor(def, _runId, _tag);
+        foreach (var t in staging.Scratch)
         {
             _w.DropTable(t.Dataset, t.Name);
             _w.EnsureTable(t);
         }
-        var quarantine = def.Output.WithName(QuarantineDataset, def.Output.Name);
-        _w.EnsureTable(quarantine);
-        return new Staging(tables, results, quarantine);
+        _w.EnsureTable(staging.Quarantine);
+        return staging;
     }
 
     private void DropStaging()
     {
-        foreach (var def in ProcessorCatalog.All)
+        foreach (var t in ProcessorCatalog.All.SelectMany(def => StagingFor(def, _runId, _tag).Scratch))
         {
-            var p = def.Name.ToString().ToLowerInvariant();
-            foreach (var kind in new[] { "dates", "rows", "failures", "context", "results" })
-            {
-                try { _w.DropTable(StagingDataset, $"{p}_{kind}_{_tag}"); }
-                catch (Exception) { /* best effort: staging tables carry the run id and are harmless */ }
-            }
+            try { _w.DropTable(t.Dataset, t.Name); }
+            catch (Exception) { /* best effort: staging tables carry the run id and are harmless */ }
         }
     }
 
@@ -197,9 +204,10 @@ public sealed class BackfillRunner
 
         ct.ThrowIfCancellationRequested();
         BeforePublish?.Invoke(name, dates);
-        Publish(def, staging, results, started, finished, ct);
-        foreach (var r in results) Report(r);
-        return results;
+        var published = new ScopedPublisher(_w, _runId) { Fence = Fence, InsidePublish = InsidePublish }
+            .Publish(def, staging, results, started, finished, ct);
+        foreach (var r in published) Report(r);
+        return published;
     }
 
     private Dictionary<DateOnly, DateAudit> Phase3Presence(ProcessorDefinition def, List<DateOnly> dates, CancellationToken ct)
@@ -288,48 +296,6 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
             return Make(PartitionStatus.Published, "CoverageLow",
                 $"Published with coverage {coverage:0.##}% (below -WarnCoverage {_request.WarnCoverage}%).{(waivedNote is null ? "" : " " + waivedNote)}", warning: true);
         return Make(PartitionStatus.Published, null, waivedNote);
-    }
-
-    private void Publish(ProcessorDefinition def, Staging staging, List<BackfillResult> results, DateTime started, DateTime finished, CancellationToken ct)
-    {
-        var st = staging.Tables;
-        _w.BulkAppend(staging.Results, results.Select(r => new object?[]
-        {
-            _runId, r.Date, r.Processor.ToString(), r.Season, r.Status.ToString(), PlanItem.Run, r.Expected, r.Actual, r.Accounted,
-            r.CoveragePct, r.RowsPct, r.Source, r.PgsPlayers, r.UpcgRows, r.RowsWritten, started, finished, r.DurationMs,
-            r.ErrorCategory, r.Message,
-        }), ct);
-
-        string DatesWith(string status) =>
-            $"(SELECT partition_date FROM {staging.Results.Placeholder} WHERE status = '{status}')";
-        var published = DatesWith(nameof(PartitionStatus.Published));
-        var quarantined = DatesWith(nameof(PartitionStatus.Quarantined));
-        var cols = string.Join(", ", def.Output.ColumnNames);
-        var failureCols = string.Join(", ", WarehouseSchema.PrecomputeFailures.ColumnNames);
-        var contextCols = string.Join(", ", WarehouseSchema.ContextSourceLog.ColumnNames);
-        var p = WarehouseExtensions.Params(("processor", def.Name.ToString()));
-        Fence?.ThrowIfLost();
-        var statements = new List<SqlStatement>(Fence?.FenceStatements() ?? Array.Empty<SqlStatement>())
-        {
-            $"DELETE FROM {def.Output.Placeholder} WHERE {def.DateColumn} IN {published}",
-            $"INSERT INTO {def.Output.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {published}",
-            new($"DELETE FROM {WarehouseSchema.PrecomputeFailures.Placeholder} WHERE processor_name = @processor AND analysis_date IN {published}", p),
-            $"INSERT INTO {WarehouseSchema.PrecomputeFailures.Placeholder} ({failureCols}) SELECT {failureCols} FROM {st.Failures.Placeholder} WHERE analysis_date IN {published}",
-            new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {published}", p),
-            $"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({contextCols}) SELECT {contextCols} FROM {st.ContextSources.Placeholder} WHERE analysis_date IN {published}",
-            $"DELETE FROM {staging.Quarantine.Placeholder} WHERE {def.DateColumn} IN {quarantined}",
-            $"INSERT INTO {staging.Quarantine.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {quarantined}",
-            BackfillLedger.RecordResultsStatement(_runId, staging.Results),
-        };
-        if (InsidePublish is { } injected) statements.Insert(statements.Count - 1, injected);
-        try
-        {
-            _w.ExecuteInTransaction(statements, ct);
-        }
-        catch (Exception ex) when (Fence?.AsLockLost(ex) is { } lost)
-        {
-            throw lost;
-        }
     }
 
     private void Report(BackfillResult r)

@@ -32,6 +32,12 @@ public sealed class BackfillResult
     public long? PgsPlayers { get; init; }
     public long? UpcgRows { get; init; }
     public long RowsWritten { get; init; }
+    /// <summary>Rows of the output table, in the product's scope of this date, whose owned columns the publish replaced.</summary>
+    public long RowsUpdated { get; internal set; }
+    /// <summary>Rows the publish added (keys the table did not have; their columns the product does not own are NULL).</summary>
+    public long RowsInserted { get; internal set; }
+    /// <summary>Rows of the product's scope of this date that the new result no longer has, removed by the publish.</summary>
+    public long RowsDeleted { get; internal set; }
     public long DurationMs { get; init; }
     /// <summary>Stable id of what went wrong (CoverageBelowThreshold, UpstreamMissing, ProcessorFailed, …), or null.</summary>
     public string? ErrorCategory { get; init; }
@@ -39,6 +45,15 @@ public sealed class BackfillResult
     public bool IsWarning { get; init; }
 
     public override string ToString() => $"{Date:yyyy-MM-dd} {Processor} {Status}";
+
+    /// <summary>This result as Failed, nothing written: its batch could not be published (for example StreamingBufferBusy).</summary>
+    internal BackfillResult AsFailed(string errorCategory, string message) => new()
+    {
+        RunId = RunId, Date = Date, Season = Season, Processor = Processor, Status = PartitionStatus.Failed,
+        Expected = Expected, Actual = Actual, Accounted = Accounted, CoveragePct = CoveragePct, RowsPct = RowsPct,
+        Source = Source, SourceReason = SourceReason, PgsPlayers = PgsPlayers, UpcgRows = UpcgRows, RowsWritten = 0,
+        DurationMs = DurationMs, ErrorCategory = errorCategory, Message = message, IsWarning = false,
+    };
 }
 
 /// <summary>A run as the ledger records it (Get-BackfillRun).</summary>

@@ -39,7 +39,46 @@ public sealed record ProcessorDefinition(
     ProcessorName Name, TableDef Output, string DateColumn, string EntityColumn,
     IReadOnlyList<ProcessorName> RequiredUpstream,
     IReadOnlyList<TableDef> Phase3Inputs,
-    bool UsesPlayerContext);
+    bool UsesPlayerContext)
+{
+    /// <summary>
+    /// Columns whose value marks an output row as this processor's, besides its dates: rows of the same table with
+    /// another value (production's MLFS <c>v2_54features</c>) are outside its scope and never touched.
+    /// </summary>
+    public IReadOnlyList<ScopeValue> OwnedRowMarkers { get; init; } = Array.Empty<ScopeValue>();
+}
+
+/// <summary>A column that must hold this value for a row to be the product's (a row-scope marker).</summary>
+public sealed record ScopeValue(string Column, string Value);
+
+/// <summary>
+/// What the product owns in a table it publishes to. Its scope is the rows whose <see cref="DateColumn"/> is a published
+/// date and whose <see cref="Markers"/> hold their values; a row of the scope is identified by <see cref="Key"/>. In
+/// those rows it owns <see cref="OwnedColumns"/>. Every other row, and every other column (a production table has many
+/// the product never computes), belongs to someone else and keeps its value.
+/// </summary>
+public sealed record TableOwnership(
+    TableDef Table, string DateColumn, IReadOnlyList<string> Key, IReadOnlyList<ScopeValue> Markers, IReadOnlyList<string> OwnedColumns)
+{
+    /// <summary>The columns a new row of the product gets; all other columns of the table are left NULL.</summary>
+    public IReadOnlyList<string> InsertedColumns => Key.Concat(Markers.Select(m => m.Column)).Concat(OwnedColumns).ToList();
+
+    /// <summary>
+    /// Derive ownership from the columns a processor writes into its staging copy of <paramref name="table"/>: what it
+    /// computes is what it owns, except the key and the markers, which identify a row rather than describe it.
+    /// </summary>
+    internal static TableOwnership FromWrittenColumns(TableDef table, string dateColumn, string entityColumn,
+        IReadOnlyList<ScopeValue> markers, IReadOnlyList<string> written)
+    {
+        var key = new[] { dateColumn, entityColumn };
+        foreach (var column in written.Concat(key).Concat(markers.Select(m => m.Column))) table.Column(column);
+        var missing = key.Concat(markers.Select(m => m.Column)).Where(c => !written.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidOperationException($"The rows staged for {table.FullName} do not write {string.Join(", ", missing)}, which identify a row.");
+        var identifying = key.Concat(markers.Select(m => m.Column)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return new TableOwnership(table, dateColumn, key, markers, written.Where(c => !identifying.Contains(c)).ToList());
+    }
+}
 
 /// <summary>Staging tables for one run; the runner creates them (same columns as the target / failures / context log, no PK) and drops them.</summary>
 public sealed record StagingTables(string RunId, TableDef Dates, TableDef Rows, TableDef Failures, TableDef ContextSources);
@@ -79,8 +118,33 @@ public static class ProcessorCatalog
             new[] { WarehouseSchema.PlayerGameSummary, WarehouseSchema.TeamOffenseGameSummary, WarehouseSchema.UpcomingPlayerGameContext }, true),
         new(ProcessorName.MLFS, PrecomputeTables.Mlfs, "game_date", "player_lookup",
             new[] { ProcessorName.PCF, ProcessorName.PDC, ProcessorName.TDZA, ProcessorName.PSZA },
-            new[] { WarehouseSchema.PlayerGameSummary, WarehouseSchema.UpcomingPlayerGameContext, WarehouseSchema.TeamOffenseGameSummary }, true),
+            new[] { WarehouseSchema.PlayerGameSummary, WarehouseSchema.UpcomingPlayerGameContext, WarehouseSchema.TeamOffenseGameSummary }, true)
+        {
+            // Production keeps other feature versions (v2_54features) for the same players and dates; readers filter on it.
+            OwnedRowMarkers = new[] { new ScopeValue("feature_version", MlfsFeatureVersion) },
+        },
     };
+
+    /// <summary>The feature_version MLFS writes (spec §9.2): the only MLFS rows the product owns.</summary>
+    public const string MlfsFeatureVersion = "v2_37features";
+
+    /// <summary>The failure rows' column naming the processor: a processor owns only its own failure rows.</summary>
+    public const string FailureProcessorColumn = "processor_name";
+
+    private static readonly Lazy<TableOwnership>[] Outputs = Definitions.Select(d => new Lazy<TableOwnership>(() =>
+        TableOwnership.FromWrittenColumns(d.Output, d.DateColumn, d.EntityColumn, d.OwnedRowMarkers,
+            ((SqlProcessor)Create(d.Name)).ColumnsWrittenTo(SqlProcessor.StageRowsToken)))).ToArray();
+
+    private static readonly Lazy<TableOwnership>[] Failures = Definitions.Select(d => new Lazy<TableOwnership>(() =>
+        TableOwnership.FromWrittenColumns(WarehouseSchema.PrecomputeFailures, "analysis_date", "entity_id",
+            new[] { new ScopeValue(FailureProcessorColumn, d.Name.ToString()) },
+            ((SqlProcessor)Create(d.Name)).ColumnsWrittenTo(SqlProcessor.StageFailuresToken)))).ToArray();
+
+    /// <summary>What a processor owns in its output table: the columns it computes, in the rows of its published dates (and markers).</summary>
+    public static TableOwnership OutputOwnership(ProcessorName name) => Outputs[(int)name].Value;
+
+    /// <summary>What a processor owns in nba_processing.precompute_failures: the columns it writes, in its own rows of its published dates.</summary>
+    public static TableOwnership FailureOwnership(ProcessorName name) => Failures[(int)name].Value;
 
     /// <summary>All processors in dependency order TDZA, PSZA, PCF, PDC, MLFS.</summary>
     public static IReadOnlyList<ProcessorDefinition> All { get; } = Definitions;

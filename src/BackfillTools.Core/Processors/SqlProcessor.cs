@@ -71,6 +71,25 @@ internal sealed partial class SqlProcessor : IProcessor
     internal IReadOnlyList<(string Name, string Sql)> PortableStatements(StagingTables staging, ProcessorOptions options) =>
         Statements(options).Select(s => Substitute(s, staging)).ToList();
 
+    public const string StageRowsToken = "{{stage.rows}}";
+    public const string StageFailuresToken = "{{stage.failures}}";
+
+    /// <summary>
+    /// The columns the run's INSERT statements into a staging table (<see cref="StageRowsToken"/> or
+    /// <see cref="StageFailuresToken"/>) name, in first-seen order: what the processor computes for that table, read
+    /// from its SQL so that ownership (<see cref="ProcessorCatalog.OutputOwnership"/>) cannot drift from it.
+    /// </summary>
+    internal IReadOnlyList<string> ColumnsWrittenTo(string stageToken)
+    {
+        var insert = new Regex(@"INSERT\s+INTO\s+" + Regex.Escape(stageToken) + @"\s*\(([^)]*)\)", RegexOptions.IgnoreCase);
+        var columns = Statements(ProcessorOptions.Default)
+            .SelectMany(s => insert.Matches(s.Sql))
+            .SelectMany(m => m.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return columns.Count > 0 ? columns
+            : throw new InvalidOperationException($"{Definition.Name} has no INSERT INTO {stageToken} with a column list.");
+    }
+
     /// <summary>The ordered statements of one run, before token substitution.</summary>
     internal IReadOnlyList<(string Name, string Sql)> Statements(ProcessorOptions options)
     {

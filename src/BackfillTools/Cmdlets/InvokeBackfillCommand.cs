@@ -181,6 +181,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
             "CoverageBelowThreshold" => ErrorCategory.InvalidResult,
             "UpstreamMissing" or "UpstreamIncomplete" => ErrorCategory.ObjectNotFound,
             "RowRulesViolated" => ErrorCategory.InvalidData,
+            Core.Warehouse.BigQuery.BigQueryErrors.StreamingBufferBusyErrorId => ErrorCategory.ResourceBusy,
             _ => ErrorCategory.NotSpecified,
         };
         var id = r.ErrorCategory ?? (r.Status == PartitionStatus.Cancelled ? "PartitionCancelled" : "ProcessorFailed");

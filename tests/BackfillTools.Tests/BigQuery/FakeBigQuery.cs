@@ -29,6 +29,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
     private readonly Dictionary<string, FakeJob> _jobs = new();
     private readonly Dictionary<string, JsonObject> _tables = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, JsonObject> _datasetLabels = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _streamingBuffers = new(StringComparer.OrdinalIgnoreCase);
     private long _clock = 1_700_000_000_000;
 
     public FakeBigQuery()
@@ -88,6 +89,19 @@ public sealed class FakeBigQuery : HttpMessageHandler
     {
         lock (_gate)
             for (var i = 0; i < times; i++) _jobFailures.Enqueue((reason, message, httpStatus));
+    }
+
+    /// <summary>
+    /// Simulate rows streamed into a table (tabledata.insertAll) that are still in its streaming buffer: until cleared,
+    /// every UPDATE, DELETE or MERGE on it fails as BigQuery fails it, and a script that runs one rolls back.
+    /// </summary>
+    public void SetStreamingBuffer(string datasetId, string tableId, bool hasStreamedRows = true)
+    {
+        lock (_gate)
+        {
+            if (hasStreamedRows) _streamingBuffers.Add($"{datasetId}.{tableId}");
+            else _streamingBuffers.Remove($"{datasetId}.{tableId}");
+        }
     }
 
     /// <summary>Run SQL on the backing DuckDB directly (DuckDB spelling), to check what a job really did.</summary>
@@ -626,6 +640,10 @@ public sealed class FakeBigQuery : HttpMessageHandler
 
     private (long? Dml, JsonArray Fields, List<JsonArray> Rows) RunStatement(string duckSql, Dictionary<string, object?> values)
     {
+        var dml = Regex.Match(duckSql, @"^\s*(?:UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)", RegexOptions.IgnoreCase);
+        if (dml.Success && _streamingBuffers.Contains($"{dml.Groups[1].Value}.{dml.Groups[2].Value}"))
+            throw new ApiError(400, "invalidQuery", $"UPDATE or DELETE statement over table {Project}.{dml.Groups[1].Value}.{dml.Groups[2].Value} " +
+                                                    "would affect rows in the streaming buffer, which is not supported");
         using var cmd = _db.CreateCommand();
         cmd.CommandText = duckSql;
         foreach (Match m in Regex.Matches(duckSql, @"\$([A-Za-z_][A-Za-z0-9_]*)"))
@@ -639,6 +657,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
         if (StatementType(duckSql) is not ("SELECT" or "VALUES"))
         {
             cmd.ExecuteNonQuery();
+            AddColumnToResource(duckSql);
             return (null, new JsonArray(), new List<JsonArray>());
         }
         using var r = cmd.ExecuteReader();
@@ -662,6 +681,24 @@ public sealed class FakeBigQuery : HttpMessageHandler
             rows.Add(row);
         }
         return (null, fields, rows);
+    }
+
+    /// <summary>ALTER TABLE … ADD COLUMN changes the table's schema as tables.get reports it, as in BigQuery.</summary>
+    private void AddColumnToResource(string duckSql)
+    {
+        var m = Regex.Match(duckSql, @"^\s*ALTER\s+TABLE\s+([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\s+ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s+([A-Za-z0-9]+)\s*$", RegexOptions.IgnoreCase);
+        if (!m.Success || TableResource(m.Groups[1].Value, m.Groups[2].Value) is not { } resource) return;
+        var type = m.Groups[4].Value.ToUpperInvariant() switch
+        {
+            "STRING" or "VARCHAR" => "STRING",
+            "INT64" or "BIGINT" => "INTEGER",
+            "FLOAT64" or "DOUBLE" => "FLOAT",
+            "BOOL" or "BOOLEAN" => "BOOLEAN",
+            "DATE" => "DATE",
+            "TIMESTAMP" => "TIMESTAMP",
+            var other => throw new ApiError(400, "invalid", $"ADD COLUMN of type {other} not faked"),
+        };
+        ((JsonArray)resource["schema"]!["fields"]!).Add(new JsonObject { ["name"] = m.Groups[3].Value, ["type"] = type, ["mode"] = "NULLABLE" });
     }
 
     private static string LegacyType(Type t)

@@ -64,24 +64,18 @@ public static partial class ZetaSqlGate
 
     public static IEnumerable<TableDef> CatalogTables() =>
         WarehouseSchema.All.Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
-            .Concat(ProcessorCatalog.All.SelectMany(d => { var s = Staging(d); return new[] { s.Dates, s.Rows, s.Failures, s.ContextSources }; }))
+            .Concat(ProcessorCatalog.All.SelectMany(d => { var s = RunStaging(d); return s.Scratch.Append(s.Quarantine); }))
             .Concat(ToolDatasetMigration.Moves.Select(m => m.From))
             .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
 
     /// <summary>A statement; those sharing a Sequence are analyzed as one run (earlier CTAS tables visible to later ones).</summary>
     public sealed record Statement(string Name, string Sql, IReadOnlyList<(string Name, string Type)>? Parameters, string? Sequence = null);
 
-    /// <summary>Staging tables shaped as BackfillRunner.CreateStaging makes them (declared in the gate's catalog).</summary>
-    public static StagingTables Staging(ProcessorDefinition def)
-    {
-        var p = def.Name.ToString().ToLowerInvariant();
-        const string ds = BackfillRunner.StagingDataset;
-        return new StagingTables("gate-run",
-            new TableDef(ds, $"{p}_dates_gate", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName(ds, $"{p}_rows_gate"),
-            WarehouseSchema.PrecomputeFailures.WithName(ds, $"{p}_failures_gate"),
-            WarehouseSchema.ContextSourceLog.WithName(ds, $"{p}_context_gate"));
-    }
+    /// <summary>A chunk's staging tables exactly as BackfillRunner creates them (declared in the gate's catalog).</summary>
+    internal static BackfillRunner.Staging RunStaging(ProcessorDefinition def) => BackfillRunner.StagingFor(def, "gate-run", "gate");
+
+    /// <summary>The processor's staging tables (what its steps write).</summary>
+    public static StagingTables Staging(ProcessorDefinition def) => RunStaging(def).Tables;
 
     /// <summary>
     /// Options that can change a processor's SQL text (the rest only change parameter values). Runs whose statements

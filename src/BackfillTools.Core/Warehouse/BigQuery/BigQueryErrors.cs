@@ -64,6 +64,15 @@ public static class BigQueryErrors
 {
     public const string BytesBilledLimitErrorId = "BigQueryBytesBilledLimit";
 
+    /// <summary>
+    /// BigQuery refused an UPDATE, DELETE or MERGE because rows streamed into the table are still in its streaming buffer
+    /// (up to about 90 minutes after a streaming insert). Nothing ran; the same statement succeeds once the buffer flushed.
+    /// </summary>
+    public const string StreamingBufferBusyErrorId = "StreamingBufferBusy";
+
+    // BigQuery gives the refusal no reason of its own (it is an invalidQuery); its message is stable.
+    private const string StreamingBufferText = "in the streaming buffer";
+
     private static readonly string[] TransientReasons = { "rateLimitExceeded", "backendError", "internalError" };
 
     private static readonly string[] ConflictTexts =
@@ -111,7 +120,10 @@ public static class BigQueryErrors
 
         var reason = api.Reason ?? "";
         var where = api.Job is null ? "" : $" (job {api.Job.JobId})";
-        var (id, kind, advice) = Classify(api) switch
+        var (id, kind, advice) = IsStreamingBufferRefusal(api)
+            ? (StreamingBufferBusyErrorId, ErrorKind.ResourceBusy,
+                "Rows streamed into the table are still in its streaming buffer, which DML cannot change; retry with Invoke-Backfill -RetryFailed once it has flushed (up to about 90 minutes after the last streaming insert).")
+            : Classify(api) switch
         {
             BigQueryFailureKind.RerunStatement when !api.Message.Contains("DML statements outstanding", StringComparison.OrdinalIgnoreCase)
                 && api.Errors.All(e => e.Reason is not ("backendError" or "internalError" or "rateLimitExceeded" or "jobBackendError" or "jobInternalError"))
@@ -137,4 +149,8 @@ public static class BigQueryErrors
         var text = $"BigQuery {(api.HttpStatus > 0 ? $"HTTP {api.HttpStatus} " : "")}{(reason.Length > 0 ? reason + ": " : "")}{api.Message}{where}. {advice}".TrimEnd();
         return new BackfillException(id, kind, text, target, api);
     }
+
+    private static bool IsStreamingBufferRefusal(BigQueryApiException api) =>
+        api.Message.Contains(StreamingBufferText, StringComparison.OrdinalIgnoreCase)
+        || api.Errors.Any(e => e.Message.Contains(StreamingBufferText, StringComparison.OrdinalIgnoreCase));
 }

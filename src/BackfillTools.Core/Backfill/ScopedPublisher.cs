@@ -1,0 +1,238 @@
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using BackfillTools.Core.Warehouse.BigQuery;
+using static BackfillTools.Core.Warehouse.Col;
+
+namespace BackfillTools.Core.Backfill;
+
+/// <summary>
+/// Publishes one processor chunk from staging in one transaction, touching only what the product owns
+/// (<see cref="ProcessorCatalog.OutputOwnership"/>, <see cref="ProcessorCatalog.FailureOwnership"/>). In the scope of the
+/// published dates, keys of the new result get their owned columns replaced, new keys are inserted with every other
+/// column NULL, and keys the result no longer has are deleted; rows outside the scope and the columns the product does
+/// not own keep their values. The same transaction opens with the lock's fence and carries the context log, the
+/// quarantine copy and the ledger's statuses, so a date is published whole or not at all.
+/// </summary>
+internal sealed class ScopedPublisher
+{
+    /// <summary>Per published date, what the publish did to the output table (read back after the commit).</summary>
+    internal static readonly TableDef CountsShape = new(BackfillRunner.StagingDataset, "counts",
+        new[] { Date("partition_date", false), Int("rows_updated"), Int("rows_inserted"), Int("rows_deleted") }, Array.Empty<string>());
+
+    private readonly IWarehouse _w;
+    private readonly string _runId;
+
+    public ScopedPublisher(IWarehouse warehouse, string runId)
+    {
+        _w = warehouse;
+        _runId = runId;
+    }
+
+    /// <summary>The run's lock: its fence opens every publish transaction.</summary>
+    public IPublishFence? Fence { get; init; }
+
+    /// <summary>Test hook: a statement run inside each publish transaction, after the data statements and before the ledger's.</summary>
+    public SqlStatement? InsidePublish { get; init; }
+
+    /// <summary>
+    /// Publish <paramref name="results"/>' Published dates and quarantine their Quarantined ones; returns the results
+    /// with the rows updated, inserted and deleted per date, or, when BigQuery refuses the batch because a table it
+    /// writes still has rows in its streaming buffer, every result that would have written as Failed (StreamingBufferBusy).
+    /// </summary>
+    public IReadOnlyList<BackfillResult> Publish(ProcessorDefinition def, BackfillRunner.Staging staging, IReadOnlyList<BackfillResult> results,
+        DateTime started, DateTime finished, CancellationToken ct)
+    {
+        StageResults(staging.Results, results, started, finished, ct);
+        var published = results.Where(r => r.Status == PartitionStatus.Published).Select(r => r.Date).ToList();
+        var quarantined = results.Any(r => r.Status == PartitionStatus.Quarantined);
+        try
+        {
+            RunFenced(Statements(def, staging, published, quarantined), ct);
+        }
+        catch (BackfillException ex) when (ex.ErrorId == BigQueryErrors.StreamingBufferBusyErrorId)
+        {
+            return RecordRefusal(staging, results, ex, started, finished, ct);
+        }
+        if (published.Count == 0) return results;
+        var counts = _w.Query($"SELECT partition_date, rows_updated, rows_inserted, rows_deleted FROM {staging.Counts.Placeholder}", null, ct)
+            .AsRows().ToDictionary(r => r.GetDate("partition_date"));
+        foreach (var r in results.Where(r => r.Status == PartitionStatus.Published))
+        {
+            if (!counts.TryGetValue(r.Date, out var c)) continue;
+            r.RowsUpdated = c.GetInt64("rows_updated");
+            r.RowsInserted = c.GetInt64("rows_inserted");
+            r.RowsDeleted = c.GetInt64("rows_deleted");
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Every statement of one publish transaction, in order: the single place where they are assembled. Dates come from
+    /// the staged results (<paramref name="published"/> bounds them for partition pruning).
+    /// </summary>
+    internal IReadOnlyList<SqlStatement> Statements(ProcessorDefinition def, BackfillRunner.Staging staging, IReadOnlyList<DateOnly> published, bool quarantined)
+    {
+        var st = staging.Tables;
+        var statements = new List<SqlStatement>();
+        if (published.Count > 0)
+        {
+            var dates = new PublishedDates(DatesWith(staging.Results, PartitionStatus.Published), published.Min(), published.Max());
+            var output = ProcessorCatalog.OutputOwnership(def.Name);
+            statements.Add(CountChanges(output, st.Rows, dates, staging.Counts));
+            statements.AddRange(ReplaceOwnedRows(output, st.Rows, dates));
+            statements.AddRange(ReplaceOwnedRows(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates));
+            // The context log is the product's own table: its rows of the processor's dates are replaced whole.
+            var contextCols = string.Join(", ", WarehouseSchema.ContextSourceLog.ColumnNames);
+            statements.Add(new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.Subquery}",
+                WarehouseExtensions.Params(("processor", def.Name.ToString()))));
+            statements.Add($"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({contextCols}) SELECT {contextCols} FROM {st.ContextSources.Placeholder} WHERE analysis_date IN {dates.Subquery}");
+        }
+        if (quarantined)
+        {
+            var cols = string.Join(", ", def.Output.ColumnNames);
+            var dates = DatesWith(staging.Results, PartitionStatus.Quarantined);
+            statements.Add($"DELETE FROM {staging.Quarantine.Placeholder} WHERE {def.DateColumn} IN {dates}");
+            statements.Add($"INSERT INTO {staging.Quarantine.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {dates}");
+        }
+        if (InsidePublish is { } injected) statements.Add(injected);
+        statements.Add(BackfillLedger.RecordResultsStatement(_runId, staging.Results));
+        return statements;
+    }
+
+    /// <summary>The published dates as the statements filter on them: the staged results, bounded by constants so BigQuery prunes partitions.</summary>
+    internal sealed record PublishedDates(string Subquery, DateOnly Lo, DateOnly Hi);
+
+    private static string DatesWith(TableDef results, PartitionStatus status) =>
+        $"(SELECT partition_date FROM {results.Placeholder} WHERE status = '{status}')";
+
+    /// <summary>
+    /// Replace what <paramref name="owned"/> owns on the published dates with the staged rows: delete the keys in scope
+    /// the stage no longer has, update the owned columns of the keys it has, insert the keys the table lacks. One staged
+    /// row per key is used (the gate quarantines output dates with duplicate keys; failure rows are not audited).
+    /// </summary>
+    internal static IReadOnlyList<SqlStatement> ReplaceOwnedRows(TableOwnership owned, TableDef staged, PublishedDates dates)
+    {
+        var p = ScopeParameters(owned, dates);
+        var target = owned.Table.Placeholder;
+        var setOwned = string.Join(", ", owned.OwnedColumns.Select(c => $"{c} = s.{c}"));
+        var inserted = string.Join(", ", owned.InsertedColumns);
+        var list = new List<SqlStatement>
+        {
+            new($"DELETE FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND NOT EXISTS (SELECT 1 FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)} AND {KeyMatch(owned, "t", "s")})", p),
+        };
+        if (owned.OwnedColumns.Count > 0)
+            list.Add(new($"UPDATE {target} AS t SET {setOwned} FROM {OnePerKey(owned, staged, dates)} AS s WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")}", p));
+        list.Add(new($"INSERT INTO {target} ({inserted}) SELECT {string.Join(", ", owned.InsertedColumns.Select(c => "s." + c))} FROM {OnePerKey(owned, staged, dates)} AS s " +
+                     $"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})", p));
+        return list;
+    }
+
+    /// <summary>
+    /// Per published date: rows of the scope that the publish will update (their key is staged), delete (it is not) and
+    /// insert (staged keys the scope lacks). Runs first in the transaction, so it counts what the statements after it do.
+    /// </summary>
+    internal static SqlStatement CountChanges(TableOwnership owned, TableDef staged, PublishedDates dates, TableDef counts)
+    {
+        var target = owned.Table.Placeholder;
+        var stagedKey = $"SELECT 1 FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)} AND {KeyMatch(owned, "t", "s")}";
+        return new($@"INSERT INTO {counts.Placeholder} (partition_date, rows_updated, rows_inserted, rows_deleted)
+SELECT partition_date, COUNTIF(change = 'updated'), COUNTIF(change = 'inserted'), COUNTIF(change = 'deleted')
+FROM (
+  SELECT t.{owned.DateColumn} AS partition_date, CASE WHEN EXISTS ({stagedKey}) THEN 'updated' ELSE 'deleted' END AS change
+  FROM {target} AS t WHERE {InScope(owned, "t", dates)}
+  UNION ALL
+  SELECT s.{owned.DateColumn} AS partition_date, 'inserted' AS change FROM {OnePerKey(owned, staged, dates)} AS s
+  WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})
+) AS c
+GROUP BY partition_date", ScopeParameters(owned, dates));
+    }
+
+    /// <summary>The product's rows of the table on the published dates (constant bounds first: BigQuery prunes on them).</summary>
+    private static string InScope(TableOwnership owned, string alias, PublishedDates dates) =>
+        string.Join(" AND ", new[] { $"{alias}.{owned.DateColumn} BETWEEN @lo AND @hi", $"{alias}.{owned.DateColumn} IN {dates.Subquery}" }
+            .Concat(MarkersHold(owned, alias)));
+
+    /// <summary>The staged rows of the published dates that carry the scope's markers (the only ones ever written).</summary>
+    private static string StagedInScope(TableOwnership owned, string alias, PublishedDates dates) =>
+        string.Join(" AND ", new[] { $"{alias}.{owned.DateColumn} IN {dates.Subquery}" }.Concat(MarkersHold(owned, alias)));
+
+    private static IEnumerable<string> MarkersHold(TableOwnership owned, string alias) =>
+        owned.Markers.Select((m, i) => $"{alias}.{m.Column} = @scope_{i}");
+
+    /// <summary>Same key: plain equality on NOT NULL key columns, NULL-safe on nullable ones.</summary>
+    private static string KeyMatch(TableOwnership owned, string target, string staged) =>
+        string.Join(" AND ", owned.Key.Select(c => owned.Table.Column(c).Nullable
+            ? $"{target}.{c} IS NOT DISTINCT FROM {staged}.{c}"
+            : $"{target}.{c} = {staged}.{c}"));
+
+    /// <summary>The staged rows in scope, one per key (deterministically the first by the owned scalar columns).</summary>
+    private static string OnePerKey(TableOwnership owned, TableDef staged, PublishedDates dates)
+    {
+        var order = owned.OwnedColumns.Where(c => owned.Table.Column(c).FullType.Kind is not (ColumnType.Array or ColumnType.Float64Array
+            or ColumnType.StringArray or ColumnType.Struct or ColumnType.Json or ColumnType.Unmodeled)).ToList();
+        var orderBy = order.Count == 0 ? "" : " ORDER BY " + string.Join(", ", order);
+        return $"(SELECT * FROM (SELECT {string.Join(", ", owned.InsertedColumns)}, ROW_NUMBER() OVER (PARTITION BY {string.Join(", ", owned.Key)}{orderBy}) AS key_rank " +
+               $"FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)}) AS ranked WHERE key_rank = 1)";
+    }
+
+    private static Dictionary<string, object?> ScopeParameters(TableOwnership owned, PublishedDates dates)
+    {
+        var p = WarehouseExtensions.Params(("lo", dates.Lo), ("hi", dates.Hi));
+        for (var i = 0; i < owned.Markers.Count; i++) p[$"scope_{i}"] = owned.Markers[i].Value;
+        return p;
+    }
+
+    private void StageResults(TableDef results, IEnumerable<BackfillResult> rows, DateTime started, DateTime finished, CancellationToken ct) =>
+        _w.BulkAppend(results, rows.Select(r => new object?[]
+        {
+            _runId, r.Date, r.Processor.ToString(), r.Season, r.Status.ToString(), PlanItem.Run, r.Expected, r.Actual, r.Accounted,
+            r.CoveragePct, r.RowsPct, r.Source, r.PgsPlayers, r.UpcgRows, r.RowsWritten, started, finished, r.DurationMs,
+            r.ErrorCategory, r.Message,
+        }), ct);
+
+    private void RunFenced(IReadOnlyList<SqlStatement> statements, CancellationToken ct)
+    {
+        Fence?.ThrowIfLost();
+        var fenced = (Fence?.FenceStatements() ?? Array.Empty<SqlStatement>()).Concat(statements).ToList();
+        try
+        {
+            _w.ExecuteInTransaction(fenced, ct);
+        }
+        catch (Exception ex) when (Fence?.AsLockLost(ex) is { } lost)
+        {
+            throw lost;
+        }
+    }
+
+    /// <summary>
+    /// BigQuery refused the batch (rows still in a table's streaming buffer): its transaction rolled back whole. Every
+    /// date that would have written is recorded Failed, so -RetryFailed retries it once the buffer has flushed.
+    /// </summary>
+    private IReadOnlyList<BackfillResult> RecordRefusal(BackfillRunner.Staging staging, IReadOnlyList<BackfillResult> results,
+        BackfillException refusal, DateTime started, DateTime finished, CancellationToken ct)
+    {
+        var failed = results.Select(r => r.Status is PartitionStatus.Published or PartitionStatus.Quarantined
+            ? r.AsFailed(refusal.ErrorId, $"Nothing of this batch was written: {refusal.Message}")
+            : r).ToList();
+        _w.Execute($"DELETE FROM {staging.Results.Placeholder} WHERE TRUE", null, ct);
+        StageResults(staging.Results, failed, started, finished, ct);
+        RunFenced(new[] { BackfillLedger.RecordResultsStatement(_runId, staging.Results) }, ct);
+        return failed;
+    }
+
+    /// <summary>A publish transaction's statements for every processor, with sample values, for the GoogleSQL gate.</summary>
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
+    {
+        foreach (var def in ProcessorCatalog.All)
+        {
+            var publisher = new ScopedPublisher(null!, "gate-run");
+            var staging = BackfillRunner.StagingFor(def, "gate-run", "gate");
+            var day = new DateOnly(2024, 1, 15);
+            var statements = publisher.Statements(def, staging, new[] { day }, quarantined: true);
+            for (var i = 0; i < statements.Count; i++)
+                yield return new($"ScopedPublisher[{def.Name}]#{i + 1}", statements[i].Sql, statements[i].Parameters);
+        }
+    }
+}
