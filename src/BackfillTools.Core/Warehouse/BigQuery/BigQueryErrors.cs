@@ -122,7 +122,7 @@ public static class BigQueryErrors
         var where = api.Job is null ? "" : $" (job {api.Job.JobId})";
         var (id, kind, advice) = IsStreamingBufferRefusal(api)
             ? (StreamingBufferBusyErrorId, ErrorKind.ResourceBusy,
-                "Rows streamed into the table are still in its streaming buffer, which DML cannot change; retry with Invoke-Backfill -RetryFailed once it has flushed (up to about 90 minutes after the last streaming insert).")
+                "Rows streamed into the table are still in its streaming buffer, which DML cannot change; retry with Invoke-Backfill -RetryFailed once it has flushed (BigQuery flushes it at most an hour and a half after the last streaming insert).")
             : Classify(api) switch
         {
             BigQueryFailureKind.RerunStatement when !api.Message.Contains("DML statements outstanding", StringComparison.OrdinalIgnoreCase)
