@@ -133,7 +133,7 @@ public sealed class BackfillRunner
         var p = def.Name.ToString().ToLowerInvariant();
         var tables = new StagingTables(_runId,
             new TableDef(StagingDataset, $"{p}_dates_{_tag}", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName(StagingDataset, $"{p}_rows_{_tag}"),
+            def.StagingRows.WithName(StagingDataset, $"{p}_rows_{_tag}"),
             WarehouseSchema.PrecomputeFailures.WithName(StagingDataset, $"{p}_failures_{_tag}"),
             WarehouseSchema.ContextSourceLog.WithName(StagingDataset, $"{p}_context_{_tag}"));
         var results = ResultsShape.WithName(StagingDataset, $"{p}_results_{_tag}");
@@ -324,10 +324,14 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
             $"INSERT INTO {WarehouseSchema.PrecomputeFailures.Placeholder} ({failureCols}) SELECT {failureCols} FROM {st.Failures.Placeholder} WHERE analysis_date IN {published}",
             new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {published}", p),
             $"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({contextCols}) SELECT {contextCols} FROM {st.ContextSources.Placeholder} WHERE analysis_date IN {published}",
+        };
+        statements.AddRange(ProductLineageStatements(def, staging, published));
+        statements.AddRange(new SqlStatement[]
+        {
             $"DELETE FROM {staging.Quarantine.Placeholder} WHERE {def.DateColumn} IN {quarantined}",
             $"INSERT INTO {staging.Quarantine.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {quarantined}",
             BackfillLedger.RecordResultsStatement(_runId, staging.Results),
-        };
+        });
         if (InsidePublish is { } injected) statements.Insert(statements.Count - 1, injected);
         try
         {
@@ -337,6 +341,34 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
         {
             throw lost;
         }
+    }
+
+    /// <summary>
+    /// The product-owned facts of a publish, in its transaction: which run published which table × date
+    /// (<see cref="WarehouseSchema.PublishLineage"/>), and the per-row context of player-context processors.
+    /// </summary>
+    private static IEnumerable<SqlStatement> ProductLineageStatements(ProcessorDefinition def, Staging staging, string publishedDates)
+    {
+        yield return new($"INSERT INTO {WarehouseSchema.PublishLineage.Placeholder} (run_id, processor, table_name, partition_date, rows_published, published_at) " +
+            $"SELECT run_id, processor, @table_name, partition_date, rows_written, finished_at FROM {staging.Results.Placeholder} WHERE status = '{nameof(PartitionStatus.Published)}'",
+            WarehouseExtensions.Params(("table_name", def.Output.FullName)));
+        foreach (var statement in ContextPublishStatements(def, staging.Tables, publishedDates, DateTime.UtcNow)) yield return statement;
+    }
+
+    /// <summary>
+    /// For a player-context processor, the context each published row was built from, moved from the staging rows
+    /// to <see cref="WarehouseSchema.EntityContextSources"/> (the processor's rows of the published dates replaced);
+    /// nothing for TDZA and PSZA.
+    /// </summary>
+    internal static IEnumerable<SqlStatement> ContextPublishStatements(ProcessorDefinition def, StagingTables staging, string publishedDates, DateTime publishedAt)
+    {
+        if (def.ContextColumns.Count == 0) yield break;
+        var contexts = WarehouseSchema.EntityContextSources;
+        var p = WarehouseExtensions.Params(("processor", def.Name.ToString()), ("run_id", staging.RunId), ("published_at", publishedAt));
+        yield return new($"DELETE FROM {contexts.Placeholder} WHERE processor_name = @processor AND analysis_date IN {publishedDates}", p);
+        yield return new($"INSERT INTO {contexts.Placeholder} (processor_name, analysis_date, entity_id, context_source, team_abbr, opponent_team_abbr, run_id, published_at) " +
+            $"SELECT @processor, {def.DateColumn}, {def.EntityColumn}, context_source, team_abbr, opponent_team_abbr, @run_id, @published_at " +
+            $"FROM {staging.Rows.Placeholder} WHERE {def.DateColumn} IN {publishedDates}", p);
     }
 
     private void Report(BackfillResult r)

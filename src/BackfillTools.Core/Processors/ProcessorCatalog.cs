@@ -39,7 +39,21 @@ public sealed record ProcessorDefinition(
     ProcessorName Name, TableDef Output, string DateColumn, string EntityColumn,
     IReadOnlyList<ProcessorName> RequiredUpstream,
     IReadOnlyList<TableDef> Phase3Inputs,
-    bool UsesPlayerContext);
+    bool UsesPlayerContext)
+{
+    /// <summary>
+    /// The per-row facts a player-context processor computes that production's table has no column for: which context
+    /// the row was built from and the context's teams. They travel in the staging rows and are published to
+    /// <see cref="WarehouseSchema.EntityContextSources"/>, never to <see cref="Output"/>.
+    /// </summary>
+    public IReadOnlyList<ColumnDef> ContextColumns => UsesPlayerContext
+        ? new[] { Col.Str("context_source"), Col.Str("team_abbr"), Col.Str("opponent_team_abbr") }
+            .Where(c => !Output.Columns.Any(o => string.Equals(o.Name, c.Name, StringComparison.OrdinalIgnoreCase))).ToList()
+        : Array.Empty<ColumnDef>();
+
+    /// <summary>The shape of a run's staging rows: the output's columns, then <see cref="ContextColumns"/>.</summary>
+    public TableDef StagingRows => Output with { Columns = Output.Columns.Concat(ContextColumns).ToList() };
+}
 
 /// <summary>Staging tables for one run; the runner creates them (same columns as the target / failures / context log, no PK) and drops them.</summary>
 public sealed record StagingTables(string RunId, TableDef Dates, TableDef Rows, TableDef Failures, TableDef ContextSources);

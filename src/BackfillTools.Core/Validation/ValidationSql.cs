@@ -40,7 +40,7 @@ public static class ValidationSql
             // The runner's form: staging tables for dates (any table with analysis_date), rows and failures.
             var def = ProcessorCatalog.Get(p);
             yield return ($"CoverageAccounting.Sql[{p}, staging]", CoverageAccounting.Sql(p, StagedDates,
-                def.Output.WithName("stage", def.Output.Name).Placeholder, Staged(Schema.WarehouseSchema.PrecomputeFailures)));
+                def.StagingRows.WithName("stage", def.Output.Name).Placeholder, Staged(Schema.WarehouseSchema.PrecomputeFailures)));
         }
         const string dateList = "game_date IN (DATE '2023-02-23', DATE '2023-02-24')";
         // A backup has the context table's columns; the gate's catalog knows it as the staging copy.

@@ -77,7 +77,7 @@ public static partial class ZetaSqlGate
         const string ds = BackfillRunner.StagingDataset;
         return new StagingTables("gate-run",
             new TableDef(ds, $"{p}_dates_gate", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName(ds, $"{p}_rows_gate"),
+            def.StagingRows.WithName(ds, $"{p}_rows_gate"),
             WarehouseSchema.PrecomputeFailures.WithName(ds, $"{p}_failures_gate"),
             WarehouseSchema.ContextSourceLog.WithName(ds, $"{p}_context_gate"));
     }
