@@ -190,7 +190,7 @@ public static partial class ZetaSqlGate
             ["tables"] = new JsonArray(CatalogTables().Select(t => (JsonNode)new JsonObject
             {
                 ["name"] = $"{GateProject}.{t.Dataset}.{t.Name}",
-                ["columns"] = new JsonArray(t.Columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = Dialect.ColumnTypeSql(c.Type) }).ToArray()),
+                ["columns"] = new JsonArray(t.Columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = Equivalence.ReferenceEngine.TypeName(c.FullType) }).ToArray()),
             }).ToArray()),
             ["statements"] = new JsonArray(statements.Select(s => (JsonNode)new JsonObject
             {

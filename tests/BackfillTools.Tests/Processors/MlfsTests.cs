@@ -52,7 +52,7 @@ public class MlfsTests
                 season_year = 2023L, points = pts, minutes_played = pts is null ? 0.0 : 30.0, ft_makes = pts is null ? 0L : 4L,
                 is_active = pts is not null, is_dnp = pts is null,
             }));
-            db.Add(PrecomputeTables.Pcf, new { game_date = D, player_lookup = p, fatigue_score = 80L, shot_zone_mismatch_score = 1.0,
+            db.Add(PrecomputeTables.Pcf, new { game_date = D, player_lookup = p, game_id = Game, fatigue_score = 80L, shot_zone_mismatch_score = 1.0,
                 pace_score = 0.5, usage_spike_score = 0.3, processed_at = now });
         }
         db.Add(PrecomputeTables.Pdc, new { cache_date = D, player_lookup = "m", points_avg_last_5 = 25.0, points_avg_last_10 = 20.0,
