@@ -292,7 +292,7 @@ public sealed class ZetaSqlGateTests
         const string resource = """
             -- @param analysis_date DATE
             DELETE FROM {{stage.team_defense_zone_analysis}} WHERE analysis_date = @analysis_date;
-            INSERT INTO {{stage.team_defense_zone_analysis}} (analysis_date, team_abbr, run_id, processed_at)
+            INSERT INTO {{stage.team_defense_zone_analysis}} (analysis_date, team_abbr, calculation_notes, processed_at)
             SELECT @analysis_date, defending_team_abbr, {{run_id}}, CURRENT_TIMESTAMP()
             FROM {{nba_analytics.team_defense_game_summary}} WHERE game_date < @analysis_date AND game_date >= @analysis_date - 14
             """;
