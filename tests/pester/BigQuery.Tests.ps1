@@ -103,11 +103,13 @@ Describe 'BigQuery (emulated): the January incident replayed' {
         Assert-IncidentRepaired $results
     }
 
-    It 'wrote the rows inside BigQuery, stamped with the run id' {
-        $rows = Invoke-FakeBigQuerySql $fake.Url "SELECT run_id, COUNT(*) AS n FROM $pcfTable GROUP BY run_id"
-        @($rows).Count | Should -Be 1
-        $rows.run_id | Should -Be $results[0].RunId
+    It 'wrote the rows inside BigQuery, with the run recorded in the product''s publish lineage' {
+        $rows = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM $pcfTable"
         [int]$rows.n | Should -Be (($results | Where-Object Processor -eq PCF | Measure-Object RowsWritten -Sum).Sum)
+        $lineage = Invoke-FakeBigQuerySql $fake.Url "SELECT run_id, SUM(rows_published) AS n FROM ``$project.nba_backfill.publish_lineage`` WHERE processor = 'PCF' GROUP BY run_id"
+        @($lineage).Count | Should -Be 1
+        $lineage.run_id | Should -Be $results[0].RunId
+        [int]$lineage.n | Should -Be ([int]$rows.n)
     }
 
     It 'Test-Coverage finds the repaired dates complete' {
@@ -118,7 +120,7 @@ Describe 'BigQuery (emulated): the January incident replayed' {
 
     Context 'forcing the UPCG source (the reference behaviour)' {
         BeforeAll {
-            $script:before = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n, COUNT(DISTINCT run_id) AS runs FROM $pcfTable"
+            $script:before = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n, COUNT(DISTINCT data_hash) AS hashes, MAX(processed_at) AS latest FROM $pcfTable"
             $script:forced = Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor PCF -ContextSource ForceUpcg -ErrorVariable forcedErrors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
             $script:forcedErrors = $forcedErrors
         }
@@ -131,9 +133,10 @@ Describe 'BigQuery (emulated): the January incident replayed' {
         }
 
         It 'leaves the published rows untouched and keeps the partial rows in quarantine' {
-            $after = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n, COUNT(DISTINCT run_id) AS runs FROM $pcfTable"
+            $after = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n, COUNT(DISTINCT data_hash) AS hashes, MAX(processed_at) AS latest FROM $pcfTable"
             $after.n | Should -Be $before.n
-            $after.runs | Should -Be $before.runs
+            $after.hashes | Should -Be $before.hashes
+            $after.latest | Should -Be $before.latest
             (Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM ``$project.backfilltools_quarantine.player_composite_factors``").n | Should -Be 69
         }
 

@@ -9,7 +9,7 @@
 //       anything else                            → a query; answers {columns, rows}
 //   {"op":"dump","name"}  → {columns, rows};  {"op":"drop","name"}
 // Every table whose name occurs in a statement's text goes with it (catalog and contents). Values in JSON: INT64 and
-// NUMERIC as strings, FLOAT64 as numbers (or "NaN"/"Infinity"/"-Infinity"), DATE "YYYY-MM-DD", TIMESTAMP as
+// STRUCT as the array of its field values, NUMERIC as strings, FLOAT64 as numbers (or "NaN"/"Infinity"/"-Infinity"), DATE "YYYY-MM-DD", TIMESTAMP as
 // microseconds since the epoch (string), BOOL, STRING, arrays as JSON arrays, NULL as null.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -27,14 +27,37 @@ protobuf.util.recursionLimit = protobuf.Reader.recursionLimit = 100000;
 const KINDS = { INT64: 'TYPE_INT64', FLOAT64: 'TYPE_DOUBLE', STRING: 'TYPE_STRING', BOOL: 'TYPE_BOOL', DATE: 'TYPE_DATE',
   TIMESTAMP: 'TYPE_TIMESTAMP', NUMERIC: 'TYPE_NUMERIC' };
 const NAMES = Object.fromEntries(Object.entries(KINDS).map(([k, v]) => [v, k]));
+// STRUCT<name T, …> fields, split at the commas outside any nested <…>.
+function structFields(t) {
+  const m = /^STRUCT<(.+)>$/.exec(t);
+  if (!m) return null;
+  const fields = [];
+  let depth = 0, start = 0;
+  const body = m[1];
+  for (let i = 0; i <= body.length; i++) {
+    const c = body[i];
+    if (c === '<') depth++;
+    else if (c === '>') depth--;
+    else if ((c === ',' && depth === 0) || i === body.length) {
+      const f = body.slice(start, i).trim();
+      const sp = f.indexOf(' ');
+      fields.push({ name: f.slice(0, sp), type: f.slice(sp + 1).trim() });
+      start = i + 1;
+    }
+  }
+  return fields;
+}
 function typeProto(t) {
   const m = /^ARRAY<(.+)>$/.exec(t);
   if (m) return { typeKind: 'TYPE_ARRAY', arrayType: { elementType: typeProto(m[1]) } };
+  const fields = structFields(t);
+  if (fields) return { typeKind: 'TYPE_STRUCT', structType: { field: fields.map(f => ({ fieldName: f.name, fieldType: typeProto(f.type) })) } };
   if (!KINDS[t]) throw new Error(`unknown type ${t}`);
   return { typeKind: KINDS[t] };
 }
 function typeName(p) {
   if (p.typeKind === 'TYPE_ARRAY') return `ARRAY<${typeName(p.arrayType.elementType)}>`;
+  if (p.typeKind === 'TYPE_STRUCT') return `STRUCT<${(p.structType.field ?? []).map(f => `${f.fieldName} ${typeName(f.fieldType)}`).join(', ')}>`;
   if (!NAMES[p.typeKind]) throw new Error(`unsupported result type ${p.typeKind}`);
   return NAMES[p.typeKind];
 }
@@ -69,6 +92,8 @@ function encode(t, v) {
   if (v === null || v === undefined) return {};
   const m = /^ARRAY<(.+)>$/.exec(t);
   if (m) return { arrayValue: { element: v.map(e => encode(m[1], e)) } };
+  const fields = structFields(t);
+  if (fields) return { structValue: { field: fields.map((f, i) => encode(f.type, v[i])) } };
   switch (t) {
     case 'INT64': return { int64Value: String(v) };
     case 'FLOAT64': return { doubleValue: typeof v === 'string' ? Number(v) : v };
@@ -87,6 +112,8 @@ function decode(t, v) {
   if (!k) return null;
   const m = /^ARRAY<(.+)>$/.exec(t);
   if (m) return (v.arrayValue.element ?? []).map(e => decode(m[1], e));
+  const fields = structFields(t);
+  if (fields) return fields.map((f, i) => decode(f.type, (v.structValue.field ?? [])[i] ?? {}));
   switch (t) {
     case 'INT64': return String(v.int64Value);
     case 'FLOAT64': { const d = v.doubleValue; return Number.isFinite(d) ? d : String(d); }

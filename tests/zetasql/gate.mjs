@@ -2,7 +2,7 @@
 // Reads {tables:[{name, columns:[{name,type}]}], statements:[{name, sql, parameters:[{name,type}]|null, sequence?}]} as
 // JSON on stdin, starts ZetaSQL's LocalService (remote_server.so from @fivetrandevelopers/zetasql) on 127.0.0.1 only,
 // analyzes every statement in order in BigQuery's product mode (PRODUCT_EXTERNAL, maximum features) and prints
-// [{name, ok, error}] as JSON. Types are GoogleSQL names: INT64 FLOAT64 STRING BOOL DATE TIMESTAMP NUMERIC, or ARRAY<T>.
+// [{name, ok, error}] as JSON. Types are GoogleSQL names: INT64 FLOAT64 STRING BOOL DATE TIMESTAMP NUMERIC, ARRAY<T> or STRUCT<name T, …>.
 // Statements sharing a `sequence` name are one script run (a processor's steps): a CREATE [OR REPLACE] TABLE … AS SELECT
 // adds its table, with the columns the analyzer resolved, to the catalog of the later statements; DROP TABLE removes it.
 import { spawn } from 'node:child_process';
@@ -21,9 +21,31 @@ protobuf.util.recursionLimit = protobuf.Reader.recursionLimit = 100000;
 
 const KINDS = { INT64: 'TYPE_INT64', FLOAT64: 'TYPE_DOUBLE', STRING: 'TYPE_STRING', BOOL: 'TYPE_BOOL', DATE: 'TYPE_DATE',
   TIMESTAMP: 'TYPE_TIMESTAMP', NUMERIC: 'TYPE_NUMERIC', DATETIME: 'TYPE_DATETIME' };
+// STRUCT<name T, …> fields, split at the commas outside any nested <…>.
+function structFields(t) {
+  const m = /^STRUCT<(.+)>$/.exec(t);
+  if (!m) return null;
+  const fields = [];
+  let depth = 0, start = 0;
+  const body = m[1];
+  for (let i = 0; i <= body.length; i++) {
+    const c = body[i];
+    if (c === '<') depth++;
+    else if (c === '>') depth--;
+    else if ((c === ',' && depth === 0) || i === body.length) {
+      const f = body.slice(start, i).trim();
+      const sp = f.indexOf(' ');
+      fields.push({ name: f.slice(0, sp), type: f.slice(sp + 1).trim() });
+      start = i + 1;
+    }
+  }
+  return fields;
+}
 function typeProto(t) {
   const m = /^ARRAY<(.+)>$/.exec(t);
   if (m) return { typeKind: 'TYPE_ARRAY', arrayType: { elementType: typeProto(m[1]) } };
+  const fields = structFields(t);
+  if (fields) return { typeKind: 'TYPE_STRUCT', structType: { field: fields.map(f => ({ fieldName: f.name, fieldType: typeProto(f.type) })) } };
   if (!KINDS[t]) throw new Error(`unknown type ${t}`);
   return { typeKind: KINDS[t] };
 }

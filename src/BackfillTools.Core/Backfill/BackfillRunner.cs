@@ -132,7 +132,7 @@ public sealed class BackfillRunner
         var p = def.Name.ToString().ToLowerInvariant();
         var tables = new StagingTables(runId,
             new TableDef(StagingDataset, $"{p}_dates_{tag}", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName(StagingDataset, $"{p}_rows_{tag}"),
+            def.StagingRows.WithName(StagingDataset, $"{p}_rows_{tag}"),
             WarehouseSchema.PrecomputeFailures.WithName(StagingDataset, $"{p}_failures_{tag}"),
             WarehouseSchema.ContextSourceLog.WithName(StagingDataset, $"{p}_context_{tag}"));
         return new Staging(tables, ResultsShape.WithName(StagingDataset, $"{p}_results_{tag}"),

@@ -111,7 +111,7 @@ public static partial class CostEstimator
         var ds = DatasetNames.Staging;
         return new StagingTables("estimate",
             new TableDef(ds, $"{p}_dates_estimate", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName(ds, $"{p}_rows_estimate"),
+            def.StagingRows.WithName(ds, $"{p}_rows_estimate"),
             WarehouseSchema.PrecomputeFailures.WithName(ds, $"{p}_failures_estimate"),
             WarehouseSchema.ContextSourceLog.WithName(ds, $"{p}_context_estimate"));
     }

@@ -87,6 +87,7 @@ internal sealed class ScopedPublisher
             statements.Add(new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.Subquery}",
                 WarehouseExtensions.Params(("processor", def.Name.ToString()))));
             statements.Add($"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({contextCols}) SELECT {contextCols} FROM {st.ContextSources.Placeholder} WHERE analysis_date IN {dates.Subquery}");
+            statements.AddRange(ProductLineageStatements(def, staging, dates.Subquery));
         }
         if (quarantined)
         {
@@ -99,6 +100,35 @@ internal sealed class ScopedPublisher
         statements.Add(BackfillLedger.RecordResultsStatement(_runId, staging.Results));
         return statements;
     }
+
+    /// <summary>
+    /// The product-owned facts of a publish, in its transaction: which run published which table × date
+    /// (<see cref="WarehouseSchema.PublishLineage"/>), and the per-row context of player-context processors.
+    /// </summary>
+    private static IEnumerable<SqlStatement> ProductLineageStatements(ProcessorDefinition def, BackfillRunner.Staging staging, string publishedDates)
+    {
+        yield return new($"INSERT INTO {WarehouseSchema.PublishLineage.Placeholder} (run_id, processor, table_name, partition_date, rows_published, published_at) " +
+            $"SELECT run_id, processor, @table_name, partition_date, rows_written, finished_at FROM {staging.Results.Placeholder} WHERE status = '{nameof(PartitionStatus.Published)}'",
+            WarehouseExtensions.Params(("table_name", def.Output.FullName)));
+        foreach (var statement in ContextPublishStatements(def, staging.Tables, publishedDates, DateTime.UtcNow)) yield return statement;
+    }
+
+    /// <summary>
+    /// For a player-context processor, the context each published row was built from, moved from the staging rows
+    /// to <see cref="WarehouseSchema.EntityContextSources"/> (the processor's rows of the published dates replaced);
+    /// nothing for TDZA and PSZA.
+    /// </summary>
+    internal static IEnumerable<SqlStatement> ContextPublishStatements(ProcessorDefinition def, StagingTables staging, string publishedDates, DateTime publishedAt)
+    {
+        if (def.ContextColumns.Count == 0) yield break;
+        var contexts = WarehouseSchema.EntityContextSources;
+        var p = WarehouseExtensions.Params(("processor", def.Name.ToString()), ("run_id", staging.RunId), ("published_at", publishedAt));
+        yield return new($"DELETE FROM {contexts.Placeholder} WHERE processor_name = @processor AND analysis_date IN {publishedDates}", p);
+        yield return new($"INSERT INTO {contexts.Placeholder} (processor_name, analysis_date, entity_id, context_source, team_abbr, opponent_team_abbr, run_id, published_at) " +
+            $"SELECT @processor, {def.DateColumn}, {def.EntityColumn}, context_source, team_abbr, opponent_team_abbr, @run_id, @published_at " +
+            $"FROM {staging.Rows.Placeholder} WHERE {def.DateColumn} IN {publishedDates}", p);
+    }
+
 
     /// <summary>The published dates as the statements filter on them: the staged results, bounded by constants so BigQuery prunes partitions.</summary>
     internal sealed record PublishedDates(string Subquery, DateOnly Lo, DateOnly Hi);

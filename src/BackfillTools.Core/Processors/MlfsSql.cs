@@ -56,7 +56,8 @@ internal static class MlfsSql
         sb.Append("  ").Append(string.Join(" + ", All.Select(i => $"(CASE WHEN {IsDefault(i)} THEN 1 ELSE 0 END)"))).Append(" AS default_count,\n");
         sb.Append("  ").Append(string.Join(" + ", All.Select(i => $"(CASE WHEN t{i} = 'phase4' THEN 1 ELSE 0 END)"))).Append(" AS phase4_count,\n");
         sb.Append("  ").Append(string.Join(" + ", All.Select(i => $"(CASE WHEN t{i} = 'phase3' THEN 1 ELSE 0 END)"))).Append(" AS phase3_count,\n");
-        sb.Append("  NULLIF(SUBSTR(CONCAT(").Append(string.Join(", ", All.Select(i => $"IF({IsDefault(i)}, ',{i}', '')"))).Append("), 2), '') AS default_indices,\n");
+        sb.Append("  ").Append(string.Join(" + ", All.Select(i => $"(CASE WHEN t{i} = 'calculated' THEN 1 ELSE 0 END)"))).Append(" AS calculated_count,\n");
+        sb.Append("  ").Append(DefaultIndices(All.ToList())).Append(" AS default_indices,\n");
         sb.Append("  ").Append(string.Join(" AND ", new[] { 5, 6, 7, 8 }.Select(i => $"NOT {IsDefault(i)}"))).Append(" AS has_composite,\n");
         sb.Append("  ").Append(string.Join(" AND ", new[] { 13, 14 }.Select(i => $"NOT {IsDefault(i)}"))).Append(" AS has_defense,\n");
         foreach (var (name, features) in Categories)
@@ -66,9 +67,17 @@ internal static class MlfsSql
         return sb.ToString();
     }
 
+    /// <summary>
+    /// ARRAY&lt;INT64&gt; of the defaulted feature indices in ascending order (empty when none): one-element arrays
+    /// concatenated pairwise in a balanced tree, so the expression stays shallow and uses only two-argument ARRAY_CONCAT.
+    /// </summary>
+    private static string DefaultIndices(IReadOnlyList<int> features) => features.Count == 1
+        ? $"IF({IsDefault(features[0])}, [{features[0]}], [])"
+        : $"ARRAY_CONCAT({DefaultIndices(features.Take(features.Count / 2).ToList())}, {DefaultIndices(features.Skip(features.Count / 2).ToList())})";
+
     /// <summary>The per-feature output columns: value (NULL when defaulted), quality weight, canonical source.</summary>
     public static string OutputColumns() => string.Join(",\n  ", All.Select(i =>
-        $"CASE WHEN {IsDefault(i)} THEN NULL ELSE CAST(f{i} AS FLOAT64) END, {Weight(i)}, " +
+        $"CASE WHEN {IsDefault(i)} THEN NULL ELSE CAST(f{i} AS FLOAT64) END, CAST({Weight(i)} AS FLOAT64), " +
         $"CASE WHEN t{i} IN ('phase4', 'vegas', 'bettingpros', 'opponent_history', 'minutes_ppm') THEN 'phase4' " +
         $"WHEN t{i} IN ('phase3', 'calculated') THEN t{i} ELSE 'default' END"));
 

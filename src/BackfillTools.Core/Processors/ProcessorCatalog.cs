@@ -46,6 +46,19 @@ public sealed record ProcessorDefinition(
     /// another value (production's MLFS <c>v2_54features</c>) are outside its scope and never touched.
     /// </summary>
     public IReadOnlyList<ScopeValue> OwnedRowMarkers { get; init; } = Array.Empty<ScopeValue>();
+
+    /// <summary>
+    /// The per-row facts a player-context processor computes that production's table has no column for: which context
+    /// the row was built from and the context's teams. They travel in the staging rows and are published to
+    /// <see cref="WarehouseSchema.EntityContextSources"/>, never to <see cref="Output"/>.
+    /// </summary>
+    public IReadOnlyList<ColumnDef> ContextColumns => UsesPlayerContext
+        ? new[] { Col.Str("context_source"), Col.Str("team_abbr"), Col.Str("opponent_team_abbr") }
+            .Where(c => !Output.Columns.Any(o => string.Equals(o.Name, c.Name, StringComparison.OrdinalIgnoreCase))).ToList()
+        : Array.Empty<ColumnDef>();
+
+    /// <summary>The shape of a run's staging rows: the output's columns, then <see cref="ContextColumns"/>.</summary>
+    public TableDef StagingRows => Output with { Columns = Output.Columns.Concat(ContextColumns).ToList() };
 }
 
 /// <summary>A column that must hold this value for a row to be the product's (a row-scope marker).</summary>
@@ -133,7 +146,8 @@ public static class ProcessorCatalog
 
     private static readonly Lazy<TableOwnership>[] Outputs = Definitions.Select(d => new Lazy<TableOwnership>(() =>
         TableOwnership.FromWrittenColumns(d.Output, d.DateColumn, d.EntityColumn, d.OwnedRowMarkers,
-            ((SqlProcessor)Create(d.Name)).ColumnsWrittenTo(SqlProcessor.StageRowsToken)))).ToArray();
+            ((SqlProcessor)Create(d.Name)).ColumnsWrittenTo(SqlProcessor.StageRowsToken)
+                .Where(c => !d.ContextColumns.Any(x => string.Equals(x.Name, c, StringComparison.OrdinalIgnoreCase))).ToList()))).ToArray();
 
     private static readonly Lazy<TableOwnership>[] Failures = Definitions.Select(d => new Lazy<TableOwnership>(() =>
         TableOwnership.FromWrittenColumns(WarehouseSchema.PrecomputeFailures, "analysis_date", "entity_id",

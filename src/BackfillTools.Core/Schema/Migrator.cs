@@ -40,6 +40,13 @@ public sealed class Migrator
             w => w.EnsureTable(WarehouseSchema.WarehouseOrigin)),
         new Migration(6, "Cost guard: nba_backfill.backfill_jobs, bytes billed and slot time per BigQuery job of a run",
             w => w.EnsureTable(WarehouseSchema.BackfillJobs)),
+        new Migration(7, "Publish lineage (run × table × date) and per-entity context sources: the run and context facts production's output tables have no column for",
+            w =>
+            {
+                // Only the product's own tables are created; production's output tables are never altered.
+                w.EnsureTable(WarehouseSchema.PublishLineage);
+                w.EnsureTable(WarehouseSchema.EntityContextSources);
+            }),
         new Migration(ToolDatasetMigration.Version, "The product's own tables move out of the production datasets (nba_backfill, nba_processing) into the tool dataset",
             ToolDatasetMigration.Apply),
     };

@@ -92,14 +92,11 @@ public static class WarehouseSchema
         new[] { "game_id", "team_abbr" }, "game_date", new[] { "team_abbr" });
 
     // ---------- operations ----------
-    public static readonly TableDef PrecomputeFailures = new("nba_processing", "precompute_failures",
-        new[]
-        {
-            Str("processor_name", false), Str("run_id", false), Date("analysis_date", false), Str("entity_id", false),
-            Str("failure_category", false), Str("failure_reason", false), Bool("can_retry", false), Str("failure_type"),
-            Int("expected_game_count"), Int("actual_game_count"), Str("resolution_status"), Ts("created_at"),
-        },
-        new[] { "processor_name", "analysis_date", "entity_id" }, "analysis_date", new[] { "processor_name", "failure_category", "can_retry" });
+    /// <summary>
+    /// Production's failure table, declared as production-schema.json declares it. The product writes it the
+    /// reference's way: a processor's rows of the dates it publishes are replaced.
+    /// </summary>
+    public static readonly TableDef PrecomputeFailures = ProductionSchema.Find("nba_processing.precompute_failures").Base;
 
     /// <summary>Which player context a processor used for a date, and why (the reference's "defensive logging", persisted).</summary>
     public static readonly TableDef ContextSourceLog = new(DatasetNames.Tool, "context_source_log",
@@ -119,6 +116,31 @@ public static class WarehouseSchema
             Str("resumed_from"), Str("message"),
         },
         new[] { "run_id" }, null);
+
+    /// <summary>
+    /// Which run published which output table × date (production's output tables have no run column): one row per
+    /// published (processor, date), written in the publish transaction. The latest row of a table × date names the run
+    /// whose rows are there now.
+    /// </summary>
+    public static readonly TableDef PublishLineage = new(DatasetNames.Tool, "publish_lineage",
+        new[]
+        {
+            Str("run_id", false), Str("processor", false), Str("table_name", false), Date("partition_date", false),
+            Int("rows_published"), Ts("published_at", false),
+        },
+        new[] { "run_id", "processor", "partition_date" }, "partition_date", new[] { "processor", "run_id" });
+
+    /// <summary>
+    /// Per published PCF/PDC/MLFS row: the player context it was built from (UPCG, Synthetic, UPCG+roster) and the
+    /// context's teams, which production's tables have no column for. Replaced with the processor's rows of a date.
+    /// </summary>
+    public static readonly TableDef EntityContextSources = new(DatasetNames.Tool, "entity_context_sources",
+        new[]
+        {
+            Str("processor_name", false), Date("analysis_date", false), Str("entity_id", false), Str("context_source", false),
+            Str("team_abbr"), Str("opponent_team_abbr"), Str("run_id", false), Ts("published_at", false),
+        },
+        new[] { "processor_name", "analysis_date", "entity_id" }, "analysis_date", new[] { "processor_name" });
 
     public static readonly TableDef BackfillPartitions = new(DatasetNames.Tool, "backfill_partitions",
         new[]
@@ -188,6 +210,7 @@ public static class WarehouseSchema
     public static IReadOnlyList<TableDef> Operations { get; } = new[]
     {
         PrecomputeFailures, ContextSourceLog, BackfillRuns, BackfillPartitions, BackfillLock, BackfillWaivers, SchemaVersion, WarehouseOrigin, BackfillJobs,
+        PublishLineage, EntityContextSources,
     };
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>

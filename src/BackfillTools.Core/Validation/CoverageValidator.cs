@@ -224,8 +224,9 @@ ORDER BY c.analysis_date";
     {
         var def = ProcessorCatalog.Get(p);
         var upcgSourced = def.UsesPlayerContext
-            ? $@"LEFT JOIN (SELECT t.{def.DateColumn} AS analysis_date, COUNTIF(t.context_source = 'UPCG') AS n FROM {def.Output.Placeholder} AS t
-  WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates) GROUP BY t.{def.DateColumn}) AS s ON s.analysis_date = a.analysis_date"
+            // Production's output tables have no context column: the product's per-row record of it is read instead.
+            ? $@"LEFT JOIN (SELECT c.analysis_date, COUNTIF(c.context_source = 'UPCG') AS n FROM {WarehouseSchema.EntityContextSources.Placeholder} AS c
+  WHERE c.processor_name = '{def.Name}' AND c.analysis_date IN (SELECT analysis_date FROM cov_dates) GROUP BY c.analysis_date) AS s ON s.analysis_date = a.analysis_date"
             : "LEFT JOIN (SELECT CAST(NULL AS DATE) AS analysis_date, 0 AS n) AS s ON FALSE";
         return $@"WITH {ctes}
 SELECT a.*, COALESCE(s.n, 0) AS upcg_sourced

@@ -43,7 +43,7 @@ public static class ValidationSql
             // The runner's form: staging tables for dates (any table with analysis_date), rows and failures.
             var def = ProcessorCatalog.Get(p);
             yield return ($"CoverageAccounting.Sql[{p}, staging]", CoverageAccounting.Sql(p, StagedDates,
-                def.Output.WithName("stage", def.Output.Name).Placeholder, Staged(Schema.WarehouseSchema.PrecomputeFailures)));
+                def.StagingRows.WithName("stage", def.Output.Name).Placeholder, Staged(Schema.WarehouseSchema.PrecomputeFailures)));
         }
         foreach (var p in Enum.GetValues<ProcessorName>())
             yield return ($"UpstreamCompleteness.Gaps[{p}]", UpstreamCompleteness.GapsSql(scopes[1].Scope.Ctes(), UpstreamCompleteness.TablesFor(p)));

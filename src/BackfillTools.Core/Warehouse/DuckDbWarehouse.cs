@@ -190,6 +190,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             case ColumnType.Timestamp: row.AppendValue((DateTime?)Convert.ToDateTime(v, CultureInfo.InvariantCulture)); break;
             case ColumnType.Float64Array: row.AppendValue(((IEnumerable<double>)v).ToList()); break;
             case ColumnType.StringArray: row.AppendValue(((IEnumerable<string>)v).ToList()); break;
+            case ColumnType.Numeric: row.AppendValue((decimal?)Convert.ToDecimal(v, CultureInfo.InvariantCulture)); break;
             default: throw new ArgumentOutOfRangeException(nameof(type));
         }
     }

@@ -59,6 +59,11 @@ public abstract partial class SqlDialect
         if (leftover >= 0)
             throw new ArgumentException($"Unrendered placeholder near '{code.Substring(leftover, Math.Min(40, code.Length - leftover))}': table placeholders are {{{{dataset.table}}}}.");
         code = RewriteCalls(code, "ROUND_DECIMAL", RoundDecimal);
+        code = RewriteCalls(code, "ROUND_NUMERIC", RoundNumeric);
+        code = RewriteCalls(code, "SHA256_HEX", a => a.Count == 1 ? Sha256Hex(a[0]) : throw new ArgumentException("SHA256_HEX takes one STRING."));
+        code = RewriteCalls(code, "NAMED_STRUCT", a => a.Count >= 2 && a.Count % 2 == 0
+            ? NamedStruct(Enumerable.Range(0, a.Count / 2).Select(i => (a[2 * i], a[2 * i + 1])).ToList())
+            : throw new ArgumentException("NAMED_STRUCT takes (name, value) pairs."));
         code = RenderCode(code);
         return Unmask(code, literals);
     }
@@ -71,6 +76,21 @@ public abstract partial class SqlDialect
     private static string RoundDecimal(IReadOnlyList<string> a) => a.Count is 1 or 2
         ? $"CAST(ROUND(CAST({a[0]} AS NUMERIC), {(a.Count == 2 ? a[1] : "0")}) AS FLOAT64)"
         : throw new ArgumentException("ROUND_DECIMAL takes (value) or (value, places).");
+
+    /// <summary>
+    /// Portable ROUND_NUMERIC(x, n): ROUND_DECIMAL's value kept as an exact NUMERIC, for a NUMERIC(p, n) column. Both
+    /// engines narrow it to the column's precision on insert (DuckDB DECIMAL(p,s), GoogleSQL NUMERIC(p,s)) and fail
+    /// alike when it does not fit; the rounding to n places happens here, never in the narrowing.
+    /// </summary>
+    private static string RoundNumeric(IReadOnlyList<string> a) => a.Count == 2
+        ? $"ROUND(CAST({a[0]} AS NUMERIC), {a[1]})"
+        : throw new ArgumentException("ROUND_NUMERIC takes (value, places).");
+
+    /// <summary>Portable SHA256_HEX(text): the SHA-256 of the text's UTF-8 bytes as 64 lowercase hex digits.</summary>
+    protected abstract string Sha256Hex(string text);
+
+    /// <summary>Portable NAMED_STRUCT(name1, value1, …): a STRUCT value with named fields, in this engine's syntax.</summary>
+    protected abstract string NamedStruct(IReadOnlyList<(string Name, string Value)> fields);
 
     /// <summary>Engine-specific rewriting of SQL with literals masked out.</summary>
     protected abstract string RenderCode(string code);
@@ -201,9 +221,16 @@ public sealed partial class DuckDbDialect : SqlDialect
         "CREATE OR REPLACE TEMP MACRO div(a, b) AS a // b",
     };
 
+    protected override string Sha256Hex(string text) => $"sha256({text})";
+
+    protected override string NamedStruct(IReadOnlyList<(string Name, string Value)> fields) =>
+        $"struct_pack({string.Join(", ", fields.Select(f => $"{f.Name} := {f.Value}"))})";
+
     protected override string RenderCode(string code)
     {
         code = Parameter().Replace(code, m => "$" + m.Groups[1].Value);
+        // ARRAY<T> in a CAST is T[] (FLOAT64 inside is renamed next).
+        code = ArrayType().Replace(code, "$1[]");
         code = Float64().Replace(code, "DOUBLE");
         // GoogleSQL NUMERIC is exact with 9 decimals; DuckDB's bare NUMERIC would be DECIMAL(18,3). Exact sums of
         // one-decimal measures (minutes, usage) make results independent of aggregation order, hence of threads.
@@ -223,6 +250,9 @@ public sealed partial class DuckDbDialect : SqlDialect
 
     [GeneratedRegex(@"\bFLOAT64\b", RegexOptions.IgnoreCase)]
     private static partial Regex Float64();
+
+    [GeneratedRegex(@"\bARRAY\s*<\s*([A-Za-z0-9_]+)\s*>", RegexOptions.IgnoreCase)]
+    private static partial Regex ArrayType();
 
     [GeneratedRegex(@"\bNUMERIC\b(?!\s*\()", RegexOptions.IgnoreCase)]
     private static partial Regex Numeric();
@@ -253,6 +283,11 @@ public sealed class BigQueryDialect : SqlDialect
     /// <summary>GoogleSQL DDL text, e.g. NUMERIC(5,2), ARRAY&lt;STRING&gt;, STRUCT&lt;a INT64, b ARRAY&lt;DATE&gt;&gt;.</summary>
     public override string TypeSql(SqlType type) =>
         type.Kind == ColumnType.Unmodeled ? throw new ArgumentException($"{type} is not a type the product declares.", nameof(type)) : type.ToString();
+
+    protected override string Sha256Hex(string text) => $"TO_HEX(SHA256({text}))";
+
+    protected override string NamedStruct(IReadOnlyList<(string Name, string Value)> fields) =>
+        $"STRUCT({string.Join(", ", fields.Select(f => $"{f.Value} AS {f.Name}"))})";
 
     protected override string RenderCode(string code) => code;
 }

@@ -72,6 +72,7 @@ public sealed class BackfillRunnerTests : IClassFixture<SampleWarehouseFixture>
         Assert.Contains("simulated crash inside publish", ex.Message);
         Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}"));
         Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {WarehouseSchema.BackfillPartitions.Placeholder} WHERE status = 'Published'"));
+        Assert.Equal(0, Count(c, $"SELECT COUNT(*) FROM {WarehouseSchema.PublishLineage.Placeholder}"));
 
         string runId;
         using (var w = WarehouseService.Open(c))
@@ -84,6 +85,36 @@ public sealed class BackfillRunnerTests : IClassFixture<SampleWarehouseFixture>
             BackfillMode.Resume, runId, null, new BackfillCallbacks(), CancellationToken.None);
         Assert.Contains(resumed.Results, r => r.Status == PartitionStatus.Published);
         Assert.True(Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}") > 0);
+    }
+
+    [Fact]
+    public void Publish_records_which_run_wrote_each_table_and_date_and_each_row_s_context_in_the_product_s_tables()
+    {
+        var c = _fixture.NewCopy();
+        var summary = BackfillService.Run(c, Range(ProcessorName.TDZA, ProcessorName.PSZA, ProcessorName.PCF), BackfillMode.New, null, null,
+            new BackfillCallbacks(), CancellationToken.None);
+        var published = summary.Results.Where(r => r.Status == PartitionStatus.Published).ToList();
+        Assert.Contains(published, r => r.Processor == ProcessorName.PCF && r.RowsWritten > 0);
+        using var w = WarehouseService.Open(c);
+        var lineage = w.Query($"SELECT run_id, processor, table_name, partition_date, rows_published FROM {WarehouseSchema.PublishLineage.Placeholder}")
+            .AsRows().ToDictionary(r => (r.GetString("processor")!, r.GetDate("partition_date")));
+        Assert.Equal(published.Count, lineage.Count);
+        foreach (var r in published)
+        {
+            var row = lineage[(r.Processor.ToString(), r.Date)];
+            Assert.Equal((summary.RunId, ProcessorCatalog.Get(r.Processor).Output.FullName, r.RowsWritten),
+                (row.GetString("run_id"), row.GetString("table_name"), row.GetInt64("rows_published")));
+        }
+        // One context row per published PCF row, same keys, naming the context the date's decision used.
+        var mismatched = Count(w, $@"SELECT COUNT(*) FROM {PrecomputeTables.Pcf.Placeholder} p
+FULL OUTER JOIN (SELECT * FROM {WarehouseSchema.EntityContextSources.Placeholder} WHERE processor_name = 'PCF') e
+  ON e.analysis_date = p.game_date AND e.entity_id = p.player_lookup
+LEFT JOIN {WarehouseSchema.ContextSourceLog.Placeholder} l ON l.processor_name = 'PCF' AND l.analysis_date = e.analysis_date
+WHERE p.player_lookup IS NULL OR e.entity_id IS NULL OR e.run_id <> '{summary.RunId}'
+   OR (e.context_source <> l.source AND NOT (l.source = 'UPCG' AND e.context_source = 'UPCG+roster'))");
+        Assert.Equal(0, mismatched);
+        Assert.True(Count(w, $"SELECT COUNT(*) FROM {WarehouseSchema.EntityContextSources.Placeholder} WHERE processor_name = 'PCF'") > 0);
+        Assert.Equal(0, Count(w, $"SELECT COUNT(*) FROM {WarehouseSchema.EntityContextSources.Placeholder} WHERE processor_name IN ('TDZA', 'PSZA')"));
     }
 
     [Fact]

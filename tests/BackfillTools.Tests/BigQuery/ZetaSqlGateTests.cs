@@ -185,7 +185,7 @@ public static partial class ZetaSqlGate
             ["tables"] = new JsonArray(CatalogTables().Select(t => (JsonNode)new JsonObject
             {
                 ["name"] = $"{GateProject}.{t.Dataset}.{t.Name}",
-                ["columns"] = new JsonArray(t.Columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = Dialect.ColumnTypeSql(c.Type) }).ToArray()),
+                ["columns"] = new JsonArray(t.Columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = Equivalence.ReferenceEngine.TypeName(c.FullType) }).ToArray()),
             }).ToArray()),
             ["statements"] = new JsonArray(statements.Select(s => (JsonNode)new JsonObject
             {
@@ -287,7 +287,7 @@ public sealed class ZetaSqlGateTests
         const string resource = """
             -- @param analysis_date DATE
             DELETE FROM {{stage.team_defense_zone_analysis}} WHERE analysis_date = @analysis_date;
-            INSERT INTO {{stage.team_defense_zone_analysis}} (analysis_date, team_abbr, run_id, processed_at)
+            INSERT INTO {{stage.team_defense_zone_analysis}} (analysis_date, team_abbr, calculation_notes, processed_at)
             SELECT @analysis_date, defending_team_abbr, {{run_id}}, CURRENT_TIMESTAMP()
             FROM {{nba_analytics.team_defense_game_summary}} WHERE game_date < @analysis_date AND game_date >= @analysis_date - 14
             """;

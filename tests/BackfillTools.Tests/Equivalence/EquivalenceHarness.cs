@@ -81,7 +81,7 @@ internal sealed class EquivalenceSlice : IDisposable
         var n = Interlocked.Increment(ref _runs);
         var staging = new StagingTables($"eq{n}",
             new TableDef("nba_staging", $"eq_dates_{n}", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName("nba_staging", $"eq_rows_{n}"),
+            def.StagingRows.WithName("nba_staging", $"eq_rows_{n}"),
             WarehouseSchema.PrecomputeFailures.WithName("nba_staging", $"eq_failures_{n}"),
             WarehouseSchema.ContextSourceLog.WithName("nba_staging", $"eq_context_{n}"));
         var w = Db.W;
@@ -141,8 +141,9 @@ internal sealed class EquivalenceSlice : IDisposable
 
         var tables = new[]
         {
-            Compare("rows", def.Output, def.Output.PrimaryKey, staging.Rows, reference[staging.Rows.Name]),
-            Compare("failures", WarehouseSchema.PrecomputeFailures, WarehouseSchema.PrecomputeFailures.PrimaryKey, staging.Failures, reference[staging.Failures.Name]),
+            // Production declares no keys: a row is one (date, entity), a failure one (processor, date, entity).
+            Compare("rows", def.StagingRows, new[] { def.DateColumn, def.EntityColumn }, staging.Rows, reference[staging.Rows.Name]),
+            Compare("failures", WarehouseSchema.PrecomputeFailures, new[] { "processor_name", "analysis_date", "entity_id" }, staging.Failures, reference[staging.Failures.Name]),
             Compare("context", WarehouseSchema.ContextSourceLog, WarehouseSchema.ContextSourceLog.PrimaryKey, staging.ContextSources, reference[staging.ContextSources.Name]),
         };
         Publish(def, staging);
@@ -176,7 +177,7 @@ internal sealed class EquivalenceSlice : IDisposable
         foreach (var t in WarehouseSchema.All)
             if (script.Contains($"`{RenderedName(t)}`", StringComparison.Ordinal)) LoadTable(t, script, last, filters);
         foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources })
-            Engine.SetTable(RenderedName(t), t.Columns.Select(c => (c.Name, c.Type)).ToList(), Db.W.Query($"SELECT * FROM {t.Placeholder}").Rows);
+            Engine.SetTable(RenderedName(t), t.Columns.Select(c => (c.Name, c.FullType)).ToList(), Db.W.Query($"SELECT * FROM {t.Placeholder}").Rows);
     }
 
     /// <summary>One input table: the columns <paramref name="script"/> names, rows up to <paramref name="last"/> and
@@ -190,13 +191,13 @@ internal sealed class EquivalenceSlice : IDisposable
         foreach (var f in filters.Where(f => f.Table.FullName == t.FullName)) where += $" AND ({f.Filter})";
         // Alias p: a step filter is copied from a statement that reads the table as p.
         var rows = Db.W.Query($"SELECT {string.Join(", ", cols.Select(c => c.Name))} FROM {t.Placeholder} p WHERE {where}").Rows;
-        Engine.SetTable(RenderedName(t), cols.Select(c => (c.Name, c.Type)).ToList(), rows);
+        Engine.SetTable(RenderedName(t), cols.Select(c => (c.Name, c.FullType)).ToList(), rows);
     }
 
     private TableComparison Compare(string label, TableDef shape, IReadOnlyList<string> key, TableDef stagingTable, (IReadOnlyList<string> Columns, List<object?[]> Rows) reference)
     {
         var duck = Db.W.Query($"SELECT {string.Join(", ", shape.ColumnNames)} FROM {stagingTable.Placeholder}");
-        var duckRows = duck.Rows.Select(r => shape.Columns.Select((c, i) => ReferenceEngine.Canonical(c.Type, r[i])).ToArray()).ToList();
+        var duckRows = duck.Rows.Select(r => shape.Columns.Select((c, i) => ReferenceEngine.Canonical(c.FullType, r[i])).ToArray()).ToList();
         var (refCols, refRaw) = reference;
         var ordinal = shape.Columns.Select(c => refCols.ToList().FindIndex(x => string.Equals(x, c.Name, StringComparison.OrdinalIgnoreCase))).ToArray();
         var refRows = refRaw.Select(r => ordinal.Select(i => r[i]).ToArray()).ToList();
@@ -215,7 +216,7 @@ internal sealed class EquivalenceSlice : IDisposable
             $"INSERT INTO {WarehouseSchema.PrecomputeFailures.Placeholder} ({Cols(WarehouseSchema.PrecomputeFailures)}) SELECT {Cols(WarehouseSchema.PrecomputeFailures)} FROM {s.Failures.Placeholder}",
             new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @p AND analysis_date IN (SELECT analysis_date FROM {s.Dates.Placeholder})", p),
             $"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({Cols(WarehouseSchema.ContextSourceLog)}) SELECT {Cols(WarehouseSchema.ContextSourceLog)} FROM {s.ContextSources.Placeholder}",
-        });
+        }.Concat(ScopedPublisher.ContextPublishStatements(def, s, $"(SELECT analysis_date FROM {s.Dates.Placeholder})", ProcessedAt)).ToList());
     }
 }
 
@@ -278,7 +279,7 @@ internal static class RowComparer
             for (var i = 0; i < shape.Columns.Count; i++)
             {
                 cells++;
-                if (Equal(shape.Columns[i].Type, dr[i], zr[i])) continue;
+                if (Equal(shape.Columns[i].FullType, dr[i], zr[i])) continue;
                 diffs.Add($"key {k} {shape.Columns[i].Name}: DuckDB {Show(dr[i])} vs reference {Show(zr[i])}");
                 Count(byColumn, shape.Columns[i].Name);
             }
@@ -288,19 +289,21 @@ internal static class RowComparer
 
     private static void Count(IDictionary<string, int> m, string k) => m[k] = m.TryGetValue(k, out var n) ? n + 1 : 1;
 
-    public static bool Equal(ColumnType type, object? a, object? b)
+    public static bool Equal(SqlType type, object? a, object? b)
     {
         if (a is null || b is null) return a is null && b is null;
-        switch (type)
+        switch (type.Kind)
         {
             case ColumnType.Float64:
                 var x = (double)a; var y = (double)b;
                 if (double.IsNaN(x) || double.IsNaN(y)) return double.IsNaN(x) && double.IsNaN(y);
                 return x == y || Math.Abs(x - y) <= RelativeTolerance * Math.Max(Math.Abs(x), Math.Abs(y));
-            case ColumnType.Float64Array or ColumnType.StringArray:
+            case ColumnType.Array:
                 var ea = (object?[])a; var eb = (object?[])b;
-                var element = type == ColumnType.Float64Array ? ColumnType.Float64 : ColumnType.String;
-                return ea.Length == eb.Length && ea.Zip(eb).All(p => Equal(element, p.First, p.Second));
+                return ea.Length == eb.Length && ea.Zip(eb).All(p => Equal(type.Element!, p.First, p.Second));
+            case ColumnType.Struct:
+                var fa = (object?[])a; var fb = (object?[])b;
+                return fa.Length == fb.Length && type.Fields.Select((f, i) => Equal(f.Type, fa[i], fb[i])).All(e => e);
             default:
                 return Equals(a, b);
         }

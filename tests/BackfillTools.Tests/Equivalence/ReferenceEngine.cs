@@ -40,12 +40,20 @@ public sealed class ReferenceEngine : IDisposable
         _process.Dispose();
     }
 
-    public static string TypeName(ColumnType type) => Dialect.ColumnTypeSql(type);
-
-    private static readonly BigQueryDialect Dialect = new(ZetaSqlGate.GateProject);
+    /// <summary>
+    /// The driver's name of a type: GoogleSQL text, except that NUMERIC(p,s) is the evaluator's NUMERIC (the product
+    /// rounds to the scale itself; the narrowing on insert is BigQuery's, which the evaluator's tables do not model).
+    /// </summary>
+    public static string TypeName(SqlType type) => type.Kind switch
+    {
+        ColumnType.Numeric => "NUMERIC",
+        ColumnType.Array => $"ARRAY<{TypeName(type.Element!)}>",
+        ColumnType.Struct => $"STRUCT<{string.Join(", ", type.Fields.Select(f => $"{f.Name} {TypeName(f.Type)}"))}>",
+        _ => type.ToString(),
+    };
 
     /// <summary>Replace a table's contents (name as the rendered SQL spells it, without backticks).</summary>
-    public void SetTable(string name, IReadOnlyList<(string Name, ColumnType Type)> columns, IEnumerable<object?[]> rows) =>
+    public void SetTable(string name, IReadOnlyList<(string Name, SqlType Type)> columns, IEnumerable<object?[]> rows) =>
         Send(new JsonObject
         {
             ["op"] = "table", ["name"] = name,
@@ -98,32 +106,36 @@ public sealed class ReferenceEngine : IDisposable
 
     // ---- values: the driver's JSON (INT64/NUMERIC as strings, TIMESTAMP as epoch microseconds) ----
 
-    private static JsonNode? ToJson(ColumnType type, object? v)
+    private static JsonNode? ToJson(SqlType type, object? v)
     {
+        if (type.Kind == ColumnType.Struct && v is System.Collections.IDictionary fields)
+            return new JsonArray(type.Fields.Select(f => ToJson(f.Type, fields.Contains(f.Name) ? fields[f.Name] : null)).ToArray());
         v = QueryResult.Normalize(v);
         if (v is null) return null;
-        return type switch
+        return type.Kind switch
         {
             ColumnType.Int64 => Convert.ToInt64(v, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
             ColumnType.Float64 => Double(Convert.ToDouble(v, CultureInfo.InvariantCulture)),
+            ColumnType.Numeric => NumericText(v),
             ColumnType.String => (string)v,
             ColumnType.Bool => (bool)v,
             ColumnType.Date => DateText(v),
             ColumnType.Timestamp => Micros(v).ToString(CultureInfo.InvariantCulture),
-            ColumnType.Float64Array => new JsonArray(((System.Collections.IEnumerable)v).Cast<object?>().Select(e => ToJson(ColumnType.Float64, e)).ToArray()),
-            ColumnType.StringArray => new JsonArray(((System.Collections.IEnumerable)v).Cast<object?>().Select(e => ToJson(ColumnType.String, e)).ToArray()),
+            ColumnType.Array => new JsonArray(((System.Collections.IEnumerable)v).Cast<object?>().Select(e => ToJson(type.Element!, e)).ToArray()),
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
     }
 
+    /// <summary>A NUMERIC as decimal text without trailing zeros (the driver's form); DuckDB's DECIMAL arrives as a double.</summary>
+    private static string NumericText(object v) => v switch
+    {
+        string s => decimal.Parse(s, CultureInfo.InvariantCulture).ToString("0.#########", CultureInfo.InvariantCulture),
+        _ => Convert.ToDouble(v, CultureInfo.InvariantCulture).ToString("0.#########", CultureInfo.InvariantCulture),
+    };
+
     private static JsonNode? ParameterJson(string type, object? v) => type switch
     {
-        "INT64" => ToJson(ColumnType.Int64, v),
-        "FLOAT64" => ToJson(ColumnType.Float64, v),
-        "STRING" => ToJson(ColumnType.String, v),
-        "BOOL" => ToJson(ColumnType.Bool, v),
-        "DATE" => ToJson(ColumnType.Date, v),
-        "TIMESTAMP" => ToJson(ColumnType.Timestamp, v),
+        "INT64" or "FLOAT64" or "STRING" or "BOOL" or "DATE" or "TIMESTAMP" => ToJson(SqlType.Parse(type), v),
         _ => throw new NotSupportedException($"parameter type {type}"),
     };
 
@@ -151,38 +163,44 @@ public sealed class ReferenceEngine : IDisposable
     /// One value in the form both engines' results are compared in: long, double, string (also DATE as yyyy-MM-dd and
     /// NUMERIC as its decimal text), bool, TIMESTAMP as epoch microseconds, arrays as object?[].
     /// </summary>
-    public static object? Canonical(ColumnType type, object? v)
+    public static object? Canonical(SqlType type, object? v)
     {
+        if (type.Kind == ColumnType.Struct && v is System.Collections.IDictionary fields)
+            return type.Fields.Select(f => Canonical(f.Type, fields.Contains(f.Name) ? fields[f.Name] : null)).ToArray();
         v = QueryResult.Normalize(v);
         if (v is null) return null;
-        return type switch
+        return type.Kind switch
         {
             ColumnType.Int64 => Convert.ToInt64(v, CultureInfo.InvariantCulture),
             ColumnType.Float64 => Convert.ToDouble(v, CultureInfo.InvariantCulture),
+            ColumnType.Numeric => NumericText(v),
             ColumnType.String => v.ToString(),
             ColumnType.Bool => (bool)v,
             ColumnType.Date => DateText(v),
             ColumnType.Timestamp => Micros(v),
-            ColumnType.Float64Array => ((System.Collections.IEnumerable)v).Cast<object?>().Select(e => Canonical(ColumnType.Float64, e)).ToArray(),
-            ColumnType.StringArray => ((System.Collections.IEnumerable)v).Cast<object?>().Select(e => Canonical(ColumnType.String, e)).ToArray(),
+            ColumnType.Array => ((System.Collections.IEnumerable)v).Cast<object?>().Select(e => Canonical(type.Element!, e)).ToArray(),
+            ColumnType.Struct => ((System.Collections.IEnumerable)v).Cast<object?>().Zip(type.Fields, (e, f) => Canonical(f.Type, e)).ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
     }
 
-    private static object? FromJson(string type, JsonNode? v)
+    private static object? FromJson(string type, JsonNode? v) => FromJson(SqlType.Parse(type), v);
+
+    private static object? FromJson(SqlType type, JsonNode? v)
     {
         if (v is null) return null;
-        if (type.StartsWith("ARRAY<", StringComparison.Ordinal))
-            return v.AsArray().Select(e => FromJson(type[6..^1], e)).ToArray();
-        return type switch
+        return type.Kind switch
         {
-            "INT64" => long.Parse((string)v!, CultureInfo.InvariantCulture),
-            "FLOAT64" => v.GetValueKind() == System.Text.Json.JsonValueKind.String
+            ColumnType.Array => v.AsArray().Select(e => FromJson(type.Element!, e)).ToArray(),
+            ColumnType.Struct => v.AsArray().Zip(type.Fields, (e, f) => FromJson(f.Type, e)).ToArray(),
+            ColumnType.Int64 => long.Parse((string)v!, CultureInfo.InvariantCulture),
+            ColumnType.Float64 => v.GetValueKind() == System.Text.Json.JsonValueKind.String
                 ? (string)v! switch { "NaN" => double.NaN, "Infinity" => double.PositiveInfinity, _ => double.NegativeInfinity }
                 : (double)v,
-            "NUMERIC" or "STRING" or "DATE" => (string)v!,
-            "BOOL" => (bool)v,
-            "TIMESTAMP" => long.Parse((string)v!, CultureInfo.InvariantCulture),
+            ColumnType.Numeric => NumericText((string)v!),
+            ColumnType.String or ColumnType.Date => (string)v!,
+            ColumnType.Bool => (bool)v,
+            ColumnType.Timestamp => long.Parse((string)v!, CultureInfo.InvariantCulture),
             _ => throw new NotSupportedException($"result type {type}"),
         };
     }

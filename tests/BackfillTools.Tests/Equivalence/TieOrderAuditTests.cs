@@ -39,7 +39,7 @@ public sealed class TieOrderAuditTests
             {
                 var options = new ProcessorOptions { ContextSource = mode };
                 var processor = (SqlProcessor)ProcessorCatalog.Create(def.Name);
-                foreach (var step in processor.Steps(staging with { Rows = def.Output.WithName("nba_staging", "audit_rows") }, options, EquivalenceSlice.ProcessedAt))
+                foreach (var step in processor.Steps(staging with { Rows = def.StagingRows.WithName("nba_staging", "audit_rows") }, options, EquivalenceSlice.ProcessedAt))
                     yield return ($"{def.Name} {step.Name} ({mode})", step.Sql);
             }
     }

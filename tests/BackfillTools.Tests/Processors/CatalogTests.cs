@@ -42,16 +42,25 @@ public class CatalogTests
     }
 
     [Fact]
-    public void Every_output_table_keeps_run_id_and_its_timestamp()
+    public void Every_output_table_is_production_s_and_the_run_lives_in_the_product_s_lineage()
     {
         foreach (var d in ProcessorCatalog.All)
         {
-            d.Output.Column("run_id");
-            d.Output.Column(d.Name == ProcessorName.MLFS ? "updated_at" : "processed_at");
-            Assert.Contains(d.DateColumn, d.Output.PrimaryKey);
-            Assert.Contains(d.EntityColumn, d.Output.PrimaryKey);
+            Assert.Equal(ProductionSchema.Find(d.Output.FullName).Base, d.Output);
+            Assert.DoesNotContain(d.Output.ColumnNames, c => c is "run_id" or "context_source");
+            d.Output.Column(d.Name == ProcessorName.MLFS ? "created_at" : "processed_at");
+            d.Output.Column(d.DateColumn);
+            d.Output.Column(d.EntityColumn);
+            // The staging rows add only what production has no column for, and only for player-context processors.
+            Assert.Equal(d.UsesPlayerContext, d.StagingRows.Columns.Any(c => c.Name == "context_source"));
         }
-        Assert.Equal(37 * 3, PrecomputeTables.Mlfs.Columns.Count(c => c.Name.StartsWith("feature_", StringComparison.Ordinal)
-            && char.IsDigit(c.Name[8])));
+        WarehouseSchema.PublishLineage.Column("run_id");
+        WarehouseSchema.EntityContextSources.Column("context_source");
+        Assert.All(Enumerable.Range(0, PrecomputeTables.MlfsFeatureCount), i =>
+        {
+            PrecomputeTables.Mlfs.Column($"feature_{i}_value");
+            PrecomputeTables.Mlfs.Column($"feature_{i}_quality");
+            PrecomputeTables.Mlfs.Column($"feature_{i}_source");
+        });
     }
 }

@@ -46,7 +46,7 @@ public class ContextSourceTests
         var f = db.Failures(ProcessorName.PCF);
         Assert.Equal(10, f.Count);
         Assert.All(f.AsRows(), x => Assert.Equal("INCOMPLETE_UPSTREAM", x.GetString("failure_category")));
-        Assert.Equal("UPCG", db.Single(PrecomputeTables.Pcf, "player_lookup = 'p050'").GetString("context_source"));
+        Assert.Equal("UPCG", db.ContextSource(ProcessorName.PCF, "p050"));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public class ContextSourceTests
         var p0 = db.Single(PrecomputeTables.Pcf, "player_lookup = 'p000'");
         // Synthetic: played D-1 -> back-to-back (-15); 38 minutes in 1 game -> avg_mpg7 38 > 35 (-8); one game in 7 days.
         Assert.Equal(77L, p0.GetInt64("fatigue_score"));
-        Assert.Equal("Synthetic", p0.GetString("context_source"));
+        Assert.Equal("Synthetic", db.ContextSource(ProcessorName.PCF, "p000"));
         // (25 - 30) * 0.3 = -1.5 from the synthetic usage average.
         Assert.Equal(-1.5, p0.GetDouble("usage_spike_score"), 9);
         // Synthetic days_rest is 1 when not a back-to-back, so the +5 rest bonus never applies.

@@ -1,3 +1,4 @@
+using BackfillTools.Core.Backfill;
 using System.Reflection;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Schema;
@@ -61,7 +62,7 @@ internal sealed class ProcessorTestDb : IDisposable
         var n = Interlocked.Increment(ref _runs);
         var staging = new StagingTables($"run{n}",
             new TableDef("nba_staging", $"dates_{n}", new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
-            def.Output.WithName("nba_staging", $"rows_{n}"),
+            def.StagingRows.WithName("nba_staging", $"rows_{n}"),
             WarehouseSchema.PrecomputeFailures.WithName("nba_staging", $"failures_{n}"),
             WarehouseSchema.ContextSourceLog.WithName("nba_staging", $"context_{n}"));
         foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources }) W.EnsureTable(t);
@@ -88,7 +89,7 @@ internal sealed class ProcessorTestDb : IDisposable
             $"INSERT INTO {WarehouseSchema.PrecomputeFailures.Placeholder} ({fcols}) SELECT {fcols} FROM {s.Failures.Placeholder}",
             new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @p AND analysis_date IN (SELECT analysis_date FROM {s.Dates.Placeholder})", p),
             $"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({ccols}) SELECT {ccols} FROM {s.ContextSources.Placeholder}",
-        });
+        }.Concat(ScopedPublisher.ContextPublishStatements(def, s, $"(SELECT analysis_date FROM {s.Dates.Placeholder})", DateTime.UtcNow)).ToList());
     }
 
     public long Count(TableDef t, string where = "TRUE") => W.ScalarInt64($"SELECT COUNT(*) FROM {t.Placeholder} WHERE {where}");
@@ -102,6 +103,10 @@ internal sealed class ProcessorTestDb : IDisposable
         Assert.True(r.Count == 1, $"expected one row of {t.FullName} where {where}, got {r.Count}");
         return r[0];
     }
+
+    /// <summary>The context a published row of <paramref name="p"/> was built from (the product's entity_context_sources).</summary>
+    public string? ContextSource(ProcessorName p, string entity) =>
+        Single(WarehouseSchema.EntityContextSources, $"processor_name = '{p}' AND entity_id = '{entity}'").GetString("context_source");
 
     public QueryResult Failures(ProcessorName p, string where = "TRUE") =>
         Select(WarehouseSchema.PrecomputeFailures, $"processor_name = '{p}' AND {where}", "analysis_date, entity_id");

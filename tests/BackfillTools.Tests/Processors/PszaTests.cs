@@ -61,7 +61,9 @@ public class PszaTests
         db.Run(ProcessorName.PSZA, new[] { d });
 
         var seven = db.Single(PrecomputeTables.Psza, "player_lookup = 'seven'");
-        Assert.Equal(7L, seven.GetInt64("min_games_required"));        // 3 + floor(14 / 3)
+        // 3 + floor(14 / 3) = 7: production has no column for the minimum; the failure rows below it carry it.
+        Assert.Equal(7L, seven.GetInt64("games_in_sample_10"));
+        Assert.All(db.Failures(ProcessorName.PSZA).AsRows(), x => Assert.Equal(7L, x.GetInt64("expected_game_count")));
         Assert.True(seven.GetBoolean("early_season_flag"));
         Assert.Equal("high", seven.GetString("data_quality_tier"));
         var f = db.Failures(ProcessorName.PSZA).AsRows().ToDictionary(x => x.GetString("entity_id")!, x => x.GetString("failure_category"));

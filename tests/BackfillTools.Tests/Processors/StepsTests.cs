@@ -47,7 +47,7 @@ public class StepsTests
     {
         var staging = new StagingTables("test-" + suffix,
             new TableDef("nba_staging", "dates_" + suffix, new[] { Col.Date("analysis_date", false) }, Array.Empty<string>()),
-            ProcessorCatalog.Get(name).Output.WithName("nba_staging", "rows_" + suffix),
+            ProcessorCatalog.Get(name).StagingRows.WithName("nba_staging", "rows_" + suffix),
             WarehouseSchema.PrecomputeFailures.WithName("nba_staging", "failures_" + suffix),
             WarehouseSchema.ContextSourceLog.WithName("nba_staging", "context_" + suffix));
         foreach (var t in new[] { staging.Dates, staging.Rows, staging.Failures, staging.ContextSources }) w.EnsureTable(t);

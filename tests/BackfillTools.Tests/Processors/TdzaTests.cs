@@ -25,13 +25,18 @@ public class TdzaTests
         return db;
     }
 
+    /// <summary>The league paint average a row was measured against: its own pct minus its vs-league points.</summary>
+    private static double LeaguePaint(BackfillTools.Core.Warehouse.ResultRow row) =>
+        Math.Round(row.GetDouble("paint_pct_allowed_last_15") - row.GetDouble("paint_defense_vs_league_avg") / 100, 9);
+
     [Fact]
     public void League_average_falls_back_to_defaults_below_10_teams()
     {
         using var db = Fixture(9);
         db.Run(ProcessorName.TDZA, new[] { D });
         var t0 = db.Single(PrecomputeTables.Tdza, "team_abbr = 'T0'");
-        Assert.True(t0.GetBoolean("league_avg_is_default"));
+        // The league averages have no production column; the vs-league columns are measured against them.
+        Assert.Equal(0.58, LeaguePaint(t0), 9);
         Assert.Equal(0.5, t0.GetDouble("paint_pct_allowed_last_15"), 9);
         // (0.500 - 0.580) * 100 and (4/10 - 0.410) * 100, (11/30 - 0.355) * 100 = 1.1666.. -> 1.17
         Assert.Equal(-8.0, t0.GetDouble("paint_defense_vs_league_avg"), 9);
@@ -50,9 +55,8 @@ public class TdzaTests
         using var db = Fixture(10);
         db.Run(ProcessorName.TDZA, new[] { D });
         var t0 = db.Single(PrecomputeTables.Tdza, "team_abbr = 'T0'");
-        Assert.False(t0.GetBoolean("league_avg_is_default"));
-        // League paint = mean((10+i)/20, i = 0..9) = 0.725; T0: (0.5 - 0.725) * 100 = -22.5.
-        Assert.Equal(0.725, t0.GetDouble("league_paint_pct"), 9);
+        // League paint = mean((10+i)/20, i = 0..9) = 0.725, not the 0.580 default; T0: (0.5 - 0.725) * 100 = -22.5.
+        Assert.Equal(0.725, LeaguePaint(t0), 9);
         Assert.Equal(-22.5, t0.GetDouble("paint_defense_vs_league_avg"), 9);
         Assert.Equal(0.0, t0.GetDouble("mid_range_defense_vs_league_avg"), 9);
         Assert.Equal(110.0, t0.GetDouble("defensive_rating_last_15"), 9);

@@ -36,9 +36,14 @@ internal sealed class ValidationFixture : IDisposable
             var all = Players("AAA").Concat(Players("BBB")).ToArray();
             Db.AddMany(PrecomputeTables.Pcf, all.Take(pcfRows).Select(p => (object)new
             {
-                game_date = d, player_lookup = p, analysis_date = d, fatigue_score = 80L, shot_zone_mismatch_score = 1.0, pace_score = 0.5,
-                opponent_strength_score = 0.0, total_composite_adjustment = 0.1,
-                context_source = d == Stale ? "UPCG" : "Synthetic", processed_at = DateTime.UtcNow,
+                game_date = d, player_lookup = p, game_id = $"{d:yyyyMMdd}_AAA_BBB", analysis_date = d, fatigue_score = 80L, shot_zone_mismatch_score = 1.0m,
+                pace_score = 0.5m, opponent_strength_score = 0.0m, total_composite_adjustment = 0.1m, processed_at = DateTime.UtcNow,
+            }));
+            // The context each row was built from lives in the product's table, as a publish writes it.
+            Db.AddMany(WarehouseSchema.EntityContextSources, all.Take(pcfRows).Select(p => (object)new
+            {
+                processor_name = "PCF", analysis_date = d, entity_id = p, context_source = d == Stale ? "UPCG" : "Synthetic",
+                run_id = "r1", published_at = DateTime.UtcNow,
             }));
             // PCF needs its upstream TDZA and PSZA rows on D, else the reason would be UpstreamMissing.
             if (d != Opener)

@@ -12,13 +12,18 @@ SELECT c.analysis_date, t.season_year, t.oct1, c.player_lookup,
        CASE WHEN r.player_lookup IS NOT NULL THEN IFNULL(r.gap, 3) END AS roster_days_rest,
        c.team_abbr AS ctx_team, c.home_game, c.back_to_back, c.season_phase, c.days_rest, c.opponent_days_rest,
        c.games_in_last_7_days AS ctx_games7, c.player_status, c.context_source,
-       pdc.player_lookup IS NOT NULL AS has_pdc, pdc.points_avg_last_5 AS pdc_l5, pdc.points_avg_last_10 AS pdc_l10,
-       pdc.points_avg_season AS pdc_season, pdc.points_std_last_10 AS pdc_std, pdc.games_in_last_7_days AS pdc_games7,
-       pdc.minutes_avg_last_10 AS pdc_min10, pdc.team_pace_last_10 AS pdc_pace, pdc.team_off_rating_last_10 AS pdc_off,
-       pdc.paint_rate_last_10 AS pdc_paint_rate, pdc.three_pt_rate_last_10 AS pdc_three_rate,
-       pcf.fatigue_score, pcf.shot_zone_mismatch_score, pcf.pace_score, pcf.usage_spike_score,
-       psza.paint_rate_last_10 AS psza_paint_rate, psza.mid_range_rate_last_10 AS psza_mid_rate, psza.three_pt_rate_last_10 AS psza_three_rate,
-       tdza.defensive_rating_last_15 AS opp_def_rating, tdza.opponent_pace AS opp_pace
+       -- Phase 4 values are NUMERIC(p,s) columns; the features are FLOAT64 arithmetic, so they are read as FLOAT64.
+       pdc.player_lookup IS NOT NULL AS has_pdc, CAST(pdc.points_avg_last_5 AS FLOAT64) AS pdc_l5,
+       CAST(pdc.points_avg_last_10 AS FLOAT64) AS pdc_l10, CAST(pdc.points_avg_season AS FLOAT64) AS pdc_season,
+       CAST(pdc.points_std_last_10 AS FLOAT64) AS pdc_std, pdc.games_in_last_7_days AS pdc_games7,
+       CAST(pdc.minutes_avg_last_10 AS FLOAT64) AS pdc_min10, CAST(pdc.team_pace_last_10 AS FLOAT64) AS pdc_pace,
+       CAST(pdc.team_off_rating_last_10 AS FLOAT64) AS pdc_off,
+       CAST(pdc.paint_rate_last_10 AS FLOAT64) AS pdc_paint_rate, CAST(pdc.three_pt_rate_last_10 AS FLOAT64) AS pdc_three_rate,
+       pcf.fatigue_score, CAST(pcf.shot_zone_mismatch_score AS FLOAT64) AS shot_zone_mismatch_score,
+       CAST(pcf.pace_score AS FLOAT64) AS pace_score, CAST(pcf.usage_spike_score AS FLOAT64) AS usage_spike_score,
+       CAST(psza.paint_rate_last_10 AS FLOAT64) AS psza_paint_rate, CAST(psza.mid_range_rate_last_10 AS FLOAT64) AS psza_mid_rate,
+       CAST(psza.three_pt_rate_last_10 AS FLOAT64) AS psza_three_rate,
+       CAST(tdza.defensive_rating_last_15 AS FLOAT64) AS opp_def_rating, CAST(tdza.opponent_pace AS FLOAT64) AS opp_pace
 FROM {{work.ctx}} c
 JOIN {{work.todo}} t ON t.analysis_date = c.analysis_date
 LEFT JOIN (
@@ -275,13 +280,18 @@ SELECT analysis_date, player_lookup, player_lookup AS entity_id, universal_playe
 FROM v
 
 -- @@ mlfs_rows
-INSERT INTO {{stage.rows}} (player_lookup, game_date, game_id, universal_player_id, features, feature_names, feature_count,
-  feature_version, feature_quality_score, quality_tier, data_source, opponent_team_abbr, team_abbr, is_home, days_rest,
-  early_season_flag, insufficient_data_reason, matchup_quality, player_history_quality, team_context_quality, vegas_quality,
-  game_context_quality, is_quality_ready, is_training_ready, quality_alert_level, default_feature_indices,
-  default_feature_count, required_default_count, has_composite_factors, has_opponent_defense, has_vegas_line,
-  vegas_line_source, cache_miss_fallback_used, historical_games_found, historical_games_expected, historical_is_complete,
-  historical_is_bootstrap, is_production_ready, context_source, /*@mlfs_output_names*/, run_id, created_at, updated_at)
+-- Production's layout: the features array and feature_N_{value,quality,source}, the category qualities as *_pct,
+-- default_feature_indices as ARRAY<INT64>, the history window as the historical_completeness STRUCT.
+-- context_source and the roster team go to the staging-only columns (the product's entity_context_sources).
+INSERT INTO {{stage.rows}} (player_lookup, universal_player_id, game_date, game_id, features, feature_names, feature_count,
+  feature_version, feature_quality_score, opponent_team_abbr, is_home, days_rest, data_source,
+  early_season_flag, insufficient_data_reason, expected_games_count, actual_games_count, completeness_percentage,
+  missing_games_count, is_production_ready, processing_decision_reason, historical_completeness, created_at, updated_at,
+  quality_tier, quality_alert_level, default_feature_count, required_default_count, default_feature_indices,
+  phase4_feature_count, phase3_feature_count, calculated_feature_count, is_training_ready, is_quality_ready,
+  matchup_quality_pct, player_history_quality_pct, team_context_quality_pct, vegas_quality_pct, game_context_quality_pct,
+  has_composite_factors, has_opponent_defense, has_vegas_line, vegas_line_source,
+  /*@mlfs_output_names*/, context_source, team_abbr)
 WITH quality AS (
   -- A CTE, not a scratch table: writing ~100 wide columns once more cost more than computing them here.
   SELECT f.*,
@@ -304,20 +314,26 @@ t AS (
          LEAST(IFNULL(games_available, 0), 10) AS expected
   FROM q
 )
-SELECT player_lookup, analysis_date, game_id, universal_player_id, features_array, /*@mlfs_feature_names*/, 37, 'v2_37features',
-  score, tier,
+SELECT player_lookup, universal_player_id, analysis_date, game_id, features_array, /*@mlfs_feature_names*/, 37, 'v2_37features',
+  ROUND_NUMERIC(score, 2), opponent, roster_home, days_rest,
   CASE WHEN phase4_count >= 0.9 * 37 THEN 'phase4' WHEN phase4_count >= 0.5 * 37 THEN 'phase4_partial'
        WHEN phase3_count >= 0.5 * 37 THEN 'phase3' ELSE 'mixed' END,
-  opponent, roster_team, roster_home, days_rest, FALSE, CAST(NULL AS STRING),
-  matchup_quality, player_history_quality, team_context_quality, vegas_quality, game_context_quality,
-  tier IN ('gold', 'silver', 'bronze') AND score >= 70 AND matchup_quality >= 50 AND required_defaults = 0,
-  tier IN ('gold', 'silver') AND matchup_quality >= 70 AND player_history_quality >= 80,
+  FALSE, CAST(NULL AS STRING), expected, n,
+  CASE WHEN expected > 0 THEN CAST(LEAST(n, expected) AS FLOAT64) * 100 / expected END, GREATEST(expected - n, 0),
+  TRUE, 'processed_successfully',
+  NAMED_STRUCT(games_found, n, games_expected, expected, is_complete, n >= expected, is_bootstrap, expected < 10,
+               contributing_game_dates, CAST(NULL AS ARRAY<DATE>)),
+  @processed_at, @processed_at,
+  tier,
   CASE WHEN matchup_quality < 50 OR score < 50 THEN 'red'
        WHEN required_defaults > 0 OR score < 70 OR matchup_quality < 70 THEN 'yellow' ELSE 'green' END,
-  default_indices, default_count, required_defaults, has_composite, has_defense, FALSE, 'none', cache_miss,
-  n, expected, n >= expected, expected < 10, TRUE, context_source,
+  default_count, required_defaults, default_indices, phase4_count, phase3_count, calculated_count,
+  tier IN ('gold', 'silver') AND matchup_quality >= 70 AND player_history_quality >= 80,
+  tier IN ('gold', 'silver', 'bronze') AND score >= 70 AND matchup_quality >= 50 AND required_defaults = 0,
+  matchup_quality, player_history_quality, team_context_quality, vegas_quality, game_context_quality,
+  has_composite, has_defense, FALSE, 'none',
   /*@mlfs_outputs*/,
-  @run_id, @processed_at, @processed_at
+  context_source, roster_team
 FROM t
 
 -- @@ mlfs_no_history

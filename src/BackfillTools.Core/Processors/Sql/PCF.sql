@@ -59,22 +59,29 @@ factors AS (
 )
 SELECT f.*, player_lookup AS entity_id,
        fatigue_adj + mismatch + pace + usage_spike AS total,
+       (CASE WHEN days_rest IS NOT NULL THEN 1 ELSE 0 END) + (CASE WHEN projected_usage_rate IS NOT NULL THEN 1 ELSE 0 END)
+         + (CASE WHEN pace_differential IS NOT NULL THEN 1 ELSE 0 END) + (CASE WHEN has_psza THEN 1 ELSE 0 END)
+         + (CASE WHEN has_tdza THEN 1 ELSE 0 END) AS inputs_present,
        -- Pre-write rule: fatigue within 0..100, mismatch within ±15, pace within ±8.
        CASE WHEN NOT (fatigue BETWEEN 0 AND 100 AND ABS(mismatch) <= 15 AND ABS(pace) <= 8)
             THEN 'Factor outside its pre-write range' END AS invalid_reason
 FROM factors f
 
 -- @@ pcf_rows
-INSERT INTO {{stage.rows}} (game_date, player_lookup, analysis_date, universal_player_id, game_id, team_abbr, opponent_team_abbr,
+-- Each value at its column's NUMERIC scale; context_source and the context's teams go to the staging-only columns
+-- (published to the product's entity_context_sources). The upstream rows found: 1 or 0 PSZA and opponent TDZA row.
+INSERT INTO {{stage.rows}} (game_date, player_lookup, analysis_date, universal_player_id, game_id,
   fatigue_score, shot_zone_mismatch_score, pace_score, usage_spike_score,
   referee_favorability_score, look_ahead_pressure_score, travel_impact_score, opponent_strength_score,
   total_composite_adjustment, fatigue_context_json, shot_zone_context_json, pace_context_json, usage_context_json,
   data_completeness_pct, missing_data_fields, has_warnings, warning_details, calculation_version,
-  early_season_flag, is_production_ready, context_source, run_id, processed_at)
-SELECT analysis_date, player_lookup, analysis_date, universal_player_id, game_id, team_abbr, opponent_team_abbr,
-  CAST(fatigue AS INT64), ROUND_DECIMAL(mismatch, 1), ROUND_DECIMAL(pace, 1), ROUND_DECIMAL(usage_spike, 1),
-  0.0, 0.0, 0.0, 0.0,
-  ROUND_DECIMAL(total, 2),
+  source_player_shot_rows_found, source_team_defense_rows_found,
+  early_season_flag, is_production_ready, processing_decision_reason, created_at, processed_at,
+  context_source, team_abbr, opponent_team_abbr)
+SELECT analysis_date, player_lookup, analysis_date, universal_player_id, game_id,
+  CAST(fatigue AS INT64), ROUND_NUMERIC(mismatch, 1), ROUND_NUMERIC(pace, 1), ROUND_NUMERIC(usage_spike, 1),
+  CAST(0 AS NUMERIC), CAST(0 AS NUMERIC), CAST(0 AS NUMERIC), CAST(0 AS NUMERIC),
+  ROUND_NUMERIC(total, 2),
   CONCAT('{"days_rest":', CAST(f_rest AS STRING), ',"back_to_back":', IF(f_b2b, 'true', 'false'),
          ',"games_last_7":', CAST(f_g7 AS STRING), ',"minutes_last_7":', CAST(f_m7 AS STRING),
          ',"back_to_backs_last_14":', CAST(f_b2b14 AS STRING), ',"player_age":', CAST(f_age AS STRING),
@@ -86,15 +93,16 @@ SELECT analysis_date, player_lookup, analysis_date, universal_player_id, game_id
                    '"}') END,
   CONCAT('{"pace_environment":"', CASE WHEN pace > 2 THEN 'fast' WHEN pace < -2 THEN 'slow' ELSE 'normal' END, '"}'),
   CONCAT('{"usage_trend":"', CASE WHEN usage_spike > 2 THEN 'spike' WHEN usage_spike < -2 THEN 'drop' ELSE 'stable' END, '"}'),
-  20.0 * ((CASE WHEN days_rest IS NOT NULL THEN 1 ELSE 0 END) + (CASE WHEN projected_usage_rate IS NOT NULL THEN 1 ELSE 0 END)
-        + (CASE WHEN pace_differential IS NOT NULL THEN 1 ELSE 0 END) + (CASE WHEN has_psza THEN 1 ELSE 0 END)
-        + (CASE WHEN has_tdza THEN 1 ELSE 0 END)),
+  CAST(20 * inputs_present AS NUMERIC),
   NULLIF(SUBSTR(CONCAT(IF(days_rest IS NULL, ', days_rest', ''), IF(projected_usage_rate IS NULL, ', projected_usage_rate', ''),
                        IF(pace_differential IS NULL, ', pace_differential', ''), IF(has_psza, '', ', player_shot_zone'),
                        IF(has_tdza, '', ', team_defense_zone')), 3), ''),
   fatigue < 50 OR ABS(mismatch) > 8 OR ABS(total) > 12,
   NULLIF(SUBSTR(CONCAT(IF(fatigue < 50, '; EXTREME_FATIGUE', ''), IF(ABS(mismatch) > 8, '; EXTREME_MATCHUP', ''),
                        IF(ABS(total) > 12, '; EXTREME_ADJUSTMENT', '')), 3), ''),
-  'v1_4factors', FALSE, TRUE, context_source, @run_id, @processed_at
+  'v1_4factors',
+  CASE WHEN has_psza THEN 1 ELSE 0 END, CASE WHEN has_tdza THEN 1 ELSE 0 END,
+  FALSE, TRUE, 'processed_successfully', @processed_at, @processed_at,
+  context_source, team_abbr, opponent_team_abbr
 FROM {{work.checked}}
 WHERE invalid_reason IS NULL

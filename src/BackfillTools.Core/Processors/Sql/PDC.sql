@@ -119,21 +119,30 @@ LEFT JOIN team tm ON tm.analysis_date = e.analysis_date AND tm.team_abbr = e.tea
 LEFT JOIN {{nba_precompute.player_shot_zone_analysis}} z ON z.analysis_date = e.analysis_date AND z.player_lookup = e.player_lookup
 
 -- @@ pdc_rows
-INSERT INTO {{stage.rows}} (cache_date, player_lookup, universal_player_id, team_abbr,
+-- Each value at its column's NUMERIC scale; context_source and the context team go to the staging-only columns
+-- (published to the product's entity_context_sources). Completeness: the L10 window expects 10 played games.
+INSERT INTO {{stage.rows}} (player_lookup, universal_player_id, cache_date,
   points_avg_last_5, points_avg_last_10, points_avg_season, points_std_last_10, minutes_avg_last_10, usage_rate_last_10,
-  ts_pct_last_10, games_played_season, player_usage_rate_season, assisted_rate_last_10, team_pace_last_10, team_off_rating_last_10,
+  ts_pct_last_10, games_played_season, team_pace_last_10, team_off_rating_last_10, player_usage_rate_season,
   games_in_last_7_days, games_in_last_14_days, minutes_in_last_7_days, minutes_in_last_14_days, back_to_backs_last_14_days,
-  avg_minutes_per_game_last_7, fourth_quarter_minutes_last_7, player_age, primary_scoring_zone, paint_rate_last_10,
-  three_pt_rate_last_10, shot_zone_data_available, early_season_flag, insufficient_data_reason, cache_version,
-  is_production_ready, context_source, run_id, processed_at)
-SELECT analysis_date, player_lookup, universal_player_id, team_abbr,
-  ROUND_DECIMAL(l5, 1), ROUND_DECIMAL(l10, 1), ROUND_DECIMAL(season, 1), ROUND_DECIMAL(std10, 2), ROUND_DECIMAL(min10, 1), ROUND_DECIMAL(usage10, 2),
-  ROUND_DECIMAL(ts10, 3), games, ROUND_DECIMAL(usage_season, 2), ROUND_DECIMAL(assisted10, 4), ROUND_DECIMAL(pace10, 1), ROUND_DECIMAL(off10, 2),
+  avg_minutes_per_game_last_7, fourth_quarter_minutes_last_7, primary_scoring_zone, paint_rate_last_10,
+  three_pt_rate_last_10, assisted_rate_last_10, player_age,
+  source_player_game_rows_found, source_shot_zone_rows_found,
+  early_season_flag, insufficient_data_reason, shot_zone_data_available,
+  expected_games_count, actual_games_count, completeness_percentage, missing_games_count,
+  is_production_ready, processing_decision_reason, cache_version, created_at, processed_at,
+  context_source, team_abbr, opponent_team_abbr)
+SELECT player_lookup, universal_player_id, analysis_date,
+  ROUND_NUMERIC(l5, 1), ROUND_NUMERIC(l10, 1), ROUND_NUMERIC(season, 1), ROUND_NUMERIC(std10, 2), ROUND_NUMERIC(min10, 1), ROUND_NUMERIC(usage10, 2),
+  ROUND_NUMERIC(ts10, 3), games, ROUND_NUMERIC(pace10, 1), ROUND_NUMERIC(off10, 2), ROUND_NUMERIC(usage_season, 2),
   games_in_last_7_days, games_in_last_14_days, minutes_in_last_7_days, minutes_in_last_14_days, back_to_backs_last_14_days,
-  ROUND_DECIMAL(avg_minutes_per_game_last_7, 1), fourth_quarter_minutes_last_7, player_age, primary_scoring_zone, paint_rate_last_10,
-  three_pt_rate_last_10, has_psza, games < 10,
-  CASE WHEN games < 10 THEN CONCAT('Only ', CAST(games AS STRING), ' games played, need 10 minimum') END,
-  'v1', TRUE, context_source, @run_id, @processed_at
+  ROUND_NUMERIC(avg_minutes_per_game_last_7, 1), fourth_quarter_minutes_last_7, primary_scoring_zone, paint_rate_last_10,
+  three_pt_rate_last_10, ROUND_NUMERIC(assisted10, 2), player_age,
+  games, CASE WHEN has_psza THEN 1 ELSE 0 END,
+  games < 10, CASE WHEN games < 10 THEN CONCAT('Only ', CAST(games AS STRING), ' games played, need 10 minimum') END, has_psza,
+  10, LEAST(games, 10), CAST(LEAST(games, 10) AS FLOAT64) * 10, 10 - LEAST(games, 10),
+  TRUE, 'processed_successfully', 'v1', @processed_at, @processed_at,
+  context_source, team_abbr, CAST(NULL AS STRING)
 FROM {{work.pdc_calc}}
 WHERE games >= 3 AND DATE_DIFF(analysis_date, last_game, DAY) <= 30
 

@@ -88,6 +88,8 @@ team_games AS (
   GROUP BY t.analysis_date, g.team
 )
 SELECT l.analysis_date, l.player_lookup, l.player_lookup AS entity_id, l.universal_player_id, l.data_hash,
+       -- The input CTE carries no load time; as before, the source is stamped with the analysis date.
+       CAST(l.analysis_date AS TIMESTAMP) AS source_last_updated,
        CASE WHEN l.d_psza <= 21 THEN LEAST(3 + DIV(l.d_psza, 3), 9) ELSE 10 END AS min_games,
        COALESCE(tg.team_games, 0) AS team_games,
        a.n AS n10, b.n AS n20,
@@ -114,23 +116,29 @@ JOIN {{work.psza_window}} b ON b.analysis_date = l.analysis_date AND b.player_lo
 LEFT JOIN team_games tg ON tg.analysis_date = l.analysis_date AND tg.team = l.team_abbr
 
 -- @@ psza_rows
-INSERT INTO {{stage.rows}} (analysis_date, player_lookup, universal_player_id,
-  paint_rate_last_10, mid_range_rate_last_10, three_pt_rate_last_10, paint_pct_last_10, mid_range_pct_last_10, three_pt_pct_last_10,
+-- Each value at its column's NUMERIC scale. Production keeps only the paint L20 columns; the other L20 zones and the
+-- dynamic minimum are not written (docs/production-schema.md). Completeness: the L10 window expects 10 games.
+INSERT INTO {{stage.rows}} (player_lookup, universal_player_id, analysis_date,
+  paint_rate_last_10, mid_range_rate_last_10, three_pt_rate_last_10, total_shots_last_10, games_in_sample_10, sample_quality_10,
+  paint_pct_last_10, mid_range_pct_last_10, three_pt_pct_last_10,
   paint_attempts_per_game, mid_range_attempts_per_game, three_pt_attempts_per_game,
-  paint_rate_last_20, mid_range_rate_last_20, three_pt_rate_last_20, paint_pct_last_20, mid_range_pct_last_20, three_pt_pct_last_20,
-  assisted_rate_last_10, unassisted_rate_last_10, total_shots_last_10, games_in_sample_10, games_in_sample_20,
-  sample_quality_10, sample_quality_20, primary_scoring_zone, player_position, data_quality_tier, calculation_notes,
-  min_games_required, early_season_flag, source_player_game_last_updated, source_player_game_hash, is_production_ready,
-  run_id, processed_at)
-SELECT analysis_date, player_lookup, universal_player_id,
-  paint_rate, mid_rate, three_rate, paint_pct, mid_pct, three_pct, paint_pg, mid_pg, three_pg,
-  paint_rate20, mid_rate20, three_rate20, paint_pct20, mid_pct20, three_pct20,
-  assisted_rate, unassisted_rate, total_shots, n10, n20,
+  paint_rate_last_20, paint_pct_last_20, games_in_sample_20, sample_quality_20,
+  assisted_rate_last_10, unassisted_rate_last_10, player_position, primary_scoring_zone, data_quality_tier, calculation_notes,
+  source_player_game_last_updated, source_player_game_rows_found, source_player_game_completeness_pct, source_player_game_hash,
+  early_season_flag, expected_games_count, actual_games_count, completeness_percentage, missing_games_count,
+  is_production_ready, processing_decision_reason, created_at, processed_at)
+SELECT player_lookup, universal_player_id, analysis_date,
+  ROUND_NUMERIC(paint_rate, 2), ROUND_NUMERIC(mid_rate, 2), ROUND_NUMERIC(three_rate, 2), total_shots, n10,
   CASE WHEN n10 >= 10 THEN 'excellent' WHEN n10 >= 7 THEN 'good' WHEN n10 >= 5 THEN 'limited' ELSE 'insufficient' END,
+  ROUND_NUMERIC(paint_pct, 3), ROUND_NUMERIC(mid_pct, 3), ROUND_NUMERIC(three_pct, 3),
+  ROUND_NUMERIC(paint_pg, 1), ROUND_NUMERIC(mid_pg, 1), ROUND_NUMERIC(three_pg, 1),
+  ROUND_NUMERIC(paint_rate20, 2), ROUND_NUMERIC(paint_pct20, 3), n20,
   CASE WHEN n20 >= 20 THEN 'excellent' WHEN n20 >= 14 THEN 'good' WHEN n20 >= 10 THEN 'limited' ELSE 'insufficient' END,
-  primary_zone, CAST(NULL AS STRING),
+  ROUND_NUMERIC(assisted_rate, 2), ROUND_NUMERIC(unassisted_rate, 2), CAST(NULL AS STRING), primary_zone,
   CASE WHEN n10 >= min_games THEN 'high' WHEN n10 >= 7 THEN 'medium' ELSE 'low' END, CAST(NULL AS STRING),
-  min_games, min_games < 10, CAST(analysis_date AS TIMESTAMP), data_hash, TRUE, @run_id, @processed_at
+  source_last_updated, n10, ROUND_NUMERIC(CAST(n10 AS FLOAT64) * 100 / 10, 2), data_hash,
+  min_games < 10, 10, n10, CAST(n10 AS FLOAT64) * 100 / 10, 10 - n10,
+  TRUE, 'processed_successfully', @processed_at, @processed_at
 FROM {{work.checked}}
 WHERE n10 >= min_games AND invalid_reason IS NULL
 

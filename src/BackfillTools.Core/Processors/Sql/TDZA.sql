@@ -24,7 +24,8 @@ SELECT analysis_date, defending_team_abbr AS team_abbr,
        SUM(IFNULL(blocks_three_pt, 0)) AS blocks_three,
        SUM(IFNULL(points_allowed, 0)) AS points_allowed,
        AVG(CAST(defensive_rating AS NUMERIC)) AS def_rating, AVG(CAST(opponent_pace AS NUMERIC)) AS opp_pace,
-       MAX(CASE WHEN rn = 1 THEN data_hash END) AS source_hash
+       MAX(CASE WHEN rn = 1 THEN data_hash END) AS source_hash,
+       MAX(processed_at) AS source_last_updated
 FROM ranked
 WHERE rn <= 15
 GROUP BY analysis_date, defending_team_abbr
@@ -93,25 +94,28 @@ SELECT v.*, team_abbr AS entity_id,
 FROM vs v
 
 -- @@ tdza_rows
-INSERT INTO {{stage.rows}} (analysis_date, team_abbr,
-  paint_pct_allowed_last_15, mid_range_pct_allowed_last_15, three_pt_pct_allowed_last_15,
-  paint_attempts_allowed_per_game, mid_range_attempts_allowed_per_game, three_pt_attempts_allowed_per_game,
-  paint_points_allowed_per_game, paint_blocks_per_game, mid_range_blocks_per_game, three_pt_blocks_per_game,
-  paint_defense_vs_league_avg, mid_range_defense_vs_league_avg, three_pt_defense_vs_league_avg,
-  defensive_rating_last_15, opponent_points_per_game, opponent_pace, games_in_sample,
+-- Each value at its column's NUMERIC scale. The league averages the vs-league columns are measured against have no
+-- production column and are not written (docs/production-schema.md). Completeness: a team's window is its last 15
+-- games; expected is the 15-game window (or all its games so far), actual the games in it.
+INSERT INTO {{stage.rows}} (team_abbr, analysis_date,
+  paint_pct_allowed_last_15, paint_attempts_allowed_per_game, paint_points_allowed_per_game, paint_blocks_per_game,
+  paint_defense_vs_league_avg, mid_range_pct_allowed_last_15, mid_range_attempts_allowed_per_game, mid_range_blocks_per_game,
+  mid_range_defense_vs_league_avg, three_pt_pct_allowed_last_15, three_pt_attempts_allowed_per_game, three_pt_blocks_per_game,
+  three_pt_defense_vs_league_avg, defensive_rating_last_15, opponent_points_per_game, opponent_pace, games_in_sample,
   strongest_zone, weakest_zone, data_quality_tier, calculation_notes,
-  league_paint_pct, league_mid_range_pct, league_three_pt_pct, league_avg_is_default,
-  early_season_flag, processing_decision_reason, source_team_defense_hash, is_production_ready, run_id, processed_at)
-SELECT analysis_date, team_abbr,
-  ROUND_DECIMAL(paint_pct, 3), ROUND_DECIMAL(mid_pct, 3), ROUND_DECIMAL(three_pct, 3),
-  ROUND_DECIMAL(paint_att / n, 1), ROUND_DECIMAL(mid_att / n, 1), ROUND_DECIMAL(three_att / n, 1),
-  ROUND_DECIMAL(paint_points / n, 1), ROUND_DECIMAL(blocks_paint / n, 1), ROUND_DECIMAL(blocks_mid / n, 1), ROUND_DECIMAL(blocks_three / n, 1),
-  ROUND_DECIMAL(paint_vs, 2), ROUND_DECIMAL(mid_vs, 2), ROUND_DECIMAL(three_vs, 2),
-  ROUND_DECIMAL(def_rating, 2), ROUND_DECIMAL(points_allowed / n, 1), ROUND_DECIMAL(opp_pace, 1), n,
+  source_team_defense_last_updated, source_team_defense_rows_found, source_team_defense_completeness_pct, source_team_defense_hash,
+  early_season_flag, expected_games_count, actual_games_count, completeness_percentage, missing_games_count,
+  is_production_ready, processing_decision_reason, processed_at, created_at)
+SELECT team_abbr, analysis_date,
+  ROUND_NUMERIC(paint_pct, 3), ROUND_NUMERIC(paint_att / n, 1), ROUND_NUMERIC(paint_points / n, 1), ROUND_NUMERIC(blocks_paint / n, 1),
+  ROUND_NUMERIC(paint_vs, 2), ROUND_NUMERIC(mid_pct, 3), ROUND_NUMERIC(mid_att / n, 1), ROUND_NUMERIC(blocks_mid / n, 1),
+  ROUND_NUMERIC(mid_vs, 2), ROUND_NUMERIC(three_pct, 3), ROUND_NUMERIC(three_att / n, 1), ROUND_NUMERIC(blocks_three / n, 1),
+  ROUND_NUMERIC(three_vs, 2), ROUND_NUMERIC(def_rating, 2), ROUND_NUMERIC(points_allowed / n, 1), ROUND_NUMERIC(opp_pace, 1), n,
   strongest_zone, weakest_zone,
   CASE WHEN n >= 15 THEN 'high' WHEN n >= 10 THEN 'medium' ELSE 'low' END, notes,
-  ROUND_DECIMAL(league_paint, 3), ROUND_DECIMAL(league_mid, 3), ROUND_DECIMAL(league_three, 3), league_is_default,
-  CAST(NULL AS BOOL), 'processed_successfully', source_hash, TRUE, @run_id, @processed_at
+  source_last_updated, n, ROUND_NUMERIC(CAST(n AS FLOAT64) * 100 / 15, 2), source_hash,
+  CAST(NULL AS BOOL), 15, n, CAST(n AS FLOAT64) * 100 / 15, 15 - n,
+  TRUE, 'processed_successfully', @processed_at, @processed_at
 FROM {{work.checked}}
 WHERE invalid_reason IS NULL
 
