@@ -265,7 +265,16 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
         lock (_datasets) datasets = _datasets.ToList();
         foreach (var dataset in datasets)
         {
-            var tables = Run(ct => _client.ListTablesAsync(_dialect.DatasetName(dataset), ct), CancellationToken.None, dataset);
+            IReadOnlyList<string>? tables;
+            try
+            {
+                tables = Run(ct => _client.ListTablesAsync(_dialect.DatasetName(dataset), ct), CancellationToken.None, dataset);
+            }
+            catch (BackfillException ex) when (ex.Kind == ErrorKind.PermissionDenied && !WarehouseSchema.All.Any(t => t.Dataset == dataset))
+            {
+                // A dataset only an older version used (nba_backfill): unreadable to this identity, so it holds nothing of ours.
+                continue;
+            }
             foreach (var t in tables ?? Array.Empty<string>()) result.Add($"{dataset}.{t}");
         }
         return result;
