@@ -18,7 +18,8 @@ public sealed class BackfillCallbacks
 /// <summary>
 /// Write-audit-publish for one run: per processor (dependency order) and chunk of dates, compute into staging, audit each
 /// (date, processor) against its expected entities, and publish the passing dates — data, failure rows, context log and
-/// ledger status — in one transaction. A date below the gate is quarantined; the previously published data stays.
+/// ledger status — in one transaction (<see cref="ScopedPublisher"/>: only what the product owns is replaced). A date
+/// below the gate is quarantined; the previously published data stays.
 /// </summary>
 public sealed class BackfillRunner
 {

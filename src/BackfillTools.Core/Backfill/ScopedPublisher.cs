@@ -1,3 +1,4 @@
+using System.Globalization;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
@@ -44,17 +45,15 @@ internal sealed class ScopedPublisher
         DateTime started, DateTime finished, CancellationToken ct)
     {
         StageResults(staging.Results, results, started, finished, ct);
-        var published = results.Where(r => r.Status == PartitionStatus.Published).Select(r => r.Date).ToList();
-        var quarantined = results.Any(r => r.Status == PartitionStatus.Quarantined);
         try
         {
-            RunFenced(Statements(def, staging, published, quarantined), ct);
+            RunFenced(Statements(def, staging, results), ct);
         }
         catch (BackfillException ex) when (ex.ErrorId == BigQueryErrors.StreamingBufferBusyErrorId)
         {
             return RecordRefusal(staging, results, ex, started, finished, ct);
         }
-        if (published.Count == 0) return results;
+        if (results.All(r => r.Status != PartitionStatus.Published)) return results;
         var counts = _w.Query($"SELECT partition_date, rows_updated, rows_inserted, rows_deleted FROM {staging.Counts.Placeholder}", null, ct)
             .AsRows().ToDictionary(r => r.GetDate("partition_date"));
         foreach (var r in results.Where(r => r.Status == PartitionStatus.Published))
@@ -67,34 +66,29 @@ internal sealed class ScopedPublisher
         return results;
     }
 
-    /// <summary>
-    /// Every statement of one publish transaction, in order: the single place where they are assembled. Dates come from
-    /// the staged results (<paramref name="published"/> bounds them for partition pruning).
-    /// </summary>
-    internal IReadOnlyList<SqlStatement> Statements(ProcessorDefinition def, BackfillRunner.Staging staging, IReadOnlyList<DateOnly> published, bool quarantined)
+    /// <summary>Every statement of one publish transaction, in order: the single place where they are assembled.</summary>
+    internal IReadOnlyList<SqlStatement> Statements(ProcessorDefinition def, BackfillRunner.Staging staging, IReadOnlyList<BackfillResult> results)
     {
         var st = staging.Tables;
         var statements = new List<SqlStatement>();
-        if (published.Count > 0)
+        if (DatesWith(results, PartitionStatus.Published) is { } dates)
         {
-            var dates = new PublishedDates(DatesWith(staging.Results, PartitionStatus.Published), published.Min(), published.Max());
             var output = ProcessorCatalog.OutputOwnership(def.Name);
             statements.Add(CountChanges(output, st.Rows, dates, staging.Counts));
             statements.AddRange(ReplaceOwnedRows(output, st.Rows, dates));
             statements.AddRange(ReplaceOwnedRows(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates));
             // The context log is the product's own table: its rows of the processor's dates are replaced whole.
             var contextCols = string.Join(", ", WarehouseSchema.ContextSourceLog.ColumnNames);
-            statements.Add(new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.Subquery}",
+            statements.Add(new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.List}",
                 WarehouseExtensions.Params(("processor", def.Name.ToString()))));
-            statements.Add($"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({contextCols}) SELECT {contextCols} FROM {st.ContextSources.Placeholder} WHERE analysis_date IN {dates.Subquery}");
-            statements.AddRange(ProductLineageStatements(def, staging, dates.Subquery));
+            statements.Add($"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({contextCols}) SELECT {contextCols} FROM {st.ContextSources.Placeholder} WHERE analysis_date IN {dates.List}");
+            statements.AddRange(ProductLineageStatements(def, staging, dates.List));
         }
-        if (quarantined)
+        if (DatesWith(results, PartitionStatus.Quarantined) is { } held)
         {
             var cols = string.Join(", ", def.Output.ColumnNames);
-            var dates = DatesWith(staging.Results, PartitionStatus.Quarantined);
-            statements.Add($"DELETE FROM {staging.Quarantine.Placeholder} WHERE {def.DateColumn} IN {dates}");
-            statements.Add($"INSERT INTO {staging.Quarantine.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {dates}");
+            statements.Add($"DELETE FROM {staging.Quarantine.Placeholder} WHERE {def.DateColumn} IN {held.List}");
+            statements.Add($"INSERT INTO {staging.Quarantine.Placeholder} ({cols}) SELECT {cols} FROM {st.Rows.Placeholder} WHERE {def.DateColumn} IN {held.List}");
         }
         if (InsidePublish is { } injected) statements.Add(injected);
         statements.Add(BackfillLedger.RecordResultsStatement(_runId, staging.Results));
@@ -130,20 +124,27 @@ internal sealed class ScopedPublisher
     }
 
 
-    /// <summary>The published dates as the statements filter on them: the staged results, bounded by constants so BigQuery prunes partitions.</summary>
-    internal sealed record PublishedDates(string Subquery, DateOnly Lo, DateOnly Hi);
+    /// <summary>
+    /// The dates of a status as the statements filter on them: a list of DATE constants, which BigQuery prunes partitions
+    /// on (a subquery would not count as a partition filter, and each table a statement references bills 10 MB at least).
+    /// </summary>
+    internal sealed record DateList(string List);
 
-    private static string DatesWith(TableDef results, PartitionStatus status) =>
-        $"(SELECT partition_date FROM {results.Placeholder} WHERE status = '{status}')";
+    private static DateList? DatesWith(IEnumerable<BackfillResult> results, PartitionStatus status)
+    {
+        var dates = results.Where(r => r.Status == status).Select(r => r.Date).Distinct().Order().ToList();
+        return dates.Count == 0 ? null
+            : new DateList("(" + string.Join(", ", dates.Select(d => $"DATE '{d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'")) + ")");
+    }
 
     /// <summary>
     /// Replace what <paramref name="owned"/> owns on the published dates with the staged rows: delete the keys in scope
     /// the stage no longer has, update the owned columns of the keys it has, insert the keys the table lacks. One staged
-    /// row per key is used (the gate quarantines output dates with duplicate keys; failure rows are not audited).
+    /// row per key is used (the audit quarantines output dates with duplicate keys; failure rows are not audited).
     /// </summary>
-    internal static IReadOnlyList<SqlStatement> ReplaceOwnedRows(TableOwnership owned, TableDef staged, PublishedDates dates)
+    internal static IReadOnlyList<SqlStatement> ReplaceOwnedRows(TableOwnership owned, TableDef staged, DateList dates)
     {
-        var p = ScopeParameters(owned, dates);
+        var p = ScopeParameters(owned);
         var target = owned.Table.Placeholder;
         var setOwned = string.Join(", ", owned.OwnedColumns.Select(c => $"{c} = s.{c}"));
         var inserted = string.Join(", ", owned.InsertedColumns);
@@ -162,7 +163,7 @@ internal sealed class ScopedPublisher
     /// Per published date: rows of the scope that the publish will update (their key is staged), delete (it is not) and
     /// insert (staged keys the scope lacks). Runs first in the transaction, so it counts what the statements after it do.
     /// </summary>
-    internal static SqlStatement CountChanges(TableOwnership owned, TableDef staged, PublishedDates dates, TableDef counts)
+    internal static SqlStatement CountChanges(TableOwnership owned, TableDef staged, DateList dates, TableDef counts)
     {
         var target = owned.Table.Placeholder;
         var stagedKey = $"SELECT 1 FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)} AND {KeyMatch(owned, "t", "s")}";
@@ -175,17 +176,16 @@ FROM (
   SELECT s.{owned.DateColumn} AS partition_date, 'inserted' AS change FROM {OnePerKey(owned, staged, dates)} AS s
   WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})
 ) AS c
-GROUP BY partition_date", ScopeParameters(owned, dates));
+GROUP BY partition_date", ScopeParameters(owned));
     }
 
     /// <summary>The product's rows of the table on the published dates (constant bounds first: BigQuery prunes on them).</summary>
-    private static string InScope(TableOwnership owned, string alias, PublishedDates dates) =>
-        string.Join(" AND ", new[] { $"{alias}.{owned.DateColumn} BETWEEN @lo AND @hi", $"{alias}.{owned.DateColumn} IN {dates.Subquery}" }
-            .Concat(MarkersHold(owned, alias)));
+    private static string InScope(TableOwnership owned, string alias, DateList dates) =>
+        string.Join(" AND ", new[] { $"{alias}.{owned.DateColumn} IN {dates.List}" }.Concat(MarkersHold(owned, alias)));
 
     /// <summary>The staged rows of the published dates that carry the scope's markers (the only ones ever written).</summary>
-    private static string StagedInScope(TableOwnership owned, string alias, PublishedDates dates) =>
-        string.Join(" AND ", new[] { $"{alias}.{owned.DateColumn} IN {dates.Subquery}" }.Concat(MarkersHold(owned, alias)));
+    private static string StagedInScope(TableOwnership owned, string alias, DateList dates) =>
+        string.Join(" AND ", new[] { $"{alias}.{owned.DateColumn} IN {dates.List}" }.Concat(MarkersHold(owned, alias)));
 
     private static IEnumerable<string> MarkersHold(TableOwnership owned, string alias) =>
         owned.Markers.Select((m, i) => $"{alias}.{m.Column} = @scope_{i}");
@@ -197,7 +197,7 @@ GROUP BY partition_date", ScopeParameters(owned, dates));
             : $"{target}.{c} = {staged}.{c}"));
 
     /// <summary>The staged rows in scope, one per key (deterministically the first by the owned scalar columns).</summary>
-    private static string OnePerKey(TableOwnership owned, TableDef staged, PublishedDates dates)
+    private static string OnePerKey(TableOwnership owned, TableDef staged, DateList dates)
     {
         var order = owned.OwnedColumns.Where(c => owned.Table.Column(c).FullType.Kind is not (ColumnType.Array or ColumnType.Float64Array
             or ColumnType.StringArray or ColumnType.Struct or ColumnType.Json or ColumnType.Unmodeled)).ToList();
@@ -206,9 +206,9 @@ GROUP BY partition_date", ScopeParameters(owned, dates));
                $"FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)}) AS ranked WHERE key_rank = 1)";
     }
 
-    private static Dictionary<string, object?> ScopeParameters(TableOwnership owned, PublishedDates dates)
+    private static Dictionary<string, object?> ScopeParameters(TableOwnership owned)
     {
-        var p = WarehouseExtensions.Params(("lo", dates.Lo), ("hi", dates.Hi));
+        var p = new Dictionary<string, object?>();
         for (var i = 0; i < owned.Markers.Count; i++) p[$"scope_{i}"] = owned.Markers[i].Value;
         return p;
     }
@@ -259,8 +259,11 @@ GROUP BY partition_date", ScopeParameters(owned, dates));
         {
             var publisher = new ScopedPublisher(null!, "gate-run");
             var staging = BackfillRunner.StagingFor(def, "gate-run", "gate");
-            var day = new DateOnly(2024, 1, 15);
-            var statements = publisher.Statements(def, staging, new[] { day }, quarantined: true);
+            BackfillResult Result(DateOnly day, PartitionStatus status) => new()
+                { RunId = "gate-run", Date = day, Season = Season.LabelOf(day), Processor = def.Name, Status = status };
+            var statements = publisher.Statements(def, staging,
+                new[] { Result(new DateOnly(2024, 1, 15), PartitionStatus.Published), Result(new DateOnly(2024, 1, 16), PartitionStatus.Published),
+                        Result(new DateOnly(2024, 1, 17), PartitionStatus.Quarantined) });
             for (var i = 0; i < statements.Count; i++)
                 yield return new($"ScopedPublisher[{def.Name}]#{i + 1}", statements[i].Sql, statements[i].Parameters);
         }
