@@ -55,6 +55,22 @@ public sealed class SqlType : IEquatable<SqlType>
         return new(ColumnType.Numeric, precision, precision is null ? null : s);
     }
 
+    /// <summary>
+    /// A value for this NUMERIC type as the decimal the column holds: rounded half away from zero to the declared
+    /// scale, as BigQuery does on assignment (doubles go through their shortest round-trip text, so 0.1 stays 0.1).
+    /// </summary>
+    public decimal NumericValue(object value)
+    {
+        var d = value switch
+        {
+            decimal m => m,
+            double x => decimal.Parse(x.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture),
+            float f => decimal.Parse(f.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture),
+            _ => Convert.ToDecimal(value, CultureInfo.InvariantCulture),
+        };
+        return Math.Round(d, Scale ?? 9, MidpointRounding.AwayFromZero);
+    }
+
     public static SqlType ArrayOf(SqlType element) =>
         element.Kind == ColumnType.Array
             ? throw new ArgumentException("GoogleSQL has no ARRAY of ARRAY; wrap the inner array in a STRUCT.")
