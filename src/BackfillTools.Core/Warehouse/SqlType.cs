@@ -57,17 +57,11 @@ public sealed class SqlType : IEquatable<SqlType>
 
     /// <summary>
     /// A value for this NUMERIC type as the decimal the column holds: rounded half away from zero to the declared
-    /// scale, as BigQuery does on assignment (doubles go through their shortest round-trip text, so 0.1 stays 0.1).
+    /// scale, as BigQuery does on assignment (a double converts at its 15 significant digits first, so 0.1 stays 0.1).
     /// </summary>
     public decimal NumericValue(object value)
     {
-        var d = value switch
-        {
-            decimal m => m,
-            double x => decimal.Parse(x.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture),
-            float f => decimal.Parse(f.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture),
-            _ => Convert.ToDecimal(value, CultureInfo.InvariantCulture),
-        };
+        var d = value as decimal? ?? Convert.ToDecimal(value, CultureInfo.InvariantCulture);
         return Math.Round(d, Scale ?? 9, MidpointRounding.AwayFromZero);
     }
 
