@@ -17,7 +17,7 @@ internal static class SampleContext
 
     private sealed class TeamHistory
     {
-        public readonly List<(DateOnly Date, double Pace, int Points, int Allowed)> Games = new();
+        public readonly List<(DateOnly Date, double Pace, int Points, int Allowed, string Venue)> Games = new();
     }
 
     /// <param name="previousSeasonEnd">Last regular-season date before this season: the "previous game" of anyone
@@ -54,12 +54,17 @@ internal static class SampleContext
                         t["team_abbr"] = side.Team;
                         t["game_date"] = date;
                         t["game_id"] = g.Game.NbaGameId;
+                        t["season_year"] = (long)g.Game.SeasonYear;
                         t["opponent_team_abbr"] = opp.Team;
                         t["home_game"] = home;
+                        FillTeamSchedule(t, teams.GetValueOrDefault(side.Team), date, g.Game.Home);
                         t["game_total"] = total;
                         t["game_spread"] = spread;
+                        t["starters_out_count"] = (long)side.Players.Count(l => l.Injured && rosters.Rating(l.Player) >= StarterRating(side, rosters));
+                        t["questionable_players_count"] = 0L;
                         t["is_production_ready"] = true;
                         t["processed_at"] = processed;
+                        t["created_at"] = processed;
                         teamRows.Add(t.Done());
 
                         var ownPace = Recent(teams, side.Team);
@@ -85,8 +90,8 @@ internal static class SampleContext
                             FillWorkload(r, h, date);
                             r["projected_usage_rate"] = null; // the reference never fills it
                             r["star_teammates_out"] = (long)stars.Count(s => s != line && s.Injured);
-                            r["pace_differential"] = Math.Round(ownPace.Pace - oppPace.Pace, 2);
-                            r["opponent_pace_last_10"] = Math.Round(oppPace.Pace, 1);
+                            r["pace_differential"] = Math.Round(ownPace.Pace - oppPace.Pace, 1, MidpointRounding.AwayFromZero);
+                            r["opponent_pace_last_10"] = Math.Round(oppPace.Pace, 1, MidpointRounding.AwayFromZero);
                             r["player_age"] = (long)line.Player.AgeOn(date);
                             r["player_status"] = line.Injured ? "out" : "available";
                             var propLine = PropLine(h, line);
@@ -96,6 +101,7 @@ internal static class SampleContext
                             r["game_spread"] = spread;
                             r["is_production_ready"] = true;
                             r["processed_at"] = processed;
+                            r["created_at"] = processed;
                             playerRows.Add(r.Done());
                         }
                     }
@@ -107,7 +113,7 @@ internal static class SampleContext
                 {
                     var opp = side == g.Away ? g.Home : g.Away;
                     if (!teams.TryGetValue(side.Team, out var th)) teams[side.Team] = th = new TeamHistory();
-                    th.Games.Add((date, side.Pace, side.Points, opp.Points));
+                    th.Games.Add((date, side.Pace, side.Points, opp.Points, g.Game.Home));
                     foreach (var line in side.Players)
                     {
                         if (!players.TryGetValue(line.Player.Id, out var ph)) players[line.Player.Id] = ph = new PlayerHistory();
@@ -120,6 +126,38 @@ internal static class SampleContext
     }
 
     private static long RestDays(DateOnly last, DateOnly date) => date.DayNumber - last.DayNumber - 1;
+
+    /// <summary>The rating of the team's fifth-best listed player: anyone at least as good is a starter.</summary>
+    private static double StarterRating(TeamLine side, SeasonRosters rosters) =>
+        side.Players.Select(l => rosters.Rating(l.Player)).OrderByDescending(x => x).Skip(4).DefaultIfEmpty(double.MaxValue).First();
+
+    /// <summary>UTGC's schedule context from the team's games before <paramref name="date"/> this season.</summary>
+    private static void FillTeamSchedule(RowShape.Row t, TeamHistory? h, DateOnly date, string venue)
+    {
+        var games = h?.Games ?? new();
+        var last = games.Count > 0 ? games[^1] : default;
+        var backToBack = games.Count > 0 && last.Date == date.AddDays(-1);
+        t["is_back_to_back"] = backToBack;
+        t["team_back_to_back"] = backToBack;
+        t["days_since_last_game"] = games.Count > 0 ? (long)(date.DayNumber - last.Date.DayNumber) : null;
+        t["team_days_rest"] = games.Count > 0 ? (long)(date.DayNumber - last.Date.DayNumber - 1) : null;
+        t["game_number_in_season"] = (long)(games.Count + 1);
+        t["games_in_last_7_days"] = (long)games.Count(x => date.DayNumber - x.Date.DayNumber <= 7);
+        t["games_in_last_14_days"] = (long)games.Count(x => date.DayNumber - x.Date.DayNumber <= 14);
+        long wins = 0, losses = 0;
+        for (var i = games.Count - 1; i >= 0 && (wins == 0 || losses == 0); i--)
+        {
+            var won = games[i].Points > games[i].Allowed;
+            if (won && losses == 0) wins++;
+            else if (!won && wins == 0) losses++;
+            else break;
+        }
+        t["team_win_streak_entering"] = wins;
+        t["team_loss_streak_entering"] = losses;
+        t["last_game_margin"] = games.Count > 0 ? (long)(last.Points - last.Allowed) : null;
+        t["last_game_result"] = games.Count > 0 ? (last.Points > last.Allowed ? "W" : "L") : null;
+        t["travel_miles"] = games.Count > 0 ? SampleData.MilesBetween(last.Venue, venue) : 0L;
+    }
 
     private static double HalfPoint(double x) => Math.Round(x * 2, MidpointRounding.AwayFromZero) / 2;
 

@@ -2,7 +2,17 @@ using System.Globalization;
 
 namespace BackfillTools.Samples;
 
-internal sealed record SampleTeam(string Tricode, long NbaTeamId, string Conference, string Division);
+internal sealed record SampleTeam(string Tricode, long NbaTeamId, string Conference, string Division)
+{
+    /// <summary>"Boston Celtics": the schedule's home_team_name/away_team_name.</summary>
+    public string FullName { get; init; } = Tricode;
+    public string Arena { get; init; } = "";
+    public string ArenaCity { get; init; } = "";
+    public string ArenaState { get; init; } = "";
+    public string Timezone { get; init; } = "America/New_York";
+    public double Lat { get; init; }
+    public double Lon { get; init; }
+}
 
 /// <summary>
 /// One season to generate: <see cref="Year"/> takes the ids and dates of the real season <see cref="SourceYear"/>,
@@ -53,6 +63,21 @@ internal static class SampleData
 
     public static IReadOnlyList<SampleTeam> Teams => TeamsLazy.Value;
 
+    private static readonly Lazy<IReadOnlyDictionary<string, SampleTeam>> ByTricodeLazy =
+        new(() => TeamsLazy.Value.ToDictionary(t => t.Tricode, StringComparer.Ordinal));
+
+    public static SampleTeam Team(string tricode) => ByTricodeLazy.Value[tricode];
+
+    /// <summary>Great-circle miles between two teams' arenas (UTGC travel_miles).</summary>
+    public static long MilesBetween(string fromTricode, string toTricode)
+    {
+        var (a, b) = (Team(fromTricode), Team(toTricode));
+        if (a == b) return 0;
+        static double Rad(double deg) => deg * Math.PI / 180;
+        var h = Math.Pow(Math.Sin(Rad(b.Lat - a.Lat) / 2), 2) + Math.Cos(Rad(a.Lat)) * Math.Cos(Rad(b.Lat)) * Math.Pow(Math.Sin(Rad(b.Lon - a.Lon) / 2), 2);
+        return (long)Math.Round(2 * 3958.8 * Math.Asin(Math.Sqrt(h)));
+    }
+
     public static string ReadResource(string fileName)
     {
         var asm = typeof(SampleData).Assembly;
@@ -78,7 +103,11 @@ internal static class SampleData
 
     private static IReadOnlyList<SampleTeam> LoadTeams() =>
         ReadCsv("teams.csv")
-            .Select(r => new SampleTeam(r["tricode"], long.Parse(r["nba_team_id"], CultureInfo.InvariantCulture), r["conference"], r["division"]))
+            .Select(r => new SampleTeam(r["tricode"], long.Parse(r["nba_team_id"], CultureInfo.InvariantCulture), r["conference"], r["division"])
+            {
+                FullName = r["full_name"], Arena = r["arena_2024_25"], ArenaCity = r["arena_city"], ArenaState = r["arena_state"], Timezone = r["timezone"],
+                Lat = double.Parse(r["lat"], CultureInfo.InvariantCulture), Lon = double.Parse(r["lon"], CultureInfo.InvariantCulture),
+            })
             .OrderBy(t => t.Tricode, StringComparer.Ordinal)
             .ToList();
 

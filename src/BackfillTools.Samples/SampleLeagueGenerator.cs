@@ -133,7 +133,7 @@ public static partial class SampleLeague
         var pgsShape = new RowShape(WarehouseSchema.PlayerGameSummary);
         var tdgsShape = new RowShape(WarehouseSchema.TeamDefenseGameSummary);
         var togsShape = new RowShape(WarehouseSchema.TeamOffenseGameSummary);
-        foreach (var g in schedule) rows.Schedule.Add(ScheduleRow(scheduleShape, g));
+        foreach (var g in games) rows.Schedule.Add(ScheduleRow(scheduleShape, g));
         foreach (var g in games)
         {
             if (lost.Contains(g.Game.NbaGameId)) continue;
@@ -142,10 +142,10 @@ public static partial class SampleLeague
                 var side = g.Side(home);
                 var opp = g.Side(!home);
                 foreach (var line in side.Players.OrderBy(l => l.Player.Lookup, StringComparer.Ordinal))
-                    rows.Boxscores.Add(BoxRow(boxShape, g.Game, side, line));
+                    rows.Boxscores.Add(BoxRow(boxShape, g, side, line));
                 if (gapDates.Contains(g.Game.Date)) continue;
                 foreach (var line in side.Players.OrderBy(l => l.Player.Lookup, StringComparer.Ordinal))
-                    rows.PlayerSummaries.Add(PgsRow(pgsShape, g.Game, side, line));
+                    rows.PlayerSummaries.Add(PgsRow(pgsShape, g.Game, side, opp, line));
                 rows.TeamDefense.Add(TdgsRow(tdgsShape, g.Game, side, opp));
                 rows.TeamOffense.Add(TogsRow(togsShape, g.Game, side, opp));
             }
@@ -204,17 +204,49 @@ public static partial class SampleLeague
 
     private static DateTime After(DateOnly date, int hour) => date.AddDays(1).ToDateTime(new TimeOnly(hour, 0));
 
-    private static object?[] ScheduleRow(RowShape shape, SampleGame g)
+    /// <summary>The final game as nbac_schedule records it (NBA ids, tricodes, team ids and names, arena, result).</summary>
+    private static object?[] ScheduleRow(RowShape shape, SimulatedGame sim)
     {
+        var g = sim.Game;
+        var (home, away) = (SampleData.Team(g.Home), SampleData.Team(g.Away));
+        var (homeScore, awayScore) = (sim.Home.Points, sim.Away.Points);
         var r = shape.New();
         r["game_id"] = g.NbaGameId;
-        r["game_date"] = g.Date;
+        r["game_code"] = $"{g.Date:yyyyMMdd}/{g.Away}{g.Home}";
+        r["season"] = Season.Label(g.SeasonYear);
+        r["season_nba_format"] = Season.Label(g.SeasonYear);
         r["season_year"] = (long)g.SeasonYear;
+        r["game_date"] = g.Date;
+        r["game_date_est"] = g.Date.ToDateTime(new TimeOnly(19, 30));
         r["game_status"] = 3L;
+        r["game_status_text"] = "Final";
+        r["home_team_id"] = home.NbaTeamId;
         r["home_team_tricode"] = g.Home;
+        r["home_team_name"] = home.FullName;
+        r["away_team_id"] = away.NbaTeamId;
         r["away_team_tricode"] = g.Away;
+        r["away_team_name"] = away.FullName;
+        r["arena_name"] = home.Arena;
+        r["arena_city"] = home.ArenaCity;
+        r["arena_state"] = home.ArenaState;
+        r["arena_timezone"] = home.Timezone;
         r["is_regular_season"] = true;
         r["is_playoffs"] = false;
+        r["is_all_star"] = false;
+        r["is_christmas"] = g.Date.Month == 12 && g.Date.Day == 25;
+        r["is_mlk_day"] = g.Date.Month == 1 && g.Date.DayOfWeek == DayOfWeek.Monday && g.Date.Day is >= 15 and <= 21;
+        r["day_of_week"] = g.Date.DayOfWeek.ToString();
+        r["is_weekend"] = g.Date.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
+        r["time_slot"] = "evening";
+        r["neutral_site_flag"] = false;
+        r["international_game"] = false;
+        r["home_team_score"] = (long)homeScore;
+        r["away_team_score"] = (long)awayScore;
+        r["winning_team_tricode"] = homeScore > awayScore ? g.Home : g.Away;
+        r["data_source"] = "api_stats";
+        r["source_file_path"] = $"nba-com/schedule/{Season.Label(g.SeasonYear)}/{g.Date:yyyy-MM-dd}/schedule.json";
+        r["scrape_timestamp"] = After(g.Date, 4);
+        r["created_at"] = After(g.Date, 5);
         r["processed_at"] = After(g.Date, 5);
         return r.Done();
     }
@@ -238,94 +270,167 @@ public static partial class SampleLeague
         _ => "inactive",
     };
 
-    private static object?[] BoxRow(RowShape shape, SampleGame g, TeamLine side, PlayerLine l)
+    /// <summary>"MM:SS" as Ball Don't Lie writes minutes (tenths of a minute are whole multiples of 6 seconds).</summary>
+    private static string BdlMinutes(double minutes)
     {
-        var r = GameRow(shape, g, "team_abbr", side.Team, side.Opponent);
-        r["nba_game_id"] = g.NbaGameId;
+        var tenths = (int)Math.Round(minutes * 10);
+        return $"{tenths / 10:00}:{tenths % 10 * 6:00}";
+    }
+
+    private static double? Pct(int made, int attempted) => attempted > 0 ? Math.Round((double)made / attempted, 3) : null;
+
+    /// <summary>
+    /// One bdl_player_boxscores row: standard game id, both teams, long stat names. Minutes are "MM:SS" for those who
+    /// played and "00" for a dressed player who did not; an inactive player's line has no minutes or stats.
+    /// </summary>
+    private static object?[] BoxRow(RowShape shape, SimulatedGame sim, TeamLine side, PlayerLine l)
+    {
+        var g = sim.Game;
+        var r = shape.New();
+        r["game_id"] = g.StandardId;
+        r["game_date"] = g.Date;
+        r["season_year"] = (long)g.SeasonYear;
+        r["game_status"] = "Final";
+        r["period"] = 4L;
+        r["is_postseason"] = false;
+        r["home_team_abbr"] = g.Home;
+        r["away_team_abbr"] = g.Away;
+        r["home_team_score"] = (long)sim.Home.Points;
+        r["away_team_score"] = (long)sim.Away.Points;
+        r["team_abbr"] = side.Team;
+        r["player_full_name"] = l.Player.Name;
         r["player_lookup"] = l.Player.Lookup;
-        r["player_name"] = l.Player.Name;
-        r["player_status"] = StatusOf(l);
-        r["starter"] = l.Played && l.Starter;
-        if (l.Played)
+        r["bdl_player_id"] = (long)l.Player.Id;
+        r["position"] = l.Player.Position switch { SamplePosition.Guard => "G", SamplePosition.Forward => "F", _ => "C" };
+        if (l.Status != LineStatus.Inactive)
         {
-            r["minutes"] = l.Minutes;
+            r["minutes"] = l.Played ? BdlMinutes(l.Minutes) : "00";
             r["points"] = (long)l.Points;
-            r["fgm"] = (long)l.Fgm;
-            r["fga"] = (long)l.Fga;
-            r["fg3m"] = (long)l.ThreeM;
-            r["fg3a"] = (long)l.ThreeA;
-            r["ftm"] = (long)l.Ftm;
-            r["fta"] = (long)l.Fta;
-            r["oreb"] = (long)l.Oreb;
-            r["dreb"] = (long)l.Dreb;
-            r["ast"] = (long)l.Ast;
-            r["stl"] = (long)l.Stl;
-            r["blk"] = (long)l.Blk;
-            r["tov"] = (long)l.Tov;
-            r["pf"] = (long)l.Pf;
-            r["plus_minus"] = (long)l.PlusMinus;
+            r["assists"] = (long)l.Ast;
+            r["rebounds"] = (long)(l.Oreb + l.Dreb);
+            r["offensive_rebounds"] = (long)l.Oreb;
+            r["defensive_rebounds"] = (long)l.Dreb;
+            r["steals"] = (long)l.Stl;
+            r["blocks"] = (long)l.Blk;
+            r["turnovers"] = (long)l.Tov;
+            r["personal_fouls"] = (long)l.Pf;
+            r["field_goals_made"] = (long)l.Fgm;
+            r["field_goals_attempted"] = (long)l.Fga;
+            r["field_goal_pct"] = Pct(l.Fgm, l.Fga);
+            r["three_pointers_made"] = (long)l.ThreeM;
+            r["three_pointers_attempted"] = (long)l.ThreeA;
+            r["three_point_pct"] = Pct(l.ThreeM, l.ThreeA);
+            r["free_throws_made"] = (long)l.Ftm;
+            r["free_throws_attempted"] = (long)l.Fta;
+            r["free_throw_pct"] = Pct(l.Ftm, l.Fta);
         }
+        r["source_file_path"] = $"ball-dont-lie/boxscores/{g.Date:yyyy-MM-dd}/{g.StandardId}.json";
+        r["created_at"] = After(g.Date, 6);
         r["processed_at"] = After(g.Date, 6);
         return r.Done();
     }
 
-    private static object?[] PgsRow(RowShape shape, SampleGame g, TeamLine side, PlayerLine l)
+    /// <summary>Phase 3 bookkeeping every analytics row carries: source tier, when it was created and processed.</summary>
+    private static void Processed(RowShape.Row r, SampleGame g, string primarySource)
     {
-        var r = GameRow(shape, g, "team_abbr", side.Team, side.Opponent);
+        r["data_quality_tier"] = "gold";
+        r["primary_source_used"] = primarySource;
+        r["processed_with_issues"] = false;
+        r["created_at"] = After(g.Date, 8);
+        r["processed_at"] = After(g.Date, 8);
+    }
+
+    private static object?[] PgsRow(RowShape shape, SampleGame g, TeamLine side, TeamLine opp, PlayerLine l)
+    {
+        var r = GameRow(shape, g, "team_abbr", side.Team, opp.Team);
         r["player_lookup"] = l.Player.Lookup;
         r["universal_player_id"] = l.Player.UniversalId;
+        r["player_full_name"] = l.Player.Name;
         if (l.Played)
         {
             r["points"] = (long)l.Points;
             r["minutes_played"] = l.Minutes;
+            r["assists"] = (long)l.Ast;
+            r["offensive_rebounds"] = (long)l.Oreb;
+            r["defensive_rebounds"] = (long)l.Dreb;
+            r["steals"] = (long)l.Stl;
+            r["blocks"] = (long)l.Blk;
+            r["turnovers"] = (long)l.Tov;
             r["fg_attempts"] = (long)l.Fga;
             r["fg_makes"] = (long)l.Fgm;
             r["three_pt_attempts"] = (long)l.ThreeA;
             r["three_pt_makes"] = (long)l.ThreeM;
             r["ft_attempts"] = (long)l.Fta;
             r["ft_makes"] = (long)l.Ftm;
+            r["plus_minus"] = (long)l.PlusMinus;
+            r["personal_fouls"] = (long)l.Pf;
             r["paint_attempts"] = (long)l.PaintA;
             r["paint_makes"] = (long)l.PaintM;
             r["mid_range_attempts"] = (long)l.MidA;
             r["mid_range_makes"] = (long)l.MidM;
+            r["has_complete_shot_zones"] = true;
             r["assisted_fg_makes"] = (long)l.Assisted;
             r["unassisted_fg_makes"] = (long)(l.Fgm - l.Assisted);
             r["usage_rate"] = l.Usage;
             r["ts_pct"] = l.TsPct;
+            r["efg_pct"] = l.Fga > 0 ? Math.Round((l.Fgm + 0.5 * l.ThreeM) / l.Fga, 3) : null;
         }
+        r["starter_flag"] = l.Played && l.Starter;
         r["is_active"] = l.Played;
         r["player_status"] = StatusOf(l);
         r["is_dnp"] = !l.Played;
         r["win_flag"] = false; // the reference never sets it on player rows (processors spec §2)
-        r["processed_at"] = After(g.Date, 8);
+        r["game_status_at_processing"] = "Final";
+        Processed(r, g, "nbac_gamebook");
         return r.Done();
     }
 
-    /// <summary>A team's shots by zone; TOGS stores its own, TDGS the opponent's under an "opp_" prefix.</summary>
-    private static void ZoneShooting(RowShape.Row r, string prefix, TeamLine team)
+    /// <summary>A team's shots by zone; TOGS stores its own (paint and mid-range under "team_"), TDGS the opponent's under "opp_".</summary>
+    private static void ZoneShooting(RowShape.Row r, string prefix, string zonePrefix, TeamLine team)
     {
-        r[prefix + "paint_attempts"] = (long)team.Sum(p => p.PaintA);
-        r[prefix + "paint_makes"] = (long)team.Sum(p => p.PaintM);
-        r[prefix + "mid_range_attempts"] = (long)team.Sum(p => p.MidA);
-        r[prefix + "mid_range_makes"] = (long)team.Sum(p => p.MidM);
+        r[zonePrefix + "paint_attempts"] = (long)team.Sum(p => p.PaintA);
+        r[zonePrefix + "paint_makes"] = (long)team.Sum(p => p.PaintM);
+        r[zonePrefix + "mid_range_attempts"] = (long)team.Sum(p => p.MidA);
+        r[zonePrefix + "mid_range_makes"] = (long)team.Sum(p => p.MidM);
         r[prefix + "three_pt_attempts"] = (long)team.Sum(p => p.ThreeA);
         r[prefix + "three_pt_makes"] = (long)team.Sum(p => p.ThreeM);
+    }
+
+    private static double? TsPct(TeamLine t)
+    {
+        var den = 2 * (t.Fga + 0.44 * t.Sum(p => p.Fta));
+        return den > 0 ? Math.Round(t.Points / den, 3) : null;
     }
 
     private static object?[] TdgsRow(RowShape shape, SampleGame g, TeamLine side, TeamLine opp)
     {
         var r = GameRow(shape, g, "defending_team_abbr", side.Team, opp.Team);
         r["points_allowed"] = (long)opp.Points;
-        ZoneShooting(r, "opp_", opp);
+        r["opp_fg_attempts"] = (long)opp.Fga;
+        r["opp_fg_makes"] = (long)opp.Fgm;
+        r["opp_ft_attempts"] = (long)opp.Sum(p => p.Fta);
+        r["opp_ft_makes"] = (long)opp.Sum(p => p.Ftm);
+        r["opp_rebounds"] = (long)opp.Sum(p => p.Oreb + p.Dreb);
+        r["opp_assists"] = (long)opp.Sum(p => p.Ast);
+        r["turnovers_forced"] = (long)opp.Sum(p => p.Tov);
+        r["fouls_committed"] = (long)side.Sum(p => p.Pf);
+        ZoneShooting(r, "opp_", "opp_", opp);
         r["points_in_paint_allowed"] = (long)(2 * opp.Sum(p => p.PaintM));
         r["mid_range_points_allowed"] = (long)(2 * opp.Sum(p => p.MidM));
         r["three_pt_points_allowed"] = (long)(3 * opp.Sum(p => p.ThreeM));
         r["blocks_paint"] = (long)side.BlocksPaint;
         r["blocks_mid_range"] = (long)side.BlocksMid;
         r["blocks_three_pt"] = (long)side.BlocksThree;
+        r["steals"] = (long)side.Sum(p => p.Stl);
+        r["defensive_rebounds"] = (long)side.Sum(p => p.Dreb);
         r["defensive_rating"] = Math.Round(100.0 * opp.Points / opp.Possessions, 2);
         r["opponent_pace"] = opp.Pace;
-        r["processed_at"] = After(g.Date, 8);
+        r["opponent_ts_pct"] = TsPct(opp);
+        r["home_game"] = side.Home;
+        r["win_flag"] = side.Points > opp.Points;
+        r["margin_of_victory"] = (long)(side.Points - opp.Points);
+        r["overtime_periods"] = 0L;
+        Processed(r, g, "nbac_team_boxscore");
         return r.Done();
     }
 
@@ -333,19 +438,32 @@ public static partial class SampleLeague
     {
         var r = GameRow(shape, g, "team_abbr", side.Team, opp.Team);
         r["nba_game_id"] = g.NbaGameId;
-        r["points"] = (long)side.Points;
+        r["points_scored"] = (long)side.Points;
         r["fg_attempts"] = (long)side.Fga;
         r["fg_makes"] = (long)side.Fgm;
-        ZoneShooting(r, "", side);
+        ZoneShooting(r, "", "team_", side);
         r["ft_attempts"] = (long)side.Sum(p => p.Fta);
         r["ft_makes"] = (long)side.Sum(p => p.Ftm);
-        r["assisted_fg_makes"] = (long)side.Sum(p => p.Assisted);
-        r["possessions"] = side.Possessions;
-        r["pace"] = side.Pace;
+        r["rebounds"] = (long)side.Sum(p => p.Oreb + p.Dreb);
+        r["assists"] = (long)side.Sum(p => p.Ast);
+        r["turnovers"] = (long)side.Sum(p => p.Tov);
+        r["personal_fouls"] = (long)side.Sum(p => p.Pf);
+        r["points_in_paint_scored"] = (long)(2 * side.Sum(p => p.PaintM));
         r["offensive_rating"] = Math.Round(100.0 * side.Points / side.Possessions, 2);
-        r["win_flag"] = side.Points > opp.Points;
+        r["pace"] = side.Pace;
+        // Production counts whole possessions; the rating above uses the estimate before rounding.
+        r["possessions"] = (long)Math.Round(side.Possessions, MidpointRounding.AwayFromZero);
+        r["ts_pct"] = TsPct(side);
         r["home_game"] = side.Home;
-        r["processed_at"] = After(g.Date, 8);
+        r["win_flag"] = side.Points > opp.Points;
+        r["margin_of_victory"] = (long)(side.Points - opp.Points);
+        r["overtime_periods"] = 0L;
+        r["shot_zones_available"] = true;
+        r["shot_zones_source"] = "nbac_pbp";
+        r["is_partial_game_data"] = false;
+        r["game_completeness_pct"] = 100.0;
+        r["game_status_at_processing"] = "Final";
+        Processed(r, g, "nbac_team_boxscore");
         return r.Done();
     }
 }

@@ -14,6 +14,9 @@ internal sealed class RowShape
     private readonly Dictionary<string, int> _index;
     private readonly int _hashColumn;
     private readonly int[] _hashed;
+    // "name:" of each hashed column (with the '|' separator before all but the first), UTF-8, built once per shape.
+    private readonly byte[][] _hashPrefixes;
+    private byte[] _buffer = new byte[4096];
 
     public RowShape(TableDef table)
     {
@@ -23,6 +26,7 @@ internal sealed class RowShape
         _hashed = table.Columns.Select((c, i) => (c.Name, i))
             .Where(x => x.Name is not ("data_hash" or "processed_at"))
             .OrderBy(x => x.Name, StringComparer.Ordinal).Select(x => x.i).ToArray();
+        _hashPrefixes = _hashed.Select((i, k) => Encoding.UTF8.GetBytes((k > 0 ? "|" : "") + table.Columns[i].Name + ":")).ToArray();
     }
 
     public TableDef Table { get; }
@@ -41,27 +45,54 @@ internal sealed class RowShape
         return values;
     }
 
+    // The same bytes as joining "name:value" with '|' and UTF-8 encoding, written straight into one reused buffer:
+    // the production tables are wide (up to 115 columns), and building strings per row dominated generation time.
+    // A shape belongs to one season's builder thread, so the buffer is never shared.
     private string Hash(object?[] values)
     {
-        var sb = new StringBuilder(512);
-        foreach (var i in _hashed)
+        var length = 0;
+        for (var k = 0; k < _hashed.Length; k++)
         {
-            if (sb.Length > 0) sb.Append('|');
-            sb.Append(Table.Columns[i].Name).Append(':').Append(Format(values[i]));
+            var prefix = _hashPrefixes[k];
+            Ensure(ref length, prefix.Length);
+            prefix.CopyTo(_buffer, length);
+            length += prefix.Length;
+            WriteValue(values[_hashed[k]], ref length);
         }
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()), digest);
+        SHA256.HashData(_buffer.AsSpan(0, length), digest);
         return Convert.ToHexString(digest[..8]).ToLowerInvariant();
     }
 
-    private static string Format(object? v) => v switch
+    private void Ensure(ref int length, int more)
     {
-        null => "NULL",
-        string s => s.Trim(),
-        bool b => b ? "true" : "false",
-        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-        double x => x.ToString("R", CultureInfo.InvariantCulture),
+        if (length + more > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, length + more));
+    }
+
+    private void WriteValue(object? v, ref int length)
+    {
+        while (true)
+        {
+            var span = _buffer.AsSpan(length);
+            int written;
+            var ok = v switch
+            {
+                null => Encoding.UTF8.TryGetBytes("NULL", span, out written),
+                string s => Encoding.UTF8.TryGetBytes(s.AsSpan().Trim(), span, out written),
+                bool b => Encoding.UTF8.TryGetBytes(b ? "true" : "false", span, out written),
+                long l => l.TryFormat(span, out written, default, CultureInfo.InvariantCulture),
+                double x => x.TryFormat(span, out written, "R", CultureInfo.InvariantCulture),
+                DateOnly d => d.TryFormat(span, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                DateTime t => t.TryFormat(span, out written, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                _ => Encoding.UTF8.TryGetBytes(Format(v), span, out written),
+            };
+            if (ok) { length += written; return; }
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+    }
+
+    private static string Format(object v) => v switch
+    {
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => v.ToString() ?? "",
     };

@@ -6,7 +6,7 @@ BeforeAll {
     $script:gameId = '0022200617'
     function Remove-TheGame([string] $Path) {
         Invoke-TestSql -Path $Path -Sql "DELETE FROM nba_analytics.player_game_summary WHERE game_id = '20230110_BOS_POR'" | Out-Null
-        (Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n FROM nba_analytics.player_game_summary WHERE game_date = DATE '2023-01-10'").n | Should -Be ((Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n FROM nba_raw.player_boxscores WHERE game_date = DATE '2023-01-10'").n - 31)
+        (Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n FROM nba_analytics.player_game_summary WHERE game_date = DATE '2023-01-10'").n | Should -Be ((Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n FROM nba_raw.bdl_player_boxscores WHERE game_date = DATE '2023-01-10'").n - 31)
     }
 }
 AfterAll { Remove-Item $script:root -Recurse -Force -ErrorAction SilentlyContinue }

@@ -35,7 +35,7 @@ Describe 'New-BackfillWarehouse' {
 
     It 'replaces an existing warehouse with -Force' {
         New-BackfillWarehouse -Path $db | Out-Null
-        Invoke-TestSql -Path $db -Sql "INSERT INTO nba_raw.nbac_schedule (game_id, game_date, season_year, game_status) VALUES ('0022200001', DATE '2022-10-18', 2022, 3)" | Out-Null
+        Invoke-TestSql -Path $db -Sql "INSERT INTO nba_raw.nbac_schedule (game_id, game_date, season_year, game_status, game_code, season, season_nba_format, home_team_id, home_team_tricode, home_team_name, away_team_id, away_team_tricode, away_team_name, source_file_path, created_at, processed_at) VALUES ('0022200001', DATE '2022-10-18', 2022, 3, '20221018/BOSPHI', '2022-23', '2022-23', 1610612755, 'PHI', 'Philadelphia 76ers', 1610612738, 'BOS', 'Boston Celtics', 'test', TIMESTAMP '2022-10-18 05:00:00', TIMESTAMP '2022-10-18 05:00:00')" | Out-Null
         (New-BackfillWarehouse -Path $db -Force).TotalRows | Should -Be 0
     }
 
@@ -262,7 +262,7 @@ Describe 'Get-BackfillWarehouse' {
     BeforeAll {
         $dir = New-TestDirectory; $db = Join-Path $dir 'backfill.duckdb'
         New-BackfillWarehouse -Path $db | Out-Null
-        Invoke-TestSql -Path $db -Sql "INSERT INTO nba_raw.nbac_schedule (game_id, game_date, season_year, game_status) VALUES ('0022200001', DATE '2022-10-18', 2022, 3), ('0022200002', DATE '2022-10-20', 2022, 3)" | Out-Null
+        Invoke-TestSql -Path $db -Sql "INSERT INTO nba_raw.nbac_schedule (game_id, game_date, season_year, game_status, game_code, season, season_nba_format, home_team_id, home_team_tricode, home_team_name, away_team_id, away_team_tricode, away_team_name, source_file_path, created_at, processed_at) VALUES ('0022200001', DATE '2022-10-18', 2022, 3, '20221018/BOSPHI', '2022-23', '2022-23', 1610612755, 'PHI', 'Philadelphia 76ers', 1610612738, 'BOS', 'Boston Celtics', 'test', TIMESTAMP '2022-10-18 05:00:00', TIMESTAMP '2022-10-18 05:00:00'), ('0022200002', DATE '2022-10-20', 2022, 3, '20221020/BOSPHI', '2022-23', '2022-23', 1610612755, 'PHI', 'Philadelphia 76ers', 1610612738, 'BOS', 'Boston Celtics', 'test', TIMESTAMP '2022-10-20 05:00:00', TIMESTAMP '2022-10-20 05:00:00')" | Out-Null
     }
     AfterAll { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
 

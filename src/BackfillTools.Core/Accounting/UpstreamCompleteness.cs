@@ -28,14 +28,16 @@ public sealed record GameGap(string Table, DateOnly Date, string GameId, string 
 /// </summary>
 public static class UpstreamCompleteness
 {
-    private sealed record GameTable(TableDef Table, string Team, string Opponent);
+    /// <summary>A game table: the column of the row's team, and the two columns that name the game's teams.</summary>
+    private sealed record GameTable(TableDef Table, string Team, string SideA, string SideB);
 
     private static readonly GameTable[] GameTables =
     {
-        new(WarehouseSchema.PlayerBoxscores, "team_abbr", "opponent_team_abbr"),
-        new(WarehouseSchema.PlayerGameSummary, "team_abbr", "opponent_team_abbr"),
-        new(WarehouseSchema.TeamDefenseGameSummary, "defending_team_abbr", "opponent_team_abbr"),
-        new(WarehouseSchema.TeamOffenseGameSummary, "team_abbr", "opponent_team_abbr"),
+        // Ball Don't Lie rows name both teams of the game rather than the opponent.
+        new(WarehouseSchema.PlayerBoxscores, "team_abbr", "home_team_abbr", "away_team_abbr"),
+        new(WarehouseSchema.PlayerGameSummary, "team_abbr", "team_abbr", "opponent_team_abbr"),
+        new(WarehouseSchema.TeamDefenseGameSummary, "defending_team_abbr", "defending_team_abbr", "opponent_team_abbr"),
+        new(WarehouseSchema.TeamOffenseGameSummary, "team_abbr", "team_abbr", "opponent_team_abbr"),
     };
 
     /// <summary>Every table the rule can check: raw box scores, then PGS, TDGS and TOGS.</summary>
@@ -55,7 +57,7 @@ public static class UpstreamCompleteness
         var checkedTables = GameTables.Where(t => tables.Contains(t.Table)).ToList();
         if (checkedTables.Count == 0) throw new ArgumentException("No game table to check.", nameof(tables));
         var present = string.Join(",\n", checkedTables.Select((t, i) =>
-            $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, LEAST({t.Team}, {t.Opponent}) AS lo, GREATEST({t.Team}, {t.Opponent}) AS hi " +
+            $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, LEAST({t.SideA}, {t.SideB}) AS lo, GREATEST({t.SideA}, {t.SideB}) AS hi " +
             $"FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
         var sides = string.Join("\n  UNION ALL\n", checkedTables.Select((t, i) =>
             $@"  SELECT '{t.Table.FullName}' AS tbl, g.game_date, g.game_id, g.away, g.home,

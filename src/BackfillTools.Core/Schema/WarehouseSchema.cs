@@ -4,92 +4,39 @@ using static BackfillTools.Core.Warehouse.Col;
 namespace BackfillTools.Core.Schema;
 
 /// <summary>
-/// Every table the product uses, declared once. Column names follow the reference (processors spec §2 and appendix).
-/// NUMERIC(p,s) columns are FLOAT64 here and rounded explicitly in SQL (the scale is kept for BigQuery's NUMERIC).
+/// Every table the product uses, declared once. The input tables are production's (Data/production-schema.json);
+/// column names of the product's own tables follow the reference (processors spec §2 and appendix).
 /// </summary>
 public static class WarehouseSchema
 {
     /// <summary>Prefix of the UPCG backups Clear-StaleUpcg makes in the tool dataset (older versions: in nba_backfill).</summary>
     public const string UpcgBackupPrefix = "upcg_backup_";
 
-    // ---------- L1 raw ----------
-    public static readonly TableDef Schedule = new("nba_raw", "nbac_schedule",
-        new[]
-        {
-            Str("game_id", false), Date("game_date", false), Int("season_year", false), Int("game_status", false),
-            Str("home_team_tricode"), Str("away_team_tricode"), Bool("is_regular_season"), Bool("is_playoffs"),
-            Ts("processed_at"),
-        },
-        new[] { "game_id" }, "game_date", new[] { "season_year" });
+    // ---------- L1 raw and L3 analytics: the production tables, exactly ----------
+    // Built from production-schema.json's base columns (names, NUMERIC(p,s) and other types, NOT NULL, partitioning,
+    // clustering, require_partition_filter), so they cannot drift from production; ProductionDeclarationTests checks it.
+    // The keys are the product's own: production declares none; informational on BigQuery, enforced on DuckDB.
+    // nbac_schedule keeps the file's five clustering columns; the BigQuery table resource sends the first four
+    // (BigQuery's limit), which is what a live table created from that DDL can have.
 
-    public static readonly TableDef PlayerBoxscores = new("nba_raw", "player_boxscores",
-        new[]
-        {
-            Str("game_id", false), Str("nba_game_id"), Date("game_date", false), Int("season_year"),
-            Str("team_abbr", false), Str("opponent_team_abbr"), Str("player_lookup", false), Str("player_name"),
-            Str("player_status"), Bool("starter"), Num("minutes", 1), Int("points"), Int("fgm"), Int("fga"),
-            Int("fg3m"), Int("fg3a"), Int("ftm"), Int("fta"), Int("oreb"), Int("dreb"), Int("ast"), Int("stl"),
-            Int("blk"), Int("tov"), Int("pf"), Int("plus_minus"), Ts("processed_at"),
-        },
-        new[] { "game_id", "player_lookup" }, "game_date", new[] { "team_abbr" });
+    public static readonly TableDef Schedule = Production("nba_raw.nbac_schedule", "game_id");
 
-    // ---------- L3 analytics ----------
-    public static readonly TableDef PlayerGameSummary = new("nba_analytics", "player_game_summary",
-        new[]
-        {
-            Str("player_lookup", false), Str("universal_player_id"), Str("game_id", false), Date("game_date", false),
-            Str("team_abbr", false), Str("opponent_team_abbr"), Int("season_year"), Int("points"), Num("minutes_played", 1),
-            Int("fg_attempts"), Int("fg_makes"), Int("three_pt_attempts"), Int("three_pt_makes"), Int("ft_attempts"), Int("ft_makes"),
-            Int("paint_attempts"), Int("paint_makes"), Int("mid_range_attempts"), Int("mid_range_makes"),
-            Int("assisted_fg_makes"), Int("unassisted_fg_makes"), Num("usage_rate", 1), Num("ts_pct", 3),
-            Bool("is_active"), Str("player_status"), Bool("is_dnp"), Bool("win_flag"), Ts("processed_at"), Str("data_hash"),
-        },
-        new[] { "game_id", "player_lookup" }, "game_date", new[] { "player_lookup", "team_abbr" });
+    /// <summary>The Raw (L1) layer: Ball Don't Lie box scores, long stat names, minutes as "MM:SS"/"MM" text.</summary>
+    public static readonly TableDef PlayerBoxscores = Production(ProductionSchema.RawBoxscoresTable, "game_id", "player_lookup");
 
-    public static readonly TableDef TeamDefenseGameSummary = new("nba_analytics", "team_defense_game_summary",
-        new[]
-        {
-            Str("game_id", false), Date("game_date", false), Str("defending_team_abbr", false), Str("opponent_team_abbr"),
-            Int("season_year"), Int("points_allowed"), Int("opp_paint_attempts"), Int("opp_paint_makes"),
-            Int("opp_mid_range_attempts"), Int("opp_mid_range_makes"), Int("opp_three_pt_attempts"), Int("opp_three_pt_makes"),
-            Int("points_in_paint_allowed"), Int("mid_range_points_allowed"), Int("three_pt_points_allowed"),
-            Int("blocks_paint"), Int("blocks_mid_range"), Int("blocks_three_pt"), Num("defensive_rating", 2),
-            Num("opponent_pace", 1), Ts("processed_at"), Str("data_hash"),
-        },
-        new[] { "game_id", "defending_team_abbr" }, "game_date", new[] { "defending_team_abbr" });
+    public static readonly TableDef PlayerGameSummary = Production("nba_analytics.player_game_summary", "game_id", "player_lookup");
 
-    public static readonly TableDef TeamOffenseGameSummary = new("nba_analytics", "team_offense_game_summary",
-        new[]
-        {
-            Str("game_id", false), Str("nba_game_id"), Date("game_date", false), Str("team_abbr", false), Str("opponent_team_abbr"),
-            Int("season_year"), Int("points"), Int("fg_attempts"), Int("fg_makes"), Int("three_pt_attempts"), Int("three_pt_makes"),
-            Int("ft_attempts"), Int("ft_makes"), Int("paint_attempts"), Int("paint_makes"), Int("mid_range_attempts"), Int("mid_range_makes"),
-            Int("assisted_fg_makes"), Num("possessions", 1), Num("pace", 1), Num("offensive_rating", 2), Bool("win_flag"), Bool("home_game"),
-            Ts("processed_at"), Str("data_hash"),
-        },
-        new[] { "game_id", "team_abbr" }, "game_date", new[] { "team_abbr" });
+    public static readonly TableDef TeamDefenseGameSummary = Production("nba_analytics.team_defense_game_summary", "game_id", "defending_team_abbr");
 
-    public static readonly TableDef UpcomingPlayerGameContext = new("nba_analytics", "upcoming_player_game_context",
-        new[]
-        {
-            Str("player_lookup", false), Str("universal_player_id"), Str("game_id", false), Date("game_date", false),
-            Str("team_abbr"), Str("opponent_team_abbr"), Bool("home_game"), Bool("back_to_back"), Str("season_phase"),
-            Int("days_rest"), Int("opponent_days_rest"), Int("games_in_last_7_days"), Int("games_in_last_14_days"),
-            Int("minutes_in_last_7_days"), Int("minutes_in_last_14_days"), Num("avg_minutes_per_game_last_7", 1),
-            Int("back_to_backs_last_14_days"), Int("fourth_quarter_minutes_last_7"), Num("avg_usage_rate_last_7_games", 1),
-            Num("projected_usage_rate", 1), Int("star_teammates_out"), Num("pace_differential", 2), Num("opponent_pace_last_10", 1),
-            Int("player_age"), Str("player_status"), Bool("has_prop_line"), Num("current_points_line", 1), Num("game_total", 1),
-            Num("game_spread", 1), Bool("is_production_ready"), Ts("processed_at"), Str("data_hash"),
-        },
-        new[] { "game_date", "player_lookup" }, "game_date", new[] { "player_lookup" });
+    public static readonly TableDef TeamOffenseGameSummary = Production("nba_analytics.team_offense_game_summary", "game_id", "team_abbr");
 
-    public static readonly TableDef UpcomingTeamGameContext = new("nba_analytics", "upcoming_team_game_context",
-        new[]
-        {
-            Str("team_abbr", false), Date("game_date", false), Str("game_id", false), Str("opponent_team_abbr"), Bool("home_game"),
-            Num("game_total", 1), Num("game_spread", 1), Bool("is_production_ready"), Ts("processed_at"),
-        },
-        new[] { "game_id", "team_abbr" }, "game_date", new[] { "team_abbr" });
+    public static readonly TableDef UpcomingPlayerGameContext = Production("nba_analytics.upcoming_player_game_context", "game_date", "player_lookup");
+
+    public static readonly TableDef UpcomingTeamGameContext = Production("nba_analytics.upcoming_team_game_context", "game_id", "team_abbr");
+
+    /// <summary>A production table's base declaration with the product's key.</summary>
+    private static TableDef Production(string fullName, params string[] key) =>
+        ProductionSchema.Find(fullName).Base with { PrimaryKey = key };
 
     // ---------- operations ----------
     /// <summary>

@@ -156,7 +156,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 
     public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default)
     {
-        var types = table.Columns.Select(c => c.Type).ToArray();
+        var types = table.Columns.Select(c => c.FullType).ToArray();
         long n = 0;
         using (var appender = _connection.CreateAppender(_dialect.PhysicalDataset(table.Dataset), table.Name))
         {
@@ -175,25 +175,45 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 
     // The appender does not check integer widths (a bare int literal binds to sbyte and corrupts data), so every
     // value is converted to the CLR type that matches its declared column exactly.
-    private static void AppendTyped(IDuckDBAppenderRow row, ColumnType type, object? v)
+    private static void AppendTyped(IDuckDBAppenderRow row, SqlType type, object? v)
     {
         if (v is null or DBNull) { row.AppendNullValue(); return; }
-        switch (type)
+        switch (type.Kind)
         {
             case ColumnType.String: row.AppendValue(Convert.ToString(v, CultureInfo.InvariantCulture)); break;
             case ColumnType.Int64: row.AppendValue((long?)Convert.ToInt64(v, CultureInfo.InvariantCulture)); break;
             case ColumnType.Float64: row.AppendValue((double?)Convert.ToDouble(v, CultureInfo.InvariantCulture)); break;
+            case ColumnType.Numeric: row.AppendValue((decimal?)type.NumericValue(v)); break;
             case ColumnType.Bool: row.AppendValue((bool?)Convert.ToBoolean(v, CultureInfo.InvariantCulture)); break;
-            case ColumnType.Date:
-                row.AppendValue((DateOnly?)(v is DateOnly d ? d : DateOnly.FromDateTime(Convert.ToDateTime(v, CultureInfo.InvariantCulture))));
-                break;
+            case ColumnType.Date: row.AppendValue((DateOnly?)DateValue(v)); break;
             case ColumnType.Timestamp: row.AppendValue((DateTime?)Convert.ToDateTime(v, CultureInfo.InvariantCulture)); break;
-            case ColumnType.Float64Array: row.AppendValue(((IEnumerable<double>)v).ToList()); break;
-            case ColumnType.StringArray: row.AppendValue(((IEnumerable<string>)v).ToList()); break;
-            case ColumnType.Numeric: row.AppendValue((decimal?)Convert.ToDecimal(v, CultureInfo.InvariantCulture)); break;
-            default: throw new ArgumentOutOfRangeException(nameof(type));
+            // JSON is text to the appender; DuckDB's JSON type is VARCHAR underneath.
+            case ColumnType.Json: row.AppendValue(v as string ?? System.Text.Json.JsonSerializer.Serialize(v)); break;
+            case ColumnType.Float64Array: row.AppendValue(((System.Collections.IEnumerable)v).Cast<object>().Select(x => Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToList()); break;
+            case ColumnType.StringArray: row.AppendValue(((System.Collections.IEnumerable)v).Cast<object>().Select(x => Convert.ToString(x, CultureInfo.InvariantCulture)).ToList()); break;
+            case ColumnType.Array: AppendList(row, type.Element!, (System.Collections.IEnumerable)v); break;
+            default: throw new NotSupportedException($"Bulk appends do not take {type} values; write them with SQL.");
         }
     }
+
+    /// <summary>An array of any scalar element, as the typed list the appender needs for that element.</summary>
+    private static void AppendList(IDuckDBAppenderRow row, SqlType element, System.Collections.IEnumerable items)
+    {
+        var values = items.Cast<object?>();
+        switch (element.Kind)
+        {
+            case ColumnType.String: row.AppendValue(values.Select(x => x is null ? null : Convert.ToString(x, CultureInfo.InvariantCulture)).ToList()); break;
+            case ColumnType.Int64: row.AppendValue(values.Select(x => x is null ? (long?)null : Convert.ToInt64(x, CultureInfo.InvariantCulture)).ToList()); break;
+            case ColumnType.Float64: row.AppendValue(values.Select(x => x is null ? (double?)null : Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToList()); break;
+            case ColumnType.Numeric: row.AppendValue(values.Select(x => x is null ? (decimal?)null : element.NumericValue(x)).ToList()); break;
+            case ColumnType.Bool: row.AppendValue(values.Select(x => x is null ? (bool?)null : Convert.ToBoolean(x, CultureInfo.InvariantCulture)).ToList()); break;
+            case ColumnType.Date: row.AppendValue(values.Select(x => x is null ? (DateOnly?)null : DateValue(x)).ToList()); break;
+            case ColumnType.Timestamp: row.AppendValue(values.Select(x => x is null ? (DateTime?)null : Convert.ToDateTime(x, CultureInfo.InvariantCulture)).ToList()); break;
+            default: throw new NotSupportedException($"Bulk appends do not take ARRAY<{element}> values; write them with SQL.");
+        }
+    }
+
+    private static DateOnly DateValue(object v) => v is DateOnly d ? d : DateOnly.FromDateTime(Convert.ToDateTime(v, CultureInfo.InvariantCulture));
 
     public IReadOnlySet<string> ExistingTables()
     {

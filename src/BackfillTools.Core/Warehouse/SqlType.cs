@@ -55,6 +55,16 @@ public sealed class SqlType : IEquatable<SqlType>
         return new(ColumnType.Numeric, precision, precision is null ? null : s);
     }
 
+    /// <summary>
+    /// A value for this NUMERIC type as the decimal the column holds: rounded half away from zero to the declared
+    /// scale, as BigQuery does on assignment (a double converts at its 15 significant digits first, so 0.1 stays 0.1).
+    /// </summary>
+    public decimal NumericValue(object value)
+    {
+        var d = value as decimal? ?? Convert.ToDecimal(value, CultureInfo.InvariantCulture);
+        return Math.Round(d, Scale ?? 9, MidpointRounding.AwayFromZero);
+    }
+
     public static SqlType ArrayOf(SqlType element) =>
         element.Kind == ColumnType.Array
             ? throw new ArgumentException("GoogleSQL has no ARRAY of ARRAY; wrap the inner array in a STRUCT.")

@@ -913,8 +913,14 @@ public sealed class FakeBigQuery : HttpMessageHandler
             case string s: row.AppendValue(s); break;
             case DateOnly d: row.AppendValue((DateOnly?)d); break;
             case DateTime t: row.AppendValue((DateTime?)t); break;
-            case List<double> list: row.AppendValue(list); break;
-            case List<string> list: row.AppendValue(list); break;
+            case decimal m: row.AppendValue((decimal?)m); break;
+            case List<double?> list: row.AppendValue(list); break;
+            case List<string?> list: row.AppendValue(list); break;
+            case List<long?> list: row.AppendValue(list); break;
+            case List<decimal?> list: row.AppendValue(list); break;
+            case List<bool?> list: row.AppendValue(list); break;
+            case List<DateOnly?> list: row.AppendValue(list); break;
+            case List<DateTime?> list: row.AppendValue(list); break;
             default: throw new ApiError(400, "invalid", $"value type {v.GetType().Name} not faked");
         }
     }
@@ -926,9 +932,21 @@ public sealed class FakeBigQuery : HttpMessageHandler
         if (mode == "REPEATED")
         {
             var items = (v as JsonArray ?? new JsonArray()).ToList();
-            return type is "FLOAT64" or "FLOAT"
-                ? items.Select(x => x!.GetValueKind() == JsonValueKind.String ? double.Parse((string)x!, CultureInfo.InvariantCulture) : x!.GetValue<double>()).ToList()
-                : (object)items.Select(x => (string)x!).ToList();
+            var element = field.DeepClone();
+            element["mode"] = "NULLABLE";
+            var values = items.Select(x => LoadValue(element, x)).ToList();
+            // Typed lists, so the appender writes each element at the column's element type.
+            return type switch
+            {
+                "FLOAT64" or "FLOAT" => values.Select(x => (double?)x).ToList(),
+                "INT64" or "INTEGER" => values.Select(x => (long?)x).ToList(),
+                "NUMERIC" => values.Select(x => (decimal?)x).ToList(),
+                "BOOL" or "BOOLEAN" => values.Select(x => (bool?)x).ToList(),
+                "DATE" => values.Select(x => (DateOnly?)x).ToList(),
+                "TIMESTAMP" => values.Select(x => (DateTime?)x).ToList(),
+                "STRING" or "JSON" => (object)values.Select(x => (string?)x).ToList(),
+                _ => throw new ApiError(400, "invalid", $"REPEATED {type} not faked"),
+            };
         }
         if (v is null)
             return mode == "REQUIRED" ? throw new ApiError(400, "invalid", $"Missing required field: {field["name"]}") : null;
@@ -938,12 +956,26 @@ public sealed class FakeBigQuery : HttpMessageHandler
         {
             "INT64" or "INTEGER" => long.Parse(Str(), ci),
             "FLOAT64" or "FLOAT" => double.Parse(Str(), ci),
+            // Rounded to the column's scale, as BigQuery does on assignment; too many integer digits are refused.
+            "NUMERIC" => NumericLoad(field, decimal.Parse(Str(), NumberStyles.Float, ci)),
             "BOOL" or "BOOLEAN" => v.GetValue<bool>(),
             "STRING" => v.GetValue<string>(),
+            "JSON" => Str(),
             "DATE" => DateOnly.ParseExact(v.GetValue<string>(), "yyyy-MM-dd", ci),
             "TIMESTAMP" => ParseTimestampText(v.GetValue<string>()),
             _ => throw new ApiError(400, "invalid", $"type {type} not faked"),
         };
+    }
+
+    private static decimal NumericLoad(JsonNode field, decimal value)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var precision = field["precision"] is { } p ? int.Parse(p.ToString(), ci) : 38;
+        var scale = field["precision"] is null ? 9 : int.Parse(field["scale"]?.ToString() ?? "0", ci);
+        var rounded = Math.Round(value, scale, MidpointRounding.AwayFromZero);
+        if (precision - scale < 28 && Math.Abs(rounded) >= (decimal)Math.Pow(10, precision - scale))
+            throw new ApiError(400, "invalid", $"Invalid NUMERIC({precision},{scale}) value {value} for field {field["name"]}");
+        return rounded;
     }
 
     // ------------------------------------------------------------------ plumbing

@@ -242,7 +242,7 @@ public sealed class ZetaSqlGateTests
     [ZetaSqlFact]
     public void Gate_catches_what_BigQuery_would_reject()
     {
-        var pbs = $"`{ZetaSqlGate.GateProject}.nba_raw.player_boxscores`";
+        var pbs = $"`{ZetaSqlGate.GateProject}.nba_raw.bdl_player_boxscores`";
         var results = ZetaSqlGate.Analyze(new ZetaSqlGate.Statement[]
         {
             new("good", $"SELECT game_date, COUNTIF(points > @p) AS n FROM {pbs} WHERE game_date = @d GROUP BY game_date", new[] { ("p", "INT64"), ("d", "DATE") }),
@@ -260,7 +260,7 @@ public sealed class ZetaSqlGateTests
     [ZetaSqlFact]
     public void A_sequence_sees_the_tables_its_earlier_statements_create_and_no_others()
     {
-        var pbs = $"`{ZetaSqlGate.GateProject}.nba_raw.player_boxscores`";
+        var pbs = $"`{ZetaSqlGate.GateProject}.nba_raw.bdl_player_boxscores`";
         var work = $"`{ZetaSqlGate.GateProject}.nba_staging.gate_w_x`";
         var none = Array.Empty<(string, string)>();
         var results = ZetaSqlGate.Analyze(new ZetaSqlGate.Statement[]

@@ -116,7 +116,8 @@ public sealed class ReferenceEngine : IDisposable
         {
             ColumnType.Int64 => Convert.ToInt64(v, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
             ColumnType.Float64 => Double(Convert.ToDouble(v, CultureInfo.InvariantCulture)),
-            ColumnType.Numeric => NumericText(v),
+            // Production's NUMERIC(p,s) inputs: the stored value at its scale (reads give doubles), sent as text.
+            ColumnType.Numeric => SqlType.Numeric().NumericValue(v).ToString(CultureInfo.InvariantCulture),
             ColumnType.String => (string)v,
             ColumnType.Bool => (bool)v,
             ColumnType.Date => DateText(v),

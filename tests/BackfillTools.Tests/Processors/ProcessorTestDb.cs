@@ -28,7 +28,10 @@ internal sealed class ProcessorTestDb : IDisposable
 
     public void Dispose() => W.Dispose();
 
-    /// <summary>Append one row given as an anonymous object; unnamed columns are NULL.</summary>
+    /// <summary>
+    /// Append one row given as an anonymous object; unnamed columns are NULL, except production's NOT NULL columns,
+    /// which get a neutral value of their type (hand-made fixtures name only what a processor reads).
+    /// </summary>
     public void Add(TableDef table, object row) => AddMany(table, new[] { row });
 
     public void AddMany(TableDef table, IEnumerable<object> rows)
@@ -38,10 +41,19 @@ internal sealed class ProcessorTestDb : IDisposable
             var props = r.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
                 .ToDictionary(p => p.Name, p => p.GetValue(r), StringComparer.OrdinalIgnoreCase);
             foreach (var name in props.Keys) table.Column(name); // a typo in a fixture fails loudly
-            return table.Columns.Select(c => props.TryGetValue(c.Name, out var v) ? v : null).ToArray();
+            return table.Columns.Select(c => props.TryGetValue(c.Name, out var v) ? v : c.Nullable ? null : Neutral(c.Type)).ToArray();
         }).ToList();
         W.BulkAppend(table, list);
     }
+
+    private static object Neutral(ColumnType type) => type switch
+    {
+        ColumnType.String => "",
+        ColumnType.Int64 => 0L,
+        ColumnType.Bool => false,
+        ColumnType.Timestamp => new DateTime(2000, 1, 1),
+        _ => throw new ArgumentException($"A fixture must name its NOT NULL {type} columns."),
+    };
 
     /// <summary>A final regular-season game in the schedule (NBA-official id) for the opener lookup.</summary>
     public void AddGame(DateOnly date, string away, string home, int status = 3)

@@ -6,7 +6,7 @@ namespace BackfillTools.Tests.Samples;
 public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
 {
     private const string Sched = "nba_raw.nbac_schedule";
-    private const string Box = "nba_raw.player_boxscores";
+    private const string Box = "nba_raw.bdl_player_boxscores";
     private const string Pgs = "nba_analytics.player_game_summary";
     private const string Tdgs = "nba_analytics.team_defense_game_summary";
     private const string Togs = "nba_analytics.team_offense_game_summary";
@@ -97,26 +97,29 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
             SELECT count(*) FROM {Togs} t JOIN (
               SELECT game_id, team_abbr, sum(points) AS pts, sum(fg_attempts) AS fga, sum(fg_makes) AS fgm, sum(three_pt_attempts) AS tpa,
                      sum(three_pt_makes) AS tpm, sum(ft_attempts) AS fta, sum(ft_makes) AS ftm, sum(paint_attempts) AS pa, sum(paint_makes) AS pm,
-                     sum(mid_range_attempts) AS ma, sum(mid_range_makes) AS mm, sum(assisted_fg_makes) AS ast
+                     sum(mid_range_attempts) AS ma, sum(mid_range_makes) AS mm, sum(assists) AS ast
               FROM {Pgs} GROUP BY game_id, team_abbr) p USING (game_id, team_abbr)
-            WHERE t.points <> p.pts OR t.fg_attempts <> p.fga OR t.fg_makes <> p.fgm OR t.three_pt_attempts <> p.tpa OR t.three_pt_makes <> p.tpm
-               OR t.ft_attempts <> p.fta OR t.ft_makes <> p.ftm OR t.paint_attempts <> p.pa OR t.paint_makes <> p.pm
-               OR t.mid_range_attempts <> p.ma OR t.mid_range_makes <> p.mm OR t.assisted_fg_makes <> p.ast
+            WHERE t.points_scored <> p.pts OR t.fg_attempts <> p.fga OR t.fg_makes <> p.fgm OR t.three_pt_attempts <> p.tpa OR t.three_pt_makes <> p.tpm
+               OR t.ft_attempts <> p.fta OR t.ft_makes <> p.ftm OR t.team_paint_attempts <> p.pa OR t.team_paint_makes <> p.pm
+               OR t.team_mid_range_attempts <> p.ma OR t.team_mid_range_makes <> p.mm OR t.assists <> p.ast
             """));
         Assert.Equal(L.Scalar($"SELECT count(*) FROM {Togs}"), L.Scalar($"SELECT count(DISTINCT game_id || team_abbr) FROM {Pgs}"));
         // Raw box scores agree with the analytics rows.
         Assert.Equal(0, L.Scalar($"""
-            SELECT count(*) FROM {Togs} t JOIN (SELECT game_id, team_abbr, sum(points) AS pts, sum(fga) AS fga, sum(fg3m) AS tpm FROM {Box} GROUP BY ALL) b
-            USING (game_id, team_abbr) WHERE t.points <> b.pts OR t.fg_attempts <> b.fga OR t.three_pt_makes <> b.tpm
+            SELECT count(*) FROM {Togs} t JOIN (SELECT game_id, team_abbr, sum(points) AS pts, sum(field_goals_attempted) AS fga, sum(three_pointers_made) AS tpm,
+                                                       sum(CAST(split_part(minutes, ':', 1) AS INT) * 60 + COALESCE(TRY_CAST(NULLIF(split_part(minutes, ':', 2), '') AS INT), 0)) AS secs
+                                                FROM {Box} GROUP BY ALL) b
+            USING (game_id, team_abbr) WHERE t.points_scored <> b.pts OR t.fg_attempts <> b.fga OR t.three_pt_makes <> b.tpm OR b.secs <> 240 * 60
             """));
         // Defense rows are the opponent's shooting, and blocks by zone add up to the defenders' blocks.
         Assert.Equal(0, L.Scalar($"""
             SELECT count(*) FROM {Tdgs} d
             JOIN {Togs} o ON o.game_id = d.game_id AND o.team_abbr = d.opponent_team_abbr
-            JOIN (SELECT game_id, team_abbr, sum(blk) AS blk FROM {Box} GROUP BY ALL) b ON b.game_id = d.game_id AND b.team_abbr = d.defending_team_abbr
-            WHERE d.points_allowed <> o.points OR d.opp_paint_attempts <> o.paint_attempts OR d.opp_paint_makes <> o.paint_makes
-               OR d.opp_mid_range_attempts <> o.mid_range_attempts OR d.opp_three_pt_makes <> o.three_pt_makes
-               OR d.points_in_paint_allowed <> 2 * o.paint_makes OR d.three_pt_points_allowed <> 3 * o.three_pt_makes
+            JOIN (SELECT game_id, team_abbr, sum(blocks) AS blk FROM {Box} GROUP BY ALL) b ON b.game_id = d.game_id AND b.team_abbr = d.defending_team_abbr
+            WHERE d.points_allowed <> o.points_scored OR d.opp_paint_attempts <> o.team_paint_attempts OR d.opp_paint_makes <> o.team_paint_makes
+               OR d.opp_mid_range_attempts <> o.team_mid_range_attempts OR d.opp_three_pt_makes <> o.three_pt_makes
+               OR d.points_in_paint_allowed <> 2 * o.team_paint_makes OR d.points_in_paint_allowed <> o.points_in_paint_scored
+               OR d.home_game = o.home_game OR d.win_flag = o.win_flag OR d.three_pt_points_allowed <> 3 * o.three_pt_makes
                OR d.blocks_paint + d.blocks_mid_range + d.blocks_three_pt <> b.blk OR d.opponent_pace <> o.pace
             """));
         Assert.Equal(L.Scalar($"SELECT count(*) FROM {Togs}"), L.Scalar($"SELECT count(*) FROM {Tdgs}"));
@@ -134,7 +137,7 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
               OR assisted_fg_makes + unassisted_fg_makes <> fg_makes OR fg_makes > fg_attempts OR ft_makes > ft_attempts
               OR minutes_played <= 0 OR usage_rate IS NULL)
             """));
-        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Box} WHERE player_status = 'active' AND points <> 2 * (fgm - fg3m) + 3 * fg3m + ftm"));
+        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Box} WHERE minutes LIKE '%:%' AND points <> 2 * (field_goals_made - three_pointers_made) + 3 * three_pointers_made + free_throws_made"));
         // Every team-game's minutes add to 240.
         Assert.Equal(0, L.Scalar($"SELECT count(*) FROM (SELECT game_id, team_abbr FROM {Pgs} GROUP BY ALL HAVING abs(sum(minutes_played) - 240) > 0.05)"));
         // Every game has a winner.
@@ -164,13 +167,13 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
     [Fact]
     public void Players_are_fictional_with_stable_ids_trades_and_injuries()
     {
-        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Box} WHERE player_lookup <> lower(replace(player_name, ' ', ''))"));
+        Assert.Equal(0, L.Scalar($"SELECT count(*) FROM {Box} WHERE player_lookup <> lower(replace(player_full_name, ' ', ''))"));
         Assert.Equal(0, L.Scalar($"SELECT count(*) FROM (SELECT player_lookup FROM {Pgs} GROUP BY ALL HAVING count(DISTINCT universal_player_id) <> 1)"));
         Assert.Equal(0, L.Scalar($"SELECT count(*) FROM (SELECT universal_player_id FROM {Pgs} GROUP BY ALL HAVING count(DISTINCT player_lookup) <> 1)"));
         // None of the real players named in the data fixtures appear (letters only, so "Kelly Oubre Jr." cannot slip through).
         var real = File.ReadAllLines(Path.Combine(SourceDir(), "real-player-lookups.txt")).Where(x => !x.StartsWith('#')).ToList();
         Assert.True(real.Count > 500);
-        var generated = L.Query($"SELECT DISTINCT regexp_replace(lower(player_name), '[^a-z]', '', 'g') AS k FROM {Box}").AsRows().Select(r => r.GetString("k")!).ToHashSet();
+        var generated = L.Query($"SELECT DISTINCT regexp_replace(lower(player_full_name), '[^a-z]', '', 'g') AS k FROM {Box}").AsRows().Select(r => r.GetString("k")!).ToHashSet();
         Assert.True(generated.Count > 600);
         Assert.Empty(real.Where(generated.Contains));
         // Mid-season moves: players with two teams in one season.
@@ -223,7 +226,7 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
         // The top-minutes player of a team-game scores like the calibration's rank 1.
         Near(L.Real($"SELECT avg(points) FROM (SELECT points FROM {Pgs} WHERE is_active QUALIFY row_number() OVER (PARTITION BY game_id, team_abbr ORDER BY minutes_played DESC) = 1)"),
             2.5, "boxscore", "by_minutes_rank", "1", "pts_mean");
-        var team = L.Query($"SELECT avg(points) AS pts, avg(pace) AS pace, stddev_samp(pace) AS pace_sd, countif(win_flag AND home_game) / countif(home_game) AS home_win FROM {Togs}")[0];
+        var team = L.Query($"SELECT avg(points_scored) AS pts, avg(pace) AS pace, stddev_samp(pace) AS pace_sd, countif(win_flag AND home_game) / countif(home_game) AS home_win FROM {Togs}")[0];
         Near(team.GetDouble("pts"), 4, "boxscore", "team_pts", "mean");
         Near(team.GetDouble("pace"), 1.0, "boxscore", "pace", "mean");
         Assert.InRange(team.GetDouble("pace_sd"), 2.5, 7.0);
@@ -234,17 +237,18 @@ public sealed class SampleLeagueTests : IClassFixture<FullLeagueFixture>
     public void Seven_games_of_2021_22_are_missing_from_raw_and_analytics_only()
     {
         Assert.Equal(1230, L.Scalar($"SELECT count(*) FROM {Sched} WHERE season_year = 2021"));
-        Assert.Equal(1223, L.Scalar($"SELECT count(DISTINCT nba_game_id) FROM {Box} WHERE season_year = 2021"));
+        Assert.Equal(1223, L.Scalar($"SELECT count(DISTINCT game_id) FROM {Box} WHERE season_year = 2021"));
         Assert.Equal(1223, L.Scalar($"SELECT count(DISTINCT game_id) FROM {Pgs} WHERE season_year = 2021"));
         Assert.Equal(2 * 1223, L.Scalar($"SELECT count(*) FROM {Togs} WHERE season_year = 2021"));
         Assert.Equal(2 * 1223, L.Scalar($"SELECT count(*) FROM {Tdgs} WHERE season_year = 2021"));
         // The missing games are scheduled games (their ids map to the standard ids of the schedule), and later seasons are whole.
-        Assert.Equal(7, L.Scalar($"SELECT count(*) FROM {Sched} s WHERE season_year = 2021 AND game_id NOT IN (SELECT nba_game_id FROM {Box})"));
+        const string standardId = "strftime(game_date, '%Y%m%d') || '_' || away_team_tricode || '_' || home_team_tricode";
+        Assert.Equal(7, L.Scalar($"SELECT count(*) FROM {Sched} s WHERE season_year = 2021 AND {standardId} NOT IN (SELECT game_id FROM {Box})"));
         Assert.Equal(0, L.Scalar($"""
-            SELECT count(*) FROM {Sched} s WHERE season_year = 2021 AND game_id IN (SELECT nba_game_id FROM {Box})
-            AND strftime(game_date, '%Y%m%d') || '_' || away_team_tricode || '_' || home_team_tricode NOT IN (SELECT game_id FROM {Pgs})
+            SELECT count(*) FROM {Sched} s WHERE season_year = 2021 AND {standardId} IN (SELECT game_id FROM {Box})
+            AND {standardId} NOT IN (SELECT game_id FROM {Pgs})
             """));
-        Assert.Equal(3 * 1230, L.Scalar($"SELECT count(DISTINCT nba_game_id) FROM {Box} WHERE season_year > 2021"));
+        Assert.Equal(3 * 1230, L.Scalar($"SELECT count(DISTINCT game_id) FROM {Box} WHERE season_year > 2021"));
     }
 
     [Fact]

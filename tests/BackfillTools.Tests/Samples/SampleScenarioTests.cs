@@ -45,7 +45,7 @@ public sealed class SampleScenarioTests : IClassFixture<ScenarioFixture>
     public void Another_seed_gives_different_games_on_the_same_schedule_dates()
     {
         using var other = new GeneratedWarehouse(new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>(), Seed: 7));
-        Assert.NotEqual(_f.First.Checksum("nba_raw.player_boxscores"), other.Checksum("nba_raw.player_boxscores"));
+        Assert.NotEqual(_f.First.Checksum("nba_raw.bdl_player_boxscores"), other.Checksum("nba_raw.bdl_player_boxscores"));
         Assert.NotEqual(_f.First.Checksum("nba_raw.nbac_schedule"), other.Checksum("nba_raw.nbac_schedule"));
         Assert.Equal(
             _f.First.Scalar("SELECT count(DISTINCT game_date) FROM nba_raw.nbac_schedule"),
@@ -91,7 +91,7 @@ public sealed class SampleScenarioTests : IClassFixture<ScenarioFixture>
         }
         var scheduled = w.Scalar($"SELECT count(*) FROM nba_raw.nbac_schedule WHERE {inGap}");
         Assert.True(scheduled > 50);
-        Assert.Equal(scheduled, w.Scalar($"SELECT count(DISTINCT nba_game_id) FROM nba_raw.player_boxscores WHERE {inGap}"));
+        Assert.Equal(scheduled, w.Scalar($"SELECT count(DISTINCT game_id) FROM nba_raw.bdl_player_boxscores WHERE {inGap}"));
         Assert.Equal(164 - 10, w.Scalar($"SELECT count(DISTINCT game_date) FROM {Pgs}"));
     }
 

@@ -26,7 +26,7 @@ public sealed class ScaleFixture : IDisposable
 public sealed class ScaleTests : IClassFixture<ScaleFixture>
 {
     private const string Sched = "nba_raw.nbac_schedule";
-    private const string Box = "nba_raw.player_boxscores";
+    private const string Box = "nba_raw.bdl_player_boxscores";
     private const string Pgs = "nba_analytics.player_game_summary";
     private const string Togs = "nba_analytics.team_offense_game_summary";
 
@@ -95,7 +95,7 @@ public sealed class ScaleTests : IClassFixture<ScaleFixture>
             WHERE a.season_year = {year} AND b.season_year = {year + 4} AND a.home_team_tricode = b.home_team_tricode AND a.away_team_tricode = b.away_team_tricode
             """) < 200);
         // Every copied game reached the box scores and the analytics (the seven lost games are 2021-22's alone).
-        Assert.Equal(1230, S.Scalar($"SELECT count(DISTINCT nba_game_id) FROM {Box} WHERE season_year = {year}"));
+        Assert.Equal(1230, S.Scalar($"SELECT count(DISTINCT game_id) FROM {Box} WHERE season_year = {year}"));
         Assert.Equal(2460, S.Scalar($"SELECT count(*) FROM {Togs} WHERE season_year = {year}"));
     }
 
@@ -124,7 +124,7 @@ public sealed class ScaleTests : IClassFixture<ScaleFixture>
             WHERE player_lookup IN (SELECT player_lookup FROM {Pgs} WHERE season_year >= 2021)
             """));
         var real = File.ReadAllLines(Path.Combine(SourceDir(), "real-player-lookups.txt")).Where(x => !x.StartsWith('#')).ToHashSet();
-        var generated = S.Query($"SELECT DISTINCT regexp_replace(lower(player_name), '[^a-z]', '', 'g') AS k FROM {Box} WHERE season_year < 2021")
+        var generated = S.Query($"SELECT DISTINCT regexp_replace(lower(player_full_name), '[^a-z]', '', 'g') AS k FROM {Box} WHERE season_year < 2021")
             .AsRows().Select(r => r.GetString("k")!).ToList();
         Assert.True(generated.Count > 600);
         Assert.DoesNotContain(generated, real.Contains);

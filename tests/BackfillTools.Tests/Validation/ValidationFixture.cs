@@ -74,7 +74,7 @@ internal sealed class ValidationFixture : IDisposable
         {
             if (box)
                 Db.AddMany(WarehouseSchema.PlayerBoxscores, Players(team).Select(p => (object)new
-                    { game_id = std, game_date = d, team_abbr = team, opponent_team_abbr = opp, player_lookup = p, minutes = 20.0 }));
+                    { game_id = std, game_date = d, season_year = 2023L, home_team_abbr = home, away_team_abbr = away, team_abbr = team, player_lookup = p, minutes = "20:00" }));
             if (!pgs) continue;
             Db.AddMany(WarehouseSchema.PlayerGameSummary, Players(team).Select(p => (object)new
             {

@@ -73,22 +73,42 @@ internal static class BigQueryValues
     };
 
     /// <summary>One value of a declared column as a JSON value for a NEWLINE_DELIMITED_JSON load job.</summary>
-    public static JsonNode? ToLoadJson(ColumnType type, object? v)
+    public static JsonNode? ToLoadJson(ColumnType type, object? v) => ToLoadJson(SqlType.Of(type), v);
+
+    /// <summary>
+    /// One value of a column of any type as its NDJSON load value: NUMERIC as decimal text (exact, at the column's
+    /// scale), JSON as its text, ARRAY as a JSON array of its elements, STRUCT (a name → value dictionary) as an object.
+    /// </summary>
+    public static JsonNode? ToLoadJson(SqlType type, object? v)
     {
         if (v is null or DBNull) return null;
-        return type switch
+        return type.Kind switch
         {
             ColumnType.String => JsonValue.Create(Convert.ToString(v, Ci)),
             // INT64 as a string: JSON numbers lose precision past 2^53 in some readers; BigQuery accepts both.
             ColumnType.Int64 => JsonValue.Create(Convert.ToInt64(v, Ci).ToString(Ci)),
             ColumnType.Float64 => FloatJson(Convert.ToDouble(v, Ci)),
+            ColumnType.Numeric => JsonValue.Create(type.NumericValue(v).ToString(Ci)),
             ColumnType.Bool => JsonValue.Create(Convert.ToBoolean(v, Ci)),
             ColumnType.Date => JsonValue.Create((v is DateOnly d ? d : DateOnly.FromDateTime(Convert.ToDateTime(v, Ci))).ToString("yyyy-MM-dd", Ci)),
             ColumnType.Timestamp => JsonValue.Create(BigQueryParameter.FormatTimestamp(v is DateTimeOffset ? v : Convert.ToDateTime(v, Ci))),
+            // A JSON column loads from the JSON text as a string value.
+            ColumnType.Json => JsonValue.Create(v as string ?? System.Text.Json.JsonSerializer.Serialize(v)),
             ColumnType.Float64Array => new JsonArray(((System.Collections.IEnumerable)v).Cast<object>().Select(x => FloatJson(Convert.ToDouble(x, Ci))).ToArray()),
             ColumnType.StringArray => new JsonArray(((System.Collections.IEnumerable)v).Cast<object>().Select(x => (JsonNode?)JsonValue.Create(Convert.ToString(x, Ci))).ToArray()),
-            _ => throw new ArgumentOutOfRangeException(nameof(type)),
+            ColumnType.Array => new JsonArray(((System.Collections.IEnumerable)v).Cast<object?>().Select(x => ToLoadJson(type.Element!, x)).ToArray()),
+            ColumnType.Struct => StructJson(type, v),
+            _ => throw new ArgumentOutOfRangeException(nameof(type), $"Loads do not take {type} values."),
         };
+    }
+
+    private static JsonObject StructJson(SqlType type, object v)
+    {
+        var fields = v as System.Collections.Generic.IReadOnlyDictionary<string, object?>
+            ?? throw new ArgumentException($"A {type} value must be a dictionary of field name to value.", nameof(v));
+        var obj = new JsonObject();
+        foreach (var f in type.Fields) obj[f.Name] = ToLoadJson(f.Type, fields.TryGetValue(f.Name, out var x) ? x : null);
+        return obj;
     }
 
     // NaN/Infinity are not JSON numbers; BigQuery's JSON loader reads them as strings.

@@ -248,7 +248,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
                 throw new ArgumentException($"{table.FullName} has {table.Columns.Count} columns; a row has {values.Length}.");
             var obj = new JsonObject();
             for (var i = 0; i < values.Length; i++)
-                obj[table.Columns[i].Name] = BigQueryValues.ToLoadJson(table.Columns[i].Type, values[i]);
+                obj[table.Columns[i].Name] = BigQueryValues.ToLoadJson(table.Columns[i].FullType, values[i]);
             var line = Encoding.UTF8.GetBytes(obj.ToJsonString() + "\n");
             if (pending > 0 && buffer.Length + line.Length > _options.LoadChunkBytes) Flush();
             buffer.Write(line);
