@@ -108,7 +108,6 @@ internal sealed partial class SqlProcessor : IProcessor
         list.AddRange(common.Where(s => s.Name == "todo"));
         var own = SqlFile.Load(Definition.Name.ToString());
         list.AddRange(own.Select(s => (s.Name, Expand(s.Sql))));
-        list.Add(("data_hash", DataHashSql(Definition.Output)));
         if (own.Any(s => s.Sql.Contains("{{work.checked}}", StringComparison.Ordinal)))
             list.AddRange(common.Where(s => s.Name == "validation_failures"));
         list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedEntitiesSql));
@@ -241,30 +240,6 @@ FROM dinfo d JOIN {{nba_analytics.upcoming_player_game_context}} u ON u.game_dat
 WHERE NOT d.is_bootstrap
   AND NOT EXISTS (SELECT 1 FROM {{nba_analytics.player_game_summary}} p WHERE p.game_date = d.analysis_date)",
         };
-    }
-
-    /// <summary>Columns a row's data_hash leaves out: the hash itself, load times and the inputs' own hashes and times.</summary>
-    private static bool IsHashed(ColumnDef c) =>
-        c.Name is not ("data_hash" or "created_at" or "processed_at" or "updated_at") && !c.Name.StartsWith("source_", StringComparison.Ordinal)
-        && c.FullType.Kind is ColumnType.String or ColumnType.Int64 or ColumnType.Bool or ColumnType.Date or ColumnType.Numeric or ColumnType.Float64;
-
-    /// <summary>
-    /// data_hash = the first 16 hex digits of SHA-256 over the row's values in declaration order, '|'-separated, NULL
-    /// as ''. Each value is rendered so both engines spell it alike: NUMERIC(p,s) and FLOAT64 as the integer of
-    /// value × 10^s (FLOAT64 at 9 decimals), others as GoogleSQL's CAST AS STRING. Arrays and the STRUCT are left out
-    /// (MLFS's feature_N_value columns carry the features).
-    /// </summary>
-    internal static string DataHashSql(TableDef output)
-    {
-        static string Text(ColumnDef c) => c.FullType.Kind switch
-        {
-            ColumnType.String => c.Name,
-            ColumnType.Numeric => $"CAST(CAST({c.Name} * {Math.Pow(10, c.FullType.NumericDigits.Scale):0} AS INT64) AS STRING)",
-            ColumnType.Float64 => $"CAST(CAST(CAST({c.Name} AS NUMERIC) * 1000000000 AS INT64) AS STRING)",
-            _ => $"CAST({c.Name} AS STRING)",
-        };
-        var parts = output.Columns.Where(IsHashed).Select(c => $"IFNULL({Text(c)}, '')");
-        return $"UPDATE {{{{stage.rows}}}} SET data_hash = SUBSTR(SHA256_HEX(CONCAT({string.Join(", '|', ", parts)})), 1, 16) WHERE TRUE";
     }
 
     /// <summary>Expand C#-generated fragments (MLFS per-feature columns) named by /*@name*/ markers.</summary>

@@ -60,7 +60,6 @@ public abstract partial class SqlDialect
             throw new ArgumentException($"Unrendered placeholder near '{code.Substring(leftover, Math.Min(40, code.Length - leftover))}': table placeholders are {{{{dataset.table}}}}.");
         code = RewriteCalls(code, "ROUND_DECIMAL", RoundDecimal);
         code = RewriteCalls(code, "ROUND_NUMERIC", RoundNumeric);
-        code = RewriteCalls(code, "SHA256_HEX", a => a.Count == 1 ? Sha256Hex(a[0]) : throw new ArgumentException("SHA256_HEX takes one STRING."));
         code = RewriteCalls(code, "NAMED_STRUCT", a => a.Count >= 2 && a.Count % 2 == 0
             ? NamedStruct(Enumerable.Range(0, a.Count / 2).Select(i => (a[2 * i], a[2 * i + 1])).ToList())
             : throw new ArgumentException("NAMED_STRUCT takes (name, value) pairs."));
@@ -85,9 +84,6 @@ public abstract partial class SqlDialect
     private static string RoundNumeric(IReadOnlyList<string> a) => a.Count == 2
         ? $"ROUND(CAST({a[0]} AS NUMERIC), {a[1]})"
         : throw new ArgumentException("ROUND_NUMERIC takes (value, places).");
-
-    /// <summary>Portable SHA256_HEX(text): the SHA-256 of the text's UTF-8 bytes as 64 lowercase hex digits.</summary>
-    protected abstract string Sha256Hex(string text);
 
     /// <summary>Portable NAMED_STRUCT(name1, value1, …): a STRUCT value with named fields, in this engine's syntax.</summary>
     protected abstract string NamedStruct(IReadOnlyList<(string Name, string Value)> fields);
@@ -221,8 +217,6 @@ public sealed partial class DuckDbDialect : SqlDialect
         "CREATE OR REPLACE TEMP MACRO div(a, b) AS a // b",
     };
 
-    protected override string Sha256Hex(string text) => $"sha256({text})";
-
     protected override string NamedStruct(IReadOnlyList<(string Name, string Value)> fields) =>
         $"struct_pack({string.Join(", ", fields.Select(f => $"{f.Name} := {f.Value}"))})";
 
@@ -283,8 +277,6 @@ public sealed class BigQueryDialect : SqlDialect
     /// <summary>GoogleSQL DDL text, e.g. NUMERIC(5,2), ARRAY&lt;STRING&gt;, STRUCT&lt;a INT64, b ARRAY&lt;DATE&gt;&gt;.</summary>
     public override string TypeSql(SqlType type) =>
         type.Kind == ColumnType.Unmodeled ? throw new ArgumentException($"{type} is not a type the product declares.", nameof(type)) : type.ToString();
-
-    protected override string Sha256Hex(string text) => $"TO_HEX(SHA256({text}))";
 
     protected override string NamedStruct(IReadOnlyList<(string Name, string Value)> fields) =>
         $"STRUCT({string.Join(", ", fields.Select(f => $"{f.Value} AS {f.Name}"))})";
