@@ -49,10 +49,10 @@ Describe 'Invoke-Backfill: the January incident replayed' {
 
     It 'records the run of every published date and the context of every published row (production rows carry neither)' {
         $runId = $results[0].RunId
-        $lineage = Invoke-TestSql -Path $db -Sql "SELECT partition_date, rows_published FROM nba_backfill.publish_lineage WHERE processor = 'PCF' AND run_id = '$runId' ORDER BY partition_date"
+        $lineage = Invoke-TestSql -Path $db -Sql "SELECT partition_date, rows_published FROM backfilltools.publish_lineage WHERE processor = 'PCF' AND run_id = '$runId' ORDER BY partition_date"
         @($lineage).Count | Should -Be 2
         ($lineage | Measure-Object rows_published -Sum).Sum | Should -Be (($results | Where-Object Processor -eq PCF | Measure-Object RowsWritten -Sum).Sum)
-        $bad = Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM nba_precompute.player_composite_factors p LEFT JOIN nba_backfill.entity_context_sources e ON e.processor_name = 'PCF' AND e.analysis_date = p.game_date AND e.entity_id = p.player_lookup WHERE e.run_id IS DISTINCT FROM '$runId' OR e.context_source <> 'Synthetic'"
+        $bad = Invoke-TestSql -Path $db -Sql "SELECT COUNT(*) AS n FROM nba_precompute.player_composite_factors p LEFT JOIN backfilltools.entity_context_sources e ON e.processor_name = 'PCF' AND e.analysis_date = p.game_date AND e.entity_id = p.player_lookup WHERE e.run_id IS DISTINCT FROM '$runId' OR e.context_source <> 'Synthetic'"
         $bad.n | Should -Be 0
     }
 

@@ -106,7 +106,7 @@ Describe 'BigQuery (emulated): the January incident replayed' {
     It 'wrote the rows inside BigQuery, with the run recorded in the product''s publish lineage' {
         $rows = Invoke-FakeBigQuerySql $fake.Url "SELECT COUNT(*) AS n FROM $pcfTable"
         [int]$rows.n | Should -Be (($results | Where-Object Processor -eq PCF | Measure-Object RowsWritten -Sum).Sum)
-        $lineage = Invoke-FakeBigQuerySql $fake.Url "SELECT run_id, SUM(rows_published) AS n FROM ``$project.nba_backfill.publish_lineage`` WHERE processor = 'PCF' GROUP BY run_id"
+        $lineage = Invoke-FakeBigQuerySql $fake.Url "SELECT run_id, SUM(rows_published) AS n FROM ``$project.backfilltools.publish_lineage`` WHERE processor = 'PCF' GROUP BY run_id"
         @($lineage).Count | Should -Be 1
         $lineage.run_id | Should -Be $results[0].RunId
         [int]$lineage.n | Should -Be ([int]$rows.n)

@@ -34,6 +34,7 @@ public class RuleLiteralTests
         [("BackfillTools.Core/Processors/Sql/Common.sql", "7")] = "the player context's 7-day window",
         [("BackfillTools.Core/Processors/Sql/Common.sql", "14")] = "the player context's 14-day history",
         [("BackfillTools.Core/Processors/Sql/TDZA.sql", "14")] = "the cap of TDZA's dynamic minimum",
+        [("BackfillTools.Core/Schema/Migrator.cs", "7")] = "schema version 7 (publish lineage)",
     };
 
     internal static string SrcDir()

@@ -123,7 +123,10 @@ public sealed class WarehouseRemovalTests : IDisposable
         CreateForeignDuckDb(path, ProductionCopy.CreateSql().Concat(new[]
         {
             "CREATE TABLE ledger (id INTEGER)", "INSERT INTO ledger VALUES (1), (2), (3)",
-            "INSERT INTO nba_raw.nbac_schedule (game_id, game_date, season_year, game_status) VALUES ('0022200001', DATE '2022-10-18', 2022, 3)",
+            "INSERT INTO nba_raw.nbac_schedule (game_id, game_code, season, season_nba_format, season_year, game_date, game_status, home_team_id, " +
+            "home_team_tricode, home_team_name, away_team_id, away_team_tricode, away_team_name, source_file_path, created_at, processed_at) " +
+            "VALUES ('0022200001', '20221018/PHIBOS', '2022-23', '2022-23', 2022, DATE '2022-10-18', 3, 1610612738, 'BOS', 'Celtics', 1610612755, " +
+            "'PHI', '76ers', 'gs://nba/schedule.json', TIMESTAMP '2022-10-01 00:00:00', TIMESTAMP '2022-10-01 00:00:00')",
         }).ToArray());
 
         // Connecting (any open) migrates it and records that the product did not create it.

@@ -270,7 +270,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
             {
                 tables = Run(ct => _client.ListTablesAsync(_dialect.DatasetName(dataset), ct), CancellationToken.None, dataset);
             }
-            catch (BackfillException ex) when (ex.Kind == ErrorKind.PermissionDenied && !WarehouseSchema.All.Any(t => t.Dataset == dataset))
+            catch (BackfillException ex) when (ex.Kind == ErrorKind.PermissionDenied && !DatasetNames.Declared.Contains(dataset, StringComparer.OrdinalIgnoreCase))
             {
                 // A dataset only an older version used (nba_backfill): unreadable to this identity, so it holds nothing of ours.
                 continue;
