@@ -222,6 +222,11 @@ public sealed partial class DuckDbDialect : SqlDialect
 
     protected override string RenderCode(string code)
     {
+        // GoogleSQL's STRUCT(value AS name, …), as NAMED_STRUCT renders for BigQuery (DuckDB's own STRUCT(name TYPE, …)
+        // types have no "AS" and are left alone).
+        code = RewriteCalls(code, "STRUCT", a => a.Count > 0 && a.All(x => StructField().IsMatch(x))
+            ? NamedStruct(a.Select(x => StructField().Match(x)).Select(m => (m.Groups[2].Value, m.Groups[1].Value)).ToList())
+            : $"STRUCT({string.Join(", ", a)})");
         code = Parameter().Replace(code, m => "$" + m.Groups[1].Value);
         // ARRAY<T> in a CAST is T[] (FLOAT64 inside is renamed next).
         code = ArrayType().Replace(code, "$1[]");
@@ -244,6 +249,9 @@ public sealed partial class DuckDbDialect : SqlDialect
 
     [GeneratedRegex(@"\bFLOAT64\b", RegexOptions.IgnoreCase)]
     private static partial Regex Float64();
+
+    [GeneratedRegex(@"^(.*\S)\s+AS\s+([A-Za-z_][A-Za-z0-9_]*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex StructField();
 
     [GeneratedRegex(@"\bARRAY\s*<\s*([A-Za-z0-9_]+)\s*>", RegexOptions.IgnoreCase)]
     private static partial Regex ArrayType();
