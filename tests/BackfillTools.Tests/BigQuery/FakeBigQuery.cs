@@ -115,6 +115,20 @@ public sealed class FakeBigQuery : HttpMessageHandler
         }
     }
 
+    /// <summary>Run SQL on the backing DuckDB directly (DuckDB spelling): the first column of every row, as text (NULL as null).</summary>
+    public IReadOnlyList<string?> Texts(string duckSql)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = duckSql;
+            using var reader = cmd.ExecuteReader();
+            var texts = new List<string?>();
+            while (reader.Read()) texts.Add(reader.IsDBNull(0) ? null : Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture));
+            return texts;
+        }
+    }
+
     /// <summary>A stored job's resource as jobs.get returns it (labels, statistics), or null.</summary>
     public JsonObject? JobResource(string jobId)
     {
