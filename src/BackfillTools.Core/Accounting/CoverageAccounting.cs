@@ -30,7 +30,7 @@ public static class CoverageAccounting
         var expected = ProcessorCatalog.Create(processor).ExpectedEntitiesSql.Replace("{{stage.dates}}", datesTable, StringComparison.Ordinal);
         return $@"WITH exp AS (SELECT DISTINCT x.analysis_date, x.entity_id FROM ({expected}) AS x),
      r AS (SELECT DISTINCT t.{def.DateColumn} AS analysis_date, t.{def.EntityColumn} AS entity_id FROM {rows} AS t
-           WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM {datesTable})),
+           WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM {datesTable}){ProcessorCatalog.OutputOwnership(processor).ProductRowsFilter("t")}),
      f AS (SELECT analysis_date, entity_id, MIN(failure_category) AS failure_category,
                   LOGICAL_OR(failure_category IN ({ByDesignCategoriesSql})) AS by_design
            FROM {failures}
@@ -67,7 +67,7 @@ LEFT JOIN (
 ) AS e ON e.analysis_date = d.analysis_date
 LEFT JOIN (
   SELECT t.{def.DateColumn} AS analysis_date, COUNT(*) AS n_rows FROM {rows} AS t
-  WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM {datesTable})
+  WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM {datesTable}){ProcessorCatalog.OutputOwnership(processor).ProductRowsFilter("t")}
   GROUP BY t.{def.DateColumn}
 ) AS rc ON rc.analysis_date = d.analysis_date
 LEFT JOIN (

@@ -77,6 +77,13 @@ public sealed record TableOwnership(
     public IReadOnlyList<string> InsertedColumns => Key.Concat(Markers.Select(m => m.Column)).Concat(OwnedColumns).ToList();
 
     /// <summary>
+    /// " AND alias.column = 'value'" for each marker ("" without markers): the rows a reader of the product's output
+    /// counts. Production's rows of other markers (MLFS v2_54features) are not the product's, so they are neither its
+    /// rows, its duplicates nor its coverage. The markers are the catalog's constants, so they are written as literals.
+    /// </summary>
+    public string ProductRowsFilter(string alias) => string.Concat(Markers.Select(m => $" AND {alias}.{m.Column} = '{m.Value}'"));
+
+    /// <summary>
     /// Derive ownership from the columns a processor writes into its staging copy of <paramref name="table"/>: what it
     /// computes is what it owns, except the key and the markers, which identify a row rather than describe it.
     /// </summary>

@@ -243,7 +243,7 @@ FROM ({CoverageAccounting.Sql(p, "cov_dates")}) AS a
         var def = ProcessorCatalog.Get(p);
         return $@"WITH {ctes}
 SELECT t.{def.DateColumn} AS analysis_date, COUNT(*) AS n FROM {def.Output.Placeholder} AS t
-WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates) GROUP BY t.{def.DateColumn}";
+WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates){ProcessorCatalog.OutputOwnership(p).ProductRowsFilter("t")} GROUP BY t.{def.DateColumn}";
     }
 
     internal static string UnaccountedSql(string ctes, ProcessorName p) => $@"WITH {ctes}
