@@ -109,7 +109,8 @@ public sealed partial class BigQueryProductionReplicaTests
             }
             if (step == 4 && command.StartsWith("Invoke-Backfill", StringComparison.Ordinal))
             {
-                Assert.Contains(structural, c => c.Operation == "datasets.insert" && DatasetsNamed(c).Contains(DatasetNames.Staging));
+                Assert.Equal(new[] { DatasetNames.Quarantine, DatasetNames.Staging },
+                    structural.Where(c => c.Operation == "datasets.insert").SelectMany(DatasetsNamed).Order());
                 Assert.Contains(tablesWritten, written.Contains);
                 Assert.All(run.Output.OfType<BackfillResult>(), r => Assert.Equal(PartitionStatus.Published, r.Status));
             }
@@ -124,6 +125,6 @@ public sealed partial class BigQueryProductionReplicaTests
         foreach (var table in before.Keys.Where(t => !written.Contains(t)))
             AssertSameRows(table, before[table].Select(r => r.Row).ToList(), after[table].Select(r => r.Row).ToList());
         var datasets = StoreTexts("SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ('information_schema', 'pg_catalog', 'main')").Select(s => s!).ToList();
-        Assert.Equal(DatasetNames.Production.Intersect(datasets).Concat(new[] { DatasetNames.Tool, DatasetNames.Staging }).Order(), datasets.Order());
+        Assert.Equal(DatasetNames.Production.Intersect(datasets).Concat(DatasetNames.Product).Order(), datasets.Order());
     }
 }
