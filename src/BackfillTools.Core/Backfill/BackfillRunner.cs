@@ -107,7 +107,7 @@ public sealed partial class BackfillRunner
     /// <summary>The dates of one processor call each; the cost estimate counts the same chunks.</summary>
     internal static IEnumerable<List<DateOnly>> Chunk(List<DateOnly> dates, int datesPerChunk)
     {
-        if (datesPerChunk > 0)
+        if (datesPerChunk > BackfillRequest.SeasonPerChunk)
         {
             for (var i = 0; i < dates.Count; i += datesPerChunk)
                 yield return dates.Skip(i).Take(datesPerChunk).ToList();
@@ -171,7 +171,7 @@ public sealed partial class BackfillRunner
         var gaps = UpstreamCompleteness.Find(_w, DateScope.Range(dates.Min(), dates.Max()),
             UpstreamCompleteness.TablesFor(def.Name), ct).ToLookup(g => g.Date);
         return dates.ToDictionary(d => d, d => new DateAudit(games.GetValueOrDefault(d), rows.GetValueOrDefault(d), 0, 0, 0, 0, 0, 0,
-            rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, "n/a", null, null, null) { Gaps = gaps[d].ToList() });
+            rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, ContextSources.NotApplicable, null, null, null) { Gaps = gaps[d].ToList() });
     }
 
     private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct)
@@ -191,7 +191,7 @@ LEFT JOIN rc ON rc.analysis_date = acc.analysis_date
 LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis_date";
         return _w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
             r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
-            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? "n/a",
+            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? ContextSources.NotApplicable,
             r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
     }
 

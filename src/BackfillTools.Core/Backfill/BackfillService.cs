@@ -8,7 +8,8 @@ namespace BackfillTools.Core.Backfill;
 public enum BackfillMode { New, Resume, RetryFailed }
 
 /// <summary>The end of a run, for the cmdlet's summary and exit status.</summary>
-public sealed record BackfillSummary(string RunId, string Status, IReadOnlyList<BackfillResult> Results);
+/// <param name="Status">How the run ended; null when there was nothing to resume or retry (no run was touched).</param>
+public sealed record BackfillSummary(string RunId, RunStatus? Status, IReadOnlyList<BackfillResult> Results);
 
 /// <summary>
 /// One backfill from request to ledger: validate, lock, plan (or load the plan from the ledger), pre-flight, run, finish
@@ -36,7 +37,7 @@ public static class BackfillService
         var plan = mode == BackfillMode.Resume
             ? ledger.Partitions(id, PartitionStatus.Pending, PartitionStatus.Running, PartitionStatus.Cancelled)
             : ledger.Partitions(id, PartitionStatus.Failed, PartitionStatus.Quarantined, PartitionStatus.Cancelled)
-                .Select(p => p with { Action = PlanItem.Run, Reason = null }).ToList();
+                .Select(p => p with { Action = PlanAction.Run, Reason = null }).ToList();
         return (plan, id);
     }
 
@@ -117,7 +118,7 @@ public static class BackfillService
         callbacks.Warning?.Invoke(mode == BackfillMode.Resume
             ? $"Run {source} has no unfinished partitions; nothing to resume."
             : $"Run {source} has no failed, quarantined or cancelled partitions; nothing to retry.");
-        return new BackfillSummary(source, "Nothing to do", Array.Empty<BackfillResult>());
+        return new BackfillSummary(source, null, Array.Empty<BackfillResult>());
     }
 
     /// <summary>The cost guard: estimate (dry runs, free) and refuse an over-budget run before any of its jobs runs.</summary>
@@ -166,7 +167,7 @@ public static class BackfillService
     {
         var runId = plan.RunId;
         var cancelled = ex is OperationCanceledException || ct.IsCancellationRequested;
-        var endStatus = cancelled ? "Cancelled" : ex is BackfillException ? "Failed" : "Stopped";
+        var endStatus = cancelled ? RunStatus.Cancelled : ex is BackfillException ? RunStatus.Failed : RunStatus.Stopped;
         Exception? ledgerFailure = null;
         // A run that lost its lock writes nothing more: the ledger may already be another run's (a -Resume of this
         // run id). Its partitions stay Pending/Running, which -Resume picks up like Cancelled ones. It still alerts.
@@ -201,7 +202,7 @@ public static class BackfillService
         BackfillCallbacks callbacks)
     {
         var failing = results.Where(NeedsRepair).ToList();
-        var status = failing.Count == 0 ? "Succeeded" : "CompletedWithFailures";
+        var status = failing.Count == 0 ? RunStatus.Succeeded : RunStatus.CompletedWithFailures;
         ledger.FinishRun(plan.RunId, status, failing.Count == 0 ? null : $"{failing.Count} partition(s) failed or quarantined; repair with -RetryFailed {plan.RunId}");
         if (failing.Count > 0 && alertWebhook is not null
             && AlertSender.TrySend(alertWebhook, AlertSender.BuildText(plan.RunId, failing, results.Count)) is { } alertWarning)
@@ -252,7 +253,7 @@ public static class BackfillService
     {
         var report = Preflight.Check(w, plan, ct);
         foreach (var (date, upcg, pgs) in report.PartialUpcg)
-            callbacks.Warning?.Invoke($"Pre-flight: {date:yyyy-MM-dd} has partial upcoming_player_game_context ({upcg} rows for {pgs} players who played, " +
+            callbacks.Warning?.Invoke($"Pre-flight: {date:yyyy-MM-dd} has partial upcoming_player_game_context ({upcg} of the {pgs} players who played, " +
                                       $"{100.0 * upcg / pgs:0.#}%). The synthetic context from player_game_summary will be used; to remove the stale rows run Clear-StaleUpcg -Date {date:yyyy-MM-dd}.");
         foreach (var date in report.IncompleteGames.GroupBy(g => g.Date))
             callbacks.Warning?.Invoke($"Pre-flight: {date.Key:yyyy-MM-dd} has final game(s) without complete Phase 3 rows: {UpstreamCompleteness.Describe(date)}. " +

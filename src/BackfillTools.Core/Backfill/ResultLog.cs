@@ -5,7 +5,7 @@ internal static class ResultLog
 {
     public static string VerboseLine(BackfillResult r)
     {
-        var source = r.Source == "n/a" ? "" : $" context {r.Source} (E={r.PgsPlayers}, U={r.UpcgRows}{(r.SourceReason is null ? "" : ": " + r.SourceReason)});";
+        var source = r.Source == ContextSources.NotApplicable ? "" : $" context {r.Source} (E={r.PgsPlayers}, U={r.UpcgRows}{(r.SourceReason is null ? "" : ": " + r.SourceReason)});";
         return $"{r.Date:yyyy-MM-dd} {r.Processor}:{source} expected {r.Expected}, accounted {r.Accounted}, rows {r.Actual} → {r.Status}" +
                (r.Message is null ? "" : $" — {r.Message}");
     }
