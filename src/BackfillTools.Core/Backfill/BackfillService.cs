@@ -253,7 +253,7 @@ public static class BackfillService
     {
         var report = Preflight.Check(w, plan, ct);
         foreach (var (date, upcg, pgs) in report.PartialUpcg)
-            callbacks.Warning?.Invoke($"Pre-flight: {date:yyyy-MM-dd} has partial upcoming_player_game_context ({upcg} of the {pgs} players who played, " +
+            callbacks.Warning?.Invoke($"Pre-flight: {date:yyyy-MM-dd} has partial upcoming_player_game_context ({upcg} rows for {pgs} players who played, " +
                                       $"{100.0 * upcg / pgs:0.#}%). The synthetic context from player_game_summary will be used; to remove the stale rows run Clear-StaleUpcg -Date {date:yyyy-MM-dd}.");
         foreach (var date in report.IncompleteGames.GroupBy(g => g.Date))
             callbacks.Warning?.Invoke($"Pre-flight: {date.Key:yyyy-MM-dd} has final game(s) without complete Phase 3 rows: {UpstreamCompleteness.Describe(date)}. " +

@@ -11,7 +11,7 @@ namespace BackfillTools.Core.Backfill;
 public sealed record PreflightReport(
     IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> MissingDates,
     IReadOnlyDictionary<string, double> PresencePct,
-    IReadOnlyList<(DateOnly Date, long UpcgPlayers, long PgsPlayers)> PartialUpcg,
+    IReadOnlyList<(DateOnly Date, long Upcg, long Pgs)> PartialUpcg,
     IReadOnlyList<GameGap> IncompleteGames)
 {
     public const double RequiredPresencePct = BackfillRules.Phase3PresenceMinPct;
@@ -52,7 +52,7 @@ public static class Preflight
             var dates = runDates.ToHashSet();
             partial.AddRange(StaleContext.Find(w, olderThanDays: null, asOf: null, ct)
                 .Where(s => s.IsPartial && dates.Contains(s.Date))
-                .Select(s => (s.Date, s.UpcgPlayers, s.PgsPlayers)));
+                .Select(s => (s.Date, s.UpcgRows, s.PgsPlayers)));
         }
         // The gate's own completeness rule, over the game tables the planned processors read.
         var gameTables = processors.SelectMany(UpstreamCompleteness.TablesFor).Distinct().ToList();
