@@ -1,4 +1,4 @@
-// Every floor of the house is in scope everywhere; which floor may use which is enforced by
+// Every floor of the house is in scope everywhere (the cmdlets link this file too); which floor may use which is enforced by
 // tests/BackfillTools.Tests/Architecture/ArchitectureTests.cs, not by usings.
 global using BackfillTools.Core.Domain;
 global using BackfillTools.Core.Warehouse;

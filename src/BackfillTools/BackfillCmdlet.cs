@@ -44,6 +44,21 @@ public abstract class BackfillCmdlet : PSCmdlet
 
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>
+    /// The "nothing piped" guard: true, with a warning, when input was piped but none of it arrived (an empty pipeline,
+    /// or a filter that let nothing through). The cmdlet then does nothing: its default scope (every date, the
+    /// -OlderThanDays set) must never silently stand in for "the piped items".
+    /// </summary>
+    /// <param name="received">How many usable items the pipeline brought.</param>
+    /// <param name="items">What was expected, plural ("dates", "game ids").</param>
+    /// <param name="outcome">What did not happen, as a participle ("checked", "deleted").</param>
+    protected bool NothingPiped(int received, string items, string outcome)
+    {
+        if (!MyInvocation.ExpectingInput || received > 0) return false;
+        WriteWarning($"No {items} came through the pipeline; nothing was {outcome}.");
+        return true;
+    }
+
     /// <summary>Run <paramref name="body"/>; Core failures become terminating errors with their stable ErrorId.</summary>
     protected void Guard(Action body)
     {

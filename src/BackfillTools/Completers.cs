@@ -30,7 +30,7 @@ public sealed class SeasonCompleter : ListCompleter
     /// <summary>How many seasons, newest first, completion offers.</summary>
     public const int SeasonsOffered = 10;
 
-    protected override IEnumerable<string> Values => Season.RecentLabels(DateOnly.FromDateTime(DateTime.UtcNow), SeasonsOffered);
+    protected override IEnumerable<string> Values => Season.RecentLabels(BackfillRules.Today(), SeasonsOffered);
 }
 
 /// <summary>-Season of New-BackfillWarehouse -SampleData: the seasons the sample league can generate.</summary>

@@ -1,14 +1,2 @@
-// Every floor of Core is in scope in the cmdlets; which floor may use which is enforced by
-// tests/BackfillTools.Tests/Architecture/ArchitectureTests.cs, not by usings.
-global using BackfillTools.Core.Domain;
-global using BackfillTools.Core.Warehouse;
-global using BackfillTools.Core.Schema;
-global using BackfillTools.Core.Sql;
-global using BackfillTools.Core.Processors;
-global using BackfillTools.Core.Accounting;
-global using BackfillTools.Core.Ledger;
-global using BackfillTools.Core.Backfill;
-global using BackfillTools.Core.Validation;
-global using BackfillTools.Core.Maintenance;
-global using BackfillTools.Core.Reports;
+// Core's floors come from Core's own GlobalUsings.cs, linked in by BackfillTools.csproj; the cmdlets add the samples.
 global using BackfillTools.Samples;

@@ -11,6 +11,18 @@ public static class AlertSender
 {
     public const int MaxListedPartitions = 10;
 
+    /// <summary>The environment variable that gives the webhook when -AlertWebhook is not given (unattended runs).</summary>
+    public const string WebhookEnvVar = "BACKFILLTOOLS_ALERT_WEBHOOK";
+
+    /// <summary>
+    /// The run's webhook: <paramref name="given"/> (-AlertWebhook), else $env:BACKFILLTOOLS_ALERT_WEBHOOK, else none;
+    /// either is checked by <see cref="ParseWebhook"/>.
+    /// </summary>
+    public static Uri? ResolveWebhook(string? given) =>
+        given is not null ? ParseWebhook(given, "-AlertWebhook")
+        : Environment.GetEnvironmentVariable(WebhookEnvVar) is { Length: > 0 } env ? ParseWebhook(env, $"$env:{WebhookEnvVar}")
+        : null;
+
     /// <summary>How long a run that ends normally, or is stopped by an error, waits for the webhook.</summary>
     public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(10);
 
@@ -33,13 +45,13 @@ public static class AlertSender
 
     private static BackfillException InvalidWebhook(string message) => new("InvalidWebhook", ErrorKind.InvalidArgument, message);
 
-    /// <param name="ending">Null when the run reached its end; otherwise how it ended ("Stopped", "Cancelled", "Failed").</param>
+    /// <param name="ending">Null when the run reached its end; otherwise how it ended (Stopped, Cancelled, Failed).</param>
     /// <param name="unfinished">Partitions the run did not reach (marked Cancelled for -Resume).</param>
-    public static string BuildText(string runId, IReadOnlyList<BackfillResult> problems, long total, string? ending = null, long unfinished = 0)
+    public static string BuildText(string runId, IReadOnlyList<BackfillResult> problems, long total, RunStatus? ending = null, long unfinished = 0)
     {
         var header = ending is null
             ? $":rotating_light: BackfillTools run {runId}: {problems.Count} of {total} partitions need attention"
-            : $":rotating_light: BackfillTools run {runId} {DescribeEnding(ending)} before its end: {problems.Count} of {total} partitions failed or were quarantined, {unfinished} not run";
+            : $":rotating_light: BackfillTools run {runId} {DescribeEnding(ending.Value)} before its end: {problems.Count} of {total} partitions failed or were quarantined, {unfinished} not run";
         var lines = new List<string> { header };
         lines.AddRange(problems.OrderBy(p => p.Date).ThenBy(p => p.Processor).Take(MaxListedPartitions).Select(p =>
             $"• {p.Date:yyyy-MM-dd} {p.Processor}: {p.Status}{(p.CoveragePct is { } c ? $", coverage {c:0.#}%" : "")}{(p.ErrorCategory is { } e ? $" ({e})" : "")}"));
@@ -49,10 +61,10 @@ public static class AlertSender
         return string.Join("\n", lines);
     }
 
-    private static string DescribeEnding(string ending) => ending switch
+    private static string DescribeEnding(RunStatus ending) => ending switch
     {
-        "Cancelled" => "was cancelled",
-        "Failed" => "failed",
+        RunStatus.Cancelled => "was cancelled",
+        RunStatus.Failed => "failed",
         _ => "stopped",
     };
 

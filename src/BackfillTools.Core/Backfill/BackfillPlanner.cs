@@ -75,11 +75,11 @@ WHERE season_year = @season_year AND game_status = 3 AND (is_regular_season OR i
             .Select(x =>
             {
                 var season = Season.LabelOf(x.Date);
-                if (!gameDates.ContainsKey(x.Date)) return new PlanItem(x.Date, season, x.Processor, PlanItem.Skip, ReasonNoGames);
+                if (!gameDates.ContainsKey(x.Date)) return new PlanItem(x.Date, season, x.Processor, PlanAction.Skip, ReasonNoGames);
                 var opener = openers.TryGetValue(Season.YearOf(x.Date), out var o) ? o : Season.FallbackOpener(Season.YearOf(x.Date));
                 return Season.IsBootstrap(x.Date, opener)
-                    ? new PlanItem(x.Date, season, x.Processor, PlanItem.Skip, ReasonBootstrap)
-                    : new PlanItem(x.Date, season, x.Processor, PlanItem.Run, null);
+                    ? new PlanItem(x.Date, season, x.Processor, PlanAction.Skip, ReasonBootstrap)
+                    : new PlanItem(x.Date, season, x.Processor, PlanAction.Run, null);
             })
             .ToList();
     }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
-using static BackfillTools.Core.Warehouse.Col;
 
 namespace BackfillTools.Core.Backfill;
 
@@ -19,14 +18,12 @@ public sealed class BackfillCallbacks
 /// Write-audit-publish for one run: per processor (dependency order) and chunk of dates, compute into staging, audit each
 /// (date, processor) against its expected entities, and publish the passing dates — data, failure rows, context log and
 /// ledger status — in one transaction (<see cref="ScopedPublisher"/>: only what the product owns is replaced). A date
-/// below the gate is quarantined; the previously published data stays.
+/// below the gate is quarantined; the previously published data stays. The runner sequences the chunks and measures them;
+/// the staging tables' lifecycle is in BackfillRunner.Staging.cs, the verdict in <see cref="PartitionGate"/>, the log
+/// lines in <see cref="ResultLog"/>.
 /// </summary>
-public sealed class BackfillRunner
+public sealed partial class BackfillRunner
 {
-    public const string StagingDataset = DatasetNames.Staging;
-    public const string QuarantineDataset = DatasetNames.Quarantine;
-
-    private static readonly TableDef ResultsShape = WarehouseSchema.BackfillPartitions;
     private readonly IWarehouse _w;
     private readonly BackfillRequest _request;
     private readonly BackfillCallbacks _cb;
@@ -101,7 +98,7 @@ public sealed class BackfillRunner
         }
         finally
         {
-            DropStaging();
+            Staging.DropAll(_w, _runId, _tag);
             CostGuard?.TryRecordJobs();
         }
         return all;
@@ -110,7 +107,7 @@ public sealed class BackfillRunner
     /// <summary>The dates of one processor call each; the cost estimate counts the same chunks.</summary>
     internal static IEnumerable<List<DateOnly>> Chunk(List<DateOnly> dates, int datesPerChunk)
     {
-        if (datesPerChunk > 0)
+        if (datesPerChunk > BackfillRequest.SeasonPerChunk)
         {
             for (var i = 0; i < dates.Count; i += datesPerChunk)
                 yield return dates.Skip(i).Take(datesPerChunk).ToList();
@@ -120,63 +117,13 @@ public sealed class BackfillRunner
         foreach (var season in dates.GroupBy(Season.YearOf)) yield return season.ToList();
     }
 
-    /// <summary>The tables one processor chunk of a run stages into (the publish reads them; the quarantine stays).</summary>
-    internal sealed record Staging(StagingTables Tables, TableDef Results, TableDef Quarantine, TableDef Counts)
-    {
-        /// <summary>The run's own tables, dropped after each chunk and at the end of the run.</summary>
-        public IEnumerable<TableDef> Scratch => new[] { Tables.Dates, Tables.Rows, Tables.Failures, Tables.ContextSources, Results, Counts };
-    }
-
-    /// <summary>Names and shapes of a chunk's staging tables; <paramref name="tag"/> (from the run id) keeps parallel runs apart.</summary>
-    internal static Staging StagingFor(ProcessorDefinition def, string runId, string tag)
-    {
-        var p = def.Name.ToString().ToLowerInvariant();
-        var tables = new StagingTables(runId,
-            new TableDef(StagingDataset, $"{p}_dates_{tag}", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
-            def.StagingRows.WithName(StagingDataset, $"{p}_rows_{tag}"),
-            WarehouseSchema.PrecomputeFailures.WithName(StagingDataset, $"{p}_failures_{tag}"),
-            WarehouseSchema.ContextSourceLog.WithName(StagingDataset, $"{p}_context_{tag}"));
-        return new Staging(tables, ResultsShape.WithName(StagingDataset, $"{p}_results_{tag}"),
-            def.Output.WithName(QuarantineDataset, def.Output.Name), ScopedPublisher.CountsShape.WithName(StagingDataset, $"{p}_counts_{tag}"));
-    }
-
-    private Staging CreateStaging(ProcessorDefinition def)
-    {
-        var staging = StagingFor(def, _runId, _tag);
-        foreach (var t in staging.Scratch)
-        {
-            _w.DropTable(t.Dataset, t.Name);
-            _w.EnsureTable(t);
-        }
-        _w.EnsureTable(staging.Quarantine);
-        return staging;
-    }
-
-    private void DropStaging()
-    {
-        foreach (var t in ProcessorCatalog.All.SelectMany(def => StagingFor(def, _runId, _tag).Scratch))
-        {
-            try { _w.DropTable(t.Dataset, t.Name); }
-            catch (Exception) { /* best effort: staging tables carry the run id and are harmless */ }
-        }
-    }
-
-    private sealed record DateAudit(long Games, long Phase3Rows, long Expected, long Rows, long Accounted, long NullKeys,
-        long DuplicateKeys, long UpstreamFailures, string? UpstreamReason, string Source, long? Pgs, long? Upcg, string? SourceReason)
-    {
-        /// <summary>Final games lacking a team's rows in a Phase 3 table the processor reads, waived ones included.</summary>
-        public IReadOnlyList<GameGap> Gaps { get; init; } = Array.Empty<GameGap>();
-        public IReadOnlyList<GameGap> OpenGaps => Gaps.Where(g => !g.IsWaived).ToList();
-        public IReadOnlyList<GameGap> WaivedGaps => Gaps.Where(g => g.IsWaived).ToList();
-    }
-
     private IReadOnlyList<BackfillResult> ProcessChunk(ProcessorName name, List<DateOnly> dates, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var started = DateTime.UtcNow;
         var def = ProcessorCatalog.Get(name);
         var processor = ProcessorCatalog.Create(name);
-        var staging = CreateStaging(def);
+        var staging = StagingFor(def, _runId, _tag).Create(_w);
         var st = staging.Tables;
 
         // Games are final but Phase 3 never ran, or lacks a game: nothing (complete) to compute from, and "0 expected"
@@ -201,7 +148,8 @@ public sealed class BackfillRunner
         var audits = computeError is null ? Audit(def, st, ct) : new Dictionary<DateOnly, DateAudit>();
         var finished = DateTime.UtcNow;
         var perDateMs = clock.ElapsedMilliseconds / Math.Max(1, dates.Count);
-        var results = dates.Select(d => Judge(name, d, upstream[d], audits.GetValueOrDefault(d), computeError, perDateMs)).ToList();
+        var gate = new PartitionGate(_runId, _request.MinCoverage, _request.WarnCoverage);
+        var results = dates.Select(d => gate.Judge(name, d, upstream[d], audits.GetValueOrDefault(d), computeError, perDateMs)).ToList();
 
         ct.ThrowIfCancellationRequested();
         BeforePublish?.Invoke(name, dates);
@@ -223,7 +171,7 @@ public sealed class BackfillRunner
         var gaps = UpstreamCompleteness.Find(_w, DateScope.Range(dates.Min(), dates.Max()),
             UpstreamCompleteness.TablesFor(def.Name), ct).ToLookup(g => g.Date);
         return dates.ToDictionary(d => d, d => new DateAudit(games.GetValueOrDefault(d), rows.GetValueOrDefault(d), 0, 0, 0, 0, 0, 0,
-            rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, "n/a", null, null, null) { Gaps = gaps[d].ToList() });
+            rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, ContextSources.NotApplicable, null, null, null) { Gaps = gaps[d].ToList() });
     }
 
     private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct)
@@ -243,67 +191,13 @@ LEFT JOIN rc ON rc.analysis_date = acc.analysis_date
 LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis_date";
         return _w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
             r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
-            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? "n/a",
+            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? ContextSources.NotApplicable,
             r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
-    }
-
-    private BackfillResult Judge(ProcessorName name, DateOnly date, DateAudit presence, DateAudit? audit, string? computeError, long durationMs)
-    {
-        BackfillResult Make(PartitionStatus status, string? error, string? message, bool warning = false) => new()
-        {
-            RunId = _runId, Date = date, Season = Season.LabelOf(date), Processor = name, Status = status,
-            Expected = audit?.Expected ?? 0, Actual = audit?.Rows ?? 0, Accounted = audit?.Accounted ?? 0,
-            CoveragePct = audit is { Expected: > 0 } a ? Math.Round(100.0 * a.Accounted / a.Expected, 2) : null,
-            RowsPct = audit is { Expected: > 0 } b ? Math.Round(100.0 * b.Rows / b.Expected, 2) : null,
-            Source = audit?.Source ?? "n/a", SourceReason = audit?.SourceReason, PgsPlayers = audit?.Pgs, UpcgRows = audit?.Upcg,
-            RowsWritten = status == PartitionStatus.Published ? audit?.Rows ?? 0 : 0, DurationMs = durationMs,
-            ErrorCategory = error, Message = message, IsWarning = warning,
-        };
-
-        if (presence.Phase3Rows == 0)
-            return Make(PartitionStatus.Failed, "UpstreamMissing",
-                $"{presence.Games} final game(s) scheduled but {presence.UpstreamReason}; run the Phase 3 job for this date, then retry.");
-        if (presence.OpenGaps is { Count: > 0 } open)
-        {
-            var ids = UpstreamCompleteness.GameIds(open);
-            return Make(PartitionStatus.Failed, "UpstreamIncomplete",
-                $"{ids.Length} of {presence.Games} final game(s) lack Phase 3 rows: {UpstreamCompleteness.Describe(open)}. " +
-                $"Not published: the players of a missing game would never be expected. Load those rows and retry; a game that can never be " +
-                $"filled can be waived with Add-BackfillWaiver -GameId {string.Join(", ", ids)} -Reason '<why>'.");
-        }
-        var waivedNote = presence.WaivedGaps is { Count: > 0 } waived
-            ? $"Waived game(s) left out: {UpstreamCompleteness.Describe(waived, withReason: true)}."
-            : null;
-        if (computeError is not null)
-            return Make(PartitionStatus.Failed, "ProcessorFailed", $"The processor failed: {computeError}");
-        if (audit is null)
-            return Make(PartitionStatus.Failed, "ProcessorFailed", "The audit found no result for this date.");
-        if (audit.Expected == 0)
-            return Make(PartitionStatus.Failed, "UpstreamMissing",
-                $"{presence.Games} final game(s) scheduled but the processor expects no entities; its inputs are missing.");
-        if (audit.NullKeys > 0 || audit.DuplicateKeys > 0)
-            return Make(PartitionStatus.Quarantined, "RowRulesViolated",
-                $"{audit.NullKeys} row(s) with a NULL key and {audit.DuplicateKeys} duplicate key(s); rows kept in quarantine for inspection.");
-        var coverage = 100.0 * audit.Accounted / audit.Expected;
-        if (coverage < _request.MinCoverage && audit.UpstreamFailures * 2 >= audit.Expected)
-            return Make(PartitionStatus.Failed, "UpstreamMissing",
-                $"Upstream Phase 4 rows are missing ({audit.UpstreamReason}); backfill the upstream processor for this date first.");
-        if (coverage < _request.MinCoverage)
-            return Make(PartitionStatus.Quarantined, "CoverageBelowThreshold",
-                $"Coverage {coverage:0.##}% ({audit.Accounted} of {audit.Expected} expected entities) is below -MinCoverage {_request.MinCoverage}%; " +
-                $"not published, previous data kept, rows in {QuarantineDataset}.{ProcessorCatalog.Get(name).Output.Name}." +
-                (audit.Source == "UPCG" ? $" The context came from UPCG ({audit.Upcg} rows for {audit.Pgs} players): clear it with Clear-StaleUpcg -Date {date:yyyy-MM-dd}." : ""));
-        if (coverage < _request.WarnCoverage)
-            return Make(PartitionStatus.Published, "CoverageLow",
-                $"Published with coverage {coverage:0.##}% (below -WarnCoverage {_request.WarnCoverage}%).{(waivedNote is null ? "" : " " + waivedNote)}", warning: true);
-        return Make(PartitionStatus.Published, null, waivedNote);
     }
 
     private void Report(BackfillResult r)
     {
-        var source = r.Source == "n/a" ? "" : $" context {r.Source} (E={r.PgsPlayers}, U={r.UpcgRows}{(r.SourceReason is null ? "" : ": " + r.SourceReason)});";
-        _cb.Verbose?.Invoke($"{r.Date:yyyy-MM-dd} {r.Processor}:{source} expected {r.Expected}, accounted {r.Accounted}, rows {r.Actual} → {r.Status}" +
-                            (r.Message is null ? "" : $" — {r.Message}"));
-        if (r.IsWarning && r.Message is not null) _cb.Warning?.Invoke($"{r.Date:yyyy-MM-dd} {r.Processor}: {r.Message}");
+        _cb.Verbose?.Invoke(ResultLog.VerboseLine(r));
+        if (ResultLog.WarningLine(r) is { } warning) _cb.Warning?.Invoke(warning);
     }
 }

@@ -8,7 +8,8 @@ namespace BackfillTools.Core.Backfill;
 public enum BackfillMode { New, Resume, RetryFailed }
 
 /// <summary>The end of a run, for the cmdlet's summary and exit status.</summary>
-public sealed record BackfillSummary(string RunId, string Status, IReadOnlyList<BackfillResult> Results);
+/// <param name="Status">How the run ended; null when there was nothing to resume or retry (no run was touched).</param>
+public sealed record BackfillSummary(string RunId, RunStatus? Status, IReadOnlyList<BackfillResult> Results);
 
 /// <summary>
 /// One backfill from request to ledger: validate, lock, plan (or load the plan from the ledger), pre-flight, run, finish
@@ -36,7 +37,7 @@ public static class BackfillService
         var plan = mode == BackfillMode.Resume
             ? ledger.Partitions(id, PartitionStatus.Pending, PartitionStatus.Running, PartitionStatus.Cancelled)
             : ledger.Partitions(id, PartitionStatus.Failed, PartitionStatus.Quarantined, PartitionStatus.Cancelled)
-                .Select(p => p with { Action = PlanItem.Run, Reason = null }).ToList();
+                .Select(p => p with { Action = PlanAction.Run, Reason = null }).ToList();
         return (plan, id);
     }
 
@@ -44,51 +45,24 @@ public static class BackfillService
         Uri? alertWebhook, BackfillCallbacks callbacks, CancellationToken ct, Action<BackfillRunner>? configure = null)
     {
         request.Validate();
-        var newRunId = mode == BackfillMode.Resume && runId is not null ? runId : BackfillLedger.NewRunId();
         var startedAt = DateTime.UtcNow;
-        var me = LockHolder.Current(newRunId, startedAt);
+        var me = LockHolder.Current(mode == BackfillMode.Resume && runId is not null ? runId : BackfillLedger.NewRunId(), startedAt);
         // The DuckDB file lock is taken before opening (the kernel frees it when a holder dies); BigQuery's lock is a row.
         using var fileLock = connection.Kind == WarehouseKind.DuckDb ? BackfillLock.Acquire(connection.Path!, me) : null;
         using var w = WarehouseService.Open(connection);
         using var tableLock = fileLock is null ? WarehouseLock.Acquire(w, me, ct, request.LockLease) : null;
-        IBackfillLock runLock = (IBackfillLock?)fileLock ?? tableLock!;
-        if (runLock.StaleHolder is { } stale)
-            callbacks.Warning?.Invoke($"Took over a stale backfill lock left by run {stale.RunId} (process {stale.Pid} on {stale.Host} is gone); resume it with -Resume {stale.RunId}.");
+        WarnIfStaleLockTakenOver((IBackfillLock?)fileLock ?? tableLock!, callbacks);
         var ledger = new BackfillLedger(w);
-        IReadOnlyList<PlanItem> plan;
-        string? resumedFrom = null;
-        if (mode == BackfillMode.New) plan = BackfillPlanner.Plan(w, request, ct);
-        else
-        {
-            (plan, var source) = PlanFromLedger(ledger, mode, runId);
-            if (mode == BackfillMode.Resume) newRunId = source;
-            else resumedFrom = source;
-            if (plan.Count == 0)
-            {
-                callbacks.Warning?.Invoke(mode == BackfillMode.Resume
-                    ? $"Run {source} has no unfinished partitions; nothing to resume."
-                    : $"Run {source} has no failed, quarantined or cancelled partitions; nothing to retry.");
-                return new BackfillSummary(source, "Nothing to do", Array.Empty<BackfillResult>());
-            }
-        }
+        var plan = LoadPlan(w, ledger, request, mode, runId, me.RunId, ct);
+        if (mode != BackfillMode.New && plan.Items.Count == 0) return NothingToDo(plan, mode, callbacks);
 
-        // The cost guard: estimate (dry runs, free) and refuse an over-budget run before any of its jobs runs.
-        var estimate = CostEstimator.Estimate(w, plan, request, ct);
-        var billedBefore = mode == BackfillMode.Resume && estimate.Applicable ? ledger.BytesBilled(newRunId) : 0;
-        foreach (var line in estimate.Describe(connection.Pricing)) callbacks.Verbose?.Invoke(line);
-        CostBudget.EnsureEstimateFits(estimate, request.MaxBytesBilled, billedBefore);
-
-        if (!request.SkipPreflight) RunPreflight(w, plan, request, callbacks, ct);
+        var budget = CheckCost(w, ledger, plan, request, mode, connection.Pricing, callbacks, ct);
+        if (!request.SkipPreflight) RunPreflight(w, plan.Items, request, callbacks, ct);
 
         // The first write. On DuckDB the run's token joins the file lock in the lock row only now, so a refused or
         // invalid request leaves the file untouched; either way the token fences every publish.
         using var claimedRow = fileLock is null ? null : WarehouseLock.ClaimUnderFileLock(w, me, ct);
-        var fence = tableLock ?? claimedRow!;
-        ledger.MarkInterruptedRuns();
-        if (mode == BackfillMode.Resume)
-            w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
-                WarehouseExtensions.Params(("run_id", newRunId)));
-        else ledger.StartRun(newRunId, request, plan, resumedFrom, startedAt);
+        OpenRunRecord(w, ledger, plan, request, mode, startedAt);
 
         // Jobs are BigQuery's unit of latency, quota and billing: say how many a run took.
         var bigQuery = w as Warehouse.BigQuery.BigQueryWarehouse;
@@ -96,66 +70,144 @@ public static class BackfillService
         // Results are noted before the caller sees them: its handler may throw (WriteError under -ErrorAction Stop), and
         // the alert sent on the way out must still name them.
         var emitted = new List<BackfillResult>();
-        var runner = new BackfillRunner(w, request, newRunId, new BackfillCallbacks
-        {
-            Result = r => { lock (emitted) emitted.Add(r); callbacks.Result?.Invoke(r); },
-            Verbose = callbacks.Verbose,
-            Warning = callbacks.Warning,
-            Progress = callbacks.Progress,
-        }) { Fence = fence };
-        if (bigQuery is not null) runner.CostGuard = new RunCostGuard(bigQuery, ledger, newRunId, estimate, request.MaxBytesBilled, billedBefore);
+        var runner = CreateRunner(w, ledger, request, plan, budget, (IPublishFence?)tableLock ?? claimedRow!, emitted, callbacks);
         configure?.Invoke(runner);
         IReadOnlyList<BackfillResult> results;
         try
         {
-            results = runner.Execute(plan, ct);
+            results = runner.Execute(plan.Items, ct);
         }
         catch (Exception ex)
         {
-            // Ctrl+C (the token, or the host stopping the pipeline while a result is written), -ErrorAction Stop, or a
-            // failure: the partition in flight was rolled back with its transaction; the rest is marked for -Resume.
-            var cancelled = ex is OperationCanceledException || ct.IsCancellationRequested;
-            var endStatus = cancelled ? "Cancelled" : ex is BackfillException ? "Failed" : "Stopped";
-            Exception? ledgerFailure = null;
-            // A run that lost its lock writes nothing more: the ledger may already be another run's (a -Resume of this
-            // run id). Its partitions stay Pending/Running, which -Resume picks up like Cancelled ones. It still alerts.
-            var lockLost = WarehouseLock.IsLockLoss(ex);
-            if (!lockLost) try
-            {
-                ledger.CancelUnfinished(newRunId);
-                ledger.FinishRun(newRunId, endStatus, $"{(cancelled ? "Cancelled" : ex.Message)}; resume with Invoke-Backfill -Resume {newRunId}");
-            }
-            catch (Exception failure)
-            {
-                // The warehouse itself failed: the original error is the one to report; the run stays resumable.
-                ledgerFailure = failure;
-            }
-            // The alert goes out before the error propagates, which is what ends an unattended runbook.
-            if (alertWebhook is not null)
-            {
-                var (problems, unfinished) = ProblemsSoFar(lockLost ? null : ledger, newRunId, emitted, plan);
-                var warning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, problems, plan.Count(p => p.IsRun), endStatus, unfinished),
-                    timeout: cancelled ? AlertSender.CancelTimeout : AlertSender.Timeout);
-                if (warning is not null)
-                {
-                    try { callbacks.Warning?.Invoke(warning); }
-                    catch (Exception) { /* The host is stopping and takes no more output; the error below still ends the run. */ }
-                }
-            }
-            if (cancelled && ledgerFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerFailure);
+            EndEarly(ex, ledger, plan, emitted, alertWebhook, callbacks, ct);
             throw;
         }
 
         if (bigQuery is not null)
             callbacks.Verbose?.Invoke($"BigQuery jobs for this run: {JobsSince(jobsAtStart!, bigQuery.Jobs.Snapshot())}; " +
                                       $"{BigQueryPricing.FormatBytes(runner.CostGuard!.BilledSoFar)} billed{connection.Pricing.FormatCost(runner.CostGuard.BilledSoFar)}.");
+        return Finish(ledger, plan, results, alertWebhook, callbacks);
+    }
+
+    /// <summary>
+    /// What a run executes and under which run id: a new plan under a new id, a resumed run's unfinished partitions under
+    /// its own id, or a retried run's failures under a new id that names the run it retries.
+    /// </summary>
+    private sealed record RunPlan(IReadOnlyList<PlanItem> Items, string RunId, string? ResumedFrom);
+
+    /// <summary>The run's budget: the estimate and what earlier attempts of a resumed run already billed.</summary>
+    private sealed record RunBudget(CostEstimate Estimate, long BilledBefore);
+
+    private static void WarnIfStaleLockTakenOver(IBackfillLock runLock, BackfillCallbacks callbacks)
+    {
+        if (runLock.StaleHolder is { } stale)
+            callbacks.Warning?.Invoke($"Took over a stale backfill lock left by run {stale.RunId} (process {stale.Pid} on {stale.Host} is gone); resume it with -Resume {stale.RunId}.");
+    }
+
+    private static RunPlan LoadPlan(IWarehouse w, BackfillLedger ledger, BackfillRequest request, BackfillMode mode, string? runId,
+        string newRunId, CancellationToken ct)
+    {
+        if (mode == BackfillMode.New) return new RunPlan(BackfillPlanner.Plan(w, request, ct), newRunId, null);
+        var (items, source) = PlanFromLedger(ledger, mode, runId);
+        return mode == BackfillMode.Resume ? new RunPlan(items, source, null) : new RunPlan(items, newRunId, source);
+    }
+
+    private static BackfillSummary NothingToDo(RunPlan plan, BackfillMode mode, BackfillCallbacks callbacks)
+    {
+        var source = plan.ResumedFrom ?? plan.RunId;
+        callbacks.Warning?.Invoke(mode == BackfillMode.Resume
+            ? $"Run {source} has no unfinished partitions; nothing to resume."
+            : $"Run {source} has no failed, quarantined or cancelled partitions; nothing to retry.");
+        return new BackfillSummary(source, null, Array.Empty<BackfillResult>());
+    }
+
+    /// <summary>The cost guard: estimate (dry runs, free) and refuse an over-budget run before any of its jobs runs.</summary>
+    private static RunBudget CheckCost(IWarehouse w, BackfillLedger ledger, RunPlan plan, BackfillRequest request, BackfillMode mode,
+        BigQueryPricing pricing, BackfillCallbacks callbacks, CancellationToken ct)
+    {
+        var estimate = CostEstimator.Estimate(w, plan.Items, request, ct);
+        var billedBefore = mode == BackfillMode.Resume && estimate.Applicable ? ledger.BytesBilled(plan.RunId) : 0;
+        foreach (var line in estimate.Describe(pricing)) callbacks.Verbose?.Invoke(line);
+        CostBudget.EnsureEstimateFits(estimate, request.MaxBytesBilled, billedBefore);
+        return new RunBudget(estimate, billedBefore);
+    }
+
+    /// <summary>Runs left Running by a dead process become Interrupted; this run's record is started, or reopened on -Resume.</summary>
+    private static void OpenRunRecord(IWarehouse w, BackfillLedger ledger, RunPlan plan, BackfillRequest request, BackfillMode mode, DateTime startedAt)
+    {
+        ledger.MarkInterruptedRuns();
+        if (mode == BackfillMode.Resume)
+            w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
+                WarehouseExtensions.Params(("run_id", plan.RunId)));
+        else ledger.StartRun(plan.RunId, request, plan.Items, plan.ResumedFrom, startedAt);
+    }
+
+    private static BackfillRunner CreateRunner(IWarehouse w, BackfillLedger ledger, BackfillRequest request, RunPlan plan, RunBudget budget,
+        IPublishFence fence, List<BackfillResult> emitted, BackfillCallbacks callbacks)
+    {
+        var runner = new BackfillRunner(w, request, plan.RunId, new BackfillCallbacks
+        {
+            Result = r => { lock (emitted) emitted.Add(r); callbacks.Result?.Invoke(r); },
+            Verbose = callbacks.Verbose,
+            Warning = callbacks.Warning,
+            Progress = callbacks.Progress,
+        }) { Fence = fence };
+        if (w is Warehouse.BigQuery.BigQueryWarehouse bigQuery)
+            runner.CostGuard = new RunCostGuard(bigQuery, ledger, plan.RunId, budget.Estimate, request.MaxBytesBilled, budget.BilledBefore);
+        return runner;
+    }
+
+    /// <summary>
+    /// A run that stopped early: Ctrl+C (the token, or the host stopping the pipeline while a result is written),
+    /// -ErrorAction Stop, or a failure. The partition in flight was rolled back with its transaction; the rest is marked
+    /// for -Resume, the run record is closed and the alert goes out. The caller rethrows the original error.
+    /// </summary>
+    private static void EndEarly(Exception ex, BackfillLedger ledger, RunPlan plan, List<BackfillResult> emitted, Uri? alertWebhook,
+        BackfillCallbacks callbacks, CancellationToken ct)
+    {
+        var runId = plan.RunId;
+        var cancelled = ex is OperationCanceledException || ct.IsCancellationRequested;
+        var endStatus = cancelled ? RunStatus.Cancelled : ex is BackfillException ? RunStatus.Failed : RunStatus.Stopped;
+        Exception? ledgerFailure = null;
+        // A run that lost its lock writes nothing more: the ledger may already be another run's (a -Resume of this
+        // run id). Its partitions stay Pending/Running, which -Resume picks up like Cancelled ones. It still alerts.
+        var lockLost = WarehouseLock.IsLockLoss(ex);
+        if (!lockLost) try
+        {
+            ledger.CancelUnfinished(runId);
+            ledger.FinishRun(runId, endStatus, $"{(cancelled ? "Cancelled" : ex.Message)}; resume with Invoke-Backfill -Resume {runId}");
+        }
+        catch (Exception failure)
+        {
+            // The warehouse itself failed: the original error is the one to report; the run stays resumable.
+            ledgerFailure = failure;
+        }
+        // The alert goes out before the error propagates, which is what ends an unattended runbook.
+        if (alertWebhook is not null)
+        {
+            var (problems, unfinished) = ProblemsSoFar(lockLost ? null : ledger, runId, emitted, plan.Items);
+            var warning = AlertSender.TrySend(alertWebhook, AlertSender.BuildText(runId, problems, plan.Items.Count(p => p.IsRun), endStatus, unfinished),
+                timeout: cancelled ? AlertSender.CancelTimeout : AlertSender.Timeout);
+            if (warning is not null)
+            {
+                try { callbacks.Warning?.Invoke(warning); }
+                catch (Exception) { /* The host is stopping and takes no more output; the caller's rethrow still ends the run. */ }
+            }
+        }
+        if (cancelled && ledgerFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerFailure);
+    }
+
+    /// <summary>A run that got through its plan: close the record and alert on the partitions that need repair.</summary>
+    private static BackfillSummary Finish(BackfillLedger ledger, RunPlan plan, IReadOnlyList<BackfillResult> results, Uri? alertWebhook,
+        BackfillCallbacks callbacks)
+    {
         var failing = results.Where(NeedsRepair).ToList();
-        var status = failing.Count == 0 ? "Succeeded" : "CompletedWithFailures";
-        ledger.FinishRun(newRunId, status, failing.Count == 0 ? null : $"{failing.Count} partition(s) failed or quarantined; repair with -RetryFailed {newRunId}");
+        var status = failing.Count == 0 ? RunStatus.Succeeded : RunStatus.CompletedWithFailures;
+        ledger.FinishRun(plan.RunId, status, failing.Count == 0 ? null : $"{failing.Count} partition(s) failed or quarantined; repair with -RetryFailed {plan.RunId}");
         if (failing.Count > 0 && alertWebhook is not null
-            && AlertSender.TrySend(alertWebhook, AlertSender.BuildText(newRunId, failing, results.Count)) is { } alertWarning)
+            && AlertSender.TrySend(alertWebhook, AlertSender.BuildText(plan.RunId, failing, results.Count)) is { } alertWarning)
             callbacks.Warning?.Invoke(alertWarning);
-        return new BackfillSummary(newRunId, status, results);
+        return new BackfillSummary(plan.RunId, status, results);
     }
 
     /// <summary>A partition the alert names: failed or quarantined (cancelled ones are counted as not run).</summary>

@@ -31,7 +31,7 @@ public sealed class BackfillLedger
         });
         var runRow = new object?[]
         {
-            runId, "Running", startedAt, null, parameters, $"{plan.Count} partitions",
+            runId, nameof(RunStatus.Running), startedAt, null, parameters, $"{plan.Count} partitions",
             string.Join(",", plan.Select(p => p.Processor).Distinct()), plan.Count == 0 ? null : plan.Min(p => p.Date),
             plan.Count == 0 ? null : plan.Max(p => p.Date), (long)plan.Count, 0L, 0L, 0L,
             (long)plan.Count(p => !p.IsRun), 0L, ToolInfo.Version, ToolInfo.Host, (long)Environment.ProcessId,
@@ -41,7 +41,7 @@ public sealed class BackfillLedger
         _w.BulkAppend(Parts, plan.Select(p => new object?[]
         {
             runId, p.Date, p.Processor.ToString(), p.Season, p.IsRun ? nameof(PartitionStatus.Pending) : nameof(PartitionStatus.Skipped),
-            p.Action, null, null, null, null, null, null, null, null, 0L, null, null, null, null, p.Reason,
+            p.Action.ToString(), null, null, null, null, null, null, null, null, 0L, null, null, null, null, p.Reason,
         }));
     }
 
@@ -68,15 +68,16 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
         _w.Execute($"UPDATE {Parts.Placeholder} SET status = 'Cancelled', message = 'Cancelled by the operator' WHERE run_id = @run_id AND status IN ('Pending', 'Running')",
             WarehouseExtensions.Params(("run_id", runId)));
 
-    public void FinishRun(string runId, string status, string? message)
+    public void FinishRun(string runId, RunStatus status, string? message)
     {
         var counts = _w.Query($"SELECT status, COUNT(*) AS n FROM {Parts.Placeholder} WHERE run_id = @run_id GROUP BY status",
             WarehouseExtensions.Params(("run_id", runId))).AsRows().ToDictionary(r => r.GetString("status")!, r => r.GetInt64("n"));
-        long C(string s) => counts.TryGetValue(s, out var n) ? n : 0;
+        long C(PartitionStatus s) => counts.TryGetValue(s.ToString(), out var n) ? n : 0;
         _w.Execute($@"UPDATE {Runs.Placeholder} SET status = @status, finished_at = @at, published = @published, quarantined = @quarantined,
   failed = @failed, skipped = @skipped, cancelled = @cancelled, message = @message WHERE run_id = @run_id",
-            WarehouseExtensions.Params(("status", status), ("at", DateTime.UtcNow), ("published", C("Published")), ("quarantined", C("Quarantined")),
-                ("failed", C("Failed")), ("skipped", C("Skipped")), ("cancelled", C("Cancelled")), ("message", message), ("run_id", runId)));
+            WarehouseExtensions.Params(("status", status.ToString()), ("at", DateTime.UtcNow), ("published", C(PartitionStatus.Published)),
+                ("quarantined", C(PartitionStatus.Quarantined)), ("failed", C(PartitionStatus.Failed)), ("skipped", C(PartitionStatus.Skipped)),
+                ("cancelled", C(PartitionStatus.Cancelled)), ("message", message), ("run_id", runId)));
     }
 
     /// <summary>Runs left "Running" by a process that died: the caller holds the backfill lock, so none is really running.</summary>
@@ -112,7 +113,7 @@ LIMIT @limit";
 
     private static BackfillRunInfo ToRunInfo(ResultRow r) => new()
             {
-                RunId = r.GetString("run_id")!, Status = r.GetString("status")!, StartedAt = r.GetNullableDateTime("started_at") ?? default,
+                RunId = r.GetString("run_id")!, Status = Enum.Parse<RunStatus>(r.GetString("status")!), StartedAt = r.GetNullableDateTime("started_at") ?? default,
                 FinishedAt = r.GetNullableDateTime("finished_at"), Parameters = r.GetString("parameters"), Processors = r.GetString("processors"),
                 StartDate = r.GetNullableDate("start_date"), EndDate = r.GetNullableDate("end_date"), Partitions = r.GetInt64("partitions"),
                 Published = r.GetInt64("published"), Quarantined = r.GetInt64("quarantined"), Failed = r.GetInt64("failed"),
@@ -173,7 +174,7 @@ FROM {Jobs.Placeholder} GROUP BY {groupBy}";
             .AsRows()
             .Where(r => statuses.Length == 0 || statuses.Contains(Enum.Parse<PartitionStatus>(r.GetString("status")!)))
             .Select(r => new PlanItem(r.GetDate("partition_date"), r.GetString("season")!, Enum.Parse<ProcessorName>(r.GetString("processor")!),
-                r.GetString("action")!, r.GetString("action") == PlanItem.Skip ? r.GetString("message") : null))
+                Enum.Parse<PlanAction>(r.GetString("action")!), r.GetString("action") == nameof(PlanAction.Skip) ? r.GetString("message") : null))
             .ToList();
 
 }

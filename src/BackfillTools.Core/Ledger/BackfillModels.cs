@@ -3,11 +3,11 @@ using BackfillTools.Core.Processors;
 namespace BackfillTools.Core.Ledger;
 
 /// <summary>One (date, processor) of a plan: run it, or skip it with a reason.</summary>
-public sealed record PlanItem(DateOnly Date, string Season, ProcessorName Processor, string Action, string? Reason)
+public sealed record PlanItem(DateOnly Date, string Season, ProcessorName Processor, PlanAction Action, string? Reason)
 {
-    public const string Run = "Run";
-    public const string Skip = "Skip";
-    public bool IsRun => Action == Run;
+    /// <summary>The text backfill_partitions.action stores for a partition that runs.</summary>
+    public const string Run = nameof(PlanAction.Run);
+    public bool IsRun => Action == PlanAction.Run;
 }
 
 /// <summary>One (date, processor) result of a backfill, as Invoke-Backfill emits it and the ledger stores it.</summary>
@@ -26,7 +26,7 @@ public sealed class BackfillResult
     public double? CoveragePct { get; init; }
     public double? RowsPct { get; init; }
     /// <summary>UPCG, Synthetic or n/a: where the player context came from.</summary>
-    public string Source { get; init; } = "n/a";
+    public string Source { get; init; } = ContextSources.NotApplicable;
     /// <summary>Why that context source was chosen (the reference's "defensive logging", kept).</summary>
     public string? SourceReason { get; init; }
     public long? PgsPlayers { get; init; }
@@ -60,7 +60,7 @@ public sealed class BackfillResult
 public sealed class BackfillRunInfo
 {
     public required string RunId { get; init; }
-    public required string Status { get; init; }
+    public required RunStatus Status { get; init; }
     public DateTime StartedAt { get; init; }
     public DateTime? FinishedAt { get; init; }
     public string? Parameters { get; init; }

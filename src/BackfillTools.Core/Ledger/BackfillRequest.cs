@@ -20,11 +20,17 @@ public sealed record BackfillRequest
     public double MinCoverage { get; init; } = BackfillRules.CoverageMinPct;
     public double WarnCoverage { get; init; } = BackfillRules.CoverageWarnPct;
     /// <summary>Engine threads (DuckDB) or concurrent jobs (BigQuery).</summary>
-    public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
+    public int ThrottleLimit { get; init; } = DefaultThrottleLimit;
+
+    /// <summary>-ThrottleLimit when not given: one per processor of this machine.</summary>
+    public static int DefaultThrottleLimit => Environment.ProcessorCount;
     public bool SkipPreflight { get; init; }
     public bool Force { get; init; }
-    /// <summary>Dates computed per processor call: 0 = a season at a time (set-based); 1 = the per-date baseline.</summary>
-    public int DatesPerChunk { get; init; }
+    /// <summary><see cref="DatesPerChunk"/> for a season per processor call, the set-based default.</summary>
+    public const int SeasonPerChunk = 0;
+
+    /// <summary>Dates computed per processor call: <see cref="SeasonPerChunk"/> (set-based) or 1, the per-date baseline (-PerDate).</summary>
+    public int DatesPerChunk { get; init; } = SeasonPerChunk;
     public ProcessorOptions ProcessorOptions { get; init; } = ProcessorOptions.Default;
     /// <summary>How long the lock row's heartbeat stays valid on BigQuery (internal, for tests; 10 minutes otherwise).</summary>
     internal TimeSpan LockLease { get; init; } = BackfillRules.LockLease;

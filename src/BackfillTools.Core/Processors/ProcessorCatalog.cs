@@ -146,7 +146,7 @@ public static class ProcessorCatalog
     };
 
     /// <summary>The feature_version MLFS writes (spec §9.2): the only MLFS rows the product owns.</summary>
-    public const string MlfsFeatureVersion = "v2_37features";
+    public const string MlfsFeatureVersion = PrecomputeTables.MlfsFeatureVersion;
 
     /// <summary>The failure rows' column naming the processor: a processor owns only its own failure rows.</summary>
     public const string FailureProcessorColumn = "processor_name";

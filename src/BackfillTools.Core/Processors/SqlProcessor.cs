@@ -148,6 +148,7 @@ internal sealed partial class SqlProcessor : IProcessor
         ["opt_mlfs_zone_units"] = options.MlfsZoneUnits,
         ["opt_mlfs_roster_context"] = options.MlfsRosterContext,
         ["partial_upcg_ratio"] = BackfillRules.PartialUpcgRatio,
+        ["mlfs_feature_version"] = ProcessorCatalog.MlfsFeatureVersion,
     };
 
     /// <summary>

@@ -3,7 +3,7 @@ using BackfillTools.Core.Warehouse.BigQuery;
 namespace BackfillTools.Core.Schema;
 
 /// <summary>One table's size and date range, as Get-BackfillWarehouse reports it.</summary>
-public sealed record WarehouseTableInfo(string Table, string Layer, long Rows, DateOnly? MinDate, DateOnly? MaxDate, string? DateColumn);
+public sealed record WarehouseTableInfo(string Table, WarehouseLayer Layer, long Rows, DateOnly? MinDate, DateOnly? MaxDate, string? DateColumn);
 
 /// <summary>Creating, opening and describing warehouses.</summary>
 public static class WarehouseService
@@ -247,14 +247,14 @@ public static class WarehouseService
     }
 
     /// <summary>Rows of data (raw, analytics, precompute), not of the bookkeeping (operations) tables.</summary>
-    public static long DataRows(IEnumerable<WarehouseTableInfo> tables) => tables.Where(t => t.Layer != "Operations").Sum(t => t.Rows);
+    public static long DataRows(IEnumerable<WarehouseTableInfo> tables) => tables.Where(t => t.Layer != WarehouseLayer.Operations).Sum(t => t.Rows);
 
-    public static string LayerOf(string dataset) => dataset switch
+    public static WarehouseLayer LayerOf(string dataset) => dataset switch
     {
-        "nba_raw" => "Raw",
-        "nba_analytics" => "Analytics",
-        "nba_precompute" or "nba_predictions" => "Precompute",
-        _ => "Operations",
+        "nba_raw" => WarehouseLayer.Raw,
+        "nba_analytics" => WarehouseLayer.Analytics,
+        "nba_precompute" or "nba_predictions" => WarehouseLayer.Precompute,
+        _ => WarehouseLayer.Operations,
     };
 }
 

@@ -48,7 +48,7 @@ public static class CoverageValidator
     private sealed record Accounting(long Expected, long Accounted, long Actual, long ByDesign, long OtherFailures,
         long UpstreamFailures, string? FirstOtherCategory, long UpcgSourced);
 
-    private sealed record LedgerEntry(string Status, string? ErrorCategory, string? Source, long? Pgs, long? Upcg, string? Message);
+    private sealed record LedgerEntry(PartitionStatus Status, string? ErrorCategory, string? Source, long? Pgs, long? Upcg, string? Message);
 
     private sealed record ContextEntry(string Source, long? Pgs, long? Upcg);
 
@@ -263,7 +263,7 @@ ORDER BY ent.analysis_date, ent.entity_id";
     private static Dictionary<(DateOnly, string), LedgerEntry> Ledger(IWarehouse w, string ctes, CancellationToken ct) =>
         w.Query(LedgerSql(ctes), null, ct).AsRows().ToDictionary(
             r => (r.GetDate("partition_date"), r.GetString("processor")!.ToUpperInvariant()),
-            r => new LedgerEntry(r.GetString("status")!, r.GetString("error_category"), r.GetString("source"),
+            r => new LedgerEntry(Enum.Parse<PartitionStatus>(r.GetString("status")!), r.GetString("error_category"), r.GetString("source"),
                 r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("message")));
 
     /// <summary>The latest attempt per (date, processor) decides; planned-but-never-started rows say nothing.</summary>
@@ -303,9 +303,9 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         var open = inputGaps.Where(g => !g.IsWaived).ToList();
         var waived = inputGaps.Where(g => g.IsWaived).ToList();
         double? pct = a.Expected > 0 ? Math.Round(100.0 * a.Accounted / a.Expected, 2) : null;
-        var source = !def.UsesPlayerContext ? "n/a"
-            : ctx?.Source ?? (ledger?.Source is { } ls && ls != "n/a" ? ls : null)
-              ?? (a.Actual == 0 ? null : a.UpcgSourced == a.Actual ? "UPCG" : a.UpcgSourced == 0 ? "Synthetic" : "Mixed");
+        var source = !def.UsesPlayerContext ? ContextSources.NotApplicable
+            : ctx?.Source ?? (ledger?.Source is { } ls && ls != ContextSources.NotApplicable ? ls : null)
+              ?? (a.Actual == 0 ? null : a.UpcgSourced == a.Actual ? nameof(ContextSource.UPCG) : a.UpcgSourced == 0 ? nameof(ContextSource.Synthetic) : nameof(ContextSource.Mixed));
         CoverageResult Make(CoverageStatus status, CoverageReason reason, string? detail) => new()
         {
             Date = date, Season = Season.LabelOf(date), Layer = CoverageLayer.Precompute, Processor = p.ToString(),
@@ -344,10 +344,10 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         Dictionary<ProcessorName, Dictionary<DateOnly, Accounting>> all, LedgerEntry? ledger, ContextEntry? ctx, string? source)
     {
         // 1. Rows built from a partial UPCG: the incident pattern, and the most actionable answer.
-        var fromUpcg = source == "UPCG" || a.UpcgSourced > 0 || ledger?.Source == "UPCG";
+        var fromUpcg = ContextSources.IsUpcg(source) || a.UpcgSourced > 0 || ContextSources.IsUpcg(ledger?.Source);
         var partialThen = IsPartial(ctx?.Pgs ?? ledger?.Pgs, ctx?.Upcg ?? ledger?.Upcg);
-        var partialNow = IsPartial(f.PgsPlayers, f.UpcgRows);
-        if (def.UsesPlayerContext && fromUpcg && (partialThen || partialNow) && ledger?.ErrorCategory != "UpstreamMissing")
+        var partialNow = IsPartial(f.PgsPlayers, f.UpcgPlayers);
+        if (def.UsesPlayerContext && fromUpcg && (partialThen || partialNow) && ledger?.ErrorCategory != PartitionErrors.UpstreamMissing)
         {
             var (pgs, upcg) = partialThen ? (ctx?.Pgs ?? ledger?.Pgs, ctx?.Upcg ?? ledger?.Upcg) : (f.PgsPlayers, f.UpcgRows);
             return (CoverageReason.StaleUpcg,
@@ -356,7 +356,7 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         }
 
         // 2. The gate held the last attempt back.
-        if (ledger?.Status == "Quarantined")
+        if (ledger?.Status == PartitionStatus.Quarantined)
             return (CoverageReason.Quarantined, $"The last backfill quarantined this date ({ledger.ErrorCategory}): {ledger.Message}");
 
         // 3. Inputs absent: the Phase 3 table the entities come from, or a required upstream Phase 4 table.
@@ -366,14 +366,14 @@ WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
         if (phase3Rows == 0) missing.Add(phase3.FullName);
         foreach (var u in def.RequiredUpstream)
             if ((all[u].GetValueOrDefault(date)?.Actual ?? 0) == 0) missing.Add(ProcessorCatalog.Get(u).Output.FullName);
-        if (missing.Count > 0 || a.UpstreamFailures > 0 || ledger?.ErrorCategory == "UpstreamMissing")
+        if (missing.Count > 0 || a.UpstreamFailures > 0 || ledger?.ErrorCategory == PartitionErrors.UpstreamMissing)
             return (CoverageReason.UpstreamMissing, missing.Count > 0
                 ? $"No rows for {date:yyyy-MM-dd} in {string.Join(", ", missing)}; backfill those first."
-                : ledger?.ErrorCategory == "UpstreamMissing" ? $"The last backfill found inputs missing: {ledger.Message}"
+                : ledger?.ErrorCategory == PartitionErrors.UpstreamMissing ? $"The last backfill found inputs missing: {ledger.Message}"
                 : $"{a.UpstreamFailures} failure row(s) say an upstream input was incomplete.");
 
         // 4. Real failures.
-        if (a.OtherFailures > 0 || ledger?.Status == "Failed")
+        if (a.OtherFailures > 0 || ledger?.Status == PartitionStatus.Failed)
             return (CoverageReason.ProcessorFailure, a.OtherFailures > 0
                 ? $"{a.OtherFailures} failure row(s) that are not by-design skips (first category {a.FirstOtherCategory}); see Get-BackfillFailure -Date {date:yyyy-MM-dd} -Processor {def.Name}."
                 : $"The last backfill failed ({ledger!.ErrorCategory}): {ledger.Message}");

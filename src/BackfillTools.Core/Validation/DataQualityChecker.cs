@@ -8,6 +8,9 @@ public enum DataQualityCheck { DuplicateKey, NullKey, CriticalNull, OutOfRange, 
 
 public sealed record DataQualityOptions
 {
+    public const double DefaultContaminationPct = 5;
+    public const double DefaultThinRatio = 0.5;
+
     public IReadOnlyList<ProcessorName>? Processors { get; init; }
     public IReadOnlyList<DataQualityCheck>? Checks { get; init; }
 
@@ -15,10 +18,10 @@ public sealed record DataQualityOptions
     public double CriticalNullErrorPct { get; init; } = 5;
 
     /// <summary>Cascade contamination: share (%) of PCF rows with missing matchup inputs that is reported.</summary>
-    public double ContaminationPct { get; init; } = 5;
+    public double ContaminationPct { get; init; } = DefaultContaminationPct;
 
     /// <summary>Thin partition: rows (per game for player tables) below this fraction of the neighbourhood median.</summary>
-    public double ThinRatio { get; init; } = 0.5;
+    public double ThinRatio { get; init; } = DefaultThinRatio;
 
     /// <summary>How many dates either side form a date's neighbourhood.</summary>
     public int Neighbours { get; init; } = DefaultNeighbours;
@@ -115,7 +118,7 @@ ORDER BY t.{dc}";
         var rows = w.Query(QualitySql(scope, p), null, ct).AsRows().ToList();
         var list = new List<DataQualityFinding>();
         DataQualityFinding F(DateOnly d, DataQualityCheck check, string? column, double observed, double threshold, FindingSeverity sev, string detail) =>
-            new() { Table = table, Date = d, Check = check.ToString(), Column = column, Observed = observed, Threshold = threshold, Severity = sev, Detail = detail };
+            new() { Table = table, Date = d, Check = check, Column = column, Observed = observed, Threshold = threshold, Severity = sev, Detail = detail };
 
         foreach (var r in rows)
         {

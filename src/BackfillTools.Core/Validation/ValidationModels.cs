@@ -117,7 +117,7 @@ public sealed class DataQualityFinding
     public required string Table { get; init; }
     public DateOnly? Date { get; init; }
     /// <summary>DuplicateKey, NullKey, CriticalNull, OutOfRange, CascadeContamination or ThinPartition.</summary>
-    public required string Check { get; init; }
+    public required DataQualityCheck Check { get; init; }
     public string? Column { get; init; }
     public double Observed { get; init; }
     public double Threshold { get; init; }

@@ -26,11 +26,7 @@ public sealed class AddBackfillWaiverCommand : BackfillCmdlet
 
     protected override void EndProcessing() => Guard(() =>
     {
-        if (_ids.Count == 0 && MyInvocation.ExpectingInput)
-        {
-            WriteWarning("No game ids came through the pipeline; nothing was waived.");
-            return;
-        }
+        if (NothingPiped(_ids.Count, "game ids", "waived")) return;
         using var w = OpenWarehouse();
         // Validated before the prompt: bad input is refused the same way with or without -WhatIf.
         var added = BackfillWaivers.Add(w, _ids, Reason, CancellationToken, waivers => ShouldProcess(

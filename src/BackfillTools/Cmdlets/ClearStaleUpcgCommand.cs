@@ -43,11 +43,7 @@ public sealed class ClearStaleUpcgCommand : BackfillCmdlet
     {
         // An empty pipeline (e.g. Find-StaleUpcg | Where-Object IsPartial finding nothing) binds no -Date and would
         // fall back to the OlderThan set: that must delete nothing, not every old date.
-        if (MyInvocation.ExpectingInput && _dates.Count == 0 && !MyInvocation.BoundParameters.ContainsKey(nameof(OlderThanDays)))
-        {
-            WriteWarning("No dates came through the pipeline; nothing was deleted.");
-            return;
-        }
+        if (!MyInvocation.BoundParameters.ContainsKey(nameof(OlderThanDays)) && NothingPiped(_dates.Count, "dates", "deleted")) return;
         DateOnly? asOf = AsOf is { } a ? DateOnly.FromDateTime(a) : null;
         using var w = OpenWarehouse();
         var plan = StaleContextCleanup.Plan(w, ParameterSetName == DateSet ? _dates : null, OlderThanDays, asOf, CancellationToken);

@@ -4,8 +4,9 @@ using BackfillTools.Core.Processors;
 namespace BackfillTools.Cmdlets;
 
 /// <summary>
-/// Base of the validation cmdlets that read a set of dates: -StartDate/-EndDate, -Season, -Date (piped dates are
-/// collected), or by default every final game date; <see cref="Scope"/> turns the choice into a <see cref="DateScope"/>.
+/// The date selection shared by Test-Coverage, Test-DataQuality and Invoke-Backfill: -StartDate/-EndDate, -Season or
+/// -Date (piped dates are collected), and -Processor. The validation cmdlets default to every final game date
+/// (<see cref="AllSet"/>); <see cref="Scope"/> turns the choice into a <see cref="DateScope"/>.
 /// </summary>
 public abstract class DateScopedCmdlet : BackfillCmdlet
 {
@@ -33,10 +34,11 @@ public abstract class DateScopedCmdlet : BackfillCmdlet
     [DateArgumentTransformation]
     public DateTime[] Date { get; set; } = Array.Empty<DateTime>();
 
+    /// <summary>Processor names; Invoke-Backfill overrides it to bind each piped row's processor as well.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(ProcessorCompleter))]
     [ValidateNotNullOrEmpty]
-    public string[]? Processor { get; set; }
+    public virtual string[]? Processor { get; set; }
 
     protected override void ProcessRecord() => Guard(() =>
     {
@@ -46,15 +48,8 @@ public abstract class DateScopedCmdlet : BackfillCmdlet
     /// <summary>The processors asked for (null = all); an unknown name is a terminating UnknownProcessor error.</summary>
     protected IReadOnlyList<ProcessorName>? Processors => Processor?.Select(ProcessorCatalog.Parse).Distinct().ToList();
 
-    /// <summary>
-    /// True when input was piped but no date arrived: the default (every date) must not silently replace "the piped dates".
-    /// </summary>
-    protected bool NothingPiped()
-    {
-        if (!MyInvocation.ExpectingInput || _dates.Count > 0 || ParameterSetName is RangeSet or SeasonSet) return false;
-        WriteWarning("No dates came through the pipeline; nothing was checked.");
-        return true;
-    }
+    /// <summary>True (with a warning) when input was piped but no date arrived: the default, every date, must not stand in for it.</summary>
+    protected bool NoDatesPiped(string outcome) => ParameterSetName is not (RangeSet or SeasonSet) && NothingPiped(_dates.Count, "dates", outcome);
 
     protected DateScope Scope() => ParameterSetName switch
     {

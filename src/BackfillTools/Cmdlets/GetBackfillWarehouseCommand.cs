@@ -9,14 +9,14 @@ namespace BackfillTools.Cmdlets;
 public sealed class GetBackfillWarehouseCommand : BackfillCmdlet
 {
     [Parameter(Position = 0)]
-    [ValidateSet("Raw", "Analytics", "Precompute", "Operations", IgnoreCase = true)]
-    public string[]? Layer { get; set; }
+    [ValidateNotNullOrEmpty]
+    public WarehouseLayer[]? Layer { get; set; }
 
     protected override void EndProcessing() => Guard(() =>
     {
         using var warehouse = OpenWarehouse();
         foreach (var t in WarehouseService.Describe(warehouse, CancellationToken))
-            if (Layer is null || Layer.Contains(t.Layer, StringComparer.OrdinalIgnoreCase))
+            if (Layer is null || Layer.Contains(t.Layer))
                 WriteObject(t);
     });
 }

@@ -9,38 +9,17 @@ namespace BackfillTools.Cmdlets;
 [Cmdlet(VerbsLifecycle.Invoke, "Backfill", DefaultParameterSetName = SeasonSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(BackfillResult))]
 [OutputType(typeof(PlanItem))]
-public sealed class InvokeBackfillCommand : BackfillCmdlet
+public sealed class InvokeBackfillCommand : DateScopedCmdlet
 {
-    private const string RangeSet = "Range";
-    private const string SeasonSet = "Season";
-    private const string DateSet = "Date";
     private const string ResumeSet = "Resume";
     private const string RetrySet = "RetryFailed";
-    public const string AlertWebhookEnvVar = "BACKFILLTOOLS_ALERT_WEBHOOK";
 
     private readonly List<(DateOnly, ProcessorName)> _partitions = new();
     private int _ignoredRows;
 
-    [Parameter(Mandatory = true, ParameterSetName = RangeSet)]
-    [DateArgumentTransformation]
-    public DateTime StartDate { get; set; }
-
-    [Parameter(Mandatory = true, ParameterSetName = RangeSet)]
-    [DateArgumentTransformation]
-    public DateTime EndDate { get; set; }
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SeasonSet)]
-    [ArgumentCompleter(typeof(SeasonCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] Season { get; set; } = Array.Empty<string>();
-
-    [Parameter(Mandatory = true, ParameterSetName = DateSet, ValueFromPipelineByPropertyName = true)]
-    [DateArgumentTransformation]
-    public DateTime[] Date { get; set; } = Array.Empty<DateTime>();
-
     /// <summary>Bound from piped coverage rows: rows of other layers than Precompute are ignored with a warning.</summary>
     [Parameter(ParameterSetName = DateSet, ValueFromPipelineByPropertyName = true)]
-    public string? Layer { get; set; }
+    public CoverageLayer? Layer { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ResumeSet)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
@@ -55,10 +34,11 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
     [ValidateNotNullOrEmpty]
     public string? RunId { get; set; }
 
+    /// <summary>Bound from piped coverage rows too: each row brings its own processor.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ProcessorCompleter))]
     [ValidateNotNullOrEmpty]
-    public string[]? Processor { get; set; }
+    public override string[]? Processor { get; set; }
 
     [Parameter]
     [ValidateRange(0, 100)]
@@ -70,7 +50,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
 
     [Parameter]
     [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+    public int ThrottleLimit { get; set; } = BackfillRequest.DefaultThrottleLimit;
 
     [Parameter]
     public SwitchParameter SkipPreflight { get; set; }
@@ -97,7 +77,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
     protected override void ProcessRecord() => Guard(() =>
     {
         if (ParameterSetName != DateSet) return;
-        if (Layer is { Length: > 0 } layer && !layer.Equals("Precompute", StringComparison.OrdinalIgnoreCase))
+        if (Layer is { } layer && layer != CoverageLayer.Precompute)
         {
             _ignoredRows++;
             return;
@@ -108,8 +88,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
                 _partitions.Add((DateOnly.FromDateTime(d), p));
     });
 
-    private IReadOnlyList<ProcessorName> ParseProcessors() =>
-        Processor is { Length: > 0 } names ? names.Select(ProcessorCatalog.Parse).Distinct().ToList() : Enum.GetValues<ProcessorName>();
+    private IReadOnlyList<ProcessorName> ParseProcessors() => Processors ?? Enum.GetValues<ProcessorName>();
 
     protected override void EndProcessing() => Guard(() =>
     {
@@ -117,14 +96,11 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
             WriteWarning($"Ignored {_ignoredRows} piped row(s) of the Raw or Analytics layer: Invoke-Backfill repairs the Precompute layer only.");
         var request = BuildRequest();
         request.Validate();
-        var webhook = ResolveWebhook();
+        // Checked before anything is written, even under -WhatIf.
+        var webhook = AlertSender.ResolveWebhook(AlertWebhook);
         var mode = ParameterSetName switch { ResumeSet => BackfillMode.Resume, RetrySet => BackfillMode.RetryFailed, _ => BackfillMode.New };
         var runId = mode == BackfillMode.Resume ? Resume : RunId;
-        if (mode == BackfillMode.New && ParameterSetName == DateSet && _partitions.Count == 0)
-        {
-            WriteWarning("No Precompute partitions were given; nothing to backfill.");
-            return;
-        }
+        if (ParameterSetName == DateSet && NothingPiped(_partitions.Count, "Precompute partitions", "backfilled")) return;
 
         var description = mode switch
         {
@@ -163,14 +139,8 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
         };
         var summary = BackfillService.Run(connection, request, mode, runId, webhook, callbacks, CancellationToken);
         progress.Complete();
-        WriteVerbose($"Run {summary.RunId}: {summary.Status}; {summary.Results.Count} partition(s) processed.");
+        WriteVerbose($"Run {summary.RunId}: {summary.Status?.ToString() ?? "nothing to do"}; {summary.Results.Count} partition(s) processed.");
     });
-
-    /// <summary>-AlertWebhook, else $env:BACKFILLTOOLS_ALERT_WEBHOOK, checked before anything is written (even under -WhatIf).</summary>
-    private Uri? ResolveWebhook() =>
-        AlertWebhook is { } given ? AlertSender.ParseWebhook(given, "-AlertWebhook")
-        : Environment.GetEnvironmentVariable(AlertWebhookEnvVar) is { Length: > 0 } env ? AlertSender.ParseWebhook(env, $"$env:{AlertWebhookEnvVar}")
-        : null;
 
     private void EmitResult(BackfillResult r)
     {
@@ -178,13 +148,13 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
         if (r.Status is not (PartitionStatus.Failed or PartitionStatus.Quarantined or PartitionStatus.Cancelled)) return;
         var category = r.ErrorCategory switch
         {
-            "CoverageBelowThreshold" => ErrorCategory.InvalidResult,
-            "UpstreamMissing" or "UpstreamIncomplete" => ErrorCategory.ObjectNotFound,
-            "RowRulesViolated" => ErrorCategory.InvalidData,
+            PartitionErrors.CoverageBelowThreshold => ErrorCategory.InvalidResult,
+            PartitionErrors.UpstreamMissing or PartitionErrors.UpstreamIncomplete => ErrorCategory.ObjectNotFound,
+            PartitionErrors.RowRulesViolated => ErrorCategory.InvalidData,
             Core.Warehouse.BigQuery.BigQueryErrors.StreamingBufferBusyErrorId => ErrorCategory.ResourceBusy,
             _ => ErrorCategory.NotSpecified,
         };
-        var id = r.ErrorCategory ?? (r.Status == PartitionStatus.Cancelled ? "PartitionCancelled" : "ProcessorFailed");
+        var id = r.ErrorCategory ?? (r.Status == PartitionStatus.Cancelled ? PartitionErrors.PartitionCancelled : PartitionErrors.ProcessorFailed);
         WriteError(new ErrorRecord(new BackfillException(id, ErrorKind.InvalidData, $"{r.Date:yyyy-MM-dd} {r.Processor}: {r.Status}. {r.Message}"),
             id, category, r));
     }
@@ -205,7 +175,7 @@ public sealed class InvokeBackfillCommand : BackfillCmdlet
         ThrottleLimit = ThrottleLimit,
         SkipPreflight = SkipPreflight,
         Force = Force,
-        DatesPerChunk = PerDate ? 1 : 0,
+        DatesPerChunk = PerDate ? 1 : BackfillRequest.SeasonPerChunk,
         ProcessorOptions = new ProcessorOptions { ContextSource = ContextSource },
         // Resume and retry take their partitions from the ledger.
         FromLedger = ParameterSetName is ResumeSet or RetrySet,

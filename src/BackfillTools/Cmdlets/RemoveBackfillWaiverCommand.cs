@@ -25,11 +25,7 @@ public sealed class RemoveBackfillWaiverCommand : BackfillCmdlet
 
     protected override void EndProcessing() => Guard(() =>
     {
-        if (_ids.Count == 0 && MyInvocation.ExpectingInput)
-        {
-            WriteWarning("No game ids came through the pipeline; nothing was removed.");
-            return;
-        }
+        if (NothingPiped(_ids.Count, "game ids", "removed")) return;
         using var w = OpenWarehouse();
         // Validate first (unknown id, no waiver): a refusal must not depend on the answer to a prompt.
         var waivers = BackfillWaivers.Find(w, _ids, CancellationToken);

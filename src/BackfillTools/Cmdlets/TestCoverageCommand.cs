@@ -36,7 +36,7 @@ public sealed class TestCoverageCommand : DateScopedCmdlet
 
     protected override void EndProcessing() => Guard(() =>
     {
-        if (NothingPiped()) return;
+        if (NoDatesPiped("checked")) return;
         var options = new CoverageOptions
         {
             Processors = Processors,

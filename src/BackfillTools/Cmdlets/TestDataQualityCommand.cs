@@ -16,18 +16,18 @@ public sealed class TestDataQualityCommand : DateScopedCmdlet
 
     [Parameter]
     [ValidateRange(0.01, 1.0)]
-    public double ThinRatio { get; set; } = 0.5;
+    public double ThinRatio { get; set; } = DataQualityOptions.DefaultThinRatio;
 
     [Parameter]
     [ValidateRange(0, 100)]
-    public double ContaminationPct { get; set; } = 5;
+    public double ContaminationPct { get; set; } = DataQualityOptions.DefaultContaminationPct;
 
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
     protected override void EndProcessing() => Guard(() =>
     {
-        if (NothingPiped()) return;
+        if (NoDatesPiped("checked")) return;
         var options = new DataQualityOptions
         {
             Processors = Processors,

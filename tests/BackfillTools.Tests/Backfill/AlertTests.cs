@@ -106,7 +106,7 @@ public sealed class AlertTests : IClassFixture<SampleWarehouseFixture>
         var c = IncidentCopy();
         using var hook = new WebhookListener();
         var summary = BackfillService.Run(c, ForcedPcf(), BackfillMode.New, null, hook.Url, new BackfillCallbacks(), CancellationToken.None);
-        Assert.Equal("CompletedWithFailures", summary.Status);
+        Assert.Equal(RunStatus.CompletedWithFailures, summary.Status);
         var text = Assert.Single(hook.Bodies);
         Assert.Contains("2 of 2 partitions need attention", text);
         Assert.DoesNotContain("before its end", text);

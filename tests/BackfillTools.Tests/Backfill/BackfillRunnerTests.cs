@@ -41,7 +41,7 @@ public sealed class BackfillRunnerTests : IClassFixture<SampleWarehouseFixture>
         using (var w = WarehouseService.Open(c))
         {
             var run = new BackfillLedger(w).GetRuns(null, 1).Single();
-            Assert.Equal("Cancelled", run.Status);
+            Assert.Equal(RunStatus.Cancelled, run.Status);
             Assert.True(run.Cancelled > 0);
             Assert.Equal(0, run.Pending);
         }

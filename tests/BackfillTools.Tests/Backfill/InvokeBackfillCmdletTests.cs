@@ -46,7 +46,7 @@ public sealed class InvokeBackfillCmdletTests : IClassFixture<SampleWarehouseFix
         using (var w = WarehouseService.Open(c))
         {
             var run = new BackfillLedger(w).GetRuns(null, 1).Single();
-            Assert.Equal("Cancelled", run.Status);
+            Assert.Equal(RunStatus.Cancelled, run.Status);
             Assert.True(run.Cancelled > 0);
             Assert.Equal(0, run.Pending);
             Assert.True(run.Published >= 20);

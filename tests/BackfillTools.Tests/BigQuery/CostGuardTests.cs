@@ -134,14 +134,14 @@ public sealed class CostGuardTests : IDisposable
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
         var ledger = new BackfillLedger(w);
         var run = ledger.GetRuns(null, 1).Single();
-        Assert.Equal("Failed", run.Status);
+        Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Contains("-Resume", run.Message);
         Assert.Equal(2, run.Published);                       // TDZA's two dates
         Assert.Equal(2, run.Cancelled);                       // PSZA's, resumable
         Assert.True(run.BytesBilled <= budget, $"{run.BytesBilled} billed over a budget of {budget}");
 
         var summary = BackfillService.Run(server.Connection, Request(4 * budget), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
-        Assert.Equal("Succeeded", summary.Status);
+        Assert.Equal(RunStatus.Succeeded, summary.Status);
         Assert.Equal(4, ledger.GetRun(run.RunId)!.Published);
     }
 
@@ -159,7 +159,7 @@ public sealed class CostGuardTests : IDisposable
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
         var ledger = new BackfillLedger(w);
         var run = ledger.GetRuns(null, 1).Single();
-        Assert.Equal("Failed", run.Status);
+        Assert.Equal(RunStatus.Failed, run.Status);
         Assert.True(run.BytesBilled <= budget, $"{run.BytesBilled} billed over a budget of {budget}");
         foreach (var (table, processor) in new[] { (PrecomputeTables.Tdza, ProcessorName.TDZA), (PrecomputeTables.Psza, ProcessorName.PSZA) })
         {
@@ -170,7 +170,7 @@ public sealed class CostGuardTests : IDisposable
         }
 
         var summary = BackfillService.Run(server.Connection, Request(8 * budget), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
-        Assert.Equal("Succeeded", summary.Status);
+        Assert.Equal(RunStatus.Succeeded, summary.Status);
         Assert.Equal(4, ledger.GetRun(run.RunId)!.Published);
     }
 
@@ -216,7 +216,7 @@ public sealed class CostGuardTests : IDisposable
     {
         using var server = new FakeBigQueryHttp(_fake);
         var summary = BackfillService.Run(server.Connection, Request(), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
-        Assert.Equal("Succeeded", summary.Status);
+        Assert.Equal(RunStatus.Succeeded, summary.Status);
 
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
         var ledger = new BackfillLedger(w);
@@ -260,7 +260,7 @@ public sealed class CostGuardTests : IDisposable
     public void On_DuckDB_the_estimate_is_not_applicable_and_a_budget_fails_nothing()
     {
         using var duck = DuckDbWarehouse.Open(":memory:");
-        var estimate = CostEstimator.Estimate(duck, new[] { new PlanItem(From, "2022-23", ProcessorName.TDZA, PlanItem.Run, null) }, Request(1));
+        var estimate = CostEstimator.Estimate(duck, new[] { new PlanItem(From, "2022-23", ProcessorName.TDZA, PlanAction.Run, null) }, Request(1));
         Assert.False(estimate.Applicable);
         Assert.Equal(0, estimate.TotalBytes);
         CostBudget.EnsureEstimateFits(estimate, 1);

@@ -50,11 +50,11 @@ public sealed class GameIdAndQualityTests : IDisposable
         w.Execute("INSERT INTO nba_precompute.player_composite_factors SELECT * FROM nba_staging_pcf WHERE game_date = DATE '2023-11-23' AND player_lookup = 'aaa1'");
 
         var f = Quality();
-        Assert.Contains(f, x => x.Check == "OutOfRange" && x.Column == "fatigue_score" && x.Date == F.Ok && x.Observed == 1 && x.Severity == FindingSeverity.Error);
-        Assert.Contains(f, x => x.Check == "CriticalNull" && x.Column == "opponent_strength_score" && x.Date == F.OkByDesign && x.Observed == 100);
-        Assert.Contains(f, x => x.Check == "CascadeContamination" && x.Date == F.Low && x.Observed == 100 && x.Severity == FindingSeverity.Error);
-        Assert.Contains(f, x => x.Check == "DuplicateKey" && x.Date == F.Failure && x.Observed == 1);
-        Assert.DoesNotContain(f, x => x.Check == "DuplicateKey" && x.Date != F.Failure);
+        Assert.Contains(f, x => x.Check == DataQualityCheck.OutOfRange && x.Column == "fatigue_score" && x.Date == F.Ok && x.Observed == 1 && x.Severity == FindingSeverity.Error);
+        Assert.Contains(f, x => x.Check == DataQualityCheck.CriticalNull && x.Column == "opponent_strength_score" && x.Date == F.OkByDesign && x.Observed == 100);
+        Assert.Contains(f, x => x.Check == DataQualityCheck.CascadeContamination && x.Date == F.Low && x.Observed == 100 && x.Severity == FindingSeverity.Error);
+        Assert.Contains(f, x => x.Check == DataQualityCheck.DuplicateKey && x.Date == F.Failure && x.Observed == 1);
+        Assert.DoesNotContain(f, x => x.Check == DataQualityCheck.DuplicateKey && x.Date != F.Failure);
     }
 
     [Fact]

@@ -3,13 +3,14 @@
 -- {{col.date}}/{{col.entity}} the output table's date and entity columns, @processor/@run_id/@processed_at parameters.
 
 -- @@ ctx_decision
--- Player context rule (the incident fix): E = distinct PGS players on D, U = UPCG rows on D. UPCG is used when
+-- Player context rule (the incident fix): E = distinct PGS players on D, U = distinct UPCG players on D (the same count
+-- Find-StaleUpcg and Test-Coverage call partial; the column keeps its stored name upcg_rows). UPCG is used when
 -- U > 0 and U >= @partial_upcg_ratio·E (BackfillRules.PartialUpcgRatio), otherwise the synthetic context from PGS. Dates with no PGS (upcoming slates) use UPCG only.
 CREATE OR REPLACE TABLE {{work.ctxdec}} AS
 WITH counts AS (
   SELECT d.analysis_date,
          (SELECT COUNT(DISTINCT p.player_lookup) FROM {{nba_analytics.player_game_summary}} p WHERE p.game_date = d.analysis_date) AS pgs_players,
-         (SELECT COUNT(*) FROM {{nba_analytics.upcoming_player_game_context}} u WHERE u.game_date = d.analysis_date) AS upcg_rows
+         (SELECT COUNT(DISTINCT u.player_lookup) FROM {{nba_analytics.upcoming_player_game_context}} u WHERE u.game_date = d.analysis_date) AS upcg_rows
   FROM {{work.dinfo}} d
   WHERE NOT d.is_bootstrap
 )

@@ -314,7 +314,7 @@ t AS (
          LEAST(IFNULL(games_available, 0), 10) AS expected
   FROM q
 )
-SELECT player_lookup, universal_player_id, analysis_date, game_id, features_array, /*@mlfs_feature_names*/, 37, 'v2_37features',
+SELECT player_lookup, universal_player_id, analysis_date, game_id, features_array, /*@mlfs_feature_names*/, 37, @mlfs_feature_version,
   ROUND_NUMERIC(score, 2), opponent, roster_home, days_rest,
   CASE WHEN phase4_count >= 0.9 * 37 THEN 'phase4' WHEN phase4_count >= 0.5 * 37 THEN 'phase4_partial'
        WHEN phase3_count >= 0.5 * 37 THEN 'phase3' ELSE 'mixed' END,
