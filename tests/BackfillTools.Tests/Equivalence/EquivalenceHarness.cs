@@ -148,12 +148,13 @@ internal sealed partial class EquivalenceSlice : IDisposable
             Compare("context", WarehouseSchema.ContextSourceLog, WarehouseSchema.ContextSourceLog.PrimaryKey, staging.ContextSources, reference[staging.ContextSources.Name]),
         };
         clock.Restart();
+        Changes.Clear();
         var published = PublishOnBothEngines(def, staging, dates, n);
         var publishMs = clock.ElapsedMilliseconds;
         Publish(def, staging);
         return new ProcessorComparison(name, tables, duckMs, referenceMs, stepMs.Select(x => (x.Key, x.Value)).OrderByDescending(x => x.Value).Take(3).ToList(), shards)
         {
-            Published = published, PublishMs = publishMs,
+            Published = published, PublishMs = publishMs, Changes = Changes.ToList(),
         };
     }
 
@@ -240,6 +241,9 @@ internal sealed record ProcessorComparison(ProcessorName Processor, IReadOnlyLis
 
     public long PublishMs { get; init; }
 
+    /// <summary>Per published table: rows updated, inserted, deleted.</summary>
+    public IReadOnlyList<(string Label, long Updated, long Inserted, long Deleted)> Changes { get; init; } = Array.Empty<(string, long, long, long)>();
+
     public long Differences => Tables.Sum(t => t.Differences.Count) + Published.Sum(t => t.Differences.Count);
 
     public string Report()
@@ -250,7 +254,7 @@ internal sealed record ProcessorComparison(ProcessorName Processor, IReadOnlyLis
         foreach (var t in Tables) sb.Append("  ").Append(t.Report()).Append('\n');
         if (Published.Count > 0)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{Processor} publish: rows compared {Published.Sum(t => t.RowsCompared)}, cells compared {Published.Sum(t => t.CellsCompared)}, differences = {Published.Sum(t => t.Differences.Count)} (both engines {PublishMs} ms)\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{Processor} publish: rows compared {Published.Sum(t => t.RowsCompared)}, cells compared {Published.Sum(t => t.CellsCompared)}, differences = {Published.Sum(t => t.Differences.Count)} ({string.Join("; ", Changes.Select(c => $"{c.Label}: {c.Updated} updated, {c.Inserted} inserted, {c.Deleted} deleted"))}; both engines {PublishMs} ms)\n");
             foreach (var t in Published) sb.Append("  ").Append(t.Report()).Append('\n');
         }
         return sb.ToString();

@@ -17,6 +17,9 @@ namespace BackfillTools.Tests.Equivalence;
 /// </summary>
 internal sealed partial class EquivalenceSlice
 {
+    /// <summary>Per published table of the last <see cref="Run"/>: rows the publish updated, inserted and deleted (DuckDB's counts).</summary>
+    public List<(string Label, long Updated, long Inserted, long Deleted)> Changes { get; } = new();
+
     /// <summary>A date no slice computes or reads: the seeded rows outside the scope's dates.</summary>
     private static DateOnly ForeignDate(IReadOnlyList<DateOnly> dates) => dates.Min().AddDays(-400);
 
@@ -40,7 +43,7 @@ internal sealed partial class EquivalenceSlice
             var counts = ScopedPublisher.CountsShape.WithName("nba_staging", $"eq_counts_{run}_{i++}");
             Db.W.EnsureTable(counts);
             var foreign = ForeignDate(dates);
-            Seed(o, staged, dateList, foreign);
+            var seeded = Seed(o, staged, dateList, foreign);
             var scope = $"{o.DateColumn} IN {dateList.List[..^1]}, {Literal(foreign)})";
             var statements = new List<SqlStatement> { ScopedPublisher.CountChanges(o, staged, dateList, counts) };
             statements.AddRange(ScopedPublisher.ReplaceOwnedRows(o, staged, dateList));
@@ -66,6 +69,18 @@ internal sealed partial class EquivalenceSlice
             comparisons.Add(CompareTable(label, o.Table, key, $"SELECT {string.Join(", ", o.Table.ColumnNames)} FROM {o.Table.Placeholder} WHERE {scope}", RenderedName(o.Table)));
             comparisons.Add(CompareTable(label.Replace("published", "publish counts of", StringComparison.Ordinal), counts, new[] { "partition_date" },
                 $"SELECT {string.Join(", ", counts.ColumnNames)} FROM {counts.Placeholder}", RenderedName(counts)));
+            var c = Db.W.Query($"SELECT COALESCE(SUM(rows_updated), 0), COALESCE(SUM(rows_inserted), 0), COALESCE(SUM(rows_deleted), 0) FROM {counts.Placeholder}").Rows[0];
+            Changes.Add((label, Convert.ToInt64(c[0], CultureInfo.InvariantCulture), Convert.ToInt64(c[1], CultureInfo.InvariantCulture), Convert.ToInt64(c[2], CultureInfo.InvariantCulture)));
+            // Not vacuous: what lies outside the scope is still there (on both engines, by the comparison), and so are
+            // the non-owned values of the surviving seeded keys.
+            var outside = Db.W.ScalarInt64($"SELECT COUNT(*) FROM {o.Table.Placeholder} WHERE {o.DateColumn} = {Literal(foreign)}" +
+                string.Concat(o.Markers.Select(m => $" OR ({o.DateColumn} IN {dateList.List} AND {m.Column} = '{ForeignMarker(m)}')")));
+            if (outside != seeded.Outside)
+                throw new InvalidOperationException($"{def.Name} publish into {o.Table.FullName} left {outside} of the {seeded.Outside} rows outside its scope");
+            if (ForeignFills(o).FirstOrDefault() is { Column: { } kept } && seeded.Existing > 0 &&
+                Db.W.ScalarInt64($"SELECT COUNT(*) FROM {o.Table.Placeholder} WHERE {o.DateColumn} IN {dateList.List} AND {kept} IS NOT NULL" +
+                    string.Concat(o.Markers.Select(m => $" AND {m.Column} = '{m.Value}'"))) != seeded.Existing)
+                throw new InvalidOperationException($"{def.Name} publish into {o.Table.FullName} lost non-owned values of {kept}");
             Clean(o, dateList, foreign);
             Db.W.DropTable(counts.Dataset, counts.Name);
         }
@@ -104,7 +119,7 @@ internal sealed partial class EquivalenceSlice
     /// the stage lacks (the DELETE must remove it); rows on a date outside the scope and, per marker, rows of the same
     /// dates with another marker value (both must stay byte-identical).
     /// </summary>
-    private void Seed(TableOwnership o, TableDef staged, ScopedPublisher.DateList dates, DateOnly foreign)
+    private (long Existing, long Outside) Seed(TableOwnership o, TableDef staged, ScopedPublisher.DateList dates, DateOnly foreign)
     {
         var fills = ForeignFills(o).ToList();
         var entity = o.Key[1];
@@ -121,14 +136,15 @@ internal sealed partial class EquivalenceSlice
         var t = o.Table.Placeholder;
         var w = Db.W;
         // Existing keys with another row's owned values (the next entity of the date).
-        w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", ownedAlias: "b")} FROM {ranked} AS a JOIN {ranked} AS b " +
+        var existing = w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", ownedAlias: "b")} FROM {ranked} AS a JOIN {ranked} AS b " +
                   $"ON b.{o.DateColumn} = a.{o.DateColumn} AND b.seed_i = a.seed_i % a.seed_n + 1 WHERE a.seed_i % 3 = 0");
         // Keys in scope that the stage no longer has.
         w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", entityExpr: $"CONCAT(a.{entity}, '_vanished')")} FROM {ranked} AS a WHERE a.seed_i % 5 = 1");
         // Outside the scope: another date, and another marker value on the published dates.
-        w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", date: Literal(foreign))} FROM {ranked} AS a WHERE a.seed_i % 4 = 2 AND a.{o.DateColumn} = (SELECT MIN({o.DateColumn}) FROM {ranked} AS m)");
+        var outside = w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", date: Literal(foreign))} FROM {ranked} AS a WHERE a.seed_i % 4 = 2 AND a.{o.DateColumn} = (SELECT MIN({o.DateColumn}) FROM {ranked} AS m)");
         if (o.Markers.Count > 0)
-            w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", markerExprs: o.Markers.Select(m => $"'{ForeignMarker(m)}'"))} FROM {ranked} AS a WHERE a.seed_i % 4 = 3");
+            outside += w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", markerExprs: o.Markers.Select(m => $"'{ForeignMarker(m)}'"))} FROM {ranked} AS a WHERE a.seed_i % 4 = 3");
+        return (existing, outside);
     }
 
     /// <summary>Remove the seeds from DuckDB after the comparison, so later processors and slices read only the product's rows.</summary>
