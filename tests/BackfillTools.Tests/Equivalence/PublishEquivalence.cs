@@ -135,9 +135,12 @@ internal sealed partial class EquivalenceSlice
                 .Concat(ownedCols.Select(c => $"{ownedAlias ?? alias}.{c}"))) + fillValues;
         var t = o.Table.Placeholder;
         var w = Db.W;
-        // Existing keys with another row's owned values (the next entity of the date).
+        // Existing keys with another row's owned values (the next entity of the date); only keys the table lacks, since
+        // production holds one row per key (a re-run of the same dates already has them all).
         var existing = w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", ownedAlias: "b")} FROM {ranked} AS a JOIN {ranked} AS b " +
-                  $"ON b.{o.DateColumn} = a.{o.DateColumn} AND b.seed_i = a.seed_i % a.seed_n + 1 WHERE a.seed_i % 3 = 0");
+                  $"ON b.{o.DateColumn} = a.{o.DateColumn} AND b.seed_i = a.seed_i % a.seed_n + 1 WHERE a.seed_i % 3 = 0 " +
+                  $"AND NOT EXISTS (SELECT 1 FROM {t} AS x WHERE x.{o.DateColumn} = a.{o.DateColumn} AND x.{entity} = a.{entity}" +
+                  string.Concat(o.Markers.Select(m => $" AND x.{m.Column} = a.{m.Column}")) + ")");
         // Keys in scope that the stage no longer has.
         w.Execute($"INSERT INTO {t} ({into}) SELECT {Row("a", entityExpr: $"CONCAT(a.{entity}, '_vanished')")} FROM {ranked} AS a WHERE a.seed_i % 5 = 1");
         // Outside the scope: another date, and another marker value on the published dates.
