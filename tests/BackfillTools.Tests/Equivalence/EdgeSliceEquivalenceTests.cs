@@ -91,6 +91,6 @@ public sealed class EdgeSliceEquivalenceTests(Season2021Fixture fixture, ITestOu
         AssertEquivalent(fixture.FirstLostGameDate, 2);
         // The lost game's date on Test-Coverage: its raw and analytics gap, and the accounting, on both engines.
         ProcessorEquivalenceTests.AssertCoverageEquivalent(slice, BackfillTools.Core.Sql.DateScope.Explicit(new[] { fixture.FirstLostGameDate, fixture.FirstLostGameDate.AddDays(1) }),
-            fixture.FirstLostGameDate.AddDays(1), output);
+            fixture.FirstLostGameDate, fixture.FirstLostGameDate.AddDays(1), output);
     }
 }

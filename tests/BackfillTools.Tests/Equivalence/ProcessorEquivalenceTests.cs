@@ -49,9 +49,9 @@ public sealed class ProcessorEquivalenceTests(SampleSeasonFixture fixture, ITest
     }
 
     /// <summary>Test-Coverage over the published slice: every query it sends, on both engines.</summary>
-    internal static void AssertCoverageEquivalent(EquivalenceSlice slice, BackfillTools.Core.Sql.DateScope scope, DateOnly last, ITestOutputHelper output)
+    internal static void AssertCoverageEquivalent(EquivalenceSlice slice, BackfillTools.Core.Sql.DateScope scope, DateOnly first, DateOnly last, ITestOutputHelper output)
     {
-        var coverage = slice.CompareCoverage(scope, last);
+        var coverage = slice.CompareCoverage(scope, first, last);
         output.WriteLine(coverage.Report());
         Assert.True(coverage.Differences == 0, "Test-Coverage's queries differ between the reference engine and DuckDB:\n" + coverage.Report());
         // Not vacuous: the accounting compared rows for every processor, and the slice has expected entities.
@@ -63,7 +63,7 @@ public sealed class ProcessorEquivalenceTests(SampleSeasonFixture fixture, ITest
     public void Backfill_week_2022_11_14_to_20_all_five_processors()
     {
         AssertEquivalent(Days("2022-11-14", "2022-11-20"), ProcessorCatalog.All.Select(d => d.Name));
-        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Range(new DateOnly(2022, 11, 14), new DateOnly(2022, 11, 20)), new DateOnly(2022, 11, 20), output);
+        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Range(new DateOnly(2022, 11, 14), new DateOnly(2022, 11, 20)), new DateOnly(2022, 11, 14), new DateOnly(2022, 11, 20), output);
     }
 
     /// <summary>The season opener (2022-10-18) with the 14-day bootstrap boundary inside the slice.</summary>
@@ -71,7 +71,7 @@ public sealed class ProcessorEquivalenceTests(SampleSeasonFixture fixture, ITest
     public void Season_opener_bootstrap_boundary_all_five_processors()
     {
         AssertEquivalent(Days("2022-10-29", "2022-11-02"), ProcessorCatalog.All.Select(d => d.Name));
-        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Range(new DateOnly(2022, 10, 29), new DateOnly(2022, 11, 2)), new DateOnly(2022, 11, 2), output);
+        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Range(new DateOnly(2022, 10, 29), new DateOnly(2022, 11, 2)), new DateOnly(2022, 10, 29), new DateOnly(2022, 11, 2), output);
     }
 
     /// <summary>
@@ -88,6 +88,6 @@ public sealed class ProcessorEquivalenceTests(SampleSeasonFixture fixture, ITest
         Assert.True(dates[0].DayNumber - ((DateOnly)lastBefore!).DayNumber >= 4, $"no break before 2023-02-23 (last game {lastBefore})");
         AssertEquivalent(dates, ProcessorCatalog.All.Select(d => d.Name));
         AssertEquivalent(dates, new[] { ProcessorName.PCF }, new ProcessorOptions { ContextSource = ContextSourceMode.ForceUpcg });
-        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Explicit(dates), dates[^1], output);
+        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Explicit(dates), dates[0], dates[^1], output);
     }
 }
