@@ -50,13 +50,17 @@ public sealed class DateScope
     /// <summary>
     /// CTE <c>sched</c>: one row per (game_id, game_date), the highest game_status then the latest processed_at
     /// (the reference's v_nbac_schedule_latest), final games only unless <paramref name="finalOnly"/> is false.
-    /// Columns game_id, game_date, season_year, home, away, is_regular_season, game_status.
+    /// Columns game_id, game_date, season_year, home, away, is_regular_season, game_status. Rows equal in status and
+    /// processed_at are ordered on by every other column kept (NULLS LAST written out: BigQuery puts NULLs first in
+    /// ascending order, DuckDB last), so a remaining tie is between rows that agree on everything kept and both
+    /// engines keep the same values.
     /// </summary>
     internal static string ScheduleCte(bool finalOnly = true) => $@"sched AS (
   SELECT game_id, game_date, season_year, home_team_tricode AS home, away_team_tricode AS away,
          COALESCE(is_regular_season, FALSE) AS is_regular_season, game_status
   FROM (
-    SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.game_id, s.game_date ORDER BY s.game_status DESC, s.processed_at DESC) AS rn
+    SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.game_id, s.game_date ORDER BY s.game_status DESC, s.processed_at DESC,
+      s.season_year NULLS LAST, s.home_team_tricode NULLS LAST, s.away_team_tricode NULLS LAST, s.is_regular_season NULLS LAST) AS rn
     FROM {{{{nba_raw.nbac_schedule}}}} AS s
   ) AS x
   WHERE rn = 1{(finalOnly ? " AND game_status = 3" : "")}

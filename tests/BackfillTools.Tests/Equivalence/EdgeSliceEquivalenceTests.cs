@@ -67,6 +67,9 @@ public sealed class EdgeSliceEquivalenceTests(Season2021Fixture fixture, ITestOu
         Assert.True(results.All(r => r.Differences == 0),
             "The reference engine and DuckDB differ:\n" + string.Join("\n", results.Where(r => r.Differences > 0).Select(r => r.Report())));
         Assert.All(results, r => Assert.True(r.Tables.Sum(t => t.RowsCompared) > 0, $"{r.Processor}: no rows compared"));
+        // The publish compared every kind of change: keys updated, inserted and deleted in scope.
+        Assert.All(results, r => Assert.True(r.Changes.Sum(c => c.Updated) > 0 && r.Changes.Sum(c => c.Inserted) > 0 && r.Changes.Sum(c => c.Deleted) > 0,
+            $"{r.Processor}: the publish did not update, insert and delete"));
     }
 
     /// <summary>
@@ -86,5 +89,8 @@ public sealed class EdgeSliceEquivalenceTests(Season2021Fixture fixture, ITestOu
         Assert.True(ties >= 8, $"only {ties} players with two games on {fixture.DoubleheaderDate}");
         Assert.True(fixture.DoubleheaderDate < fixture.FirstLostGameDate && fixture.DoubleheaderDate >= fixture.FirstLostGameDate.AddDays(-7));
         AssertEquivalent(fixture.FirstLostGameDate, 2);
+        // The lost game's date on Test-Coverage: its raw and analytics gap, and the accounting, on both engines.
+        ProcessorEquivalenceTests.AssertCoverageEquivalent(slice, BackfillTools.Core.Sql.DateScope.Explicit(new[] { fixture.FirstLostGameDate, fixture.FirstLostGameDate.AddDays(1) }),
+            fixture.FirstLostGameDate, fixture.FirstLostGameDate.AddDays(1), output);
     }
 }

@@ -17,7 +17,7 @@ namespace BackfillTools.Tests.Equivalence;
 /// inputs, then compares the staging tables (rows, failures, context) key by key. The DuckDB result is then published
 /// so the next processor of the slice reads the same upstream on both engines.
 /// </summary>
-internal sealed class EquivalenceSlice : IDisposable
+internal sealed partial class EquivalenceSlice : IDisposable
 {
     private static int _runs;
     private static readonly BigQueryDialect Dialect = new(ZetaSqlGate.GateProject);
@@ -95,6 +95,7 @@ internal sealed class EquivalenceSlice : IDisposable
         {
             ((IWarehouse)w).ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters)).ToList());
             foreach (var (ds, table) in SqlProcessor.WorkTables(staging, steps)) w.DropTable(ds, table);
+            PublishOwned(def, staging, dates);
             Publish(def, staging);
             return null;
         }
@@ -146,8 +147,15 @@ internal sealed class EquivalenceSlice : IDisposable
             Compare("failures", WarehouseSchema.PrecomputeFailures, new[] { "processor_name", "analysis_date", "entity_id" }, staging.Failures, reference[staging.Failures.Name]),
             Compare("context", WarehouseSchema.ContextSourceLog, WarehouseSchema.ContextSourceLog.PrimaryKey, staging.ContextSources, reference[staging.ContextSources.Name]),
         };
+        clock.Restart();
+        Changes.Clear();
+        var published = PublishOnBothEngines(def, staging, dates, n);
+        var publishMs = clock.ElapsedMilliseconds;
         Publish(def, staging);
-        return new ProcessorComparison(name, tables, duckMs, referenceMs, stepMs.Select(x => (x.Key, x.Value)).OrderByDescending(x => x.Value).Take(3).ToList(), shards);
+        return new ProcessorComparison(name, tables, duckMs, referenceMs, stepMs.Select(x => (x.Key, x.Value)).OrderByDescending(x => x.Value).Take(3).ToList(), shards)
+        {
+            Published = published, PublishMs = publishMs, Changes = Changes.ToList(),
+        };
     }
 
     /// <summary>The columns a step names as p.column, after checking it reads <paramref name="table"/> only as p (once
@@ -204,25 +212,39 @@ internal sealed class EquivalenceSlice : IDisposable
         return RowComparer.Compare(label, shape, key, duckRows, refRows);
     }
 
+    /// <summary>The product-owned tables beside the outputs: the context log and, for player-context processors, the
+    /// per-row context (the output and failure rows are published by the scoped publish, <see cref="PublishOwned"/>).</summary>
     private void Publish(ProcessorDefinition def, StagingTables s)
     {
         var p = WarehouseExtensions.Params(("p", def.Name.ToString()));
         string Cols(TableDef t) => string.Join(", ", t.ColumnNames);
         Db.W.ExecuteInTransaction(new SqlStatement[]
         {
-            $"DELETE FROM {def.Output.Placeholder} WHERE {def.DateColumn} IN (SELECT analysis_date FROM {s.Dates.Placeholder})",
-            $"INSERT INTO {def.Output.Placeholder} ({Cols(def.Output)}) SELECT {Cols(def.Output)} FROM {s.Rows.Placeholder}",
-            new($"DELETE FROM {WarehouseSchema.PrecomputeFailures.Placeholder} WHERE processor_name = @p AND analysis_date IN (SELECT analysis_date FROM {s.Dates.Placeholder})", p),
-            $"INSERT INTO {WarehouseSchema.PrecomputeFailures.Placeholder} ({Cols(WarehouseSchema.PrecomputeFailures)}) SELECT {Cols(WarehouseSchema.PrecomputeFailures)} FROM {s.Failures.Placeholder}",
             new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @p AND analysis_date IN (SELECT analysis_date FROM {s.Dates.Placeholder})", p),
             $"INSERT INTO {WarehouseSchema.ContextSourceLog.Placeholder} ({Cols(WarehouseSchema.ContextSourceLog)}) SELECT {Cols(WarehouseSchema.ContextSourceLog)} FROM {s.ContextSources.Placeholder}",
         }.Concat(ScopedPublisher.ContextPublishStatements(def, s, $"(SELECT analysis_date FROM {s.Dates.Placeholder})", ProcessedAt)).ToList());
+    }
+
+    /// <summary>The product's scoped publish of the output and failure rows, on DuckDB only.</summary>
+    private void PublishOwned(ProcessorDefinition def, StagingTables s, IReadOnlyList<DateOnly> dates)
+    {
+        var dateList = new ScopedPublisher.DateList("(" + string.Join(", ", dates.Distinct().Order().Select(Literal)) + ")");
+        Db.W.ExecuteInTransaction(ScopedPublisher.ReplaceOwnedRows(ProcessorCatalog.OutputOwnership(def.Name), s.Rows, dateList)
+            .Concat(ScopedPublisher.ReplaceOwnedRows(ProcessorCatalog.FailureOwnership(def.Name), s.Failures, dateList)).ToList());
     }
 }
 
 internal sealed record ProcessorComparison(ProcessorName Processor, IReadOnlyList<TableComparison> Tables, long DuckDbMs, long ReferenceMs, IReadOnlyList<(string Step, long Ms)> SlowestSteps, int Shards)
 {
-    public long Differences => Tables.Sum(t => t.Differences.Count);
+    /// <summary>The publish of the staged rows and failures into production's tables, compared on both engines.</summary>
+    public IReadOnlyList<TableComparison> Published { get; init; } = Array.Empty<TableComparison>();
+
+    public long PublishMs { get; init; }
+
+    /// <summary>Per published table: rows updated, inserted, deleted.</summary>
+    public IReadOnlyList<(string Label, long Updated, long Inserted, long Deleted)> Changes { get; init; } = Array.Empty<(string, long, long, long)>();
+
+    public long Differences => Tables.Sum(t => t.Differences.Count) + Published.Sum(t => t.Differences.Count);
 
     public string Report()
     {
@@ -230,6 +252,11 @@ internal sealed record ProcessorComparison(ProcessorName Processor, IReadOnlyLis
         sb.Append(CultureInfo.InvariantCulture, $"{Processor}: rows compared {Tables.Sum(t => t.RowsCompared)}, cells compared {Tables.Sum(t => t.CellsCompared)}, differences = {Differences}")
           .Append(CultureInfo.InvariantCulture, $" ({(Shards > 1 ? $"reference in {Shards} shards, " : "")}DuckDB {DuckDbMs} ms, reference {ReferenceMs} ms; slowest {string.Join(", ", SlowestSteps.Select(x => $"{x.Step} {x.Ms} ms"))})\n");
         foreach (var t in Tables) sb.Append("  ").Append(t.Report()).Append('\n');
+        if (Published.Count > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{Processor} publish: rows compared {Published.Sum(t => t.RowsCompared)}, cells compared {Published.Sum(t => t.CellsCompared)}, differences = {Published.Sum(t => t.Differences.Count)} ({string.Join("; ", Changes.Select(c => $"{c.Label}: {c.Updated} updated, {c.Inserted} inserted, {c.Deleted} deleted"))}; both engines {PublishMs} ms)\n");
+            foreach (var t in Published) sb.Append("  ").Append(t.Report()).Append('\n');
+        }
         return sb.ToString();
     }
 }

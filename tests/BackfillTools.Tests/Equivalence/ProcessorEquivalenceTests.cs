@@ -43,16 +43,36 @@ public sealed class ProcessorEquivalenceTests(SampleSeasonFixture fixture, ITest
             "The reference engine and DuckDB differ:\n" + string.Join("\n", results.Where(r => r.Differences > 0).Select(r => r.Report())));
         // Not vacuous: every processor compared rows (output or failures; TDZA early in a season has only failures).
         Assert.All(results, r => Assert.True(r.Tables.Sum(t => t.RowsCompared) > 0, $"{r.Processor}: no rows compared"));
+        // The publish compared every kind of change: keys updated, inserted and deleted in scope.
+        Assert.All(results, r => Assert.True(r.Changes.Sum(c => c.Updated) > 0 && r.Changes.Sum(c => c.Inserted) > 0 && r.Changes.Sum(c => c.Deleted) > 0,
+            $"{r.Processor}: the publish did not update, insert and delete"));
+    }
+
+    /// <summary>Test-Coverage over the published slice: every query it sends, on both engines.</summary>
+    internal static void AssertCoverageEquivalent(EquivalenceSlice slice, BackfillTools.Core.Sql.DateScope scope, DateOnly first, DateOnly last, ITestOutputHelper output)
+    {
+        var coverage = slice.CompareCoverage(scope, first, last);
+        output.WriteLine(coverage.Report());
+        Assert.True(coverage.Differences == 0, "Test-Coverage's queries differ between the reference engine and DuckDB:\n" + coverage.Report());
+        // Not vacuous: the accounting compared rows for every processor, and the slice has expected entities.
+        Assert.All(ProcessorCatalog.All, d => Assert.True(coverage.Queries.Where(q => q.Processor == d.Name.ToString()).Sum(q => q.Comparison.RowsCompared) > 0, $"{d.Name}: no accounting rows compared"));
+        Assert.Contains(coverage.Results, r => r.Layer == BackfillTools.Core.Domain.CoverageLayer.Precompute && r.Expected > 0 && r.Actual > 0);
     }
 
     [ReferenceEngineFact]
-    public void Backfill_week_2022_11_14_to_20_all_five_processors() =>
+    public void Backfill_week_2022_11_14_to_20_all_five_processors()
+    {
         AssertEquivalent(Days("2022-11-14", "2022-11-20"), ProcessorCatalog.All.Select(d => d.Name));
+        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Range(new DateOnly(2022, 11, 14), new DateOnly(2022, 11, 20)), new DateOnly(2022, 11, 14), new DateOnly(2022, 11, 20), output);
+    }
 
     /// <summary>The season opener (2022-10-18) with the 14-day bootstrap boundary inside the slice.</summary>
     [ReferenceEngineFact]
-    public void Season_opener_bootstrap_boundary_all_five_processors() =>
+    public void Season_opener_bootstrap_boundary_all_five_processors()
+    {
         AssertEquivalent(Days("2022-10-29", "2022-11-02"), ProcessorCatalog.All.Select(d => d.Name));
+        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Range(new DateOnly(2022, 10, 29), new DateOnly(2022, 11, 2)), new DateOnly(2022, 10, 29), new DateOnly(2022, 11, 2), output);
+    }
 
     /// <summary>
     /// The incident dates of the StaleUpcg scenario, which are also the first two dates after the 2023 All-Star break:
@@ -68,5 +88,6 @@ public sealed class ProcessorEquivalenceTests(SampleSeasonFixture fixture, ITest
         Assert.True(dates[0].DayNumber - ((DateOnly)lastBefore!).DayNumber >= 4, $"no break before 2023-02-23 (last game {lastBefore})");
         AssertEquivalent(dates, ProcessorCatalog.All.Select(d => d.Name));
         AssertEquivalent(dates, new[] { ProcessorName.PCF }, new ProcessorOptions { ContextSource = ContextSourceMode.ForceUpcg });
+        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Explicit(dates), dates[0], dates[^1], output);
     }
 }

@@ -81,6 +81,14 @@ public sealed class ReferenceEngine : IDisposable
         return (cols.Select(c => c.Item1).ToList(), rows);
     }
 
+    /// <summary>A query's answer (from <see cref="Run"/>): its columns with their types, rows in the form of <see cref="Canonical"/>.</summary>
+    public static (IReadOnlyList<(string Name, SqlType Type)> Columns, List<object?[]> Rows) Result(JsonObject answer)
+    {
+        var cols = answer["columns"]!.AsArray().Select(c => ((string)c!["name"]!, SqlType.Parse((string)c["type"]!))).ToList();
+        var rows = answer["rows"]!.AsArray().Select(row => row!.AsArray().Select((v, i) => FromJson(cols[i].Item2, v)).ToArray()).ToList();
+        return (cols, rows);
+    }
+
     private JsonObject Send(JsonObject request)
     {
         if (_process.HasExited) throw new InvalidOperationException($"The reference engine exited ({_process.ExitCode}): {_stderr.Result}");

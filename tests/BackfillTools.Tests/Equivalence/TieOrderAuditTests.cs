@@ -25,7 +25,28 @@ public sealed class TieOrderAuditTests
         ["game_id"] = new[] { "player_lookup", "team_abbr", "defending_team_abbr" },
         ["rn"] = new[] { "player_lookup" },
         ["ord"] = null,
+        // The runs table's key; in the ledger's backfill_partitions one row per run × date × processor, and its one
+        // ordering on run_id (the latest attempt) is partitioned by date and processor.
+        ["run_id"] = null,
     };
+
+    /// <summary>
+    /// Picks of one row per partition that order on every other column the statement keeps from the row, so a
+    /// remaining tie is between rows equal in all of them: the engines may pick different rows but keep the same values.
+    /// Keyed by the partition's columns. DateScope's schedule pick keeps season_year, the teams, is_regular_season and game_status.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> OrderIndependentPicks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["game_date,game_id"] = new[] { "game_status", "season_year", "home_team_tricode", "away_team_tricode", "is_regular_season" },
+    };
+
+    /// <summary>
+    /// Statement families with a known open ordering problem (docs/bigquery.md, "Reference-engine equivalence"): the
+    /// audit requires they are still flagged, so fixing one fails here until it is removed from this list.
+    /// ScopedPublisher's one-row-per-key pick orders on the owned scalar columns ascending without NULLS FIRST/LAST;
+    /// it only matters for duplicate staged keys (the write audit quarantines output dates with them).
+    /// </summary>
+    private static readonly string[] KnownOpen = { "ScopedPublisher" };
 
     private static IEnumerable<(string Where, string Sql)> ProductStatements()
     {
@@ -76,6 +97,14 @@ public sealed class TieOrderAuditTests
         var last = Regex.Replace(order[^1], @"\s+(ASC|DESC)?(\s+NULLS\s+(FIRST|LAST))?\s*$", "", RegexOptions.IgnoreCase).Trim();
         last = Regex.Replace(last, @"\s+(ASC|DESC)$", "", RegexOptions.IgnoreCase);
         var column = last.Contains('(') ? last : last[(last.LastIndexOf('.') + 1)..];
+        string Bare(string term) => Regex.Replace(term, @"(\s+(ASC|DESC))?(\s+NULLS\s+(FIRST|LAST))?\s*$", "", RegexOptions.IgnoreCase).Trim() is var t && !t.Contains('(') ? t[(t.LastIndexOf('.') + 1)..] : term;
+        var partitionKey = string.Join(",", partition.Select(Bare).Order(StringComparer.OrdinalIgnoreCase));
+        if (OrderIndependentPicks.TryGetValue(partitionKey, out var kept))
+        {
+            var ordered = order.Select(Bare).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var missing = kept.Where(k => !ordered.Contains(k)).ToList();
+            return missing.Count == 0 ? null : $"picks one row per ({partitionKey}) without ordering on {string.Join(", ", missing)}";
+        }
         if (!UniqueEnds.TryGetValue(column, out var needs)) return $"ends on '{last}', not a key column";
         if (needs is null) return null;
         var parts = partition.Select(p => p[(p.LastIndexOf('.') + 1)..].Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -123,6 +152,31 @@ public sealed class TieOrderAuditTests
         Assert.True(seen >= 60, $"only {seen} orderings found");
     }
 
+    /// <summary>
+    /// Every other statement the product can send (the GoogleSQL gate's registry, <see cref="BackfillTools.Core.Sql.PortableSql.Catalog"/>):
+    /// validation and accounting (with <see cref="BackfillTools.Core.Sql.DateScope"/>'s schedule pick in each), ledger,
+    /// planner, publish. Printed per statement family so a new ordering shows where it lives.
+    /// </summary>
+    [Fact]
+    public void Every_ordering_in_every_registered_statement_ends_on_a_key_column()
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var statement in BackfillTools.Core.Sql.PortableSql.Catalog)
+            foreach (var (partition, order, text) in Orderings(statement.Sql))
+            {
+                var family = statement.Name.Split('[', '#', '.')[0];
+                seen[family] = seen.GetValueOrDefault(family) + 1;
+                if (TieProblem(partition, order) is { } why) problems.Add($"{statement.Name}: {why}: {Regex.Replace(text, @"\s+", " ")}");
+            }
+        var open = problems.Where(p => KnownOpen.Any(k => p.StartsWith(k, StringComparison.Ordinal))).ToList();
+        problems = problems.Except(open).ToList();
+        Assert.True(problems.Count == 0, "Orderings that can tie:\n" + string.Join("\n", problems.Distinct()));
+        Assert.All(KnownOpen, k => Assert.True(open.Any(p => p.StartsWith(k, StringComparison.Ordinal)), $"{k} no longer has an ordering that can tie: remove it from KnownOpen"));
+        // Not vacuous: the schedule pick of every validation statement and the ledger's latest attempt are among them.
+        Assert.True(seen.GetValueOrDefault("Validation") >= 16, $"validation orderings: {string.Join(", ", seen.Select(kv => $"{kv.Key} {kv.Value}"))}");
+    }
+
     [Theory]
     [InlineData("SELECT LAG(game_date) OVER (PARTITION BY player_lookup ORDER BY game_date) FROM t")]
     [InlineData("SELECT ROW_NUMBER() OVER (PARTITION BY player_lookup ORDER BY minutes_played DESC) FROM t")]
@@ -130,6 +184,7 @@ public sealed class TieOrderAuditTests
     [InlineData("SELECT ROW_NUMBER() OVER (PARTITION BY analysis_date ORDER BY game_date, game_id) FROM t")]
     [InlineData("SELECT STRING_AGG(x, ',' ORDER BY game_date) FROM t")]
     [InlineData("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")]
+    [InlineData("SELECT ROW_NUMBER() OVER (PARTITION BY s.game_id, s.game_date ORDER BY s.game_status DESC, s.processed_at DESC) FROM s")]
     public void The_audit_rejects_orderings_that_can_tie(string sql)
     {
         var found = Orderings(sql).ToList();
@@ -140,6 +195,7 @@ public sealed class TieOrderAuditTests
     [Theory]
     [InlineData("SELECT ROW_NUMBER() OVER (PARTITION BY t.analysis_date, p.player_lookup ORDER BY p.game_date DESC, p.game_id DESC) FROM t")]
     [InlineData("SELECT * FROM t WINDOW w AS (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id)")]
+    [InlineData("SELECT ROW_NUMBER() OVER (PARTITION BY s.game_id, s.game_date ORDER BY s.game_status DESC, s.processed_at DESC, s.season_year NULLS LAST, s.home_team_tricode NULLS LAST, s.away_team_tricode NULLS LAST, s.is_regular_season NULLS LAST) FROM s")]
     public void The_audit_accepts_orderings_ending_on_the_key(string sql)
     {
         var found = Orderings(sql).ToList();
