@@ -85,6 +85,7 @@ public static class BackfillService
         using var claimedRow = fileLock is null ? null : WarehouseLock.ClaimUnderFileLock(w, me, ct);
         var fence = tableLock ?? claimedRow!;
         ledger.MarkInterruptedRuns();
+        PublishArchive.Prune(w, request.ArchiveKeepVersions, request.ArchiveKeepDays, DateTime.UtcNow, ct);
         if (mode == BackfillMode.Resume)
             w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
                 WarehouseExtensions.Params(("run_id", newRunId)));

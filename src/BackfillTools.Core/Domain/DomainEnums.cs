@@ -3,8 +3,8 @@ namespace BackfillTools.Core.Domain;
 // The domain's vocabularies. Member names are the exact strings the warehouse stores and operators export, so an
 // enum prints, stores and parses as the string it replaces.
 
-/// <summary>How a backfill run ended (nba_backfill.backfill_runs.status).</summary>
-public enum RunStatus { Running, Succeeded, CompletedWithFailures, Failed, Cancelled }
+/// <summary>How a backfill run ended (backfill_runs.status); Undone: taken back by Undo-BackfillRun.</summary>
+public enum RunStatus { Running, Succeeded, CompletedWithFailures, Failed, Cancelled, Undone }
 
 /// <summary>What a partition's result is. Published and Skipped are done; the rest can be retried.</summary>
 public enum PartitionStatus { Pending, Running, Published, Quarantined, Skipped, Failed, Cancelled }
