@@ -24,7 +24,7 @@ internal static class PublishArchive
         var target = owned.Table.Placeholder;
         var p = Parameters(owned, ("archive_run_id", runId), ("archived_at", archivedAt));
         var tail = $"{A.RunColumn}, {A.ChangeColumn}, {A.ArchivedAtColumn}, {A.WrittenHashColumn}, {A.WrittenProcessedAtColumn}";
-        string Written(string alias) => $"{WrittenValue(owned, alias, "data_hash")}, {WrittenValue(owned, alias, "processed_at")}";
+        string Written(string alias) => $"{WrittenValue(owned, alias, "data_hash")}, {WrittenValue(owned, alias, WriteStampColumn(owned))}";
         var identifying = owned.Key.Concat(owned.Markers.Select(m => m.Column)).ToList();
         var kept = identifying.Concat(owned.OwnedColumns).ToList();
         var whole = A.DataColumns(archive).ToList();
@@ -44,8 +44,15 @@ internal static class PublishArchive
     }
 
     /// <summary>The column the run writes, as the archive records it (NULL when the table has no such owned column).</summary>
-    private static string WrittenValue(TableOwnership owned, string alias, string column) =>
-        owned.OwnedColumns.Contains(column, StringComparer.OrdinalIgnoreCase) ? $"{alias}.{column}" : "NULL";
+    private static string WrittenValue(TableOwnership owned, string alias, string? column) =>
+        column is not null && owned.OwnedColumns.Contains(column, StringComparer.OrdinalIgnoreCase) ? $"{alias}.{column}" : "NULL";
+
+    /// <summary>
+    /// The owned column that stamps when a row was written: processed_at, or where a table has none the product owns
+    /// (MLFS, precompute_failures), updated_at or created_at. With data_hash it tells an undo whether a row changed since.
+    /// </summary>
+    internal static string? WriteStampColumn(TableOwnership owned) =>
+        new[] { "processed_at", "updated_at", "created_at" }.FirstOrDefault(c => owned.OwnedColumns.Contains(c, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>
     /// Put back what <paramref name="undoneRunId"/> replaced on <paramref name="dates"/>: keys it inserted are deleted,
@@ -80,13 +87,13 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
 
     /// <summary>
     /// Per date, rows of the scope that are no longer what the run left: a key it wrote that is gone or whose data_hash
-    /// or processed_at differ from what it wrote, a key it deleted that is back, or a key it never wrote.
+    /// or write stamp (<see cref="WriteStampColumn"/>) differ from what it wrote, a key it deleted that is back, or a key it never wrote.
     /// </summary>
     internal static SqlStatement ChangedRowsStatement(TableOwnership owned, DateList dates, string undoneRunId)
     {
         var archive = A.For(owned.Table).Placeholder;
-        var same = string.Concat(new[] { ("data_hash", A.WrittenHashColumn), ("processed_at", A.WrittenProcessedAtColumn) }
-            .Where(c => owned.OwnedColumns.Contains(c.Item1, StringComparer.OrdinalIgnoreCase))
+        var same = string.Concat(new[] { ("data_hash", A.WrittenHashColumn), (WriteStampColumn(owned), A.WrittenProcessedAtColumn) }
+            .Where(c => c.Item1 is not null && owned.OwnedColumns.Contains(c.Item1, StringComparer.OrdinalIgnoreCase))
             .Select(c => $" AND t.{c.Item1} IS NOT DISTINCT FROM a.{c.Item2}"));
         var ofRun = $"a.{A.RunColumn} = @undone_run_id AND a.{owned.DateColumn} IN {dates.List}";
         var written = $"a.{A.ChangeColumn} IN ('{A.Updated}', '{A.Inserted}')";

@@ -20,7 +20,10 @@ public static class PublishArchiveTables
 
     public const string ArchivedAtColumn = "archived_at";
 
-    /// <summary>The data_hash / processed_at the replacing run wrote (NULL where the table lacks the column): how an undo sees later changes.</summary>
+    /// <summary>
+    /// The data_hash and write stamp (processed_at; updated_at or created_at where the product owns no processed_at) the
+    /// replacing run wrote, NULL where it writes none: how an undo sees that rows changed since.
+    /// </summary>
     public const string WrittenHashColumn = "written_data_hash";
     public const string WrittenProcessedAtColumn = "written_processed_at";
 

@@ -66,18 +66,18 @@ internal static class UndoScenario
     public static void AfterALaterRun(IWarehouse w, Func<IWarehouse, BackfillRequest, BackfillResult[]> backfill)
     {
         var empty = Snapshot(w);
-        var first = backfill(w, Request(ProcessorName.TDZA))[0].RunId;
-        // Someone edits the rows after the first run (data_hash changes with them); the second run replaces the edit.
-        w.Execute($"UPDATE {PrecomputeTables.Tdza.Placeholder} SET strongest_zone = 'edited', data_hash = 'edited' WHERE TRUE");
+        var first = backfill(w, Request(ProcessorName.PSZA))[0].RunId;
+        // Someone edits the rows after the first run (stamping processed_at); the second run replaces the edit.
+        w.Execute($"UPDATE {PrecomputeTables.Psza.Placeholder} SET paint_rate_last_10 = 0, processed_at = TIMESTAMP '2030-01-01 00:00:00' WHERE TRUE");
         var afterFirst = Snapshot(w);
-        var second = backfill(w, Request(ProcessorName.TDZA))[0].RunId;
+        var second = backfill(w, Request(ProcessorName.PSZA))[0].RunId;
         Assert.NotEqual(afterFirst, Snapshot(w));
         var afterSecond = Snapshot(w);
 
         var refused = Assert.Throws<BackfillException>(() => Undo(w, first));
         Assert.Equal(UndoService.PartitionsChangedErrorId, refused.ErrorId);
         Assert.Contains(second, refused.Message);
-        Assert.Contains($"{D1:yyyy-MM-dd} TDZA", refused.Message);
+        Assert.Contains($"{D1:yyyy-MM-dd} PSZA", refused.Message);
         Assert.Equal(afterSecond, Snapshot(w));
         Assert.NotEqual(nameof(RunStatus.Undone), Status(w, first));
 
