@@ -93,14 +93,10 @@ public static class UndoService
             callbacks.Warning?.Invoke($"Run {runId} has nothing left to undo{(run.Status == nameof(RunStatus.Undone) ? " (it is Undone)" : "")}.");
             return Array.Empty<UndoResult>();
         }
-        var changed = pending.ToDictionary(b => b, b => Changed(w, runId, b, ct));
-        var refused = changed.SelectMany(kv => kv.Value.Select(c => (kv.Key.Processor, Date: c.Key, Reason: c.Value))).OrderBy(c => c.Date).ThenBy(c => c.Processor).ToList();
-        if (refused.Count > 0 && !force)
-            throw new BackfillException(PartitionsChangedErrorId, ErrorKind.InvalidOperation,
-                $"{refused.Count} partition(s) changed since run {runId}; nothing was restored. " +
-                string.Join("; ", refused.Take(20).Select(c => $"{c.Date:yyyy-MM-dd} {c.Processor}: {c.Reason}")) + (refused.Count > 20 ? "; …" : "") +
-                ". Use -Force to restore them anyway (recorded in the ledger).", refused.Select(c => $"{c.Date:yyyy-MM-dd} {c.Processor}").ToList());
-        foreach (var (p, date, reason) in refused) callbacks.Warning?.Invoke($"{date:yyyy-MM-dd} {p} changed since run {runId} ({reason}); restored anyway (-Force).");
+        var planned = pending.ToDictionary(b => b, b => Describe(w, runId, b, Changed(w, runId, b, ct), "Restored", undoRunId, force, ct));
+        if (!force && Refusal(runId, planned.Values.SelectMany(r => r)) is { } refusal) throw refusal;
+        foreach (var r in planned.Values.SelectMany(r => r).Where(r => r.Forced))
+            callbacks.Warning?.Invoke($"{r.Date:yyyy-MM-dd} {r.Processor} changed since run {runId} ({r.ChangedSince}); restored anyway (-Force).");
 
         var fence = claimFence();
         ledger.StartUndoRun(undoRunId, runId, force, pending.Select(b => b.Processor).Distinct().ToList(),
@@ -111,7 +107,7 @@ public static class UndoService
             foreach (var batch in pending)
             {
                 ct.ThrowIfCancellationRequested();
-                var results = Describe(w, runId, batch, changed[batch], "Restored", undoRunId, force, ct);
+                var results = planned[batch];
                 var statements = RestoreStatements(batch, runId, undoRunId, results).ToList();
                 if (insideRestore is not null) statements.Insert(statements.Count - 1, insideRestore);
                 fence?.ThrowIfLost();
@@ -133,6 +129,17 @@ public static class UndoService
             $"Undo of run {runId}: {done.Count} partition(s) restored" + (forced > 0 ? $", {forced} of them changed since and restored with -Force" : ""));
         ledger.MarkUndone(runId, undoRunId);
         return done;
+    }
+
+    /// <summary>The refusal of an undo whose partitions changed since the run (null when none did): lists them, writes nothing.</summary>
+    public static BackfillException? Refusal(string runId, IEnumerable<UndoResult> partitions)
+    {
+        var changed = partitions.Where(p => p.ChangedSince is not null).OrderBy(p => p.Date).ThenBy(p => p.Processor).ToList();
+        if (changed.Count == 0) return null;
+        return new BackfillException(PartitionsChangedErrorId, ErrorKind.InvalidOperation,
+            $"{changed.Count} partition(s) changed since run {runId}; nothing was restored. " +
+            string.Join("; ", changed.Take(20).Select(c => $"{c.Date:yyyy-MM-dd} {c.Processor}: {c.ChangedSince}")) + (changed.Count > 20 ? "; …" : "") +
+            ". Use -Force to restore them anyway (recorded in the ledger).", changed);
     }
 
     private static Ledger.BackfillRunInfo EnsureRun(IWarehouse w, string runId) =>
