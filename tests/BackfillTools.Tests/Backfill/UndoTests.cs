@@ -28,6 +28,11 @@ internal static class UndoScenario
     public static IReadOnlyList<UndoResult> Undo(IWarehouse w, string runId, bool force = false, SqlStatement? insideRestore = null) =>
         UndoService.Execute(w, BackfillLedger.NewRunId(), runId, force, new BackfillCallbacks(), CancellationToken.None, () => null, insideRestore);
 
+    /// <summary>Test-Coverage's PSZA rows of D1..D3: which run's data each date holds.</summary>
+    private static List<string?> HeldBy(IWarehouse w) =>
+        CoverageValidator.Run(w, DateScope.Range(D1, D3), new CoverageOptions { Processors = new[] { ProcessorName.PSZA }, Layers = new[] { CoverageLayer.Precompute } })
+            .Select(r => r.PublishedByRunId).ToList();
+
     private static string Status(IWarehouse w, string runId) => new BackfillLedger(w).GetRun(runId)!.Status;
 
     /// <summary>A first-time publish undone: its rows disappear; a second undo changes nothing; the run reads Undone.</summary>
@@ -81,14 +86,18 @@ internal static class UndoScenario
         Assert.Equal(afterSecond, Snapshot(w));
         Assert.NotEqual(nameof(RunStatus.Undone), Status(w, first));
 
-        // The later run is undone cleanly: the first run's data is back, down to the last column.
+        Assert.All(HeldBy(w), h => Assert.Equal(second, h));
+        // The later run is undone cleanly: the first run's data is back, down to the last column, and Test-Coverage says so.
         Undo(w, second);
         Assert.Equal(afterFirst, Snapshot(w));
+        Assert.All(HeldBy(w), h => Assert.Equal(first, h));
+        Assert.Equal(nameof(RunStatus.Undone), Status(w, second));
         // The first run's dates are no longer republished (that run is undone), but its rows were edited since: still refused.
         Assert.Equal(UndoService.PartitionsChangedErrorId, Assert.Throws<BackfillException>(() => Undo(w, first)).ErrorId);
         var forced = Undo(w, first, force: true);
         Assert.All(forced, r => Assert.True(r.Forced && r.ChangedSince is not null, r.ToString()));
         Assert.Equal(empty, Snapshot(w));
+        Assert.All(HeldBy(w), Assert.Null);
         Assert.Equal(forced.Count, w.ScalarInt64($"SELECT COUNT(*) FROM {WarehouseSchema.UndoLog.Placeholder} WHERE undone_run_id = @r AND forced",
             WarehouseExtensions.Params(("r", first))));
     }
