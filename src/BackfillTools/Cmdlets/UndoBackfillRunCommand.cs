@@ -24,25 +24,29 @@ public sealed class UndoBackfillRunCommand : BackfillCmdlet
     protected override void ProcessRecord() => Guard(() =>
     {
         var connection = ResolveConnection();
-        // Refusals (unknown run, changed partitions) come before the prompt: they must not depend on its answer.
         IReadOnlyList<UndoResult> preview;
         using (var w = OpenWarehouse()) preview = UndoService.Preview(w, RunId, CancellationToken);
         if (preview.Count == 0)
         {
-            WriteWarning($"Run {RunId} has nothing left to undo.");
+            // Nothing to restore: the service only completes the Undone status a kill after the last batch left unset.
+            if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) WriteWarning($"Run {RunId} has nothing left to undo.");
+            else UndoService.Run(connection, RunId, Force, new BackfillCallbacks { Warning = WriteWarning }, CancellationToken);
             return;
         }
-        if (!Force && UndoService.Refusal(RunId, preview) is { } refusal) throw refusal;
         var changed = preview.Count(p => p.ChangedSince is not null);
         var description = $"Undo run {RunId}: restore {preview.Count} partition(s) " +
                           $"({preview.Sum(p => p.RowsRestored)} row(s) restored, {preview.Sum(p => p.RowsReinserted)} re-inserted, {preview.Sum(p => p.RowsRemoved)} removed)" +
-                          (changed > 0 ? $", {changed} of them changed since (-Force)" : "");
-        if (!ShouldProcess(connection.ToString(), description))
+                          (changed > 0 ? $", {changed} of them changed since the run" : "");
+        if (MyInvocation.BoundParameters.ContainsKey("WhatIf"))
         {
-            // -WhatIf lists the partitions with their row counts.
-            if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) WriteObject(preview, enumerateCollection: true);
+            // -WhatIf lists the partitions with their row counts, the changed ones with why (ChangedSince).
+            ShouldProcess(connection.ToString(), description);
+            WriteObject(preview, enumerateCollection: true);
             return;
         }
+        // The refusal comes before the prompt: it must not depend on its answer.
+        if (!Force && UndoService.Refusal(RunId, preview) is { } refusal) throw refusal;
+        if (!ShouldProcess(connection.ToString(), description)) return;
         var results = UndoService.Run(connection, RunId, Force, new BackfillCallbacks { Verbose = WriteVerbose, Warning = WriteWarning }, CancellationToken);
         WriteObject(results, enumerateCollection: true);
     });
