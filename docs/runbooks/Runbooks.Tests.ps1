@@ -304,6 +304,10 @@ Describe '05-undo-a-bad-backfill.ps1' {
 
     It 'a changed partition is refused with UndoPartitionsChanged, and -Force restores it' {
         $again = @(Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor PCF -Confirm:$false -WarningAction SilentlyContinue)
+        # -WhatIf does not refuse: it lists every partition, the changed ones with why.
+        $whatIf = @(Undo-BackfillRun -RunId $r.GoodRunId -WhatIf)
+        $whatIf.Count | Should -Be 6
+        @($whatIf | Where-Object ChangedSince).Processor | Should -Be @('PCF', 'PCF')
         { Undo-BackfillRun -RunId $r.GoodRunId -Confirm:$false } | Should -Throw -ErrorId 'UndoPartitionsChanged,*'
         $forced = @(Undo-BackfillRun -RunId $r.GoodRunId -Force -Confirm:$false)
         $forced.Count | Should -Be 6
