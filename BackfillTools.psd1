@@ -15,6 +15,7 @@
         'Connect-BackfillWarehouse'
         'Get-BackfillWarehouse'
         'Invoke-Backfill'
+        'Undo-BackfillRun'
         'Get-BackfillRun'
         'Get-BackfillFailure'
         'Add-BackfillWaiver'

@@ -18,6 +18,7 @@ Describe 'Every runbook' {
     It '<Name> is an advanced script with -WarehousePath and -ModulePath and stops on errors' -ForEach @(
         @{ Name = '01-January-incident.ps1' }, @{ Name = '02-validate-and-export.ps1' }
         @{ Name = '03-clean-stale-upcg.ps1' }, @{ Name = '04-resume-after-crash.ps1' }
+        @{ Name = '05-undo-a-bad-backfill.ps1' }
     ) {
         $path = Join-Path $script:runbooks $Name
         $cmd = Get-Command $path
@@ -257,5 +258,61 @@ Describe '04-resume-after-crash.ps1' {
         $now = @(Test-Coverage -StartDate 2022-11-20 -EndDate 2023-01-20 -Layer Precompute)
         $now.Count | Should -Be (Get-BackfillRun -RunId $r.RunId).Partitions
         $now | ForEach-Object { $_.Status | Should -Be 'OK' -Because "$($_.Date) $($_.Processor)" }
+    }
+}
+
+Describe '05-undo-a-bad-backfill.ps1' {
+    BeforeAll {
+        $script:wh = Join-Path $script:root 'r05.duckdb'
+        $script:r = Invoke-Runbook '05-undo-a-bad-backfill.ps1' @{ WarehousePath = $wh }
+        Connect-BackfillWarehouse -Path $wh | Out-Null
+    }
+
+    It 'the forced bad backfill published and changed the PCF rows' {
+        $r.BadPublished | Should -Be 2
+        $r.BadChangedRows | Should -BeTrue
+        $r.HeldBefore | Should -Be @($r.BadRunId, $r.BadRunId)
+    }
+
+    It '-WhatIf listed both PCF partitions with their row counts and wrote nothing' {
+        $r.Preview.Count | Should -Be 2
+        $r.Preview | ForEach-Object {
+            $_.Status | Should -Be 'WouldRestore'; $_.Processor | Should -Be 'PCF'
+            ($_.RowsRestored + $_.RowsReinserted + $_.RowsRemoved) | Should -BeGreaterThan 0
+            $_.ChangedSince | Should -BeNullOrEmpty
+        }
+    }
+
+    It 'the undo restored both partitions; running it again changed nothing' {
+        $r.Undo.Count | Should -Be 2
+        $r.Undo | ForEach-Object { $_.Status | Should -Be 'Restored'; $_.UndoneRunId | Should -Be $r.BadRunId; $_.Forced | Should -BeFalse }
+        $r.UndoAgain | Should -BeNullOrEmpty
+    }
+
+    It 'the good data is back byte for byte and Test-Coverage names the good run again' {
+        $r.GoodDataRestored | Should -BeTrue
+        $r.HeldAfter | Should -Be @($r.GoodRunId, $r.GoodRunId)
+    }
+
+    It 'the ledger shows the bad run Undone and the undo as a run of its own' {
+        $r.BadRunAfter.Status | Should -Be 'Undone'
+        $undoRun = Get-BackfillRun -RunId $r.Undo[0].UndoRunId
+        $undoRun.Status | Should -Be 'Succeeded'
+        $undoRun.Parameters | Should -Match ([regex]::Escape($r.BadRunId))
+        (Invoke-TestSql -Path $wh -Sql "SELECT COUNT(*) AS n FROM backfilltools.undo_log WHERE undone_run_id = '$($r.BadRunId)'").n | Should -Be 2
+    }
+
+    It 'a changed partition is refused with UndoPartitionsChanged, and -Force restores it' {
+        $again = @(Invoke-Backfill -StartDate 2023-02-23 -EndDate 2023-02-24 -Processor PCF -Confirm:$false -WarningAction SilentlyContinue)
+        # -WhatIf does not refuse: it lists every partition, the changed ones with why.
+        $whatIf = @(Undo-BackfillRun -RunId $r.GoodRunId -WhatIf)
+        $whatIf.Count | Should -Be 6
+        @($whatIf | Where-Object ChangedSince).Processor | Should -Be @('PCF', 'PCF')
+        { Undo-BackfillRun -RunId $r.GoodRunId -Confirm:$false } | Should -Throw -ErrorId 'UndoPartitionsChanged,*'
+        $forced = @(Undo-BackfillRun -RunId $r.GoodRunId -Force -Confirm:$false)
+        $forced.Count | Should -Be 6
+        @($forced | Where-Object Forced).Processor | Should -Be @('PCF', 'PCF')
+        (Get-BackfillRun -RunId $r.GoodRunId).Status | Should -Be 'Undone'
+        (Invoke-TestSql -Path $wh -Sql "SELECT COUNT(*) AS n FROM nba_precompute.player_composite_factors WHERE game_date BETWEEN DATE '2023-02-23' AND DATE '2023-02-24'").n | Should -Be 0
     }
 }

@@ -62,7 +62,7 @@ public static class BackfillService
         // The first write. On DuckDB the run's token joins the file lock in the lock row only now, so a refused or
         // invalid request leaves the file untouched; either way the token fences every publish.
         using var claimedRow = fileLock is null ? null : WarehouseLock.ClaimUnderFileLock(w, me, ct);
-        OpenRunRecord(w, ledger, plan, request, mode, startedAt);
+        OpenRunRecord(w, ledger, plan, request, mode, startedAt, ct);
 
         // Jobs are BigQuery's unit of latency, quota and billing: say how many a run took.
         var bigQuery = w as Warehouse.BigQuery.BigQueryWarehouse;
@@ -133,9 +133,10 @@ public static class BackfillService
     }
 
     /// <summary>Runs left Running by a dead process become Interrupted; this run's record is started, or reopened on -Resume.</summary>
-    private static void OpenRunRecord(IWarehouse w, BackfillLedger ledger, RunPlan plan, BackfillRequest request, BackfillMode mode, DateTime startedAt)
+    private static void OpenRunRecord(IWarehouse w, BackfillLedger ledger, RunPlan plan, BackfillRequest request, BackfillMode mode, DateTime startedAt, CancellationToken ct)
     {
         ledger.MarkInterruptedRuns();
+        PublishArchive.Prune(w, request.ArchiveKeepVersions, request.ArchiveKeepDays, DateTime.UtcNow, ct);
         if (mode == BackfillMode.Resume)
             w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
                 WarehouseExtensions.Params(("run_id", plan.RunId)));

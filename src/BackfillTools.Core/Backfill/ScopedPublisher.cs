@@ -30,6 +30,9 @@ internal sealed class ScopedPublisher
         _runId = runId;
     }
 
+    /// <summary>When the archive rows of this publisher's transactions were written (retention counts from it).</summary>
+    private DateTime ArchivedAt { get; } = DateTime.UtcNow;
+
     /// <summary>The run's lock: its fence opens every publish transaction.</summary>
     public IPublishFence? Fence { get; init; }
 
@@ -75,7 +78,10 @@ internal sealed class ScopedPublisher
         {
             var output = ProcessorCatalog.OutputOwnership(def.Name);
             statements.Add(CountChanges(output, st.Rows, dates, staging.Counts));
+            // The replaced state goes to the archive first, in the same transaction (Undo-BackfillRun restores it).
+            statements.AddRange(PublishArchive.ArchiveStatements(output, st.Rows, dates, _runId, ArchivedAt));
             statements.AddRange(ReplaceOwnedRows(output, st.Rows, dates));
+            statements.AddRange(PublishArchive.ArchiveStatements(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates, _runId, ArchivedAt));
             statements.AddRange(ReplaceOwnedRows(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates));
             // The context log is the product's own table: its rows of the processor's dates are replaced whole.
             var contextCols = string.Join(", ", WarehouseSchema.ContextSourceLog.ColumnNames);
@@ -128,13 +134,16 @@ internal sealed class ScopedPublisher
     /// The dates of a status as the statements filter on them: a list of DATE constants, which BigQuery prunes partitions
     /// on (a subquery would not count as a partition filter, and each table a statement references bills 10 MB at least).
     /// </summary>
-    internal sealed record DateList(string List);
-
-    private static DateList? DatesWith(IEnumerable<BackfillResult> results, PartitionStatus status)
+    internal sealed record DateList(string List)
     {
-        var dates = results.Where(r => r.Status == status).Select(r => r.Date).Distinct().Order().ToList();
-        return dates.Count == 0 ? null
-            : new DateList("(" + string.Join(", ", dates.Select(d => $"DATE '{d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'")) + ")");
+        public static DateList Of(IEnumerable<DateOnly> dates) =>
+            new("(" + string.Join(", ", dates.Distinct().Order().Select(d => $"DATE '{d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'")) + ")");
+    }
+
+    internal static DateList? DatesWith(IEnumerable<BackfillResult> results, PartitionStatus status)
+    {
+        var dates = results.Where(r => r.Status == status).Select(r => r.Date).ToList();
+        return dates.Count == 0 ? null : DateList.Of(dates);
     }
 
     /// <summary>
@@ -180,24 +189,24 @@ GROUP BY partition_date", ScopeParameters(owned));
     }
 
     /// <summary>The product's rows of the table on the published dates (constant bounds first: BigQuery prunes on them).</summary>
-    private static string InScope(TableOwnership owned, string alias, DateList dates) =>
+    internal static string InScope(TableOwnership owned, string alias, DateList dates) =>
         string.Join(" AND ", new[] { $"{alias}.{owned.DateColumn} IN {dates.List}" }.Concat(MarkersHold(owned, alias)));
 
     /// <summary>The staged rows of the published dates that carry the scope's markers (the only ones ever written).</summary>
-    private static string StagedInScope(TableOwnership owned, string alias, DateList dates) =>
+    internal static string StagedInScope(TableOwnership owned, string alias, DateList dates) =>
         string.Join(" AND ", new[] { $"{alias}.{owned.DateColumn} IN {dates.List}" }.Concat(MarkersHold(owned, alias)));
 
     private static IEnumerable<string> MarkersHold(TableOwnership owned, string alias) =>
         owned.Markers.Select((m, i) => $"{alias}.{m.Column} = @scope_{i}");
 
     /// <summary>Same key: plain equality on NOT NULL key columns, NULL-safe on nullable ones.</summary>
-    private static string KeyMatch(TableOwnership owned, string target, string staged) =>
+    internal static string KeyMatch(TableOwnership owned, string target, string staged) =>
         string.Join(" AND ", owned.Key.Select(c => owned.Table.Column(c).Nullable
             ? $"{target}.{c} IS NOT DISTINCT FROM {staged}.{c}"
             : $"{target}.{c} = {staged}.{c}"));
 
     /// <summary>The staged rows in scope, one per key (deterministically the first by the owned scalar columns).</summary>
-    private static string OnePerKey(TableOwnership owned, TableDef staged, DateList dates)
+    internal static string OnePerKey(TableOwnership owned, TableDef staged, DateList dates)
     {
         var order = owned.OwnedColumns.Where(c => owned.Table.Column(c).FullType.Kind is not (ColumnType.Array or ColumnType.Float64Array
             or ColumnType.StringArray or ColumnType.Struct or ColumnType.Json or ColumnType.Unmodeled)).ToList();
@@ -206,7 +215,7 @@ GROUP BY partition_date", ScopeParameters(owned));
                $"FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)}) AS ranked WHERE key_rank = 1)";
     }
 
-    private static Dictionary<string, object?> ScopeParameters(TableOwnership owned)
+    internal static Dictionary<string, object?> ScopeParameters(TableOwnership owned)
     {
         var p = new Dictionary<string, object?>();
         for (var i = 0; i < owned.Markers.Count; i++) p[$"scope_{i}"] = owned.Markers[i].Value;

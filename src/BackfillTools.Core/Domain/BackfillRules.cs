@@ -28,6 +28,15 @@ public static class BackfillRules
     /// <summary>Upcoming-context rows older than this many days are stale (Find-/Clear-StaleUpcg defaults).</summary>
     public const int StaleContextTtlDays = 7;
 
+    /// <summary>
+    /// Undo-BackfillRun's publish archive keeps at least this many versions (replacing runs) per table × date; older
+    /// versions go once they are older than <see cref="ArchiveKeepDays"/> (pruned at the start of each run).
+    /// </summary>
+    public const int ArchiveKeepVersions = 2;
+
+    /// <summary>Archived versions beyond <see cref="ArchiveKeepVersions"/> are pruned once older than this many days.</summary>
+    public const int ArchiveKeepDays = 30;
+
     /// <summary>How long a BigQuery lock heartbeat stays valid (docs/Invoke-Backfill.md); holders renew it every fifth of this.</summary>
     public static TimeSpan LockLease { get; } = TimeSpan.FromMinutes(LockLeaseMinutes);
 

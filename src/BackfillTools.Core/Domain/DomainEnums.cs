@@ -6,9 +6,9 @@ namespace BackfillTools.Core.Domain;
 /// <summary>
 /// A backfill run's state (nba_backfill.backfill_runs.status): Running until it ends; Succeeded or CompletedWithFailures
 /// when it got through its plan; Failed, Cancelled or Stopped (by the caller, e.g. -ErrorAction Stop) when it ended
-/// early; Interrupted when its process died (the next run marks it).
+/// early; Interrupted when its process died (the next run marks it); Undone when Undo-BackfillRun took it back.
 /// </summary>
-public enum RunStatus { Running, Succeeded, CompletedWithFailures, Failed, Cancelled, Stopped, Interrupted }
+public enum RunStatus { Running, Succeeded, CompletedWithFailures, Failed, Cancelled, Stopped, Interrupted, Undone }
 
 /// <summary>What a partition's result is. Published and Skipped are done; the rest can be retried.</summary>
 public enum PartitionStatus { Pending, Running, Published, Quarantined, Skipped, Failed, Cancelled }

@@ -63,6 +63,28 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
   AND {Parts.Placeholder}.partition_date = r.partition_date AND {Parts.Placeholder}.processor = r.processor",
         WarehouseExtensions.Params(("run_id", runId)));
 
+    /// <summary>Record an undo as a run of its own (Undo-BackfillRun): its parameters name the undone run and -Force.</summary>
+    public void StartUndoRun(string undoRunId, string undoneRunId, bool force, IReadOnlyList<ProcessorName> processors,
+        DateOnly start, DateOnly end, DateTime startedAt)
+    {
+        var parameters = JsonSerializer.Serialize(new { UndoOf = undoneRunId, Force = force });
+        _w.BulkAppend(Runs, new[]
+        {
+            new object?[]
+            {
+                undoRunId, nameof(RunStatus.Running), startedAt, null, parameters, $"undo of {undoneRunId}", string.Join(",", processors),
+                start, end, 0L, 0L, 0L, 0L, 0L, 0L, ToolInfo.Version, ToolInfo.Host, (long)Environment.ProcessId, Environment.UserName, null, null,
+            },
+        });
+    }
+
+    /// <summary>The undone run's status becomes Undone; its message names the undo (and keeps what it said before).</summary>
+    public void MarkUndone(string runId, string undoRunId) =>
+        _w.Execute(MarkUndoneSql, WarehouseExtensions.Params(("run_id", runId), ("status", nameof(RunStatus.Undone)), ("note", $"Undone by run {undoRunId}")));
+
+    internal static string MarkUndoneSql =>
+        $"UPDATE {Runs.Placeholder} SET status = @status, message = CASE WHEN message IS NULL THEN @note ELSE CONCAT(@note, '; ', message) END WHERE run_id = @run_id AND status <> @status";
+
     /// <summary>Mark every partition not yet finished as Cancelled (Ctrl+C); a later -Resume picks them up.</summary>
     public void CancelUnfinished(string runId) =>
         _w.Execute($"UPDATE {Parts.Placeholder} SET status = 'Cancelled', message = 'Cancelled by the operator' WHERE run_id = @run_id AND status IN ('Pending', 'Running')",
@@ -155,6 +177,7 @@ FROM {Jobs.Placeholder} GROUP BY {groupBy}";
         yield return new("BackfillLedger.GetRuns[all]", GetRunsSql(oneRun: false), WarehouseExtensions.Params(("limit", 20L)));
         yield return new("BackfillLedger.ProcessorCosts", ProcessorCostsSql, run);
         yield return new("BackfillLedger.BytesBilled", BytesBilledSql, run);
+        yield return new("BackfillLedger.MarkUndone", MarkUndoneSql, WarehouseExtensions.Params(("run_id", "r"), ("status", "Undone"), ("note", "Undone by run u")));
     }
 
     /// <summary>Append finished BigQuery jobs of a run, with who ran them (user and host).</summary>

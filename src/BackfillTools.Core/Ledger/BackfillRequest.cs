@@ -37,6 +37,10 @@ public sealed record BackfillRequest
 
     /// <summary>BigQuery budget for the whole run, in bytes billed (-MaxBytesBilled); null = no budget.</summary>
     public long? MaxBytesBilled { get; init; }
+
+    /// <summary>Publish-archive retention (Undo-BackfillRun): versions kept per table × date, and the age in days beyond which older ones go.</summary>
+    public int ArchiveKeepVersions { get; init; } = BackfillRules.ArchiveKeepVersions;
+    public int ArchiveKeepDays { get; init; } = BackfillRules.ArchiveKeepDays;
     /// <summary>Today for validation (injectable for tests); future dates are refused.</summary>
     public DateOnly Today { get; init; } = BackfillRules.Today();
 

@@ -49,6 +49,13 @@ public sealed class Migrator
             }),
         new Migration(ToolDatasetMigration.Version, "The product's own tables move out of the production datasets (nba_backfill, nba_processing) into the tool dataset",
             ToolDatasetMigration.Apply),
+        new Migration(9, "Publish archive (the state each publish replaced, per production table) and undo log: Undo-BackfillRun",
+            w =>
+            {
+                // Tool dataset only: the archives copy the production tables' columns, the production tables stay as they are.
+                foreach (var t in PublishArchiveTables.All) w.EnsureTable(t);
+                w.EnsureTable(WarehouseSchema.UndoLog);
+            }),
     };
 
     /// <summary>The version recorded in the warehouse (where versions before 8 recorded it too); 0 when it has no schema yet.</summary>

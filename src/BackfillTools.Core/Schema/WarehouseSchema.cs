@@ -89,6 +89,19 @@ public static class WarehouseSchema
         },
         new[] { "processor_name", "analysis_date", "entity_id" }, "analysis_date", new[] { "processor_name" });
 
+    /// <summary>
+    /// Which partitions (processor × date) an undo restored, written in the restoring transaction: a re-run of
+    /// Undo-BackfillRun skips them, so it completes an interrupted undo and changes nothing after a complete one.
+    /// <c>forced</c> records a partition restored although it had changed since the undone run (-Force).
+    /// </summary>
+    public static readonly TableDef UndoLog = new(DatasetNames.Tool, "undo_log",
+        new[]
+        {
+            Str("undone_run_id", false), Str("undo_run_id", false), Str("processor", false), Date("partition_date", false),
+            Int("rows_restored"), Int("rows_reinserted"), Int("rows_removed"), Bool("forced", false), Ts("undone_at", false),
+        },
+        new[] { "undone_run_id", "processor", "partition_date" }, "partition_date", new[] { "undone_run_id" });
+
     public static readonly TableDef BackfillPartitions = new(DatasetNames.Tool, "backfill_partitions",
         new[]
         {
@@ -161,7 +174,7 @@ public static class WarehouseSchema
     };
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>
-    public static IReadOnlyList<TableDef> All => Inputs.Concat(PrecomputeTables.All).Concat(Operations).ToList();
+    public static IReadOnlyList<TableDef> All => Inputs.Concat(PrecomputeTables.All).Concat(Operations).Concat(PublishArchiveTables.All).Append(UndoLog).ToList();
 
     /// <summary>The product's own tables (in <see cref="DatasetNames.Tool"/>): the only tables migrations create.</summary>
     public static IReadOnlyList<TableDef> ProductTables => All.Where(t => DatasetNames.IsProduct(t.Dataset)).ToList();

@@ -88,6 +88,7 @@ public static class CoverageValidator
             Report("ledger and context log");
             var ledger = Ledger(w, ctes, ct);
             var context = ContextLog(w, ctes, ct);
+            var holders = PublishedBy(w, ctes, ct);
             var unaccounted = new Dictionary<(DateOnly, ProcessorName), string>();
             if (options.Detailed)
                 foreach (var p in reportProcessors)
@@ -101,8 +102,10 @@ public static class CoverageValidator
                 {
                     var a = acc[p].GetValueOrDefault(date) ?? new Accounting(0, 0, 0, 0, 0, 0, null, 0);
                     var inputGaps = UpstreamCompleteness.TablesFor(p).SelectMany(t => gaps[(t.FullName, date)]).ToList();
-                    results.Add(JudgePrecompute(date, p, f, a, acc, ledger.GetValueOrDefault((date, p.ToString())),
-                        context.GetValueOrDefault((date, p.ToString())), unaccounted.GetValueOrDefault((date, p)), inputGaps, options));
+                    var result = JudgePrecompute(date, p, f, a, acc, ledger.GetValueOrDefault((date, p.ToString())),
+                        context.GetValueOrDefault((date, p.ToString())), unaccounted.GetValueOrDefault((date, p)), inputGaps, options);
+                    result.PublishedByRunId = holders.GetValueOrDefault((date, p.ToString()));
+                    results.Add(result);
                 }
         }
         Report("done");
@@ -275,6 +278,23 @@ FROM (
   FROM {WarehouseSchema.BackfillPartitions.Placeholder} AS p
   WHERE p.partition_date IN (SELECT analysis_date FROM cov_dates) AND p.status NOT IN ('Pending')
 ) AS x WHERE rn = 1";
+
+    /// <summary>
+    /// Which run's data each (date, processor) holds now: the latest publish (lineage) that no undo has taken back.
+    /// </summary>
+    internal static string PublishedBySql(string ctes) => $@"WITH {ctes}
+SELECT partition_date, processor, run_id FROM (
+  SELECT l.partition_date, l.processor, l.run_id,
+         ROW_NUMBER() OVER (PARTITION BY l.partition_date, l.processor ORDER BY l.published_at DESC, l.run_id DESC) AS rn
+  FROM {WarehouseSchema.PublishLineage.Placeholder} AS l
+  WHERE l.partition_date IN (SELECT analysis_date FROM cov_dates)
+    AND NOT EXISTS (SELECT 1 FROM {WarehouseSchema.UndoLog.Placeholder} AS u
+                    WHERE u.undone_run_id = l.run_id AND u.processor = l.processor AND u.partition_date = l.partition_date)
+) AS x WHERE rn = 1";
+
+    private static Dictionary<(DateOnly, string), string> PublishedBy(IWarehouse w, string ctes, CancellationToken ct) =>
+        w.Query(PublishedBySql(ctes), null, ct).AsRows().ToDictionary(
+            r => (r.GetDate("partition_date"), r.GetString("processor")!.ToUpperInvariant()), r => r.GetString("run_id")!);
 
     internal static string ContextLogSql(string ctes) => $@"WITH {ctes}
 SELECT processor_name, analysis_date, source, pgs_players, upcg_rows FROM {WarehouseSchema.ContextSourceLog.Placeholder}

@@ -65,6 +65,8 @@ public sealed class CoverageResult
     public string[] MissingGames { get; init; } = Array.Empty<string>();
     /// <summary>NBA ids of the missing games that are waived (Add-BackfillWaiver).</summary>
     public string[] WaivedGames { get; init; } = Array.Empty<string>();
+    /// <summary>Precompute: the run whose data the date holds now (its latest publish no undo took back); null when none.</summary>
+    public string? PublishedByRunId { get; internal set; }
 
     /// <summary>True for Low, Incomplete and Missing: rows that need attention.</summary>
     public bool IsProblem => Status is CoverageStatus.Low or CoverageStatus.Incomplete or CoverageStatus.Missing;

@@ -32,6 +32,7 @@ public static class ValidationSql
             yield return ($"Validation.Games[{name}]", UpstreamCompleteness.GapsSql(ctes, UpstreamCompleteness.AllTables));
             yield return ($"Validation.Ledger[{name}]", CoverageValidator.LedgerSql(ctes));
             yield return ($"Validation.ContextLog[{name}]", CoverageValidator.ContextLogSql(ctes));
+            yield return ($"Validation.PublishedBy[{name}]", CoverageValidator.PublishedBySql(ctes));
         }
         var dates = scopes[3].Scope.Ctes();
         foreach (var p in Enum.GetValues<ProcessorName>())

@@ -74,6 +74,16 @@ public sealed class InvokeBackfillCommand : DateScopedCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long? MaxBytesBilled { get; set; }
 
+    /// <summary>Publish-archive retention (Undo-BackfillRun): versions kept per table × date whatever their age.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int ArchiveKeepVersions { get; set; } = BackfillRules.ArchiveKeepVersions;
+
+    /// <summary>Publish-archive retention: older versions beyond -ArchiveKeepVersions go once older than this many days.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int ArchiveKeepDays { get; set; } = BackfillRules.ArchiveKeepDays;
+
     protected override void ProcessRecord() => Guard(() =>
     {
         if (ParameterSetName != DateSet) return;
@@ -162,6 +172,8 @@ public sealed class InvokeBackfillCommand : DateScopedCmdlet
     private BackfillRequest BuildRequest() => new()
     {
         MaxBytesBilled = MaxBytesBilled ?? GetDefault()?.MaxBytesBilled,
+        ArchiveKeepVersions = ArchiveKeepVersions,
+        ArchiveKeepDays = ArchiveKeepDays,
         StartDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(StartDate) : null,
         EndDate = ParameterSetName == RangeSet ? DateOnly.FromDateTime(EndDate) : null,
         Seasons = ParameterSetName == SeasonSet ? Season : null,

@@ -1,0 +1,177 @@
+using BackfillTools.Core.Processors;
+using BackfillTools.Core.Schema;
+using BackfillTools.Core.Warehouse;
+using static BackfillTools.Core.Backfill.ScopedPublisher;
+using A = BackfillTools.Core.Schema.PublishArchiveTables;
+
+namespace BackfillTools.Core.Backfill;
+
+/// <summary>
+/// The state a publish replaced (<see cref="PublishArchiveTables"/>), written in the publish transaction, and the
+/// statements that put it back (<see cref="UndoService"/>). Keys are matched exactly as the publish matches them
+/// (<see cref="ScopedPublisher.KeyMatch"/>), and only the scope the product owns is read or written.
+/// </summary>
+internal static class PublishArchive
+{
+    /// <summary>
+    /// Archive the scope a publish is about to replace: owned columns of the keys it updates, whole rows of the keys it
+    /// deletes, and the keys it inserts. Each row carries what the run writes (data_hash, processed_at), so an undo can
+    /// tell whether the partition has changed since.
+    /// </summary>
+    internal static IReadOnlyList<SqlStatement> ArchiveStatements(TableOwnership owned, TableDef staged, DateList dates, string runId, DateTime archivedAt)
+    {
+        var archive = A.For(owned.Table);
+        var target = owned.Table.Placeholder;
+        var p = Parameters(owned, ("archive_run_id", runId), ("archived_at", archivedAt));
+        var tail = $"{A.RunColumn}, {A.ChangeColumn}, {A.ArchivedAtColumn}, {A.WrittenHashColumn}, {A.WrittenProcessedAtColumn}";
+        string Written(string alias) => $"{WrittenValue(owned, alias, "data_hash")}, {WrittenValue(owned, alias, WriteStampColumn(owned))}";
+        var identifying = owned.Key.Concat(owned.Markers.Select(m => m.Column)).ToList();
+        var kept = identifying.Concat(owned.OwnedColumns).ToList();
+        var whole = A.DataColumns(archive).ToList();
+        var stagedKey = $"SELECT 1 FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)} AND {KeyMatch(owned, "t", "s")}";
+        return new SqlStatement[]
+        {
+            new($"INSERT INTO {archive.Placeholder} ({string.Join(", ", kept)}, {tail}) " +
+                $"SELECT {string.Join(", ", kept.Select(c => "t." + c))}, @archive_run_id, '{A.Updated}', @archived_at, {Written("s")} " +
+                $"FROM {target} AS t, {OnePerKey(owned, staged, dates)} AS s WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")}", p),
+            new($"INSERT INTO {archive.Placeholder} ({string.Join(", ", whole)}, {tail}) " +
+                $"SELECT {string.Join(", ", whole.Select(c => "t." + c))}, @archive_run_id, '{A.Deleted}', @archived_at, NULL, NULL " +
+                $"FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND NOT EXISTS ({stagedKey})", p),
+            new($"INSERT INTO {archive.Placeholder} ({string.Join(", ", identifying)}, {tail}) " +
+                $"SELECT {string.Join(", ", identifying.Select(c => "s." + c))}, @archive_run_id, '{A.Inserted}', @archived_at, {Written("s")} " +
+                $"FROM {OnePerKey(owned, staged, dates)} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})", p),
+        };
+    }
+
+    /// <summary>The column the run writes, as the archive records it (NULL when the table has no such owned column).</summary>
+    private static string WrittenValue(TableOwnership owned, string alias, string? column) =>
+        column is not null && owned.OwnedColumns.Contains(column, StringComparer.OrdinalIgnoreCase) ? $"{alias}.{column}" : "NULL";
+
+    /// <summary>
+    /// The owned column that stamps when a row was written: processed_at, or where a table has none the product owns
+    /// (MLFS, precompute_failures), updated_at or created_at. With data_hash it tells an undo whether a row changed since.
+    /// </summary>
+    internal static string? WriteStampColumn(TableOwnership owned) =>
+        new[] { "processed_at", "updated_at", "created_at" }.FirstOrDefault(c => owned.OwnedColumns.Contains(c, StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Put back what <paramref name="undoneRunId"/> replaced on <paramref name="dates"/>: keys it inserted are deleted,
+    /// keys it updated get their archived owned columns back, and rows it deleted come back whole. Nothing but the
+    /// owned columns of the scope is written.
+    /// </summary>
+    internal static IReadOnlyList<SqlStatement> RestoreStatements(TableOwnership owned, DateList dates, string undoneRunId)
+    {
+        var archive = A.For(owned.Table);
+        var target = owned.Table.Placeholder;
+        var p = Parameters(owned, ("undone_run_id", undoneRunId));
+        string Archived(string change) =>
+            $"(SELECT * FROM {archive.Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {A.ChangeColumn} = '{change}' AND {owned.DateColumn} IN {dates.List})";
+        var whole = A.DataColumns(archive).ToList();
+        var list = new List<SqlStatement>
+        {
+            new($"DELETE FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND EXISTS (SELECT 1 FROM {Archived(A.Inserted)} AS a WHERE {KeyMatch(owned, "t", "a")})", p),
+        };
+        if (owned.OwnedColumns.Count > 0)
+            list.Add(new($"UPDATE {target} AS t SET {string.Join(", ", owned.OwnedColumns.Select(c => $"{c} = a.{c}"))} " +
+                         $"FROM {Archived(A.Updated)} AS a WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")}", p));
+        list.Add(new($"INSERT INTO {target} ({string.Join(", ", whole)}) SELECT {string.Join(", ", whole.Select(c => "a." + c))} FROM {Archived(A.Deleted)} AS a " +
+                     $"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")})", p));
+        return list;
+    }
+
+    /// <summary>Per date: how many keys the run updated, deleted and inserted (what an undo restores, re-inserts and removes).</summary>
+    internal static string CountsSql(TableOwnership owned, DateList dates) =>
+        $@"SELECT {owned.DateColumn} AS partition_date, COUNTIF({A.ChangeColumn} = '{A.Updated}') AS updated,
+  COUNTIF({A.ChangeColumn} = '{A.Deleted}') AS deleted, COUNTIF({A.ChangeColumn} = '{A.Inserted}') AS inserted
+FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {owned.DateColumn} IN {dates.List} GROUP BY {owned.DateColumn}";
+
+    /// <summary>
+    /// Per date, rows of the scope that are no longer what the run left: a key it wrote that is gone or whose data_hash
+    /// or write stamp (<see cref="WriteStampColumn"/>) differ from what it wrote, a key it deleted that is back, or a key it never wrote.
+    /// </summary>
+    internal static SqlStatement ChangedRowsStatement(TableOwnership owned, DateList dates, string undoneRunId)
+    {
+        var archive = A.For(owned.Table).Placeholder;
+        var same = string.Concat(new[] { ("data_hash", A.WrittenHashColumn), (WriteStampColumn(owned), A.WrittenProcessedAtColumn) }
+            .Where(c => c.Item1 is not null && owned.OwnedColumns.Contains(c.Item1, StringComparer.OrdinalIgnoreCase))
+            .Select(c => $" AND t.{c.Item1} IS NOT DISTINCT FROM a.{c.Item2}"));
+        var ofRun = $"a.{A.RunColumn} = @undone_run_id AND a.{owned.DateColumn} IN {dates.List}";
+        var written = $"a.{A.ChangeColumn} IN ('{A.Updated}', '{A.Inserted}')";
+        return new($@"SELECT partition_date, COUNT(*) AS changed FROM (
+  SELECT a.{owned.DateColumn} AS partition_date FROM {archive} AS a WHERE {ofRun} AND {written}
+    AND NOT EXISTS (SELECT 1 FROM {owned.Table.Placeholder} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")}{same})
+  UNION ALL
+  SELECT a.{owned.DateColumn} AS partition_date FROM {archive} AS a WHERE {ofRun} AND a.{A.ChangeColumn} = '{A.Deleted}'
+    AND EXISTS (SELECT 1 FROM {owned.Table.Placeholder} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")})
+  UNION ALL
+  SELECT t.{owned.DateColumn} AS partition_date FROM {owned.Table.Placeholder} AS t WHERE {InScope(owned, "t", dates)}
+    AND NOT EXISTS (SELECT 1 FROM {archive} AS a WHERE {ofRun} AND {written} AND {KeyMatch(owned, "t", "a")})
+) AS c GROUP BY partition_date", Parameters(owned, ("undone_run_id", undoneRunId)));
+    }
+
+    /// <summary>
+    /// Retention: per table × date the newest <paramref name="keepVersions"/> versions (replacing runs) stay; older ones
+    /// go once archived before <paramref name="cutoff"/>.
+    /// </summary>
+    internal static SqlStatement PruneStatement(TableDef archive, int keepVersions, DateTime cutoff)
+    {
+        var d = archive.PartitionColumn!;
+        return new($@"DELETE FROM {archive.Placeholder} AS x WHERE x.{A.ArchivedAtColumn} < @cutoff AND EXISTS (
+  SELECT 1 FROM (
+    SELECT v.partition_date, v.run_id, ROW_NUMBER() OVER (PARTITION BY v.partition_date ORDER BY v.archived DESC, v.run_id DESC) AS version
+    FROM (SELECT {d} AS partition_date, {A.RunColumn} AS run_id, MAX({A.ArchivedAtColumn}) AS archived FROM {archive.Placeholder} GROUP BY {d}, {A.RunColumn}) AS v
+  ) AS r WHERE r.version > @keep AND r.partition_date = x.{d} AND r.run_id = x.{A.RunColumn})",
+            WarehouseExtensions.Params(("cutoff", cutoff), ("keep", (long)keepVersions)));
+    }
+
+    /// <summary>Prune every archive (at the start of each run); returns the rows removed.</summary>
+    public static long Prune(IWarehouse w, int keepVersions, int keepDays, DateTime now, CancellationToken ct = default)
+    {
+        if (keepVersions < 0 || keepDays < 0)
+            throw new BackfillException("InvalidArchiveRetention", ErrorKind.InvalidArgument,
+                $"Archive retention must keep 0 or more versions and days (got {keepVersions} versions, {keepDays} days).");
+        long removed = 0;
+        foreach (var archive in A.All)
+        {
+            var s = PruneStatement(archive, keepVersions, now.AddDays(-keepDays));
+            removed += Math.Max(0, w.Execute(s.Sql, s.Parameters, ct));
+        }
+        return removed;
+    }
+
+    private static Dictionary<string, object?> Parameters(TableOwnership owned, params (string Name, object? Value)[] more)
+    {
+        var p = ScopeParameters(owned);
+        foreach (var (name, value) in more) p[name] = value;
+        return p;
+    }
+
+    /// <summary>Archive, restore, count, change and prune statements for every processor, for the GoogleSQL gate.</summary>
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
+    {
+        var dates = DateList.Of(new[] { new DateOnly(2024, 1, 15), new DateOnly(2024, 1, 16) });
+        foreach (var def in ProcessorCatalog.All)
+        {
+            var staging = BackfillRunner.StagingFor(def, "gate-run", "gate").Tables;
+            foreach (var (owned, staged, label) in new[]
+                     {
+                         (ProcessorCatalog.OutputOwnership(def.Name), staging.Rows, "output"),
+                         (ProcessorCatalog.FailureOwnership(def.Name), staging.Failures, "failures"),
+                     })
+            {
+                var all = ArchiveStatements(owned, staged, dates, "gate-run", new DateTime(2024, 1, 16, 0, 0, 0, DateTimeKind.Utc))
+                    .Concat(RestoreStatements(owned, dates, "gate-run"))
+                    .Append(new SqlStatement(CountsSql(owned, dates), WarehouseExtensions.Params(("undone_run_id", "gate-run"))))
+                    .Append(ChangedRowsStatement(owned, dates, "gate-run")).ToList();
+                for (var i = 0; i < all.Count; i++)
+                    yield return new($"PublishArchive[{def.Name},{label}]#{i + 1}", all[i].Sql, all[i].Parameters);
+            }
+        }
+        foreach (var archive in A.All)
+        {
+            var s = PruneStatement(archive, BackfillRules.ArchiveKeepVersions, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+            yield return new($"PublishArchive.Prune[{archive.Name}]", s.Sql, s.Parameters);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using BackfillTools.Core.Warehouse;
+using static BackfillTools.Core.Warehouse.Col;
+
+namespace BackfillTools.Core.Schema;
+
+/// <summary>
+/// The publish archive (Undo-BackfillRun): per production table the product publishes to, a table in the tool dataset
+/// with the production table's own columns (all nullable) plus who replaced what. Each publish writes, in its
+/// transaction, the prior state of its scope: owned columns of keys it updated, whole rows of keys it deleted, and the
+/// keys it inserted. The table's own column types (not JSON) are what lets an undo restore NUMERIC(p,s), arrays, structs
+/// and timestamps byte for byte on DuckDB and BigQuery alike: values are copied column to column, never re-parsed.
+/// </summary>
+public static class PublishArchiveTables
+{
+    /// <summary>The run whose publish replaced the archived state (the run an undo takes back).</summary>
+    public const string RunColumn = "archive_run_id";
+
+    /// <summary>What the publish did to the key: <see cref="Updated"/>, <see cref="Deleted"/> or <see cref="Inserted"/>.</summary>
+    public const string ChangeColumn = "archive_change";
+
+    public const string ArchivedAtColumn = "archived_at";
+
+    /// <summary>
+    /// The data_hash and write stamp (processed_at; updated_at or created_at where the product owns no processed_at) the
+    /// replacing run wrote, NULL where it writes none: how an undo sees that rows changed since.
+    /// </summary>
+    public const string WrittenHashColumn = "written_data_hash";
+    public const string WrittenProcessedAtColumn = "written_processed_at";
+
+    public const string Updated = "updated", Deleted = "deleted", Inserted = "inserted";
+
+    public const string Prefix = "archive_";
+
+    /// <summary>The archive of one production table.</summary>
+    public static TableDef For(TableDef production) => new(DatasetNames.Tool, Prefix + production.Name,
+        production.Columns.Select(c => c with { Nullable = true })
+            .Concat(new[] { Str(RunColumn, false), Str(ChangeColumn, false), Ts(ArchivedAtColumn, false), Str(WrittenHashColumn), Ts(WrittenProcessedAtColumn) })
+            .ToList(),
+        Array.Empty<string>(), production.PartitionColumn, new[] { RunColumn });
+
+    /// <summary>The archive columns that are the production table's (what a restore copies back).</summary>
+    public static IEnumerable<string> DataColumns(TableDef archive) =>
+        archive.ColumnNames.Where(c => c is not (RunColumn or ChangeColumn or ArchivedAtColumn or WrittenHashColumn or WrittenProcessedAtColumn));
+
+    /// <summary>Every archive: the five outputs and precompute_failures.</summary>
+    public static IReadOnlyList<TableDef> All => PrecomputeTables.All.Append(WarehouseSchema.PrecomputeFailures).Select(For).ToList();
+}
