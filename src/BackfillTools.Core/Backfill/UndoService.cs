@@ -89,8 +89,8 @@ public static class UndoService
         if (pending.Count == 0)
         {
             // Complete already (or nothing was published): only a status left unset by a kill after the last batch is written.
-            if (run.Status != nameof(RunStatus.Undone) && HasPublished(w, runId, ct)) ledger.MarkUndone(runId, LastUndoRun(w, runId, ct) ?? undoRunId);
-            callbacks.Warning?.Invoke($"Run {runId} has nothing left to undo{(run.Status == nameof(RunStatus.Undone) ? " (it is Undone)" : "")}.");
+            if (run.Status != RunStatus.Undone && HasPublished(w, runId, ct)) ledger.MarkUndone(runId, LastUndoRun(w, runId, ct) ?? undoRunId);
+            callbacks.Warning?.Invoke($"Run {runId} has nothing left to undo{(run.Status == RunStatus.Undone ? " (it is Undone)" : "")}.");
             return Array.Empty<UndoResult>();
         }
         var planned = pending.ToDictionary(b => b, b => Describe(w, runId, b, Changed(w, runId, b, ct), "Restored", undoRunId, force, ct));
@@ -119,13 +119,13 @@ public static class UndoService
         catch (Exception ex)
         {
             if (!WarehouseLock.IsLockLoss(ex))
-                try { ledger.FinishRun(undoRunId, ex is OperationCanceledException ? nameof(RunStatus.Cancelled) : nameof(RunStatus.Failed),
+                try { ledger.FinishRun(undoRunId, ex is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed,
                     $"Undo of run {runId} stopped after {done.Count} partition(s): {ex.Message}; run Undo-BackfillRun -RunId {runId} again to complete it"); }
                 catch (Exception) { /* the original error is the one to report; the undo log says what was restored */ }
             throw;
         }
         var forced = done.Count(r => r.Forced);
-        ledger.FinishRun(undoRunId, nameof(RunStatus.Succeeded),
+        ledger.FinishRun(undoRunId, RunStatus.Succeeded,
             $"Undo of run {runId}: {done.Count} partition(s) restored" + (forced > 0 ? $", {forced} of them changed since and restored with -Force" : ""));
         ledger.MarkUndone(runId, undoRunId);
         return done;

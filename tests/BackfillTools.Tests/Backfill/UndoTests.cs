@@ -33,7 +33,7 @@ internal static class UndoScenario
         CoverageValidator.Run(w, DateScope.Range(D1, D3), new CoverageOptions { Processors = new[] { ProcessorName.PSZA }, Layers = new[] { CoverageLayer.Precompute } })
             .Select(r => r.PublishedByRunId).ToList();
 
-    private static string Status(IWarehouse w, string runId) => new BackfillLedger(w).GetRun(runId)!.Status;
+    private static string Status(IWarehouse w, string runId) => new BackfillLedger(w).GetRun(runId)!.Status.ToString();
 
     /// <summary>A first-time publish undone: its rows disappear; a second undo changes nothing; the run reads Undone.</summary>
     public static void FirstTimePublish(IWarehouse w, Func<IWarehouse, BackfillRequest, BackfillResult[]> backfill)
@@ -54,7 +54,7 @@ internal static class UndoScenario
         Assert.Equal(empty, Snapshot(w));
         Assert.Equal(nameof(RunStatus.Undone), Status(w, runId));
         var undoRun = new BackfillLedger(w).GetRun(undone[0].UndoRunId!)!;
-        Assert.Equal("Succeeded", undoRun.Status);
+        Assert.Equal(RunStatus.Succeeded, undoRun.Status);
         Assert.Contains($"Undo of run {runId}", undoRun.Message);
 
         // Again: nothing left, nothing written.
@@ -237,8 +237,8 @@ public sealed class UndoTests : IClassFixture<SampleWarehouseFixture>
         using var w = WarehouseService.Open(c);
         Assert.Equal(0, w.ScalarInt64($"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}"));
         var ledger = new BackfillLedger(w);
-        Assert.Equal(nameof(RunStatus.Undone), ledger.GetRun(run.RunId)!.Status);
-        Assert.Equal("Succeeded", ledger.GetRun(undone[0].UndoRunId!)!.Status);
+        Assert.Equal(RunStatus.Undone, ledger.GetRun(run.RunId)!.Status);
+        Assert.Equal(RunStatus.Succeeded, ledger.GetRun(undone[0].UndoRunId!)!.Status);
         Assert.Equal(BackfillLedger.NewRunId().Length, undone[0].UndoRunId!.Length);
         Assert.Equal(BackfillRules.ArchiveKeepVersions, new BackfillRequest().ArchiveKeepVersions);
     }

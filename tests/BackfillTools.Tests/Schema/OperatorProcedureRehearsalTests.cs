@@ -115,7 +115,7 @@ public sealed partial class BigQueryProductionReplicaTests
                 Assert.All(run.Output.OfType<BackfillResult>(), r => Assert.Equal(PartitionStatus.Published, r.Status));
             }
             if (command == "Get-BackfillRun")
-                Assert.Equal("Succeeded", Assert.Single(run.Output.OfType<BackfillRunInfo>()).Status);
+                Assert.Equal(RunStatus.Succeeded, Assert.Single(run.Output.OfType<BackfillRunInfo>()).Status);
         }
 
         // Production afterwards: the same tables and resources, and every table the product does not write unchanged.

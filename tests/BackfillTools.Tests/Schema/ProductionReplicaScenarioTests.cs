@@ -354,7 +354,7 @@ public abstract class ProductionReplicaScenario : IDisposable
         var quality = Run(ps, p => p.AddCommand("Test-DataQuality").AddParameter("StartDate", RunFrom.ToDateTime(default)).AddParameter("EndDate", RunTo.ToDateTime(default)));
         Assert.Null(quality.Terminated);
         // Production's own rows (another feature version of the same players) are not the product's duplicates.
-        Assert.DoesNotContain(quality.Output.OfType<DataQualityFinding>(), f => f.Check == nameof(DataQualityCheck.DuplicateKey));
+        Assert.DoesNotContain(quality.Output.OfType<DataQualityFinding>(), f => f.Check == DataQualityCheck.DuplicateKey);
         Output.WriteLine($"coverage, season report, data quality: {clock.Elapsed.TotalSeconds:0.0} s");
 
         // 3. Stale context: found, cleared with a backup, restored whole.
