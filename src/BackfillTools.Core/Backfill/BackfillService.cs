@@ -73,7 +73,7 @@ public static class BackfillService
         }
 
         // The cost guard: estimate (dry runs, free) and refuse an over-budget run before any of its jobs runs.
-        var estimate = CostEstimator.Estimate(w, plan, request, ct);
+        var estimate = CostEstimator.Estimate(w, plan, request, ct, planned: mode == BackfillMode.New);
         var billedBefore = mode == BackfillMode.Resume && estimate.Applicable ? ledger.BytesBilled(newRunId) : 0;
         foreach (var line in estimate.Describe(connection.Pricing)) callbacks.Verbose?.Invoke(line);
         CostBudget.EnsureEstimateFits(estimate, request.MaxBytesBilled, billedBefore);
