@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using BackfillTools.Core.Warehouse.BigQuery;
-using static BackfillTools.Core.Warehouse.Col;
 
 namespace BackfillTools.Core.Backfill;
 

@@ -157,7 +157,7 @@ public sealed class CostGuardTests : IDisposable
         Assert.Equal(2, run.Cancelled);                       // PSZA's, resumable
         Assert.True(run.BytesBilled <= budget, $"{run.BytesBilled} billed over a budget of {budget}");
 
-        var summary = BackfillService.Run(server.Connection, Request(estimate.TotalBytes + run.BytesBilled), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
+        var summary = BackfillService.Run(server.Connection, Request(2 * estimate.TotalBytes + run.BytesBilled), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
         Assert.Equal("Succeeded", summary.Status);
         Assert.Equal(4, ledger.GetRun(run.RunId)!.Published);
     }
@@ -189,7 +189,7 @@ public sealed class CostGuardTests : IDisposable
         Assert.Empty(ledger.Partitions(run.RunId, PartitionStatus.Published));
         Assert.Equal(0, w.ScalarInt64($"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder} WHERE analysis_date BETWEEN DATE '2023-02-23' AND DATE '2023-02-24'"));
 
-        var summary = BackfillService.Run(server.Connection, Request(estimate.TotalBytes + run.BytesBilled, ProcessorName.TDZA), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
+        var summary = BackfillService.Run(server.Connection, Request(2 * estimate.TotalBytes + run.BytesBilled, ProcessorName.TDZA), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
         Assert.Equal("Succeeded", summary.Status);
         Assert.Equal(2, ledger.GetRun(run.RunId)!.Published);
     }
