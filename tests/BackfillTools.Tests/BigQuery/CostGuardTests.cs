@@ -233,19 +233,27 @@ public sealed class CostGuardTests : IDisposable
     }
 
     [Fact]
-    public void The_ledger_records_each_jobs_bytes_slot_time_and_labels_per_processor_and_run()
+    public void The_ledger_records_each_jobs_bytes_slot_time_labels_and_budget_left_per_processor_and_run()
     {
+        var budget = 4 * Estimate(Request()).TotalBytes;
         using var server = new FakeBigQueryHttp(_fake);
-        var summary = BackfillService.Run(server.Connection, Request(), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        var summary = BackfillService.Run(server.Connection, Request(budget), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
         Assert.Equal("Succeeded", summary.Status);
 
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
         var ledger = new BackfillLedger(w);
         var rows = w.Query($"SELECT job_id, processor, bytes_billed, slot_ms, bytes_processed, user_name, host FROM {WarehouseSchema.BackfillJobs.Placeholder} WHERE run_id = @r",
-            WarehouseExtensions.Params(("r", summary.RunId))).AsRows().ToList();
+            WarehouseExtensions.Params(("r", summary.RunId))).AsRows()
+            .OrderBy(r => long.Parse((string)_fake.JobResource(r.GetString("job_id")!)!["statistics"]!["creationTime"]!)).ToList();
         Assert.NotEmpty(rows);
+        var billedBefore = 0L;
         foreach (var row in rows)
         {
+            // From the first job (the lock) on, each carries the budget still left as its maximumBytesBilled.
+            var query = _fake.JobResource(row.GetString("job_id")!)!["configuration"]!["query"]!;
+            Assert.Equal(budget - billedBefore, long.Parse((string)query["maximumBytesBilled"]!));
+            billedBefore += row.GetInt64("bytes_billed");
+
             // Every figure is the job's own statistics, and the job carries the labels billing exports group by.
             var job = _fake.JobResource(row.GetString("job_id")!)!;
             Assert.Equal(long.Parse((string)job["statistics"]!["query"]!["totalBytesBilled"]!), row.GetInt64("bytes_billed"));
