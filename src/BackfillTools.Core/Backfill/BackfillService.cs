@@ -49,8 +49,8 @@ public static class BackfillService
         var me = LockHolder.Current(newRunId, startedAt);
         // The DuckDB file lock is taken before opening (the kernel frees it when a holder dies); BigQuery's lock is a row.
         using var fileLock = connection.Kind == WarehouseKind.DuckDb ? BackfillLock.Acquire(connection.Path!, me) : null;
-        using var w = WarehouseService.Open(connection);
-        RunCostGuard.CapFromFirstJob(w, request.MaxBytesBilled);
+        // The run's budget caps its jobs from the first one (the connection's schema check) on.
+        using var w = WarehouseService.Open(connection with { MaxBytesBilled = request.MaxBytesBilled });
         using var tableLock = fileLock is null ? WarehouseLock.Acquire(w, me, ct, request.LockLease) : null;
         IBackfillLock runLock = (IBackfillLock?)fileLock ?? tableLock!;
         if (runLock.StaleHolder is { } stale)

@@ -191,5 +191,5 @@ public static class CostBudget
             $"nothing of that chunk was published. Raise the budget and resume with Invoke-Backfill -Resume {runId}.", runId, refusal);
 
     /// <summary>The maximumBytesBilled of the next job: the budget still left (at least 1 byte, so BigQuery refuses rather than ignores it).</summary>
-    public static long? Remaining(long? budget, long billedSoFar) => budget is { } b ? Math.Max(1, b - billedSoFar) : null;
+    public static long? Remaining(long? budget, long billedSoFar) => budget is { } b ? BigQueryCostMeter.BudgetLeft(b, billedSoFar) : null;
 }

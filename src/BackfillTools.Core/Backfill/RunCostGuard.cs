@@ -31,16 +31,6 @@ public sealed class RunCostGuard
     }
 
     /// <summary>
-    /// From the run's first job on (the lock, the planner's and pre-flight's reads, before the guard exists): each query
-    /// job carries the budget less what this session billed as its maximumBytesBilled. The guard, once made, also counts
-    /// what earlier attempts of a resumed run billed.
-    /// </summary>
-    public static void CapFromFirstJob(Warehouse.IWarehouse warehouse, long? budget)
-    {
-        if (warehouse is BigQueryWarehouse w && budget is not null) w.Cost.JobCap = () => CostBudget.Remaining(budget, w.Cost.BytesBilled);
-    }
-
-    /// <summary>
     /// Bytes billed by this run so far: every job since the warehouse was opened for it (the lock and the plan's reads
     /// included, as the ledger records them), plus earlier attempts of a resumed run.
     /// </summary>

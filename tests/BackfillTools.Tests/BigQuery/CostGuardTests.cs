@@ -251,6 +251,7 @@ public sealed class CostGuardTests : IDisposable
         {
             // From the first job (the lock) on, each carries the budget still left as its maximumBytesBilled.
             var query = _fake.JobResource(row.GetString("job_id")!)!["configuration"]!["query"]!;
+            Assert.True(query["maximumBytesBilled"] is not null, $"no maximumBytesBilled on: {query["query"]}");
             Assert.Equal(budget - billedBefore, long.Parse((string)query["maximumBytesBilled"]!));
             billedBefore += row.GetInt64("bytes_billed");
 
