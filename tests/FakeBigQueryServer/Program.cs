@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
@@ -28,12 +26,8 @@ if (options.TryGetValue("season", out var seasons))
     SampleLeague.Generate(w, new SampleLeagueOptions(seasons.Split(','), scenarios));
 }
 
-var port = FreePort();
-using var listener = new HttpListener();
-listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-listener.Start();
-using var invoker = new HttpMessageInvoker(fake, disposeHandler: false);
-Console.WriteLine($"Listening on http://127.0.0.1:{port}/");
+using var host = new FakeBigQueryHttp(fake, ex => Console.Error.WriteLine(ex));
+Console.WriteLine($"Listening on {host.Url}");
 
 if (options.TryGetValue("parent-pid", out var parent))
 {
@@ -41,51 +35,7 @@ if (options.TryGetValue("parent-pid", out var parent))
     _ = Task.Run(() => { parentProcess.WaitForExit(); Environment.Exit(0); });
 }
 
-while (true)
-{
-    var context = await listener.GetContextAsync();
-    _ = Task.Run(() => Serve(context));
-}
-
-async Task Serve(HttpListenerContext context)
-{
-    try
-    {
-        var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), context.Request.Url);
-        if (context.Request.HasEntityBody)
-        {
-            using var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            request.Content = new ByteArrayContent(body.ToArray());
-            if (context.Request.ContentType is { } type) request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
-        }
-        if (context.Request.Headers["Authorization"] is { } auth) request.Headers.TryAddWithoutValidation("Authorization", auth);
-        using var response = await invoker.SendAsync(request, CancellationToken.None);
-        context.Response.StatusCode = (int)response.StatusCode;
-        if (response.Content.Headers.ContentType is { } contentType) context.Response.ContentType = contentType.ToString();
-        var bytes = await response.Content.ReadAsByteArrayAsync();
-        await context.Response.OutputStream.WriteAsync(bytes);
-    }
-    catch (Exception ex)
-    {
-        // The fake answers BigQuery errors itself; anything else is a bug in the fake, reported like a backend error.
-        Console.Error.WriteLine(ex);
-        context.Response.StatusCode = 500;
-    }
-    finally
-    {
-        context.Response.Close();
-    }
-}
-
-static int FreePort()
-{
-    var probe = new TcpListener(IPAddress.Loopback, 0);
-    probe.Start();
-    var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-    probe.Stop();
-    return port;
-}
+await Task.Delay(Timeout.Infinite);
 
 static Dictionary<string, string> ParseArgs(string[] args)
 {
@@ -96,10 +46,4 @@ static Dictionary<string, string> ParseArgs(string[] args)
         map[args[i][2..]] = args[i + 1];
     }
     return map;
-}
-
-/// <summary>The warehouse disposes its handler chain; the fake must outlive it.</summary>
-sealed class KeepAlive(HttpMessageHandler inner) : DelegatingHandler(inner)
-{
-    protected override void Dispose(bool disposing) { }
 }

@@ -250,6 +250,18 @@ Describe 'BigQuery (emulated): the other cmdlets on the same connection' {
         $csv = Join-Path $TestDrive 'runs.csv'
         Get-BackfillRun -Last 1 | Export-Csv $csv
         [long](Import-Csv $csv).BytesBilled | Should -Be $run.BytesBilled
+        $xlsx = Join-Path $TestDrive 'runs.xlsx'
+        Get-BackfillRun -Last 1 | Export-CoverageWorkbook -Path $xlsx
+        $zip = [IO.Compression.ZipFile]::OpenRead($xlsx)
+        try {
+            $parts = $zip.Entries | Where-Object FullName -Like 'xl/*.xml' | ForEach-Object {
+                $reader = [IO.StreamReader]::new($_.Open()); try { $reader.ReadToEnd() } finally { $reader.Dispose() } }
+        }
+        finally { $zip.Dispose() }
+        $workbook = $parts -join "`n"
+        $workbook | Should -Match '>BytesBilled<' -Because 'the workbook has the BytesBilled column'
+        $workbook | Should -Match '>SlotMs<'
+        $workbook | Should -Match ">$($run.BytesBilled)<" -Because 'and the run''s bytes billed'
     }
 
     It 'Test-DataQuality and Get-SeasonReport run their checks inside BigQuery' {

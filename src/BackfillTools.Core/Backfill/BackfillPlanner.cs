@@ -13,7 +13,7 @@ public static class BackfillPlanner
     public const string ReasonBootstrap = "Bootstrap";
     public const string ReasonNoGames = "NoGames";
 
-    private static readonly string GameDatesSql = $@"
+    internal static readonly string GameDatesSql = $@"
 SELECT game_date, COUNT(*) AS games
 FROM {WarehouseSchema.Schedule.Placeholder}
 WHERE game_status = 3 AND (is_regular_season OR is_playoffs) AND game_date BETWEEN @start_date AND @end_date
@@ -82,6 +82,22 @@ WHERE season_year = @season_year AND game_status = 3 AND (is_regular_season OR i
                     : new PlanItem(x.Date, season, x.Processor, PlanAction.Run, null);
             })
             .ToList();
+    }
+
+    /// <summary>
+    /// The statements <see cref="Plan"/> runs for <paramref name="request"/>, as often as it runs them (the cost estimate
+    /// bills each): the season openers, each season's bounds, the game dates of each range and of the whole plan.
+    /// </summary>
+    internal static IEnumerable<string> Statements(BackfillRequest request)
+    {
+        yield return OpenersSql;
+        var ranges = request.Partitions is not null ? 0 : request.Seasons is { } seasons ? seasons.Distinct().Count() : 1;
+        for (var i = 0; i < ranges; i++)
+        {
+            if (request.Seasons is not null) yield return SeasonBoundsSql;
+            yield return GameDatesSql;
+        }
+        yield return GameDatesSql;
     }
 
     /// <summary>Dates with final regular-season or playoff games, with their game counts.</summary>

@@ -161,11 +161,10 @@ public sealed partial class BackfillRunner
 
     private Dictionary<DateOnly, DateAudit> Phase3Presence(ProcessorDefinition def, List<DateOnly> dates, CancellationToken ct)
     {
-        // TDZA reads team defense; every other processor's entities come from player_game_summary.
-        var table = def.Name == ProcessorName.TDZA ? WarehouseSchema.TeamDefenseGameSummary : WarehouseSchema.PlayerGameSummary;
+        var table = PresenceTable(def);
         var range = WarehouseExtensions.Params(("lo", dates.Min()), ("hi", dates.Max()));
         var games = BackfillPlanner.GameDates(_w, dates.Min(), dates.Max(), ct);
-        var rows = _w.Query($"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date", range, ct)
+        var rows = _w.Query(PresenceSql(table), range, ct)
             .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("n"));
         // The shared completeness rule over the Phase 3 game tables this processor reads; waivers come from the ledger.
         var gaps = UpstreamCompleteness.Find(_w, DateScope.Range(dates.Min(), dates.Max()),
@@ -176,9 +175,17 @@ public sealed partial class BackfillRunner
 
     private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct)
     {
+        return _w.Query(AuditSql(def, st), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
+            r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
+            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? ContextSources.NotApplicable,
+            r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
+    }
+
+    /// <summary>The audit of a chunk's staging: coverage, row rules and the context decision per date.</summary>
+    internal static string AuditSql(ProcessorDefinition def, StagingTables st) =>
         // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
         // context decision are the gate's own additions.
-        var sql = $@"
+        $@"
 WITH acc AS ({CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder)}),
      rc AS (SELECT {def.DateColumn} AS analysis_date, COUNTIF({def.EntityColumn} IS NULL) AS null_keys,
                    COUNT(*) - COUNT(DISTINCT {def.EntityColumn}) - COUNTIF({def.EntityColumn} IS NULL) AS dup_keys
@@ -189,10 +196,35 @@ SELECT acc.analysis_date, acc.expected, acc.actual AS n_rows, acc.accounted, COA
 FROM acc
 LEFT JOIN rc ON rc.analysis_date = acc.analysis_date
 LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis_date";
-        return _w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
-            r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
-            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? ContextSources.NotApplicable,
-            r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
+
+    /// <summary>The Phase 3 table whose rows say a processor has inputs: TDZA reads team defense, every other processor player_game_summary.</summary>
+    private static TableDef PresenceTable(ProcessorDefinition def) =>
+        def.Name == ProcessorName.TDZA ? WarehouseSchema.TeamDefenseGameSummary : WarehouseSchema.PlayerGameSummary;
+
+    private static string PresenceSql(TableDef table) =>
+        $"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date";
+
+    /// <summary>
+    /// Every query statement one chunk of <paramref name="def"/> runs, in the order <see cref="ProcessChunk"/> runs them
+    /// (the cost estimate bills each): the upstream checks, the compute script, the audit, the ledger's mark, and the
+    /// fenced publish with every date both published and quarantined (the most a chunk can write), then its read-back.
+    /// Keep it in step with ProcessChunk.
+    /// </summary>
+    internal static IEnumerable<string> ChunkStatements(ProcessorDefinition def, IReadOnlyList<DateOnly> dates, ProcessorOptions options, string runId)
+    {
+        var staging = StagingFor(def, runId, "estimate");
+        yield return BackfillPlanner.GameDatesSql;
+        yield return PresenceSql(PresenceTable(def));
+        yield return UpstreamCompleteness.GapsSql(DateScope.Range(dates[0], dates[^1]).Ctes(), UpstreamCompleteness.TablesFor(def.Name));
+        foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(def.Name)).Steps(staging.Tables, options, DateTime.UtcNow)) yield return step.Sql;
+        yield return AuditSql(def, staging.Tables);
+        yield return BackfillLedger.MarkRunningSql;
+        yield return WarehouseLock.HeartbeatSql;
+        yield return WarehouseLock.FenceCheckSql;
+        BackfillResult Result(DateOnly d, PartitionStatus status) => new() { RunId = runId, Date = d, Season = Season.LabelOf(d), Processor = def.Name, Status = status };
+        var results = dates.Select(d => Result(d, PartitionStatus.Published)).Concat(dates.Select(d => Result(d, PartitionStatus.Quarantined))).ToList();
+        foreach (var statement in new ScopedPublisher(null!, runId).Statements(def, staging, results)) yield return statement.Sql;
+        yield return ScopedPublisher.CountsSql(staging.Counts);
     }
 
     private void Report(BackfillResult r)

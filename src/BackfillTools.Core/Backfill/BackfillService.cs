@@ -49,7 +49,8 @@ public static class BackfillService
         var me = LockHolder.Current(mode == BackfillMode.Resume && runId is not null ? runId : BackfillLedger.NewRunId(), startedAt);
         // The DuckDB file lock is taken before opening (the kernel frees it when a holder dies); BigQuery's lock is a row.
         using var fileLock = connection.Kind == WarehouseKind.DuckDb ? BackfillLock.Acquire(connection.Path!, me) : null;
-        using var w = WarehouseService.Open(connection);
+        // The run's budget caps its jobs from the first one (the connection's schema check) on.
+        using var w = WarehouseService.Open(connection with { MaxBytesBilled = request.MaxBytesBilled });
         using var tableLock = fileLock is null ? WarehouseLock.Acquire(w, me, ct, request.LockLease) : null;
         WarnIfStaleLockTakenOver((IBackfillLock?)fileLock ?? tableLock!, callbacks);
         var ledger = new BackfillLedger(w);
@@ -125,7 +126,8 @@ public static class BackfillService
     private static RunBudget CheckCost(IWarehouse w, BackfillLedger ledger, RunPlan plan, BackfillRequest request, BackfillMode mode,
         BigQueryPricing pricing, BackfillCallbacks callbacks, CancellationToken ct)
     {
-        var estimate = CostEstimator.Estimate(w, plan.Items, request, ct);
+        // The cost guard: estimate (dry runs, free) and refuse an over-budget run before any of its jobs runs.
+        var estimate = CostEstimator.Estimate(w, plan.Items, request, ct, planned: mode == BackfillMode.New);
         var billedBefore = mode == BackfillMode.Resume && estimate.Applicable ? ledger.BytesBilled(plan.RunId) : 0;
         foreach (var line in estimate.Describe(pricing)) callbacks.Verbose?.Invoke(line);
         CostBudget.EnsureEstimateFits(estimate, request.MaxBytesBilled, billedBefore);

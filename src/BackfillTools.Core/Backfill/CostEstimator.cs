@@ -1,30 +1,31 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Schema;
 using BackfillTools.Core.Warehouse;
 using BackfillTools.Core.Warehouse.BigQuery;
-using static BackfillTools.Core.Warehouse.Col;
 
 namespace BackfillTools.Core.Backfill;
 
-/// <summary>One processor's share of a run's estimate: bytes billed per compute script (chunk) × chunks.</summary>
+/// <summary>One processor's share of a run's estimate: bytes billed per chunk (its every statement) × chunks.</summary>
 public sealed record ProcessorCostEstimate(ProcessorName Processor, int Chunks, long BytesPerChunk)
 {
     public long Bytes => BytesPerChunk * Chunks;
 }
 
-/// <summary>What a plan is expected to bill on BigQuery; on DuckDB it is not applicable.</summary>
-public sealed record CostEstimate(bool Applicable, IReadOnlyList<ProcessorCostEstimate> Processors, string Warehouse)
+/// <summary>
+/// What a plan is expected to bill on BigQuery: <paramref name="PlanningBytes"/> once (the planner's and pre-flight's
+/// reads), then each processor's chunks. On DuckDB it is not applicable.
+/// </summary>
+public sealed record CostEstimate(bool Applicable, IReadOnlyList<ProcessorCostEstimate> Processors, string Warehouse, long PlanningBytes = 0)
 {
-    public long TotalBytes => Processors.Sum(p => p.Bytes);
+    public long TotalBytes => PlanningBytes + Processors.Sum(p => p.Bytes);
 
     public long BytesPerChunk(ProcessorName processor) =>
         Processors.FirstOrDefault(p => p.Processor == processor)?.BytesPerChunk ?? 0;
 
     public static CostEstimate NotApplicable(string warehouse) => new(false, Array.Empty<ProcessorCostEstimate>(), warehouse);
 
-    /// <summary>Lines for -WhatIf and -Verbose: one per processor, then the total.</summary>
+    /// <summary>Lines for -WhatIf and -Verbose: planning, one per processor, then the total.</summary>
     public IEnumerable<string> Describe(BigQueryPricing pricing)
     {
         if (!Applicable)
@@ -32,6 +33,8 @@ public sealed record CostEstimate(bool Applicable, IReadOnlyList<ProcessorCostEs
             yield return $"Cost estimate: not applicable on {Warehouse} (only BigQuery bills by bytes).";
             yield break;
         }
+        if (PlanningBytes > 0)
+            yield return $"Cost estimate planning and pre-flight: {BigQueryPricing.FormatBytes(PlanningBytes)}{pricing.FormatCost(PlanningBytes)}.";
         foreach (var p in Processors)
             yield return $"Cost estimate {p.Processor}: {BigQueryPricing.FormatBytes(p.Bytes)} ({p.Chunks} chunk(s) × {BigQueryPricing.FormatBytes(p.BytesPerChunk)}){pricing.FormatCost(p.Bytes)}.";
         yield return $"Cost estimate total: {BigQueryPricing.FormatBytes(TotalBytes)} ({TotalBytes:N0} bytes){pricing.FormatCost(TotalBytes)}.";
@@ -39,19 +42,26 @@ public sealed record CostEstimate(bool Applicable, IReadOnlyList<ProcessorCostEs
 }
 
 /// <summary>
-/// Estimates what a plan will bill on BigQuery before any of its jobs runs (documented in about_BackfillTools, "Cost
-/// guard on BigQuery"). Per processor it takes the statements of one compute script (the chunk the runner submits):
+/// Estimates what a plan will bill on BigQuery before any of its jobs runs, as an upper bound (the method is
+/// documented in docs/bigquery.md, "Cost notes"). It bills every query statement the run will issue: the planner's and
+/// pre-flight's reads once (<see cref="BackfillPlanner.Statements"/>, <see cref="Preflight.Statements"/>), and per chunk
+/// the upstream checks, the compute script, the audit, the ledger's mark and the fenced publish
+/// (<see cref="BackfillRunner.ChunkStatements"/>). Per statement:
 /// <list type="bullet">
-/// <item>every production table a statement reads is dry-run (free) as <c>SELECT &lt;the columns the statement
-/// names&gt; FROM table</c>: what BigQuery would scan without partition pruning, so an upper bound;</item>
-/// <item>a staging or scratch table holds what an earlier statement produced from those reads (the processors filter
-/// and aggregate, never multiply, their inputs), so each one a statement reads is bounded by the processor's largest
-/// production read;</item>
+/// <item>every table that exists when the estimate is made (production tables, the product's ledger and quarantine)
+/// is dry-run (free) as <c>SELECT &lt;the columns the statement names&gt; FROM table</c>: what BigQuery would scan
+/// without partition pruning, so an upper bound;</item>
+/// <item>the table an UPDATE, DELETE or MERGE modifies adds its every column (BigQuery bills DML by the modified
+/// table's size on top of what the statement reads);</item>
+/// <item>a staging table does not exist yet: it holds what the chunk's compute script produced from its reads (the
+/// processors filter and aggregate, never multiply, their inputs), so each one a statement reads is bounded by the
+/// processor's largest production read in that script;</item>
 /// <item>each statement is billed by <see cref="BigQueryPricing.BilledBytes"/> (rounded up, with BigQuery's
 /// minimum per table referenced).</item>
 /// </list>
-/// The sum is multiplied by the number of chunks. The audit, publish and ledger statements read the small staging
-/// results and are not estimated; the running budget check counts every job's real bytes billed.
+/// Without partition pruning every chunk of a processor bills the same, so a chunk's bound times the chunks is the
+/// processor's. Not estimated: the lock's and the run record's bookkeeping on the product's small tables (a few
+/// statements a run); the running budget check counts them, as it counts every job's real bytes billed.
 /// </summary>
 public static partial class CostEstimator
 {
@@ -61,63 +71,92 @@ public static partial class CostEstimator
         yield return new("CostEstimator.Probe", ProbeSql(WarehouseSchema.PlayerGameSummary, new[] { "game_date", "player_lookup", "minutes_played" }));
     }
 
-    public static CostEstimate Estimate(IWarehouse warehouse, IReadOnlyList<PlanItem> plan, BackfillRequest request, CancellationToken ct = default)
+    /// <param name="planned">Whether the plan came from the planner (a new run), so its reads count; -Resume and -RetryFailed read it from the ledger.</param>
+    public static CostEstimate Estimate(IWarehouse warehouse, IReadOnlyList<PlanItem> plan, BackfillRequest request, CancellationToken ct = default,
+        bool planned = true)
     {
         if (warehouse is not IDryRunWarehouse bigQuery) return CostEstimate.NotApplicable(warehouse.Dialect.Name);
-        var probes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var meter = new StatementMeter(bigQuery, ct);
+        var planning = (planned ? BackfillPlanner.Statements(request) : Enumerable.Empty<string>())
+            .Concat(request.SkipPreflight ? Enumerable.Empty<string>() : Preflight.Statements(plan));
+        var planningBytes = planning.Sum(sql => meter.Billed(sql, stagingBound: 0));
         var estimates = new List<ProcessorCostEstimate>();
         foreach (var group in plan.Where(p => p.IsRun).GroupBy(p => p.Processor).OrderBy(g => g.Key))
         {
-            var dates = group.Select(p => p.Date).Distinct().OrderBy(d => d).ToList();
-            var chunks = BackfillRunner.Chunk(dates, request.DatesPerChunk).Count();
-            estimates.Add(new ProcessorCostEstimate(group.Key, chunks, PerChunk(bigQuery, group.Key, request, probes, ct)));
+            var chunks = BackfillRunner.Chunk(group.Select(p => p.Date).Distinct().OrderBy(d => d).ToList(), request.DatesPerChunk).ToList();
+            estimates.Add(new ProcessorCostEstimate(group.Key, chunks.Count, PerChunk(meter, ProcessorCatalog.Get(group.Key), chunks[0], request)));
         }
-        return new CostEstimate(true, estimates, bigQuery.Description);
+        return new CostEstimate(true, estimates, bigQuery.Description, planningBytes);
     }
 
-    private static long PerChunk(IDryRunWarehouse w, ProcessorName name, BackfillRequest request, Dictionary<string, long> probes, CancellationToken ct)
+    private static long PerChunk(StatementMeter meter, ProcessorDefinition def, IReadOnlyList<DateOnly> dates, BackfillRequest request)
     {
-        var steps = ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(SampleStaging(name), request.ProcessorOptions, DateTime.UtcNow);
-        var reads = steps.Select(s =>
-        {
-            var tables = TablePlaceholder().Matches(s.Sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            var production = tables.Where(t => !t.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase)).ToList();
-            var productionBytes = production.Select(t => Probe(w, t, s.Sql, probes, ct)).ToList();
-            return (Tables: tables.Count, Staging: tables.Count - production.Count, Production: productionBytes);
-        }).ToList();
-        var stagingBound = reads.SelectMany(r => r.Production).DefaultIfEmpty(0).Max();
-        return reads.Sum(r => BigQueryPricing.BilledBytes(r.Production.Sum() + r.Staging * stagingBound, r.Tables));
+        var statements = BackfillRunner.ChunkStatements(def, dates, request.ProcessorOptions, "estimate").ToList();
+        // What the staging tables can hold: the largest production read of the compute script that fills them.
+        var compute = ((SqlProcessor)ProcessorCatalog.Create(def.Name)).Steps(BackfillRunner.StagingFor(def, "estimate", "estimate").Tables,
+            request.ProcessorOptions, DateTime.UtcNow).Select(s => s.Sql).ToHashSet();
+        var stagingBound = statements.Where(compute.Contains).SelectMany(meter.ProductionReads).DefaultIfEmpty(0).Max();
+        return statements.Sum(sql => meter.Billed(sql, stagingBound));
     }
 
-    /// <summary>Dry-run a scan of the columns of <paramref name="table"/> that <paramref name="statement"/> names.</summary>
-    private static long Probe(IDryRunWarehouse w, string table, string statement, Dictionary<string, long> probes, CancellationToken ct)
-    {
-        var def = WarehouseSchema.Find(table);
-        var columns = def.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
-        if (columns.Count == 0) return 0;
-        var sql = ProbeSql(def, columns);
-        if (!probes.TryGetValue(sql, out var bytes)) probes[sql] = bytes = w.DryRun(sql, null, ct).BytesProcessed;
-        return bytes;
-    }
-
-    /// <summary>The dry-run scan of some columns of a production table.</summary>
+    /// <summary>The dry-run scan of some columns of a table.</summary>
     internal static string ProbeSql(TableDef table, IEnumerable<string> columns) => $"SELECT {string.Join(", ", columns)} FROM {table.Placeholder}";
 
-    /// <summary>Staging tables shaped like the runner's; only their dataset matters here.</summary>
-    private static StagingTables SampleStaging(ProcessorName name)
+    /// <summary>Dry-runs the reads of statements, each distinct probe once.</summary>
+    private sealed class StatementMeter(IDryRunWarehouse w, CancellationToken ct)
     {
-        var def = ProcessorCatalog.Get(name);
-        var p = name.ToString().ToLowerInvariant();
-        var ds = DatasetNames.Staging;
-        return new StagingTables("estimate",
-            new TableDef(ds, $"{p}_dates_estimate", new[] { Date("analysis_date", false) }, Array.Empty<string>()),
-            def.StagingRows.WithName(ds, $"{p}_rows_estimate"),
-            WarehouseSchema.PrecomputeFailures.WithName(ds, $"{p}_failures_estimate"),
-            WarehouseSchema.ContextSourceLog.WithName(ds, $"{p}_context_estimate"));
+        private readonly Dictionary<string, long> _probes = new(StringComparer.Ordinal);
+
+        /// <summary>The bound of what one statement bills.</summary>
+        public long Billed(string statement, long stagingBound)
+        {
+            var tables = Tables(statement);
+            var staged = tables.Count(t => t.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase));
+            return BigQueryPricing.BilledBytes(ProductionReads(statement).Sum() + staged * stagingBound, tables.Count);
+        }
+
+        /// <summary>The dry-run bytes of each existing table <paramref name="statement"/> reads (the modified one whole).</summary>
+        public IEnumerable<long> ProductionReads(string statement)
+        {
+            var modified = ModifiedTable().Match(statement) is { Success: true } m ? m.Groups[1].Value : null;
+            foreach (var name in Tables(statement).Where(t => !t.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase)))
+            {
+                var table = Existing(name);
+                if (table is null) continue;
+                var columns = string.Equals(name, modified, StringComparison.OrdinalIgnoreCase)
+                    ? table.ColumnNames.ToList()
+                    : table.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
+                if (columns.Count > 0) yield return Probe(ProbeSql(table, columns));
+            }
+        }
+
+        private long Probe(string sql)
+        {
+            if (!_probes.TryGetValue(sql, out var bytes))
+            {
+                try { bytes = w.DryRun(sql, null, ct).BytesProcessed; }
+                catch (BackfillException ex) when (ex.Kind == ErrorKind.ObjectNotFound) { bytes = 0; }   // a quarantine not created yet
+                _probes[sql] = bytes;
+            }
+            return bytes;
+        }
+
+        private static List<string> Tables(string statement) =>
+            TablePlaceholder().Matches(statement).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+        /// <summary>A declared table, or a processor's quarantine copy of its output.</summary>
+        private static TableDef? Existing(string fullName) =>
+            WarehouseSchema.All.FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase))
+            ?? ProcessorCatalog.All.Select(d => d.Output.WithName(DatasetNames.Quarantine, d.Output.Name))
+                .FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase));
     }
 
     [GeneratedRegex(@"\{\{([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\}\}")]
     private static partial Regex TablePlaceholder();
+
+    /// <summary>The table an UPDATE, DELETE or MERGE modifies (BigQuery bills its whole size).</summary>
+    [GeneratedRegex(@"^\s*(?:UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+\{\{([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\}\}", RegexOptions.IgnoreCase)]
+    private static partial Regex ModifiedTable();
 }
 
 /// <summary>The one budget rule of -MaxBytesBilled: before the run, and before every chunk of it.</summary>
@@ -152,5 +191,5 @@ public static class CostBudget
             $"nothing of that chunk was published. Raise the budget and resume with Invoke-Backfill -Resume {runId}.", runId, refusal);
 
     /// <summary>The maximumBytesBilled of the next job: the budget still left (at least 1 byte, so BigQuery refuses rather than ignores it).</summary>
-    public static long? Remaining(long? budget, long billedSoFar) => budget is { } b ? Math.Max(1, b - billedSoFar) : null;
+    public static long? Remaining(long? budget, long billedSoFar) => budget is { } b ? BigQueryCostMeter.BudgetLeft(b, billedSoFar) : null;
 }

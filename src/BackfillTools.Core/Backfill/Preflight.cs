@@ -32,13 +32,10 @@ public static class Preflight
         var pct = new Dictionary<string, double>();
         if (runDates.Count == 0) return new PreflightReport(missing, pct, Array.Empty<(DateOnly, long, long)>(), Array.Empty<GameGap>());
         var processors = plan.Where(p => p.IsRun).Select(p => p.Processor).Distinct().ToList();
-        var required = processors.SelectMany(p => ProcessorCatalog.Get(p).Phase3Inputs)
-            .Where(t => !t.Name.StartsWith("upcoming_", StringComparison.Ordinal))
-            .DistinctBy(t => t.FullName).ToList();
         var range = WarehouseExtensions.Params(("lo", runDates[0]), ("hi", runDates[^1]));
-        foreach (var table in required)
+        foreach (var table in RequiredTables(processors))
         {
-            var present = w.Query($"SELECT DISTINCT game_date FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi", range, ct)
+            var present = w.Query(PresenceSql(table), range, ct)
                 .AsRows().Select(r => r.GetDate("game_date")).ToHashSet();
             var absent = runDates.Where(d => !present.Contains(d)).ToList();
             missing[table.FullName] = absent;
@@ -46,7 +43,7 @@ public static class Preflight
         }
 
         var partial = new List<(DateOnly, long, long)>();
-        if (processors.Any(p => ProcessorCatalog.Get(p).UsesPlayerContext))
+        if (ChecksContext(processors))
         {
             // The same partial-UPCG finding Find-StaleUpcg reports; age is irrelevant here.
             var dates = runDates.ToHashSet();
@@ -61,4 +58,26 @@ public static class Preflight
             .Where(g => !g.IsWaived && runSet.Contains(g.Date)).ToList();
         return new PreflightReport(missing, pct, partial, incomplete);
     }
+
+    /// <summary>The statements <see cref="Check"/> runs for <paramref name="plan"/> (the cost estimate bills each).</summary>
+    internal static IEnumerable<string> Statements(IReadOnlyList<PlanItem> plan)
+    {
+        var runDates = plan.Where(p => p.IsRun).Select(p => p.Date).ToList();
+        if (runDates.Count == 0) yield break;
+        var processors = plan.Where(p => p.IsRun).Select(p => p.Processor).Distinct().ToList();
+        foreach (var table in RequiredTables(processors)) yield return PresenceSql(table);
+        if (ChecksContext(processors)) yield return StaleContext.FindSql;
+        yield return UpstreamCompleteness.GapsSql(DateScope.Range(runDates.Min(), runDates.Max()).Ctes(),
+            processors.SelectMany(UpstreamCompleteness.TablesFor).Distinct().ToList());
+    }
+
+    /// <summary>The Phase 3 tables the processors need rows in (the upcoming_* context tables are optional).</summary>
+    private static IEnumerable<TableDef> RequiredTables(IEnumerable<ProcessorName> processors) =>
+        processors.SelectMany(p => ProcessorCatalog.Get(p).Phase3Inputs)
+            .Where(t => !t.Name.StartsWith("upcoming_", StringComparison.Ordinal))
+            .DistinctBy(t => t.FullName);
+
+    private static bool ChecksContext(IEnumerable<ProcessorName> processors) => processors.Any(p => ProcessorCatalog.Get(p).UsesPlayerContext);
+
+    private static string PresenceSql(TableDef table) => $"SELECT DISTINCT game_date FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi";
 }

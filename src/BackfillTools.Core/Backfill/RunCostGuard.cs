@@ -48,8 +48,21 @@ public sealed class RunCostGuard
     public BackfillException Exhausted(ProcessorName processor, IReadOnlyList<DateOnly> dates, Exception refusal) =>
         CostBudget.Exhausted(BilledSoFar, _budget, $"{processor} {dates[0]:yyyy-MM-dd}..{dates[^1]:yyyy-MM-dd}", _runId, refusal);
 
-    /// <summary>Write the jobs finished since the last call to nba_backfill.backfill_jobs (a load job: free).</summary>
-    public void RecordJobs() => _ledger.RecordJobs(_runId, _w.Cost.Drain());
+    /// <summary>
+    /// After a chunk, and on the way out: the jobs that follow are the run's own (its record, the lock) until the next
+    /// chunk; write the jobs finished since the last call to the ledger's backfill_jobs (a load job: free).
+    /// </summary>
+    public void RecordJobs()
+    {
+        _w.Cost.Processor = null;
+        _ledger.RecordJobs(_runId, _w.Cost.Drain());
+    }
+
+    /// <summary>
+    /// Test hook: this guard over another estimate and budget, as if the tables had grown since the estimate (the only
+    /// way a run that passed its estimate can reach the budget: the estimate is an upper bound of the plan).
+    /// </summary>
+    internal RunCostGuard Outdated(CostEstimate estimate, long? budget) => new(_w, _ledger, _runId, estimate, budget, _billedBefore);
 
     /// <summary>On the way out of a failing run: the original error matters more than the job rows.</summary>
     public void TryRecordJobs()

@@ -57,7 +57,7 @@ internal sealed class ScopedPublisher
             return RecordRefusal(staging, results, ex, started, finished, ct);
         }
         if (results.All(r => r.Status != PartitionStatus.Published)) return results;
-        var counts = _w.Query($"SELECT partition_date, rows_updated, rows_inserted, rows_deleted FROM {staging.Counts.Placeholder}", null, ct)
+        var counts = _w.Query(CountsSql(staging.Counts), null, ct)
             .AsRows().ToDictionary(r => r.GetDate("partition_date"));
         foreach (var r in results.Where(r => r.Status == PartitionStatus.Published))
         {
@@ -68,6 +68,9 @@ internal sealed class ScopedPublisher
         }
         return results;
     }
+
+    /// <summary>The read-back, after the commit, of what the publish did per date.</summary>
+    internal static string CountsSql(TableDef counts) => $"SELECT partition_date, rows_updated, rows_inserted, rows_deleted FROM {counts.Placeholder}";
 
     /// <summary>Every statement of one publish transaction, in order: the single place where they are assembled.</summary>
     internal IReadOnlyList<SqlStatement> Statements(ProcessorDefinition def, BackfillRunner.Staging staging, IReadOnlyList<BackfillResult> results)

@@ -45,10 +45,12 @@ public sealed class BackfillLedger
         }));
     }
 
+    internal static string MarkRunningSql => $@"UPDATE {Parts.Placeholder} SET status = 'Running', started_at = @at
+WHERE run_id = @run_id AND processor = @processor AND partition_date BETWEEN @lo AND @hi AND status IN ('Pending', 'Running', 'Cancelled')";
+
     public void MarkRunning(string runId, ProcessorName processor, IReadOnlyCollection<DateOnly> dates, DateTime at)
     {
-        _w.Execute($@"UPDATE {Parts.Placeholder} SET status = 'Running', started_at = @at
-WHERE run_id = @run_id AND processor = @processor AND partition_date BETWEEN @lo AND @hi AND status IN ('Pending', 'Running', 'Cancelled')",
+        _w.Execute(MarkRunningSql,
             WarehouseExtensions.Params(("at", at), ("run_id", runId), ("processor", processor.ToString()), ("lo", dates.Min()), ("hi", dates.Max())));
     }
 

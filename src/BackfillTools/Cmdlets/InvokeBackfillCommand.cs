@@ -126,7 +126,7 @@ public sealed class InvokeBackfillCommand : DateScopedCmdlet
                 using var w = OpenWarehouse();
                 var plan = BackfillService.PlanOnly(w, request, mode, runId, CancellationToken);
                 foreach (var item in plan) WriteObject(item);
-                var estimate = CostEstimator.Estimate(w, plan, request, CancellationToken);
+                var estimate = CostEstimator.Estimate(w, plan, request, CancellationToken, planned: mode == BackfillMode.New);
                 var lines = estimate.Describe(connection.Pricing).ToList();
                 if (estimate.Applicable && request.MaxBytesBilled is { } budget)
                     lines.Add(estimate.TotalBytes > budget

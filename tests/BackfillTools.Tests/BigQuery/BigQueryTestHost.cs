@@ -51,10 +51,4 @@ public static class BigQueryTestHost
     public static BigQueryRestClient Client(FakeBigQuery fake, BigQueryRetryOptions? retry = null) =>
         BigQueryRestClient.Create(FakeBigQuery.Project, Credential,
             new BigQueryClientOptions { DefaultLocation = "EU", Retry = retry ?? BigQueryRetryOptions.Immediate }, new KeepAlive(fake));
-
-    /// <summary>The client disposes its handler chain; the fake must outlive it so tests can inspect it.</summary>
-    private sealed class KeepAlive(HttpMessageHandler inner) : DelegatingHandler(inner)
-    {
-        protected override void Dispose(bool disposing) { }
-    }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using BackfillTools.Core;
 using BackfillTools.Core.Backfill;
 using BackfillTools.Core.Processors;
@@ -45,7 +43,7 @@ public sealed class CostGuardTests : IDisposable
     }
 
     [Fact]
-    public void The_estimate_dry_runs_production_reads_runs_no_job_and_bounds_each_compute_script()
+    public void The_estimate_dry_runs_production_reads_runs_no_job_and_bounds_every_statement_of_the_run()
     {
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
         var request = Request();
@@ -60,24 +58,33 @@ public sealed class CostGuardTests : IDisposable
         Assert.True(_fake.DryRuns > dryRuns);                 // production reads were dry-run
         Assert.Equal(new[] { ProcessorName.TDZA, ProcessorName.PSZA }, estimate.Processors.Select(p => p.Processor));
         Assert.All(estimate.Processors, p => { Assert.Equal(1, p.Chunks); Assert.True(p.BytesPerChunk >= BigQueryPricing.MinimumBytesPerTable); });
-        Assert.Equal(estimate.Processors.Sum(p => p.Bytes), estimate.TotalBytes);
+        // The planner's and pre-flight's reads are billed once, on top of the chunks.
+        Assert.True(estimate.PlanningBytes >= BigQueryPricing.MinimumBytesPerTable);
+        Assert.Equal(estimate.PlanningBytes + estimate.Processors.Sum(p => p.Bytes), estimate.TotalBytes);
         foreach (var line in estimate.Describe(BigQueryPricing.Default)) _output.WriteLine(line);
+        Assert.StartsWith("Cost estimate planning and pre-flight:", estimate.Describe(BigQueryPricing.Default).First());
 
-        // Per date, a chunk each: twice the chunks, twice the estimate.
+        // Per date, a chunk each: twice the chunks, twice the chunks' estimate. Without pre-flight, no pre-flight reads;
+        // read from the ledger (-Resume), no planner reads either.
         var perDate = CostEstimator.Estimate(w, plan, request with { DatesPerChunk = 1 });
-        Assert.Equal(2 * estimate.TotalBytes, perDate.TotalBytes);
+        Assert.Equal(2 * (estimate.TotalBytes - estimate.PlanningBytes), perDate.TotalBytes - perDate.PlanningBytes);
+        var noPreflight = CostEstimator.Estimate(w, plan, request with { SkipPreflight = true });
+        Assert.True(noPreflight.PlanningBytes < estimate.PlanningBytes);
+        Assert.Equal(0, CostEstimator.Estimate(w, plan, request with { SkipPreflight = true }, planned: false).PlanningBytes);
 
-        // The bound holds: no compute script of the real run bills more than its processor's per-chunk estimate.
+        // The bound holds for every job of a chunk (upstream checks, compute, audit, ledger mark, fenced publish,
+        // read-back), not only its compute script: each processor's jobs bill no more than its estimate.
         var runId = BackfillLedger.NewRunId();
         new BackfillLedger(w).StartRun(runId, request, plan, null, DateTime.UtcNow);
         var runner = new BackfillRunner(w, request, runId) { CostGuard = new RunCostGuard(w, new BackfillLedger(w), runId, estimate, null, 0) };
         Assert.All(runner.Execute(plan, CancellationToken.None), r => Assert.Equal(PartitionStatus.Published, r.Status));
-        foreach (var p in new BackfillLedger(w).ProcessorCosts(runId).Where(c => c.Processor != "(run)"))
+        var costs = new BackfillLedger(w).ProcessorCosts(runId);
+        foreach (var p in estimate.Processors)
         {
-            var largest = w.Query($"SELECT MAX(bytes_billed) FROM {WarehouseSchema.BackfillJobs.Placeholder} WHERE run_id = @r AND processor = @p",
-                WarehouseExtensions.Params(("r", runId), ("p", p.Processor))).Rows[0][0];
-            _output.WriteLine($"{p.Processor}: largest job {largest}, estimate per chunk {estimate.BytesPerChunk(Enum.Parse<ProcessorName>(p.Processor))}");
-            Assert.True(Convert.ToInt64(largest) <= estimate.BytesPerChunk(Enum.Parse<ProcessorName>(p.Processor)));
+            var real = Assert.Single(costs, c => c.Processor == p.Processor.ToString());
+            _output.WriteLine($"{p.Processor}: {real.Jobs} jobs billed {real.BytesBilled:N0} bytes, estimate {p.Bytes:N0}");
+            Assert.True(real.Jobs > 5, $"{p.Processor}: only {real.Jobs} jobs attributed");   // the chunk's every job, not the compute script alone
+            Assert.True(real.BytesBilled <= p.Bytes, $"{p.Processor}: billed {real.BytesBilled} over its estimate {p.Bytes}");
         }
     }
 
@@ -104,8 +111,11 @@ public sealed class CostGuardTests : IDisposable
         Assert.True(_fake.TotalBytesBilled - billed < estimate.Processors[0].BytesPerChunk);
     }
 
-    /// <summary>What a TDZA-only run really bills on a twin of this league (compute, audit, completeness, fenced publish).</summary>
-    private static long TdzaRunBilled()
+    /// <summary>
+    /// What a TDZA-only run really bills on a twin of this league (planning, compute, audit, completeness, fenced publish,
+    /// bookkeeping), and its publish script (the transaction) alone.
+    /// </summary>
+    private static (long Billed, long Publish) TdzaRun()
     {
         using var twin = new FakeBigQuery { RecordRequests = false, DefaultPageSize = 1000, IncompletePolls = 0 };
         using (var t = BigQueryTestHost.Open(twin, pageSize: 1000))
@@ -116,20 +126,27 @@ public sealed class CostGuardTests : IDisposable
         using var server = new FakeBigQueryHttp(twin);
         var summary = BackfillService.Run(server.Connection, Request(null, ProcessorName.TDZA), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
         using var w = BigQueryTestHost.Open(twin, pageSize: 1000);
-        return new BackfillLedger(w).GetRun(summary.RunId)!.BytesBilled ?? 0;
+        var jobs = w.Query($"SELECT job_id, bytes_billed FROM {WarehouseSchema.BackfillJobs.Placeholder} WHERE run_id = @r",
+            WarehouseExtensions.Params(("r", summary.RunId))).AsRows().ToList();
+        var publish = jobs.Single(j => ((string)twin.JobResource(j.GetString("job_id")!)!["configuration"]!["query"]!["query"]!).StartsWith("BEGIN TRANSACTION", StringComparison.Ordinal)
+                                       && ((string)twin.JobResource(j.GetString("job_id")!)!["configuration"]!["query"]!["query"]!).Contains(PrecomputeTables.Tdza.Name, StringComparison.Ordinal));
+        return (new BackfillLedger(w).GetRun(summary.RunId)!.BytesBilled ?? 0, publish.GetInt64("bytes_billed"));
     }
 
     [Fact]
     public void The_run_stops_cleanly_before_a_chunk_that_would_exceed_the_budget_and_resumes_with_a_larger_one()
     {
+        // The estimate bounds the run, so a run that passed it reaches its budget only when tables grew after the
+        // estimate; the guard is given that budget after the pre-run check. It holds all TDZA really bills (measured on
+        // a twin) but not PSZA's estimate on top of it.
         var estimate = Estimate(Request());
-        // A budget that holds the estimate and all TDZA really bills, but not PSZA's estimate on top of it.
-        var budget = Math.Max(estimate.TotalBytes, TdzaRunBilled() + estimate.BytesPerChunk(ProcessorName.PSZA) / 2);
+        var budget = TdzaRun().Billed + estimate.BytesPerChunk(ProcessorName.PSZA) / 2;
         using var server = new FakeBigQueryHttp(_fake);
         var ex = Assert.Throws<BackfillException>(() =>
-            BackfillService.Run(server.Connection, Request(budget), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None));
+            BackfillService.Run(server.Connection, Request(), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None,
+                r => r.CostGuard = r.CostGuard!.Outdated(estimate, budget)));
         Assert.Equal(CostBudget.ErrorId, ex.ErrorId);
-        Assert.Contains("PSZA", ex.Message);
+        Assert.Contains("Stopped before PSZA", ex.Message);
 
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
         var ledger = new BackfillLedger(w);
@@ -140,7 +157,7 @@ public sealed class CostGuardTests : IDisposable
         Assert.Equal(2, run.Cancelled);                       // PSZA's, resumable
         Assert.True(run.BytesBilled <= budget, $"{run.BytesBilled} billed over a budget of {budget}");
 
-        var summary = BackfillService.Run(server.Connection, Request(4 * budget), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
+        var summary = BackfillService.Run(server.Connection, Request(2 * estimate.TotalBytes + run.BytesBilled), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
         Assert.Equal(RunStatus.Succeeded, summary.Status);
         Assert.Equal(4, ledger.GetRun(run.RunId)!.Published);
     }
@@ -148,30 +165,33 @@ public sealed class CostGuardTests : IDisposable
     [Fact]
     public void A_job_BigQuery_refuses_for_the_budget_left_stops_the_run_cleanly_with_no_chunk_half_published()
     {
-        // The estimate bounds the compute scripts; audit, completeness and publish jobs bill on top of it, so at a budget
-        // of exactly the estimate one of them is refused by its maximumBytesBilled (or the guard stops first).
-        var budget = Estimate(Request()).TotalBytes;
+        // An estimate the tables outgrew (as if they had been empty), and a budget all of a TDZA run fits in but half its
+        // publish transaction: BigQuery refuses that job by its maximumBytesBilled, the transaction rolls back whole.
+        var estimate = Estimate(Request(null, ProcessorName.TDZA));
+        var outdated = estimate with { Processors = estimate.Processors.Select(p => p with { BytesPerChunk = 0 }).ToList(), PlanningBytes = 0 };
+        var (billed, publish) = TdzaRun();
+        var budget = billed - publish / 2;
+        _output.WriteLine($"TDZA run {billed:N0} bytes, its publish {publish:N0}; budget {budget:N0}");
         using var server = new FakeBigQueryHttp(_fake);
         var ex = Assert.Throws<BackfillException>(() =>
-            BackfillService.Run(server.Connection, Request(budget), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None));
+            BackfillService.Run(server.Connection, Request(null, ProcessorName.TDZA), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None,
+                r => r.CostGuard = r.CostGuard!.Outdated(outdated, budget)));
         Assert.Equal(CostBudget.ErrorId, ex.ErrorId);
+        Assert.Contains("BigQuery refused a job", ex.Message);
+        Assert.Contains(BigQueryErrors.BytesBilledLimitErrorId, ((BackfillException)ex.InnerException!).ErrorId);
 
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
         var ledger = new BackfillLedger(w);
         var run = ledger.GetRuns(null, 1).Single();
         Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("-Resume", run.Message);
         Assert.True(run.BytesBilled <= budget, $"{run.BytesBilled} billed over a budget of {budget}");
-        foreach (var (table, processor) in new[] { (PrecomputeTables.Tdza, ProcessorName.TDZA), (PrecomputeTables.Psza, ProcessorName.PSZA) })
-        {
-            var published = ledger.Partitions(run.RunId, PartitionStatus.Published).Count(p => p.Processor == processor);
-            var rows = w.ScalarInt64($"SELECT COUNT(*) FROM {table.Placeholder} WHERE analysis_date BETWEEN DATE '2023-02-23' AND DATE '2023-02-24'");
-            Assert.True(published is 0 or 2, $"{processor}: {published} of 2 dates published");
-            Assert.Equal(published == 0, rows == 0);
-        }
+        Assert.Empty(ledger.Partitions(run.RunId, PartitionStatus.Published));
+        Assert.Equal(0, w.ScalarInt64($"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder} WHERE analysis_date BETWEEN DATE '2023-02-23' AND DATE '2023-02-24'"));
 
-        var summary = BackfillService.Run(server.Connection, Request(8 * budget), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
+        var summary = BackfillService.Run(server.Connection, Request(2 * estimate.TotalBytes + run.BytesBilled, ProcessorName.TDZA), BackfillMode.Resume, run.RunId, null, new BackfillCallbacks(), CancellationToken.None);
         Assert.Equal(RunStatus.Succeeded, summary.Status);
-        Assert.Equal(4, ledger.GetRun(run.RunId)!.Published);
+        Assert.Equal(2, ledger.GetRun(run.RunId)!.Published);
     }
 
     [Fact]
@@ -186,15 +206,16 @@ public sealed class CostGuardTests : IDisposable
             SampleLeague.Generate(t, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
             t.Cost.Drain();
             Assert.All(BackfillOverBigQueryTests.RunBackfill(t, Request(null, ProcessorName.TDZA)), r => Assert.Equal(PartitionStatus.Published, r.Status));
-            var scripts = t.Cost.Drain().Where(j => j.Kind == "script").Select(j => j.BytesBilled).OrderDescending().ToList();
-            (compute, publish) = (scripts[0], scripts[1]);
+            var scripts = t.Cost.Drain().Where(j => j.Kind == "script")
+                .ToLookup(j => ((string)twin.JobResource(j.JobId)!["configuration"]!["query"]!["query"]!).StartsWith("BEGIN TRANSACTION", StringComparison.Ordinal));
+            (compute, publish) = (scripts[false].Max(j => j.BytesBilled), scripts[true].Max(j => j.BytesBilled));
         }
         _output.WriteLine($"compute script {compute} bytes, publish script {publish} bytes");
         Assert.True(publish < compute);
         // A session cap just below the compute script: BigQuery refuses that job; the audit and publish jobs still fit.
         var options = new BigQueryWarehouseOptions
         {
-            Credential = BigQueryTestHost.OfflineCredential, Transport = new NonDisposing(_fake), Retry = BigQueryRetryOptions.Immediate,
+            Credential = BigQueryTestHost.OfflineCredential, Transport = new KeepAlive(_fake), Retry = BigQueryRetryOptions.Immediate,
             PageSize = 1000, MaximumBytesBilled = compute - 1,
         };
         using var w = BigQueryWarehouse.Open(new WarehouseConnection(WarehouseKind.BigQuery, Project: FakeBigQuery.Project, Location: "EU"), options);
@@ -212,19 +233,28 @@ public sealed class CostGuardTests : IDisposable
     }
 
     [Fact]
-    public void The_ledger_records_each_jobs_bytes_slot_time_and_labels_per_processor_and_run()
+    public void The_ledger_records_each_jobs_bytes_slot_time_labels_and_budget_left_per_processor_and_run()
     {
+        var budget = 4 * Estimate(Request()).TotalBytes;
         using var server = new FakeBigQueryHttp(_fake);
-        var summary = BackfillService.Run(server.Connection, Request(), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        var summary = BackfillService.Run(server.Connection, Request(budget), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
         Assert.Equal(RunStatus.Succeeded, summary.Status);
 
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
         var ledger = new BackfillLedger(w);
         var rows = w.Query($"SELECT job_id, processor, bytes_billed, slot_ms, bytes_processed, user_name, host FROM {WarehouseSchema.BackfillJobs.Placeholder} WHERE run_id = @r",
-            WarehouseExtensions.Params(("r", summary.RunId))).AsRows().ToList();
+            WarehouseExtensions.Params(("r", summary.RunId))).AsRows()
+            .OrderBy(r => long.Parse((string)_fake.JobResource(r.GetString("job_id")!)!["statistics"]!["creationTime"]!)).ToList();
         Assert.NotEmpty(rows);
+        var billedBefore = 0L;
         foreach (var row in rows)
         {
+            // From the first job (the lock) on, each carries the budget still left as its maximumBytesBilled.
+            var query = _fake.JobResource(row.GetString("job_id")!)!["configuration"]!["query"]!;
+            Assert.True(query["maximumBytesBilled"] is not null, $"no maximumBytesBilled on: {query["query"]}");
+            Assert.Equal(budget - billedBefore, long.Parse((string)query["maximumBytesBilled"]!));
+            billedBefore += row.GetInt64("bytes_billed");
+
             // Every figure is the job's own statistics, and the job carries the labels billing exports group by.
             var job = _fake.JobResource(row.GetString("job_id")!)!;
             Assert.Equal(long.Parse((string)job["statistics"]!["query"]!["totalBytesBilled"]!), row.GetInt64("bytes_billed"));
@@ -272,82 +302,5 @@ public sealed class CostGuardTests : IDisposable
     {
         var ex = Assert.Throws<BackfillException>(() => Request(0).Validate());
         Assert.Equal("InvalidMaxBytesBilled", ex.ErrorId);
-    }
-
-    private sealed class NonDisposing(HttpMessageHandler inner) : DelegatingHandler(inner)
-    {
-        protected override void Dispose(bool disposing) { }
-    }
-}
-
-/// <summary>
-/// The fake served on 127.0.0.1 so BackfillService.Run can open it the production way (an emulator endpoint), whatever
-/// WarehouseService's BigQuery hook currently is (other tests and the module's initializer re-register it).
-/// </summary>
-internal sealed class FakeBigQueryHttp : IDisposable
-{
-    private readonly HttpListener _listener = new();
-    private readonly HttpMessageInvoker _invoker;
-    private readonly CancellationTokenSource _stop = new();
-
-    public FakeBigQueryHttp(FakeBigQuery fake)
-    {
-        _invoker = new HttpMessageInvoker(fake, disposeHandler: false);
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        Connection = WarehouseConnection.BigQuery(FakeBigQuery.Project, "EU", "", new Uri($"http://127.0.0.1:{port}/"));
-        _ = Task.Run(Loop);
-    }
-
-    public WarehouseConnection Connection { get; }
-
-    private async Task Loop()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try { context = await _listener.GetContextAsync(); }
-            catch (Exception) { return; }
-            _ = Task.Run(() => Serve(context));
-        }
-    }
-
-    private async Task Serve(HttpListenerContext context)
-    {
-        try
-        {
-            var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), context.Request.Url);
-            if (context.Request.HasEntityBody)
-            {
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                request.Content = new ByteArrayContent(body.ToArray());
-                if (context.Request.ContentType is { } type) request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
-            }
-            using var response = await _invoker.SendAsync(request, CancellationToken.None);
-            context.Response.StatusCode = (int)response.StatusCode;
-            if (response.Content.Headers.ContentType is { } contentType) context.Response.ContentType = contentType.ToString();
-            await context.Response.OutputStream.WriteAsync(await response.Content.ReadAsByteArrayAsync());
-        }
-        catch (Exception)
-        {
-            context.Response.StatusCode = 500;
-        }
-        finally
-        {
-            context.Response.Close();
-        }
-    }
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        _listener.Close();
-        _invoker.Dispose();
     }
 }

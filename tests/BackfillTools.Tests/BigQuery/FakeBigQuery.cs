@@ -18,7 +18,7 @@ namespace BackfillTools.Tests.BigQuery;
 /// It is deliberately strict where BigQuery is (unknown project/dataset → 404, duplicate job id → 409, unknown NDJSON
 /// field → 400) so the adapter cannot pass by being sloppy.
 /// </summary>
-public sealed class FakeBigQuery : HttpMessageHandler
+public sealed partial class FakeBigQuery : HttpMessageHandler
 {
     public const string Project = "test-proj";
 
@@ -495,10 +495,15 @@ public sealed class FakeBigQuery : HttpMessageHandler
     /// <summary>
     /// Deterministic bytes model after BigQuery's: a query processes, for each table it references, the columns it names
     /// over all rows, at BigQuery's sizes (INT64/FLOAT64/DATE/TIMESTAMP 8 bytes, BOOL 1, NUMERIC 16, STRING 2 + UTF-8
-    /// length, NULL 0). Billing rounds up to 1 MiB with a 10 MiB minimum per table referenced.
+    /// length, NULL 0). An UPDATE or DELETE (or a MERGE that updates or deletes) also processes every column of the table
+    /// it modifies (BigQuery's DML pricing: q + t). Billing rounds up to 1 MiB with a 10 MiB minimum per table referenced.
     /// </summary>
     private ScanCost Scan(string duckSql)
     {
+        var modified = DmlTarget().Match(duckSql) is { Success: true } dml
+                       && (!dml.Value.TrimStart().StartsWith("MERGE", StringComparison.OrdinalIgnoreCase) || Regex.IsMatch(duckSql, @"\bWHEN\s+MATCHED\b", RegexOptions.IgnoreCase))
+            ? (dml.Groups[1].Value.ToLowerInvariant(), dml.Groups[2].Value.ToLowerInvariant())
+            : default((string, string)?);
         var tables = new List<(string Schema, string Table)>();
         using (var cmd = _db.CreateCommand())
         {
@@ -523,7 +528,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
                 while (r.Read())
                 {
                     var (col, type) = (r.GetString(0), r.GetString(1).ToUpperInvariant());
-                    if (!Regex.IsMatch(duckSql, $@"\b{Regex.Escape(col)}\b", RegexOptions.IgnoreCase)) continue;
+                    if (!(modified is { } target && target == (schema, table)) && !Regex.IsMatch(duckSql, $@"\b{Regex.Escape(col)}\b", RegexOptions.IgnoreCase)) continue;
                     sizes.Add(type switch
                     {
                         "BIGINT" or "INTEGER" or "DOUBLE" or "DATE" or "TIMESTAMP" or "TIMESTAMP WITH TIME ZONE" => $"8 * COUNT(\"{col}\")",
@@ -539,6 +544,10 @@ public sealed class FakeBigQuery : HttpMessageHandler
         var billed = Math.Max((processed + mib - 1) / mib * mib, tables.Count * 10 * mib);
         return new ScanCost(processed, tables.Count, billed, 10L * tables.Count + processed / 100_000);
     }
+
+    /// <summary>The table an UPDATE, DELETE or MERGE writes.</summary>
+    [GeneratedRegex(@"^\s*(?:UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex DmlTarget();
 
     private long ScalarInt64Unlocked(string duckSql)
     {
@@ -654,7 +663,7 @@ public sealed class FakeBigQuery : HttpMessageHandler
 
     private (long? Dml, JsonArray Fields, List<JsonArray> Rows) RunStatement(string duckSql, Dictionary<string, object?> values)
     {
-        var dml = Regex.Match(duckSql, @"^\s*(?:UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)", RegexOptions.IgnoreCase);
+        var dml = DmlTarget().Match(duckSql);
         if (dml.Success && _streamingBuffers.Contains($"{dml.Groups[1].Value}.{dml.Groups[2].Value}"))
             throw new ApiError(400, "invalidQuery", $"UPDATE or DELETE statement over table {Project}.{dml.Groups[1].Value}.{dml.Groups[2].Value} " +
                                                     "would affect rows in the streaming buffer, which is not supported");

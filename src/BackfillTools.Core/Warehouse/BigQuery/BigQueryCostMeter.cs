@@ -23,6 +23,9 @@ public sealed class BigQueryCostMeter
     /// <summary>The maximumBytesBilled of the next query job (the budget still left, asked per job); null = no cap.</summary>
     public Func<long?>? JobCap { get; set; }
 
+    /// <summary>The maximumBytesBilled of a job under a budget: what is left (at least 1 byte, so BigQuery refuses rather than ignores it).</summary>
+    public static long BudgetLeft(long budget, long billedSoFar) => Math.Max(1, budget - billedSoFar);
+
     public long BytesBilled => Interlocked.Read(ref _billed);
     public long BytesProcessed => Interlocked.Read(ref _processed);
     public long SlotMs => Interlocked.Read(ref _slotMs);

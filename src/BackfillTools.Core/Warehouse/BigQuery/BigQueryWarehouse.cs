@@ -90,7 +90,11 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
             JobIdPrefix = options.JobIdPrefix,
             Labels = options.Labels,
         }, options.Transport);
-        return new BigQueryWarehouse(client, connection.DatasetPrefix, options, connection.ToolDataset);
+        var warehouse = new BigQueryWarehouse(client, connection.DatasetPrefix, options, connection.ToolDataset);
+        // A run's budget (-MaxBytesBilled) caps every job from the first, the connection's own checks included; the
+        // run's cost guard then also counts what earlier attempts of a resumed run billed.
+        if (connection.MaxBytesBilled is { } budget) warehouse.Cost.JobCap = () => BigQueryCostMeter.BudgetLeft(budget, warehouse.Cost.BytesBilled);
+        return warehouse;
     }
 
     private static GoogleCredential ApplicationDefaultCredential()
