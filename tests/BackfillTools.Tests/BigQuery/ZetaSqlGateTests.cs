@@ -119,14 +119,23 @@ public static partial class ZetaSqlGate
         return new Statement(name, sql, ps.Select(p => (p.Name, TypeOf(p.ToQueryParameter()["parameterType"]!))).ToList());
     }
 
-    public sealed record Result(string Name, bool Ok, string? Error);
+    /// <summary>An analysis verdict; <paramref name="Unfiltered"/> lists the require_partition_filter tables scanned without a constant bound.</summary>
+    public sealed record Result(string Name, bool Ok, string? Error, IReadOnlyList<string> Unfiltered);
+
+    /// <summary>Production's require_partition_filter tables and their partition columns, as the gate's catalog names them.</summary>
+    public static IEnumerable<(string Table, string Column)> PartitionFilterTables() =>
+        ProductionSchema.Tables.Where(t => t.Base.RequirePartitionFilter)
+            .Select(t => ($"{GateProject}.{t.Base.Dataset}.{t.Base.Name}", t.Base.PartitionColumn!));
 
     private static readonly BigQueryDialect Dialect = new(GateProject);
 
     /// <summary>A catalog entry as BigQueryWarehouse would send it, with parameter types from the sample values.</summary>
     public static Statement FromEntry(RegisteredStatement e) => Bind(e.Name, e.Sql, e.SampleParameters);
 
-    private static string TypeOf(JsonNode t) =>
+    /// <summary>A table of the analyzer's catalog: full name (project.dataset.table) and GoogleSQL column types.</summary>
+    public sealed record CatalogTable(string Name, IReadOnlyList<(string Name, string Type)> Columns);
+
+    public static string TypeOf(JsonNode t) =>
         (string)t["type"]! == "ARRAY" ? $"ARRAY<{TypeOf(t["arrayType"]!)}>" : (string)t["type"]!;
 
     /// <summary>One resource → its statements (split on top-level ';'), tokens substituted, rendered for BigQuery.</summary>
@@ -178,15 +187,22 @@ public static partial class ZetaSqlGate
     }
 
     /// <summary>Start the analyzer (127.0.0.1 only, via tests/zetasql/gate.mjs) and analyze every statement.</summary>
-    public static IReadOnlyList<Result> Analyze(IEnumerable<Statement> statements)
+    public static IReadOnlyList<Result> Analyze(IEnumerable<Statement> statements, IEnumerable<CatalogTable>? extraTables = null)
     {
+        // Extra tables (for example those a recorded session created through tables.insert) replace declared ones of the same name.
+        var extra = (extraTables ?? Array.Empty<CatalogTable>()).GroupBy(t => t.Name, StringComparer.OrdinalIgnoreCase).Select(g => g.Last()).ToList();
+        var tables = CatalogTables()
+            .Select(t => new CatalogTable($"{GateProject}.{t.Dataset}.{t.Name}", t.Columns.Select(c => (c.Name, Equivalence.ReferenceEngine.TypeName(c.FullType))).ToList()))
+            .Where(t => !extra.Any(e => string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase)))
+            .Concat(extra);
         var request = new JsonObject
         {
-            ["tables"] = new JsonArray(CatalogTables().Select(t => (JsonNode)new JsonObject
+            ["tables"] = new JsonArray(tables.Select(t => (JsonNode)new JsonObject
             {
-                ["name"] = $"{GateProject}.{t.Dataset}.{t.Name}",
-                ["columns"] = new JsonArray(t.Columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = Equivalence.ReferenceEngine.TypeName(c.FullType) }).ToArray()),
+                ["name"] = t.Name,
+                ["columns"] = new JsonArray(t.Columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = c.Type }).ToArray()),
             }).ToArray()),
+            ["partitionFilters"] = new JsonArray(PartitionFilterTables().Select(p => (JsonNode)new JsonObject { ["table"] = p.Table, ["column"] = p.Column }).ToArray()),
             ["statements"] = new JsonArray(statements.Select(s => (JsonNode)new JsonObject
             {
                 ["name"] = s.Name,
@@ -212,7 +228,8 @@ public static partial class ZetaSqlGate
         var output = JsonNode.Parse(stdout.Length > 0 ? stdout : "{}")!;
         if (output["fatal"] is { } fatal || p.ExitCode != 0)
             throw new InvalidOperationException($"ZetaSQL gate failed to run (exit {p.ExitCode}): {output["fatal"]} {stderr.Result}");
-        return output["results"]!.AsArray().Select(r => new Result((string)r!["name"]!, (bool)r["ok"]!, (string?)r["error"])).ToList();
+        return output["results"]!.AsArray().Select(r => new Result((string)r!["name"]!, (bool)r["ok"]!, (string?)r["error"],
+            (r["unfiltered"] as JsonArray)?.Select(u => (string)u!).ToList() ?? new List<string>())).ToList();
     }
 }
 
