@@ -177,7 +177,7 @@ public sealed class BackfillRunner
         var def = ProcessorCatalog.Get(name);
         var processor = ProcessorCatalog.Create(name);
         var staging = CreateStaging(def);
-        var st = staging.Tables;
+        var st = staging.Tables with { ReadWindow = Season.ReadWindow(dates) };
 
         // Games are final but Phase 3 never ran, or lacks a game: nothing (complete) to compute from, and "0 expected"
         // or "every player of the games present" must not pass as fine.

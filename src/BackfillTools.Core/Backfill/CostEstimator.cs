@@ -101,7 +101,8 @@ public static partial class CostEstimator
     }
 
     /// <summary>The dry-run scan of some columns of a production table.</summary>
-    internal static string ProbeSql(TableDef table, IEnumerable<string> columns) => $"SELECT {string.Join(", ", columns)} FROM {table.Placeholder}";
+    internal static string ProbeSql(TableDef table, IEnumerable<string> columns) =>
+        $"SELECT {string.Join(", ", columns)} FROM {table.Placeholder}" + (table.AllPartitionsFilter is { } all ? $" WHERE {all}" : "");
 
     /// <summary>Staging tables shaped like the runner's; only their dataset matters here.</summary>
     private static StagingTables SampleStaging(ProcessorName name)

@@ -142,6 +142,8 @@ internal sealed partial class SqlProcessor : IProcessor
         ["processor"] = Definition.Name.ToString(),
         ["run_id"] = staging.RunId,
         ["processed_at"] = processedAt,
+        ["read_from"] = staging.ReadWindow.From,
+        ["read_to"] = staging.ReadWindow.To,
         ["context_mode"] = options.ContextSource.ToString(),
         ["opt_tdza_season_start"] = options.TdzaSeasonStart,
         ["opt_tdza_league_strict"] = options.TdzaLeagueStrictlyBefore,
@@ -174,7 +176,7 @@ internal sealed partial class SqlProcessor : IProcessor
     /// (first Final regular-season game, else Season.FallbackOpener), PSZA's start, bootstrap flag and day offsets.
     /// Fallback openers are literal rows so the text stays portable (no date constructor is shared by both engines).
     /// </summary>
-    internal static string DateInfoCte(string datesTable)
+    internal static string DateInfoCte(string datesTable, string readFrom = "@read_from", string readTo = "@read_to")
     {
         // From 1920: the sample league at its largest scale (25 four-season copies) starts with 1925-26, and a date
         // whose season has no row here would silently drop out of every processor.
@@ -196,7 +198,7 @@ openers AS (
          MIN(CASE WHEN sc.game_date BETWEEN s.oct1 AND s.nov30 THEN sc.game_date END) AS psza_start
   FROM seasons s
   JOIN {{{{nba_raw.nbac_schedule}}}} sc ON sc.season_year = s.season_year
-  WHERE s.season_year IN (SELECT season_year FROM dates)
+  WHERE s.season_year IN (SELECT season_year FROM dates) AND sc.game_date BETWEEN {readFrom} AND {readTo}
   GROUP BY s.season_year
 ),
 dinfo AS (

@@ -65,12 +65,12 @@ public static class CoverageValidator
 
         var ctes = scope.Ctes();
         Report("dates");
-        var facts = Facts(w, ctes, ct);
+        var facts = Facts(w, scope, ct);
         var results = new List<CoverageResult>();
 
         // Every layer is judged against the same game gaps (and waivers) as the backfill gate.
         Report("raw and analytics games");
-        var gaps = UpstreamCompleteness.Find(w, ctes, UpstreamCompleteness.AllTables, ct).ToLookup(g => (g.Table, g.Date));
+        var gaps = UpstreamCompleteness.Find(w, scope, UpstreamCompleteness.AllTables, ct).ToLookup(g => (g.Table, g.Date));
         if (layers.Any(l => l != CoverageLayer.Precompute))
             results.AddRange(GameCoverage(facts, gaps, layers, options));
 
@@ -113,16 +113,17 @@ public static class CoverageValidator
         ? (int)Enum.Parse<ProcessorName>(r.Processor)
         : Array.FindIndex(GameTables, t => t.Table.FullName == r.Table);
 
-    private static Dictionary<DateOnly, DateFacts> Facts(IWarehouse w, string ctes, CancellationToken ct) =>
-        w.Query(FactsSql(ctes), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateFacts(
+    private static Dictionary<DateOnly, DateFacts> Facts(IWarehouse w, DateScope scope, CancellationToken ct) =>
+        w.Query(FactsSql(scope), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateFacts(
             r.GetInt64("games"), r.GetBoolean("is_bootstrap"), r.GetInt64("pgs_players"), r.GetInt64("upcg_rows"),
             r.GetInt64("upcg_players"), r.GetInt64("tdgs_rows")));
 
-    internal static string FactsSql(string ctes)
+    internal static string FactsSql(DateScope scope)
     {
         var inDates = "IN (SELECT analysis_date FROM cov_dates)";
-        return $@"WITH {ctes},
-{SqlProcessor.DateInfoCte("cov_dates")},
+        var window = scope.ReadWindow;
+        return $@"WITH {scope.Ctes()},
+{SqlProcessor.DateInfoCte("cov_dates", DateScope.Literal(window.From), DateScope.Literal(window.To))},
 g AS (SELECT game_date, COUNT(*) AS games FROM sched WHERE game_date {inDates} GROUP BY game_date),
 p AS (SELECT game_date, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_date {inDates} GROUP BY game_date),
 u AS (SELECT game_date, COUNT(*) AS n_rows, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.UpcomingPlayerGameContext.Placeholder} WHERE game_date {inDates} GROUP BY game_date),

@@ -100,7 +100,7 @@ g AS (SELECT game_date, COUNT(*) AS games FROM sched GROUP BY game_date)
 SELECT t.{dc} AS d, COALESCE(MAX(g.games), 0) AS games, {string.Join(", ", measures)}
 FROM {def.Output.Placeholder} AS t
 LEFT JOIN g ON g.game_date = t.{dc}
-WHERE t.{dc} IN (SELECT analysis_date FROM cov_dates)
+WHERE t.{dc} IN (SELECT analysis_date FROM cov_dates) AND {scope.ReadBound("t." + dc)}
 GROUP BY t.{dc}
 ORDER BY t.{dc}";
     }

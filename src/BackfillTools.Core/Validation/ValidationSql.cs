@@ -28,8 +28,8 @@ public static class ValidationSql
         foreach (var (name, scope) in scopes)
         {
             var ctes = scope.Ctes();
-            yield return ($"Validation.Facts[{name}]", CoverageValidator.FactsSql(ctes));
-            yield return ($"Validation.Games[{name}]", UpstreamCompleteness.GapsSql(ctes, UpstreamCompleteness.AllTables));
+            yield return ($"Validation.Facts[{name}]", CoverageValidator.FactsSql(scope));
+            yield return ($"Validation.Games[{name}]", UpstreamCompleteness.GapsSql(scope, UpstreamCompleteness.AllTables));
             yield return ($"Validation.Ledger[{name}]", CoverageValidator.LedgerSql(ctes));
             yield return ($"Validation.ContextLog[{name}]", CoverageValidator.ContextLogSql(ctes));
         }
@@ -46,7 +46,7 @@ public static class ValidationSql
                 def.StagingRows.WithName("stage", def.Output.Name).Placeholder, Staged(Schema.WarehouseSchema.PrecomputeFailures)));
         }
         foreach (var p in Enum.GetValues<ProcessorName>())
-            yield return ($"UpstreamCompleteness.Gaps[{p}]", UpstreamCompleteness.GapsSql(scopes[1].Scope.Ctes(), UpstreamCompleteness.TablesFor(p)));
+            yield return ($"UpstreamCompleteness.Gaps[{p}]", UpstreamCompleteness.GapsSql(scopes[1].Scope, UpstreamCompleteness.TablesFor(p)));
         yield return ("GameId.Lookup", GameIdConverter.LookupSql("game_id IN ('0022200886') OR game_date IN (DATE '2023-02-23')"));
     }
 }

@@ -37,7 +37,11 @@ public sealed class WireGateTests
         var wire = RecordOperatorSession(_output);
         var distinct = wire.GroupBy(s => (s.Sql, string.Join(",", s.Parameters))).Select(g => g.First()).ToList();
         var statements = distinct.Select((s, i) => new ZetaSqlGate.Statement($"wire#{i + 1}", s.Sql, s.Parameters, "wire")).ToList();
-        var results = ZetaSqlGate.Analyze(statements, WireTables);
+        // Production's layout: each table as production-schema.json records it, migration columns included (production may
+        // have them; the fake, like production, was created that way), then what the session itself created.
+        var production = ProductionSchema.Tables.Select(t => new ZetaSqlGate.CatalogTable($"{ZetaSqlGate.GateProject}.{t.FullName}",
+            t.Replica.Columns.Select(c => (c.Name, Equivalence.ReferenceEngine.TypeName(c.FullType))).ToList()));
+        var results = ZetaSqlGate.Analyze(statements, production.Concat(WireTables));
         var errors = results.Where(r => !r.Ok).ToList();
         var unfiltered = results.Where(r => r.Ok && r.Unfiltered.Count > 0).ToList();
         _output.WriteLine($"wire: {wire.Count} statements sent, {distinct.Count} distinct; {errors.Count} fail analysis; {unfiltered.Count} scan a require_partition_filter table without a constant bound");
