@@ -231,7 +231,7 @@ public sealed class BackfillRunner
         // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
         // context decision are the gate's own additions.
         var sql = $@"
-WITH acc AS ({CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder)}),
+WITH acc AS ({CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder, st.ReadWindow)}),
      rc AS (SELECT {def.DateColumn} AS analysis_date, COUNTIF({def.EntityColumn} IS NULL) AS null_keys,
                    COUNT(*) - COUNT(DISTINCT {def.EntityColumn}) - COUNTIF({def.EntityColumn} IS NULL) AS dup_keys
             FROM {st.Rows.Placeholder} GROUP BY {def.DateColumn})

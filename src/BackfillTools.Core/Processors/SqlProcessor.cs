@@ -17,7 +17,12 @@ internal sealed partial class SqlProcessor : IProcessor
 
     public ProcessorDefinition Definition { get; }
 
-    public string ExpectedEntitiesSql => ExpectedSql(Definition);
+    /// <summary>The expected entities over every date's schedule (<see cref="Season.AllTime"/> as constant bounds).</summary>
+    public string ExpectedEntitiesSql => ExpectedEntitiesSqlWithin(Season.AllTime);
+
+    /// <summary>The expected entities, reading the schedule only within <paramref name="window"/> (constant bounds).</summary>
+    internal string ExpectedEntitiesSqlWithin((DateOnly From, DateOnly To) window) =>
+        ExpectedSql(Definition, DateScope.Literal(window.From), DateScope.Literal(window.To));
 
     public void ComputeToStaging(IWarehouse warehouse, StagingTables staging, ProcessorOptions options, CancellationToken ct)
     {
@@ -110,7 +115,7 @@ internal sealed partial class SqlProcessor : IProcessor
         list.AddRange(own.Select(s => (s.Name, Expand(s.Sql))));
         if (own.Any(s => s.Sql.Contains("{{work.checked}}", StringComparison.Ordinal)))
             list.AddRange(common.Where(s => s.Name == "validation_failures"));
-        list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedEntitiesSql));
+        list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedSql(Definition, "@read_from", "@read_to")));
         list.AddRange(common.Where(s => s.Name == "blocked_failures"));
         list.AddRange(common.Where(s => s.Name == (Definition.UsesPlayerContext ? "unaccounted_context" : "unaccounted")));
         return list;
@@ -216,9 +221,9 @@ dinfo AS (
     }
 
     /// <summary>Expected entities per processor (see <see cref="IProcessor.ExpectedEntitiesSql"/>).</summary>
-    private static string ExpectedSql(ProcessorDefinition def)
+    private static string ExpectedSql(ProcessorDefinition def, string readFrom, string readTo)
     {
-        var head = "WITH " + DateInfoCte("{{stage.dates}}") + "\n";
+        var head = "WITH " + DateInfoCte("{{stage.dates}}", readFrom, readTo) + "\n";
         return def.Name switch
         {
             // Every team with a TDGS game this season before D is either a row or an INSUFFICIENT_DATA failure.
