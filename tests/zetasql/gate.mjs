@@ -27,7 +27,7 @@ const protobuf = createRequire(require.resolve('@grpc/proto-loader'))('protobufj
 protobuf.util.recursionLimit = protobuf.Reader.recursionLimit = 100000;
 
 const KINDS = { INT64: 'TYPE_INT64', FLOAT64: 'TYPE_DOUBLE', STRING: 'TYPE_STRING', BOOL: 'TYPE_BOOL', DATE: 'TYPE_DATE',
-  TIMESTAMP: 'TYPE_TIMESTAMP', NUMERIC: 'TYPE_NUMERIC', DATETIME: 'TYPE_DATETIME' };
+  TIMESTAMP: 'TYPE_TIMESTAMP', NUMERIC: 'TYPE_NUMERIC', DATETIME: 'TYPE_DATETIME', JSON: 'TYPE_JSON', BIGNUMERIC: 'TYPE_BIGNUMERIC', BYTES: 'TYPE_BYTES', TIME: 'TYPE_TIME' };
 // STRUCT<name T, …> fields, split at the commas outside any nested <…>.
 function structFields(t) {
   const m = /^STRUCT<(.+)>$/.exec(t);

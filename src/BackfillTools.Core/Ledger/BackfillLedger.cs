@@ -76,7 +76,7 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
         _w.Execute($@"UPDATE {Runs.Placeholder} SET status = @status, finished_at = @at, published = @published, quarantined = @quarantined,
   failed = @failed, skipped = @skipped, cancelled = @cancelled, message = @message WHERE run_id = @run_id",
             WarehouseExtensions.Params(("status", status), ("at", DateTime.UtcNow), ("published", C("Published")), ("quarantined", C("Quarantined")),
-                ("failed", C("Failed")), ("skipped", C("Skipped")), ("cancelled", C("Cancelled")), ("message", message), ("run_id", runId)));
+                ("failed", C("Failed")), ("skipped", C("Skipped")), ("cancelled", C("Cancelled")), ("message", SqlNull.OrNull(message)), ("run_id", runId)));
     }
 
     /// <summary>Runs left "Running" by a process that died: the caller holds the backfill lock, so none is really running.</summary>

@@ -49,9 +49,45 @@ public sealed class WireGateTests
             $"{r.Name}: {what}\n    {ZetaSqlGate.Excerpt(statements.First(s => s.Name == r.Name).Sql, r.Error)}";
         foreach (var r in errors) _output.WriteLine(Show(r, r.Error!));
         foreach (var r in unfiltered) _output.WriteLine(Show(r, "unfiltered " + string.Join(", ", r.Unfiltered)));
+        // Nothing escapes the registry: every statement sent has the shape of a registered one.
+        var registered = RegisteredShapes();
+        var unregistered = distinct.Where(s => !registered.Contains(Shape(s.Sql))).Select(s => Shape(s.Sql)).Distinct().ToList();
+        _output.WriteLine($"{unregistered.Count} statement shapes sent that no [StatementCatalog] entry or processor step registers");
+        foreach (var u in unregistered) _output.WriteLine("unregistered: " + (u.Length > 400 ? u[..400] + " …" : u));
+
         Assert.True(distinct.Count > 50, $"only {distinct.Count} statements recorded");
         Assert.True(errors.Count == 0, "GoogleSQL errors on the wire:\n" + string.Join("\n", errors.Select(r => Show(r, r.Error!))));
         Assert.True(unfiltered.Count == 0, "Partition-filter violations on the wire:\n" + string.Join("\n", unfiltered.Select(r => Show(r, string.Join(", ", r.Unfiltered)))));
+        Assert.True(unregistered.Count == 0, "Statements sent but not registered:\n" + string.Join("\n", unregistered.Select(u => u.Length > 400 ? u[..400] : u)));
+    }
+
+    /// <summary>The shapes of everything registered: the [StatementCatalog] entries, every processor step, the transaction frame.</summary>
+    public static HashSet<string> RegisteredShapes() =>
+        ZetaSqlGate.ProductStatements().Select(s => Shape(s.Sql)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A statement's shape: the text with comments dropped, literals, numbers and parameter names replaced by <c>?</c>,
+    /// lists of them collapsed, a run's staging and quarantine tables by <c>&lt;staging&gt;</c>, and whitespace
+    /// collapsed; what stays is what the code that built it decided.
+    /// </summary>
+    public static string Shape(string sql)
+    {
+        var (masked, literals) = SqlDialect.MaskLiterals(sql);
+        var text = System.Text.RegularExpressions.Regex.Replace(masked, "\u0001(\\d+)\u0002", m =>
+        {
+            var literal = literals[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)];
+            return literal.StartsWith('\'') || literal.StartsWith('"') ? "'?'" : " ";
+        });
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"`[^`]*\.(?:[A-Za-z0-9_]*_staging|[A-Za-z0-9_]*_quarantine|stage|nba_staging)\.[^`]+`", "<staging>");
+        // Names that carry a time stamp or run id (a UPCG backup, a run's tables) differ per run.
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"`[^`]*`", m => System.Text.RegularExpressions.Regex.Replace(m.Value, @"\d{4,}[0-9a-f_]*", "?"));
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"@\w+", "@?");
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])", "?");
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ").Trim();
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"(?:DATE |TIMESTAMP )?'\?'|@\?", "?");
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"\?(?: ?, ?\?)+", "?");
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"(?: UNION ALL SELECT \? AS analysis_date)+", "");
+        return text;
     }
 
     /// <summary>Tables the session created through tables.insert (the product's dataset, staging), for the catalog.</summary>
