@@ -86,8 +86,7 @@ public static class BackfillService
         var fence = tableLock ?? claimedRow!;
         ledger.MarkInterruptedRuns();
         if (mode == BackfillMode.Resume)
-            w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
-                WarehouseExtensions.Params(("run_id", newRunId)));
+            w.Execute(BackfillLedger.ResumeRunSql, WarehouseExtensions.Params(("run_id", newRunId)));
         else ledger.StartRun(newRunId, request, plan, resumedFrom, startedAt);
 
         // Jobs are BigQuery's unit of latency, quota and billing: say how many a run took.
