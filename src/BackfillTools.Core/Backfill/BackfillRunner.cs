@@ -217,7 +217,7 @@ public sealed class BackfillRunner
         var table = def.Name == ProcessorName.TDZA ? WarehouseSchema.TeamDefenseGameSummary : WarehouseSchema.PlayerGameSummary;
         var range = WarehouseExtensions.Params(("lo", dates.Min()), ("hi", dates.Max()));
         var games = BackfillPlanner.GameDates(_w, dates.Min(), dates.Max(), ct);
-        var rows = _w.Query($"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date", range, ct)
+        var rows = _w.Query(RowsPerDateSql(table), range, ct)
             .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("n"));
         // The shared completeness rule over the Phase 3 game tables this processor reads; waivers come from the ledger.
         var gaps = UpstreamCompleteness.Find(_w, DateScope.Range(dates.Min(), dates.Max()),
@@ -226,11 +226,29 @@ public sealed class BackfillRunner
             rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, "n/a", null, null, null) { Gaps = gaps[d].ToList() });
     }
 
-    private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct)
+    internal static string RowsPerDateSql(TableDef table) =>
+        $"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date";
+
+    /// <summary>The runner's own reads (presence and the staged audit), for the GoogleSQL gate.</summary>
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
     {
-        // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
-        // context decision are the gate's own additions.
-        var sql = $@"
+        var d = new DateOnly(2023, 2, 23);
+        foreach (var table in new[] { WarehouseSchema.TeamDefenseGameSummary, WarehouseSchema.PlayerGameSummary })
+            yield return new($"BackfillRunner.RowsPerDate[{table.FullName}]", RowsPerDateSql(table), WarehouseExtensions.Params(("lo", d), ("hi", d)));
+        foreach (var def in ProcessorCatalog.All)
+            yield return new($"BackfillRunner.Audit[{def.Name}]", AuditSql(def, StagingFor(def, "gate-run", "gate").Tables with { ReadWindow = Season.ReadWindow(new[] { d }) }));
+    }
+
+    private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct) =>
+        _w.Query(AuditSql(def, st), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
+            r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
+            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? "n/a",
+            r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
+
+    // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
+    // context decision are the gate's own additions.
+    private static string AuditSql(ProcessorDefinition def, StagingTables st) => $@"
 WITH acc AS ({CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder, st.ReadWindow)}),
      rc AS (SELECT {def.DateColumn} AS analysis_date, COUNTIF({def.EntityColumn} IS NULL) AS null_keys,
                    COUNT(*) - COUNT(DISTINCT {def.EntityColumn}) - COUNTIF({def.EntityColumn} IS NULL) AS dup_keys
@@ -241,11 +259,6 @@ SELECT acc.analysis_date, acc.expected, acc.actual AS n_rows, acc.accounted, COA
 FROM acc
 LEFT JOIN rc ON rc.analysis_date = acc.analysis_date
 LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis_date";
-        return _w.Query(sql, null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
-            r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
-            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? "n/a",
-            r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
-    }
 
     private BackfillResult Judge(ProcessorName name, DateOnly date, DateAudit presence, DateAudit? audit, string? computeError, long durationMs)
     {

@@ -59,6 +59,23 @@ public static partial class CostEstimator
     internal static IEnumerable<RegisteredStatement> Catalog()
     {
         yield return new("CostEstimator.Probe", ProbeSql(WarehouseSchema.PlayerGameSummary, new[] { "game_date", "player_lookup", "minutes_played" }));
+        // Every probe an estimate sends: one per production table a processor step reads, with the columns it names.
+        var probes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var name in Enum.GetValues<ProcessorName>())
+            foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(SampleStaging(name), ProcessorOptions.Default, DateTime.UnixEpoch))
+                foreach (var table in TablePlaceholder().Matches(step.Sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase))
+                    if (!table.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase) && ProbeFor(table, step.Sql) is { } probe)
+                        probes.Add(probe);
+        var i = 0;
+        foreach (var probe in probes) yield return new($"CostEstimator.Probe[{++i}]", probe);
+    }
+
+    /// <summary>The dry-run scan of the columns of <paramref name="table"/> that <paramref name="statement"/> names, or null when it names none.</summary>
+    private static string? ProbeFor(string table, string statement)
+    {
+        var def = WarehouseSchema.Find(table);
+        var columns = def.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
+        return columns.Count == 0 ? null : ProbeSql(def, columns);
     }
 
     public static CostEstimate Estimate(IWarehouse warehouse, IReadOnlyList<PlanItem> plan, BackfillRequest request, CancellationToken ct = default)
@@ -92,10 +109,7 @@ public static partial class CostEstimator
     /// <summary>Dry-run a scan of the columns of <paramref name="table"/> that <paramref name="statement"/> names.</summary>
     private static long Probe(IDryRunWarehouse w, string table, string statement, Dictionary<string, long> probes, CancellationToken ct)
     {
-        var def = WarehouseSchema.Find(table);
-        var columns = def.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
-        if (columns.Count == 0) return 0;
-        var sql = ProbeSql(def, columns);
+        if (ProbeFor(table, statement) is not { } sql) return 0;
         if (!probes.TryGetValue(sql, out var bytes)) probes[sql] = bytes = w.DryRun(sql, null, ct).BytesProcessed;
         return bytes;
     }
