@@ -78,7 +78,7 @@ public sealed class WireGateTests
             var literal = literals[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)];
             return literal.StartsWith('\'') || literal.StartsWith('"') ? "'?'" : " ";
         });
-        text = System.Text.RegularExpressions.Regex.Replace(text, @"`[^`]*\.(?:[A-Za-z0-9_]*_staging|[A-Za-z0-9_]*_quarantine|stage|nba_staging)\.[^`]+`", "<staging>");
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"`[^`]*\.(?:[A-Za-z0-9_]*_staging|[A-Za-z0-9_]*_quarantine|stage|nba_staging)\.[^`]+`|`[^`]*\.upcg_backup_[^`]+`", "<staging>");
         // Names that carry a time stamp or run id (a UPCG backup, a run's tables) differ per run.
         text = System.Text.RegularExpressions.Regex.Replace(text, @"`[^`]*`", m => System.Text.RegularExpressions.Regex.Replace(m.Value, @"\d{4,}[0-9a-f_]*", "?"));
         text = System.Text.RegularExpressions.Regex.Replace(text, @"@\w+", "@?");
