@@ -312,8 +312,8 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
 
     /// <summary>
     /// Bind portable <c>@name</c> parameters: each becomes a typed BigQuery query parameter (renamed with
-    /// <paramref name="prefix"/>). A NULL travels as a typed parameter (<see cref="SqlNull"/>), never spliced into the
-    /// text (GoogleSQL refuses <c>col = NULL</c>, and the text sent must be the registered text): an untyped null is a bug.
+    /// <paramref name="prefix"/>). The product passes NULLs as <see cref="SqlNull"/> (a typed parameter without a value);
+    /// an untyped null is written as the literal NULL, which coerces into any column type.
     /// </summary>
     public static (string Sql, List<BigQueryParameter> Parameters) BindParameters(string sql, IReadOnlyDictionary<string, object?>? parameters, string prefix = "")
     {
@@ -328,8 +328,9 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
             var name = m.Groups[1].Value;
             if (!lookup.TryGetValue(name, out var value))
                 throw new ArgumentException($"The SQL uses @{name}, but no value was given for it.");
-            if (value is null)
-                throw new ArgumentException($"@{name} is null: pass SqlNull with the column's type, so the NULL is bound as a typed parameter.");
+            // Product code binds NULLs as SqlNull (typed); an untyped null stays the literal (the warehouse contract tests
+            // pin it), and the wire gate (WireGateTests) would reject one GoogleSQL refuses, such as "= NULL".
+            if (value is null) return "NULL";
             if (seen.Add(name))
                 used.Add(value is SqlNull typedNull
                     ? new BigQueryParameter(prefix + name, ToDbType(typedNull.Type), null)
