@@ -5,6 +5,13 @@
 // [{name, ok, error}] as JSON. Types are GoogleSQL names: INT64 FLOAT64 STRING BOOL DATE TIMESTAMP NUMERIC, ARRAY<T> or STRUCT<name T, …>.
 // Statements sharing a `sequence` name are one script run (a processor's steps): a CREATE [OR REPLACE] TABLE … AS SELECT
 // adds its table, with the columns the analyzer resolved, to the catalog of the later statements; DROP TABLE removes it.
+// Partition-filter rule (docs/bigquery.md, "The gate"): for every table listed in `partitionFilters` ({table, column}),
+// each scan of it in a resolved statement (FROM/JOIN, subquery, CTE, DELETE/UPDATE/MERGE target; not an INSERT target)
+// must be bounded on the partition column by a conjunct of a filter over that very scan (its WHERE, its ON, the
+// DELETE/UPDATE WHERE or MERGE ON) comparing the scan's own column with an expression free of columns and subqueries:
+// `=`, `IN (list)`, `BETWEEN`, or both a lower (`>`/`>=`) and an upper (`<`/`<=`) bound. A filter that reaches the
+// column only through a subquery, another table's column or an OR does not count. Each result then carries
+// `unfiltered`: the tables scanned without such a bound.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -20,7 +27,7 @@ const protobuf = createRequire(require.resolve('@grpc/proto-loader'))('protobufj
 protobuf.util.recursionLimit = protobuf.Reader.recursionLimit = 100000;
 
 const KINDS = { INT64: 'TYPE_INT64', FLOAT64: 'TYPE_DOUBLE', STRING: 'TYPE_STRING', BOOL: 'TYPE_BOOL', DATE: 'TYPE_DATE',
-  TIMESTAMP: 'TYPE_TIMESTAMP', NUMERIC: 'TYPE_NUMERIC', DATETIME: 'TYPE_DATETIME' };
+  TIMESTAMP: 'TYPE_TIMESTAMP', NUMERIC: 'TYPE_NUMERIC', DATETIME: 'TYPE_DATETIME', JSON: 'TYPE_JSON', BIGNUMERIC: 'TYPE_BIGNUMERIC', BYTES: 'TYPE_BYTES', TIME: 'TYPE_TIME' };
 // STRUCT<name T, …> fields, split at the commas outside any nested <…>.
 function structFields(t) {
   const m = /^STRUCT<(.+)>$/.exec(t);
@@ -73,6 +80,68 @@ function track(own, stmt) {
   if (drop && drop.objectType === 'TABLE') own.delete(drop.namePath.join('.'));
 }
 
+// ---- partition-filter rule over the resolved AST (the JSON form of zetasql's resolved_ast.proto)
+const idOf = c => c?.columnId?.low ?? c?.columnId;
+function* conjuncts(expr) {
+  const call = expr?.resolvedFunctionCallBaseNode?.resolvedFunctionCallNode?.parent;
+  if (call?.function?.name === 'ZetaSQL:$and') { for (const a of call.argumentList) yield* conjuncts(a); }
+  else if (expr) yield expr;
+}
+// True when the subtree reads no column and runs no subquery: a constant or parameter expression.
+function isConstant(node) {
+  if (node === null || typeof node !== 'object') return true;
+  if (node.resolvedColumnRefNode || node.resolvedSubqueryExprNode) return false;
+  return Object.values(node).every(isConstant);
+}
+const colRef = e => e?.resolvedColumnRefNode ? idOf(e.resolvedColumnRefNode.column) : undefined;
+// Adds to `bounds` (column id -> {lo, hi}) what one conjunct says about a column compared with constants.
+function boundsOf(expr, bounds) {
+  for (const c of conjuncts(expr)) {
+    const call = c?.resolvedFunctionCallBaseNode?.resolvedFunctionCallNode?.parent;
+    if (!call) continue;
+    const fn = call.function?.name?.replace('ZetaSQL:', '');
+    const args = call.argumentList ?? [];
+    const mark = (id, lo, hi) => { if (id === undefined) return; const b = bounds.get(id) ?? { lo: false, hi: false }; b.lo ||= lo; b.hi ||= hi; bounds.set(id, b); };
+    if ((fn === '$equal' || fn === '$between' || fn === '$in') && colRef(args[0]) !== undefined && args.slice(1).every(isConstant)) mark(colRef(args[0]), true, true);
+    else if (fn === '$equal' && colRef(args[1]) !== undefined && isConstant(args[0])) mark(colRef(args[1]), true, true);
+    else if (['$less', '$less_or_equal', '$greater', '$greater_or_equal'].includes(fn) && args.length === 2) {
+      const upper = fn === '$less' || fn === '$less_or_equal';
+      if (colRef(args[0]) !== undefined && isConstant(args[1])) mark(colRef(args[0]), !upper, upper);
+      else if (colRef(args[1]) !== undefined && isConstant(args[0])) mark(colRef(args[1]), upper, !upper);
+    }
+  }
+}
+// The tables of `partitioned` (lower-case full name -> partition column) that the statement scans without a bound.
+function unfilteredScans(stmt, partitioned) {
+  const scans = [];            // {table, id}: scans of partitioned tables, id = their partition column's id (if read)
+  const bounds = new Map();
+  const scan = (ts) => {
+    const name = String(ts?.table?.fullName || ts?.table?.name || '').toLowerCase();
+    const col = partitioned.get(name);
+    if (!col) return;
+    const c = (ts.parent?.columnList ?? []).find(c => String(c.name).toLowerCase() === col);
+    scans.push({ table: ts.table.fullName || ts.table.name, id: c ? idOf(c) : undefined });
+  };
+  const walk = (node, key) => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) { node.forEach(n => walk(n)); return; }
+    for (const [k, v] of Object.entries(node)) {
+      if (v === null || typeof v !== 'object') continue;
+      if (k === 'resolvedTableScanNode') scan(v);
+      else if (k === 'resolvedFilterScanNode') boundsOf(v.filterExpr, bounds);
+      else if (k === 'resolvedJoinScanNode') boundsOf(v.joinExpr, bounds);
+      else if (k === 'resolvedDeleteStmtNode' || k === 'resolvedUpdateStmtNode') { scan(v.tableScan); boundsOf(v.whereExpr, bounds); }
+      else if (k === 'resolvedMergeStmtNode') { scan(v.tableScan); boundsOf(v.mergeExpr, bounds); }
+      // An INSERT's target is written, not scanned.
+      if (k === 'resolvedInsertStmtNode') { const { tableScan, ...rest } = v; walk(rest); continue; }
+      if ((k === 'resolvedDeleteStmtNode' || k === 'resolvedUpdateStmtNode' || k === 'resolvedMergeStmtNode')) { const { tableScan, ...rest } = v; walk(rest); continue; }
+      walk(v, k);
+    }
+  };
+  walk(stmt);
+  return [...new Set(scans.filter(s => { const b = s.id === undefined ? null : bounds.get(s.id); return !(b && b.lo && b.hi); }).map(s => s.table))];
+}
+
 const input = JSON.parse(await new Promise(r => { let d = ''; process.stdin.on('data', c => d += c); process.stdin.on('end', () => r(d)); }));
 const port = await freePort();
 const binary = path.join(pkgDir, 'lib', 'zetasql', process.arch === 'arm64' ? 'remote_server_arm.so' : 'remote_server.so');
@@ -101,6 +170,7 @@ try {
     'RESOLVED_DELETE_STMT', 'RESOLVED_MERGE_STMT', 'RESOLVED_CREATE_TABLE_STMT', 'RESOLVED_CREATE_TABLE_AS_SELECT_STMT', 'RESOLVED_DROP_STMT', 'RESOLVED_BEGIN_STMT', 'RESOLVED_COMMIT_STMT',
     'RESOLVED_ROLLBACK_STMT', 'RESOLVED_ALTER_TABLE_STMT'];
   const declared = input.tables.map(t => ({ name: t.name, column: t.columns.map(c => ({ name: c.name, type: typeProto(c.type) })) }));
+  const partitioned = new Map((input.partitionFilters ?? []).map(p => [p.table.toLowerCase(), p.column.toLowerCase()]));
   const created = new Map();   // sequence -> Map(table name -> catalog table) made by its earlier CTAS statements
   const results = [];
   for (const s of input.statements) {
@@ -117,7 +187,7 @@ try {
     try {
       const r = await call('analyze', { simpleCatalog, sqlStatement: s.sql, options });
       track(own, r.resolvedStatement);
-      results.push({ name: s.name, ok: true });
+      results.push({ name: s.name, ok: true, unfiltered: unfilteredScans(r.resolvedStatement, partitioned) });
     } catch (e) {
       results.push({ name: s.name, ok: false, error: e.details ?? String(e) });
     }

@@ -1,4 +1,5 @@
 using BackfillTools.Core.Processors;
+using BackfillTools.Core.Sql;
 
 namespace BackfillTools.Core.Accounting;
 
@@ -22,15 +23,19 @@ public static class CoverageAccounting
     /// <param name="datesTable">A table placeholder ({{ds.t}}) or a CTE name with one column analysis_date.</param>
     /// <param name="rowsTable">Output rows; default the published table. The runner passes its staging rows.</param>
     /// <param name="failuresTable">Failure rows (precompute_failures shape); default nba_processing.precompute_failures.</param>
-    public static string EntitiesSql(ProcessorName processor, string datesTable, string? rowsTable = null, string? failuresTable = null)
+    public static string EntitiesSql(ProcessorName processor, string datesTable, string? rowsTable = null, string? failuresTable = null,
+        (DateOnly From, DateOnly To)? window = null)
     {
         var def = ProcessorCatalog.Get(processor);
         var rows = string.IsNullOrEmpty(rowsTable) ? def.Output.Placeholder : rowsTable;
         var failures = string.IsNullOrEmpty(failuresTable) ? Schema.WarehouseSchema.PrecomputeFailures.Placeholder : failuresTable;
-        var expected = ProcessorCatalog.Create(processor).ExpectedEntitiesSql.Replace("{{stage.dates}}", datesTable, StringComparison.Ordinal);
+        // Reads of require_partition_filter tables (schedule, MLFS) stay within the dates' read window (constant bounds).
+        var within = window ?? Season.AllTime;
+        var expected = ((SqlProcessor)ProcessorCatalog.Create(processor)).ExpectedEntitiesSqlWithin(within)
+            .Replace("{{stage.dates}}", datesTable, StringComparison.Ordinal);
         return $@"WITH exp AS (SELECT DISTINCT x.analysis_date, x.entity_id FROM ({expected}) AS x),
      r AS (SELECT DISTINCT t.{def.DateColumn} AS analysis_date, t.{def.EntityColumn} AS entity_id FROM {rows} AS t
-           WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM {datesTable}){ProcessorCatalog.OutputOwnership(processor).ProductRowsFilter("t")}),
+           WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM {datesTable}) AND {DateScope.Between("t." + def.DateColumn, within)}{ProcessorCatalog.OutputOwnership(processor).ProductRowsFilter("t")}),
      f AS (SELECT analysis_date, entity_id, MIN(failure_category) AS failure_category,
                   LOGICAL_OR(failure_category IN ({ByDesignCategoriesSql})) AS by_design
            FROM {failures}
@@ -48,8 +53,10 @@ LEFT JOIN f ON f.analysis_date = e.analysis_date AND f.entity_id = e.entity_id";
     /// rows), other_failures (not by design), upstream_failures (INCOMPLETE_UPSTREAM because a required Phase 4 table had no rows) with upstream_reason, first_other_category.
     /// Coverage % = 100 × accounted ÷ expected. Parameters as for <see cref="EntitiesSql"/>.
     /// </summary>
-    public static string Sql(ProcessorName processor, string datesTable, string? rowsTable = null, string? failuresTable = null)
+    public static string Sql(ProcessorName processor, string datesTable, string? rowsTable = null, string? failuresTable = null,
+        (DateOnly From, DateOnly To)? window = null)
     {
+        var within = window ?? Season.AllTime;
         var def = ProcessorCatalog.Get(processor);
         var rows = string.IsNullOrEmpty(rowsTable) ? def.Output.Placeholder : rowsTable;
         var failures = string.IsNullOrEmpty(failuresTable) ? Schema.WarehouseSchema.PrecomputeFailures.Placeholder : failuresTable;
@@ -62,12 +69,12 @@ FROM (SELECT DISTINCT analysis_date FROM {datesTable}) AS d
 LEFT JOIN (
   SELECT analysis_date, COUNT(*) AS expected, COUNTIF(has_row OR by_design) AS accounted, COUNTIF(has_row) AS with_row,
          COUNTIF(by_design AND NOT has_row) AS by_design
-  FROM ({EntitiesSql(processor, datesTable, rowsTable, failuresTable)}) AS ent
+  FROM ({EntitiesSql(processor, datesTable, rowsTable, failuresTable, within)}) AS ent
   GROUP BY analysis_date
 ) AS e ON e.analysis_date = d.analysis_date
 LEFT JOIN (
   SELECT t.{def.DateColumn} AS analysis_date, COUNT(*) AS n_rows FROM {rows} AS t
-  WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM {datesTable}){ProcessorCatalog.OutputOwnership(processor).ProductRowsFilter("t")}
+  WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM {datesTable}) AND {DateScope.Between("t." + def.DateColumn, within)}{ProcessorCatalog.OutputOwnership(processor).ProductRowsFilter("t")}
   GROUP BY t.{def.DateColumn}
 ) AS rc ON rc.analysis_date = d.analysis_date
 LEFT JOIN (

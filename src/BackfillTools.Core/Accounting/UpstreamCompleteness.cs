@@ -52,13 +52,14 @@ public static class UpstreamCompleteness
     /// (table, final game on a date of cov_dates) that lacks a side: tbl, game_date, game_id, away, home, has_away,
     /// has_home, waiver_reason (NULL when not waived).
     /// </summary>
-    internal static string GapsSql(string ctes, IReadOnlyList<TableDef> tables)
+    internal static string GapsSql(DateScope scope, IReadOnlyList<TableDef> tables)
     {
+        var ctes = scope.Ctes();
         var checkedTables = GameTables.Where(t => tables.Contains(t.Table)).ToList();
         if (checkedTables.Count == 0) throw new ArgumentException("No game table to check.", nameof(tables));
         var present = string.Join(",\n", checkedTables.Select((t, i) =>
             $"t{i} AS (SELECT DISTINCT game_date, {t.Team} AS team, LEAST({t.SideA}, {t.SideB}) AS lo, GREATEST({t.SideA}, {t.SideB}) AS hi " +
-            $"FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates))"));
+            $"FROM {t.Table.Placeholder} WHERE game_date IN (SELECT analysis_date FROM cov_dates) AND {scope.ReadBound("game_date")})"));
         var sides = string.Join("\n  UNION ALL\n", checkedTables.Select((t, i) =>
             $@"  SELECT '{t.Table.FullName}' AS tbl, g.game_date, g.game_id, g.away, g.home,
          COALESCE(LOGICAL_OR(x.team = g.away), FALSE) AS has_away, COALESCE(LOGICAL_OR(x.team = g.home), FALSE) AS has_home
@@ -80,10 +81,7 @@ ORDER BY sd.game_date, sd.game_id, sd.tbl";
 
     /// <summary>The gaps of <paramref name="tables"/> on the dates of <paramref name="scope"/>, waived ones included.</summary>
     public static IReadOnlyList<GameGap> Find(IWarehouse w, DateScope scope, IReadOnlyList<TableDef> tables, CancellationToken ct = default) =>
-        Find(w, scope.Ctes(), tables, ct);
-
-    internal static IReadOnlyList<GameGap> Find(IWarehouse w, string ctes, IReadOnlyList<TableDef> tables, CancellationToken ct) =>
-        w.Query(GapsSql(ctes, tables), null, ct).AsRows().Select(r => new GameGap(
+        w.Query(GapsSql(scope, tables), null, ct).AsRows().Select(r => new GameGap(
             r.GetString("tbl")!, r.GetDate("game_date"), r.GetString("game_id")!, r.GetString("away") ?? "?", r.GetString("home") ?? "?",
             r.GetBoolean("has_away"), r.GetBoolean("has_home"), r.GetString("waiver_reason"))).ToList();
 

@@ -22,18 +22,29 @@ GROUP BY game_date";
     private static readonly string OpenersSql = $@"
 SELECT season_year, MIN(game_date) AS opener
 FROM {WarehouseSchema.Schedule.Placeholder}
-WHERE game_status = 3 AND is_regular_season
+WHERE game_status = 3 AND is_regular_season AND game_date BETWEEN @read_from AND @read_to
 GROUP BY season_year";
 
     private static readonly string SeasonBoundsSql = $@"
 SELECT MIN(game_date) AS first_date, MAX(game_date) AS last_date
 FROM {WarehouseSchema.Schedule.Placeholder}
-WHERE season_year = @season_year AND game_status = 3 AND (is_regular_season OR is_playoffs)";
+WHERE season_year = @season_year AND game_date BETWEEN @season_first AND @season_last
+  AND game_status = 3 AND (is_regular_season OR is_playoffs)";
+
+    /// <summary>The planner's statements, with sample parameters, for the GoogleSQL gate.</summary>
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
+    {
+        var d = new DateOnly(2023, 2, 23);
+        yield return new("BackfillPlanner.GameDates", GameDatesSql, WarehouseExtensions.Params(("start_date", d), ("end_date", d)));
+        yield return new("BackfillPlanner.Openers", OpenersSql, WarehouseExtensions.Params(("read_from", d), ("read_to", d)));
+        yield return new("BackfillPlanner.SeasonBounds", SeasonBoundsSql,
+            WarehouseExtensions.Params(("season_year", 2022L), ("season_first", d), ("season_last", d)));
+    }
 
     public static IReadOnlyList<PlanItem> Plan(IWarehouse w, BackfillRequest request, CancellationToken ct = default)
     {
         var processors = ProcessorCatalog.InDependencyOrder(request.Processors);
-        var openers = SeasonOpeners(w, ct);
         var wanted = new List<(DateOnly Date, ProcessorName Processor)>();
 
         if (request.Partitions is { } parts)
@@ -48,7 +59,8 @@ WHERE season_year = @season_year AND game_status = 3 AND (is_regular_season OR i
                 foreach (var label in seasons.Distinct())
                 {
                     var year = Season.Parse(label);
-                    var r = w.Query(SeasonBoundsSql, WarehouseExtensions.Params(("season_year", (long)year)), ct)[0];
+                    var r = w.Query(SeasonBoundsSql, WarehouseExtensions.Params(
+                        ("season_year", (long)year), ("season_first", Season.FirstDay(year)), ("season_last", Season.LastDay(year))), ct)[0];
                     if (r.GetNullableDate("first_date") is not { } first)
                         throw new BackfillException("UnknownSeason", ErrorKind.ObjectNotFound,
                             $"The schedule has no final games for season {Season.Label(year)}. Load its schedule first, or choose another season.", label);
@@ -65,6 +77,7 @@ WHERE season_year = @season_year AND game_status = 3 AND (is_regular_season OR i
                     $"The schedule has no final games between {ranges.Min(r => r.Start):yyyy-MM-dd} and {ranges.Max(r => r.End):yyyy-MM-dd}; nothing to backfill.");
         }
 
+        var openers = SeasonOpeners(w, Season.ReadWindow(wanted.Select(x => x.Date)), ct);
         var gameDates = wanted.Count == 0 ? new Dictionary<DateOnly, long>()
             : GameDates(w, wanted.Min(x => x.Date), wanted.Max(x => x.Date), ct);
         var order = processors.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);
@@ -106,6 +119,6 @@ WHERE season_year = @season_year AND game_status = 3 AND (is_regular_season OR i
             .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("games"));
 
     /// <summary>First final regular-season game per season_year (spec §1: the season start S).</summary>
-    public static Dictionary<int, DateOnly> SeasonOpeners(IWarehouse w, CancellationToken ct = default) =>
-        w.Query(OpenersSql, null, ct).AsRows().ToDictionary(r => (int)r.GetInt64("season_year"), r => r.GetDate("opener"));
+    public static Dictionary<int, DateOnly> SeasonOpeners(IWarehouse w, (DateOnly From, DateOnly To) window, CancellationToken ct = default) =>
+        w.Query(OpenersSql, WarehouseExtensions.Params(("read_from", window.From), ("read_to", window.To)), ct).AsRows().ToDictionary(r => (int)r.GetInt64("season_year"), r => r.GetDate("opener"));
 }

@@ -124,7 +124,7 @@ public sealed partial class BackfillRunner
         var def = ProcessorCatalog.Get(name);
         var processor = ProcessorCatalog.Create(name);
         var staging = StagingFor(def, _runId, _tag).Create(_w);
-        var st = staging.Tables;
+        var st = staging.Tables with { ReadWindow = Season.ReadWindow(dates) };
 
         // Games are final but Phase 3 never ran, or lacks a game: nothing (complete) to compute from, and "0 expected"
         // or "every player of the games present" must not pass as fine.
@@ -173,20 +173,28 @@ public sealed partial class BackfillRunner
             rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, ContextSources.NotApplicable, null, null, null) { Gaps = gaps[d].ToList() });
     }
 
-    private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct)
+    /// <summary>The runner's own reads (presence and the staged audit), for the GoogleSQL gate.</summary>
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
     {
-        return _w.Query(AuditSql(def, st), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
+        var d = new DateOnly(2023, 2, 23);
+        foreach (var table in new[] { WarehouseSchema.TeamDefenseGameSummary, WarehouseSchema.PlayerGameSummary })
+            yield return new($"BackfillRunner.RowsPerDate[{table.FullName}]", PresenceSql(table), WarehouseExtensions.Params(("lo", d), ("hi", d)));
+        foreach (var def in ProcessorCatalog.All)
+            yield return new($"BackfillRunner.Audit[{def.Name}]", AuditSql(def, StagingFor(def, "gate-run", "gate").Tables with { ReadWindow = Season.ReadWindow(new[] { d }) }));
+    }
+
+    private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct) =>
+        _w.Query(AuditSql(def, st), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
             r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
             r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? ContextSources.NotApplicable,
             r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
-    }
 
     /// <summary>The audit of a chunk's staging: coverage, row rules and the context decision per date.</summary>
-    internal static string AuditSql(ProcessorDefinition def, StagingTables st) =>
-        // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
-        // context decision are the gate's own additions.
-        $@"
-WITH acc AS ({CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder)}),
+    // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
+    // context decision are the gate's own additions.
+    internal static string AuditSql(ProcessorDefinition def, StagingTables st) => $@"
+WITH acc AS ({CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder, st.ReadWindow)}),
      rc AS (SELECT {def.DateColumn} AS analysis_date, COUNTIF({def.EntityColumn} IS NULL) AS null_keys,
                    COUNT(*) - COUNT(DISTINCT {def.EntityColumn}) - COUNTIF({def.EntityColumn} IS NULL) AS dup_keys
             FROM {st.Rows.Placeholder} GROUP BY {def.DateColumn})
@@ -201,7 +209,7 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
     private static TableDef PresenceTable(ProcessorDefinition def) =>
         def.Name == ProcessorName.TDZA ? WarehouseSchema.TeamDefenseGameSummary : WarehouseSchema.PlayerGameSummary;
 
-    private static string PresenceSql(TableDef table) =>
+    internal static string PresenceSql(TableDef table) =>
         $"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date";
 
     /// <summary>
@@ -213,9 +221,10 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
     internal static IEnumerable<string> ChunkStatements(ProcessorDefinition def, IReadOnlyList<DateOnly> dates, ProcessorOptions options, string runId)
     {
         var staging = StagingFor(def, runId, "estimate");
+        staging = staging with { Tables = staging.Tables with { ReadWindow = Season.ReadWindow(dates) } };
         yield return BackfillPlanner.GameDatesSql;
         yield return PresenceSql(PresenceTable(def));
-        yield return UpstreamCompleteness.GapsSql(DateScope.Range(dates[0], dates[^1]).Ctes(), UpstreamCompleteness.TablesFor(def.Name));
+        yield return UpstreamCompleteness.GapsSql(DateScope.Range(dates[0], dates[^1]), UpstreamCompleteness.TablesFor(def.Name));
         foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(def.Name)).Steps(staging.Tables, options, DateTime.UtcNow)) yield return step.Sql;
         yield return AuditSql(def, staging.Tables);
         yield return BackfillLedger.MarkRunningSql;

@@ -140,8 +140,7 @@ public static class BackfillService
         ledger.MarkInterruptedRuns();
         PublishArchive.Prune(w, request.ArchiveKeepVersions, request.ArchiveKeepDays, DateTime.UtcNow, ct);
         if (mode == BackfillMode.Resume)
-            w.Execute($"UPDATE {Schema.WarehouseSchema.BackfillRuns.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id",
-                WarehouseExtensions.Params(("run_id", plan.RunId)));
+            w.Execute(BackfillLedger.ResumeRunSql, WarehouseExtensions.Params(("run_id", plan.RunId)));
         else ledger.StartRun(plan.RunId, request, plan.Items, plan.ResumedFrom, startedAt);
     }
 

@@ -69,6 +69,23 @@ public static partial class CostEstimator
     internal static IEnumerable<RegisteredStatement> Catalog()
     {
         yield return new("CostEstimator.Probe", ProbeSql(WarehouseSchema.PlayerGameSummary, new[] { "game_date", "player_lookup", "minutes_played" }));
+        // Every probe an estimate sends: one per production table a processor step reads, with the columns it names.
+        var probes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var name in Enum.GetValues<ProcessorName>())
+            foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(SampleStaging(name), ProcessorOptions.Default, DateTime.UnixEpoch))
+                foreach (var table in TablePlaceholder().Matches(step.Sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase))
+                    if (!table.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase) && ProbeFor(table, step.Sql) is { } probe)
+                        probes.Add(probe);
+        var i = 0;
+        foreach (var probe in probes) yield return new($"CostEstimator.Probe[{++i}]", probe);
+    }
+
+    /// <summary>The dry-run scan of the columns of <paramref name="table"/> that <paramref name="statement"/> names, or null when it names none.</summary>
+    private static string? ProbeFor(string table, string statement)
+    {
+        var def = WarehouseSchema.Find(table);
+        var columns = def.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
+        return columns.Count == 0 ? null : ProbeSql(def, columns);
     }
 
     /// <param name="planned">Whether the plan came from the planner (a new run), so its reads count; -Resume and -RetryFailed read it from the ledger.</param>
@@ -99,8 +116,9 @@ public static partial class CostEstimator
         return statements.Sum(sql => meter.Billed(sql, stagingBound));
     }
 
-    /// <summary>The dry-run scan of some columns of a table.</summary>
-    internal static string ProbeSql(TableDef table, IEnumerable<string> columns) => $"SELECT {string.Join(", ", columns)} FROM {table.Placeholder}";
+    /// <summary>The dry-run scan of some columns of a table (all partitions: a table with require_partition_filter needs a filter).</summary>
+    internal static string ProbeSql(TableDef table, IEnumerable<string> columns) =>
+        $"SELECT {string.Join(", ", columns)} FROM {table.Placeholder}" + (table.AllPartitionsFilter is { } all ? $" WHERE {all}" : "");
 
     /// <summary>Dry-runs the reads of statements, each distinct probe once.</summary>
     private sealed class StatementMeter(IDryRunWarehouse w, CancellationToken ct)

@@ -25,6 +25,17 @@ public sealed record PreflightReport(
 /// </summary>
 public static class Preflight
 {
+    internal static string PresenceSql(TableDef table) => $"SELECT DISTINCT game_date FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi";
+
+    /// <summary>The pre-flight's presence reads, one per Phase 3 input table, for the GoogleSQL gate.</summary>
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
+    {
+        var d = new DateOnly(2023, 2, 23);
+        foreach (var table in ProcessorCatalog.All.SelectMany(p => p.Phase3Inputs).DistinctBy(t => t.FullName))
+            yield return new($"Preflight.Presence[{table.FullName}]", PresenceSql(table), WarehouseExtensions.Params(("lo", d), ("hi", d)));
+    }
+
     public static PreflightReport Check(IWarehouse w, IReadOnlyList<PlanItem> plan, CancellationToken ct = default)
     {
         var runDates = plan.Where(p => p.IsRun).Select(p => p.Date).Distinct().OrderBy(d => d).ToList();

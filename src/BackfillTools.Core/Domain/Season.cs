@@ -31,6 +31,29 @@ public static partial class Season
         return start;
     }
 
+    /// <summary>The first and last date whose season_year is <paramref name="seasonYear"/> (Oct 1 to Sep 30).</summary>
+    public static DateOnly FirstDay(int seasonYear) => new(seasonYear, 10, 1);
+
+    public static DateOnly LastDay(int seasonYear) => new(seasonYear + 1, 9, 30);
+
+    /// <summary>
+    /// The partition range a computation over <paramref name="dates"/> may read (require_partition_filter tables are
+    /// scanned only within it): the season before the earliest date's through the end of the latest date's season,
+    /// so every window the processors use (this season, the last 10/20 games, the last 30 days) lies inside it.
+    /// </summary>
+    public static (DateOnly From, DateOnly To) ReadWindow(IEnumerable<DateOnly> dates)
+    {
+        var list = dates.ToList();
+        if (list.Count == 0) return AllTime;
+        return (FirstDay(YearOf(list.Min()) - 1), LastDay(YearOf(list.Max())));
+    }
+
+    /// <summary>
+    /// The bound for reads that no plan narrows (Get-BackfillWarehouse's row counts, Test-Coverage without dates,
+    /// waiver and game-id lookups): every date BigQuery can store. A constant, so BigQuery accepts it as a partition filter.
+    /// </summary>
+    public static readonly (DateOnly From, DateOnly To) AllTime = (DateOnly.MinValue, DateOnly.MaxValue);
+
     /// <summary>Fallback openers when the schedule cannot say (reference §1).</summary>
     public static DateOnly FallbackOpener(int seasonYear) => seasonYear switch
     {

@@ -54,6 +54,46 @@ WHERE run_id = @run_id AND processor = @processor AND partition_date BETWEEN @lo
             WarehouseExtensions.Params(("at", at), ("run_id", runId), ("processor", processor.ToString()), ("lo", dates.Min()), ("hi", dates.Max())));
     }
 
+    private static string MarkRunningSql => $@"UPDATE {Parts.Placeholder} SET status = 'Running', started_at = @at
+WHERE run_id = @run_id AND processor = @processor AND partition_date BETWEEN @lo AND @hi AND status IN ('Pending', 'Running', 'Cancelled')";
+
+    private static string CancelUnfinishedSql =>
+        $"UPDATE {Parts.Placeholder} SET status = 'Cancelled', message = 'Cancelled by the operator' WHERE run_id = @run_id AND status IN ('Pending', 'Running')";
+
+    private static string StatusCountsSql => $"SELECT status, COUNT(*) AS n FROM {Parts.Placeholder} WHERE run_id = @run_id GROUP BY status";
+
+    private static string FinishRunSql => $@"UPDATE {Runs.Placeholder} SET status = @status, finished_at = @at, published = @published, quarantined = @quarantined,
+  failed = @failed, skipped = @skipped, cancelled = @cancelled, message = @message WHERE run_id = @run_id";
+
+    private static string MarkInterruptedSql =>
+        $"UPDATE {Runs.Placeholder} SET status = 'Interrupted', message = 'The process ended before the run finished; resume it with -Resume' WHERE status = 'Running'";
+
+    private static string LatestRunIdSql => $"SELECT run_id FROM {Runs.Placeholder} ORDER BY started_at DESC, run_id DESC LIMIT 1";
+
+    private static string PartitionsSql =>
+        $"SELECT partition_date, processor, season, status, action, message FROM {Parts.Placeholder} WHERE run_id = @run_id ORDER BY partition_date";
+
+    /// <summary>A resumed run is running again (-Resume keeps its run id).</summary>
+    public static string ResumeRunSql => $"UPDATE {Runs.Placeholder} SET status = 'Running', finished_at = NULL WHERE run_id = @run_id";
+
+    /// <summary>The ledger's statements, with sample parameters, for the GoogleSQL gate.</summary>
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> LedgerCatalog()
+    {
+        var run = WarehouseExtensions.Params(("run_id", "r"));
+        var d = new DateOnly(2023, 2, 23);
+        var t = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        yield return new("BackfillLedger.MarkRunning", MarkRunningSql, WarehouseExtensions.Params(("at", t), ("run_id", "r"), ("processor", "PCF"), ("lo", d), ("hi", d)));
+        yield return new("BackfillLedger.CancelUnfinished", CancelUnfinishedSql, run);
+        yield return new("BackfillLedger.StatusCounts", StatusCountsSql, run);
+        yield return new("BackfillLedger.FinishRun", FinishRunSql, WarehouseExtensions.Params(("status", "Completed"), ("at", t), ("published", 1L),
+            ("quarantined", 0L), ("failed", 0L), ("skipped", 0L), ("cancelled", 0L), ("message", SqlNull.String), ("run_id", "r")));
+        yield return new("BackfillLedger.MarkInterrupted", MarkInterruptedSql);
+        yield return new("BackfillLedger.LatestRunId", LatestRunIdSql);
+        yield return new("BackfillLedger.Partitions", PartitionsSql, run);
+        yield return new("BackfillLedger.ResumeRun", ResumeRunSql, run);
+    }
+
     /// <summary>The statement that records results staged in <paramref name="results"/>; run inside the publish transaction.</summary>
     public static SqlStatement RecordResultsStatement(string runId, TableDef results) => new($@"
 UPDATE {Parts.Placeholder} SET status = r.status, expected = r.expected, actual = r.actual, accounted = r.accounted,
@@ -89,29 +129,27 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
 
     /// <summary>Mark every partition not yet finished as Cancelled (Ctrl+C); a later -Resume picks them up.</summary>
     public void CancelUnfinished(string runId) =>
-        _w.Execute($"UPDATE {Parts.Placeholder} SET status = 'Cancelled', message = 'Cancelled by the operator' WHERE run_id = @run_id AND status IN ('Pending', 'Running')",
-            WarehouseExtensions.Params(("run_id", runId)));
+        _w.Execute(CancelUnfinishedSql, WarehouseExtensions.Params(("run_id", runId)));
 
     public void FinishRun(string runId, RunStatus status, string? message)
     {
-        var counts = _w.Query($"SELECT status, COUNT(*) AS n FROM {Parts.Placeholder} WHERE run_id = @run_id GROUP BY status",
+        var counts = _w.Query(StatusCountsSql,
             WarehouseExtensions.Params(("run_id", runId))).AsRows().ToDictionary(r => r.GetString("status")!, r => r.GetInt64("n"));
         long C(PartitionStatus s) => counts.TryGetValue(s.ToString(), out var n) ? n : 0;
-        _w.Execute($@"UPDATE {Runs.Placeholder} SET status = @status, finished_at = @at, published = @published, quarantined = @quarantined,
-  failed = @failed, skipped = @skipped, cancelled = @cancelled, message = @message WHERE run_id = @run_id",
+        _w.Execute(FinishRunSql,
             WarehouseExtensions.Params(("status", status.ToString()), ("at", DateTime.UtcNow), ("published", C(PartitionStatus.Published)),
                 ("quarantined", C(PartitionStatus.Quarantined)), ("failed", C(PartitionStatus.Failed)), ("skipped", C(PartitionStatus.Skipped)),
-                ("cancelled", C(PartitionStatus.Cancelled)), ("message", message), ("run_id", runId)));
+                ("cancelled", C(PartitionStatus.Cancelled)), ("message", SqlNull.OrNull(message)), ("run_id", runId)));
     }
 
     /// <summary>Runs left "Running" by a process that died: the caller holds the backfill lock, so none is really running.</summary>
     public int MarkInterruptedRuns() =>
-        (int)_w.Execute($"UPDATE {Runs.Placeholder} SET status = 'Interrupted', message = 'The process ended before the run finished; resume it with -Resume' WHERE status = 'Running'");
+        (int)_w.Execute(MarkInterruptedSql);
 
     public BackfillRunInfo? GetRun(string runId) => GetRuns(runId, null).FirstOrDefault();
 
     public string? LatestRunId() =>
-        _w.Query($"SELECT run_id FROM {Runs.Placeholder} ORDER BY started_at DESC, run_id DESC LIMIT 1").AsRows()
+        _w.Query(LatestRunIdSql).AsRows()
             .Select(r => r.GetString("run_id")).FirstOrDefault();
 
     /// <summary>All runs, or the one <paramref name="runId"/> names (no NULL parameter: GoogleSQL refuses <c>= NULL</c>).</summary>
@@ -194,7 +232,7 @@ FROM {Jobs.Placeholder} GROUP BY {groupBy}";
 
     /// <summary>A run's partitions with the given statuses, as plan items (for -Resume and -RetryFailed).</summary>
     public IReadOnlyList<PlanItem> Partitions(string runId, params PartitionStatus[] statuses) =>
-        _w.Query($"SELECT partition_date, processor, season, status, action, message FROM {Parts.Placeholder} WHERE run_id = @run_id ORDER BY partition_date",
+        _w.Query(PartitionsSql,
                 WarehouseExtensions.Params(("run_id", runId)))
             .AsRows()
             .Where(r => statuses.Length == 0 || statuses.Contains(Enum.Parse<PartitionStatus>(r.GetString("status")!)))

@@ -33,7 +33,7 @@ public static class BackfillWaivers
 
     private static TableDef Table => WarehouseSchema.BackfillWaivers;
 
-    internal static string ReadSql => $@"WITH {DateScope.ScheduleCte(finalOnly: false)}
+    internal static string ReadSql => $@"WITH {DateScope.ScheduleCte(finalOnly: false, Season.AllTime)}
 SELECT wv.game_id, wv.game_date, wv.reason, wv.waived_by, wv.waived_at, wv.host, s.away, s.home, s.season_year
 FROM {Table.Placeholder} AS wv
 LEFT JOIN sched AS s ON s.game_id = wv.game_id AND s.game_date = wv.game_date

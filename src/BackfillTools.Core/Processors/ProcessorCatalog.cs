@@ -101,7 +101,14 @@ public sealed record TableOwnership(
 }
 
 /// <summary>Staging tables for one run; the runner creates them (same columns as the target / failures / context log, no PK) and drops them.</summary>
-public sealed record StagingTables(string RunId, TableDef Dates, TableDef Rows, TableDef Failures, TableDef ContextSources);
+public sealed record StagingTables(string RunId, TableDef Dates, TableDef Rows, TableDef Failures, TableDef ContextSources)
+{
+    /// <summary>
+    /// The partition range the run's statements may read (bound as @read_from/@read_to on every scan of a
+    /// require_partition_filter table); the runner sets <see cref="Season.ReadWindow"/> of the chunk's dates.
+    /// </summary>
+    public (DateOnly From, DateOnly To) ReadWindow { get; init; } = Season.AllTime;
+}
 
 public interface IProcessor
 {

@@ -17,7 +17,12 @@ internal sealed partial class SqlProcessor : IProcessor
 
     public ProcessorDefinition Definition { get; }
 
-    public string ExpectedEntitiesSql => ExpectedSql(Definition);
+    /// <summary>The expected entities over every date's schedule (<see cref="Season.AllTime"/> as constant bounds).</summary>
+    public string ExpectedEntitiesSql => ExpectedEntitiesSqlWithin(Season.AllTime);
+
+    /// <summary>The expected entities, reading the schedule only within <paramref name="window"/> (constant bounds).</summary>
+    internal string ExpectedEntitiesSqlWithin((DateOnly From, DateOnly To) window) =>
+        ExpectedSql(Definition, DateScope.Literal(window.From), DateScope.Literal(window.To));
 
     public void ComputeToStaging(IWarehouse warehouse, StagingTables staging, ProcessorOptions options, CancellationToken ct)
     {
@@ -110,7 +115,7 @@ internal sealed partial class SqlProcessor : IProcessor
         list.AddRange(own.Select(s => (s.Name, Expand(s.Sql))));
         if (own.Any(s => s.Sql.Contains("{{work.checked}}", StringComparison.Ordinal)))
             list.AddRange(common.Where(s => s.Name == "validation_failures"));
-        list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedEntitiesSql));
+        list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedSql(Definition, "@read_from", "@read_to")));
         list.AddRange(common.Where(s => s.Name == "blocked_failures"));
         list.AddRange(common.Where(s => s.Name == (Definition.UsesPlayerContext ? "unaccounted_context" : "unaccounted")));
         return list;
@@ -142,6 +147,8 @@ internal sealed partial class SqlProcessor : IProcessor
         ["processor"] = Definition.Name.ToString(),
         ["run_id"] = staging.RunId,
         ["processed_at"] = processedAt,
+        ["read_from"] = staging.ReadWindow.From,
+        ["read_to"] = staging.ReadWindow.To,
         ["context_mode"] = options.ContextSource.ToString(),
         ["opt_tdza_season_start"] = options.TdzaSeasonStart,
         ["opt_tdza_league_strict"] = options.TdzaLeagueStrictlyBefore,
@@ -175,7 +182,7 @@ internal sealed partial class SqlProcessor : IProcessor
     /// (first Final regular-season game, else Season.FallbackOpener), PSZA's start, bootstrap flag and day offsets.
     /// Fallback openers are literal rows so the text stays portable (no date constructor is shared by both engines).
     /// </summary>
-    internal static string DateInfoCte(string datesTable)
+    internal static string DateInfoCte(string datesTable, string readFrom = "@read_from", string readTo = "@read_to")
     {
         // From 1920: the sample league at its largest scale (25 four-season copies) starts with 1925-26, and a date
         // whose season has no row here would silently drop out of every processor.
@@ -197,7 +204,7 @@ openers AS (
          MIN(CASE WHEN sc.game_date BETWEEN s.oct1 AND s.nov30 THEN sc.game_date END) AS psza_start
   FROM seasons s
   JOIN {{{{nba_raw.nbac_schedule}}}} sc ON sc.season_year = s.season_year
-  WHERE s.season_year IN (SELECT season_year FROM dates)
+  WHERE s.season_year IN (SELECT season_year FROM dates) AND sc.game_date BETWEEN {readFrom} AND {readTo}
   GROUP BY s.season_year
 ),
 dinfo AS (
@@ -215,9 +222,9 @@ dinfo AS (
     }
 
     /// <summary>Expected entities per processor (see <see cref="IProcessor.ExpectedEntitiesSql"/>).</summary>
-    private static string ExpectedSql(ProcessorDefinition def)
+    private static string ExpectedSql(ProcessorDefinition def, string readFrom, string readTo)
     {
-        var head = "WITH " + DateInfoCte("{{stage.dates}}") + "\n";
+        var head = "WITH " + DateInfoCte("{{stage.dates}}", readFrom, readTo) + "\n";
         return def.Name switch
         {
             // Every team with a TDGS game this season before D is either a row or an INSUFFICIENT_DATA failure.

@@ -197,7 +197,9 @@ public static class WarehouseService
     /// <summary>Describe's per-table statement.</summary>
     internal static string DescribeSql(TableDef t) => t.PartitionColumn is null
         ? $"SELECT COUNT(*) AS n, CAST(NULL AS DATE) AS lo, CAST(NULL AS DATE) AS hi FROM {t.Placeholder}"
-        : $"SELECT COUNT(*) AS n, MIN({t.PartitionColumn}) AS lo, MAX({t.PartitionColumn}) AS hi FROM {t.Placeholder}";
+        : $"SELECT COUNT(*) AS n, MIN({t.PartitionColumn}) AS lo, MAX({t.PartitionColumn}) AS hi FROM {t.Placeholder}"
+          // BigQuery refuses to scan a require_partition_filter table without a constant bound.
+          + (t.AllPartitionsFilter is { } all ? $" WHERE {all}" : "");
 
     [StatementCatalog]
     internal static IEnumerable<RegisteredStatement> Catalog()

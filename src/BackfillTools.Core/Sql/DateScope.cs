@@ -43,6 +43,23 @@ public sealed class DateScope
         return new DateScope { Dates = list };
     }
 
+    /// <summary>
+    /// The partition range this scope's statements read (constant bounds on every scan of a require_partition_filter
+    /// table): <see cref="Season.ReadWindow"/> of its first and last date (so season openers and windows are inside),
+    /// every date for <see cref="All"/>.
+    /// </summary>
+    public (DateOnly From, DateOnly To) ReadWindow =>
+        Dates is { } list ? Season.ReadWindow(list)
+        : SeasonYears is { } ys ? (Season.FirstDay(ys[0] - 1), Season.LastDay(ys[^1]))
+        : Start is null && End is null ? Season.AllTime
+        : (Start is { } s ? Season.ReadWindow(new[] { s }).From : Season.AllTime.From, End is { } e ? Season.ReadWindow(new[] { e }).To : Season.AllTime.To);
+
+    /// <summary><c>column BETWEEN DATE 'from' AND DATE 'to'</c> over <see cref="ReadWindow"/>.</summary>
+    public string ReadBound(string column) => Between(column, ReadWindow);
+
+    internal static string Between(string column, (DateOnly From, DateOnly To) window) =>
+        $"{column} BETWEEN {Literal(window.From)} AND {Literal(window.To)}";
+
     internal static string Literal(DateOnly d) => $"DATE '{d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'";
 
     internal static string InList(IEnumerable<DateOnly> dates) => string.Join(", ", dates.Select(Literal));
@@ -55,13 +72,14 @@ public sealed class DateScope
     /// ascending order, DuckDB last), so a remaining tie is between rows that agree on everything kept and both
     /// engines keep the same values.
     /// </summary>
-    internal static string ScheduleCte(bool finalOnly = true) => $@"sched AS (
+    internal static string ScheduleCte(bool finalOnly, (DateOnly From, DateOnly To) window) => $@"sched AS (
   SELECT game_id, game_date, season_year, home_team_tricode AS home, away_team_tricode AS away,
          COALESCE(is_regular_season, FALSE) AS is_regular_season, game_status
   FROM (
     SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.game_id, s.game_date ORDER BY s.game_status DESC, s.processed_at DESC,
       s.season_year NULLS LAST, s.home_team_tricode NULLS LAST, s.away_team_tricode NULLS LAST, s.is_regular_season NULLS LAST) AS rn
     FROM {{{{nba_raw.nbac_schedule}}}} AS s
+    WHERE {Between("s.game_date", window)}
   ) AS x
   WHERE rn = 1{(finalOnly ? " AND game_status = 3" : "")}
 )";
@@ -82,6 +100,6 @@ public sealed class DateScope
             dates = "SELECT DISTINCT game_date AS analysis_date FROM sched" +
                     (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : "");
         }
-        return ScheduleCte() + ",\ncov_dates AS (\n  " + dates + "\n)";
+        return ScheduleCte(true, ReadWindow) + ",\ncov_dates AS (\n  " + dates + "\n)";
     }
 }

@@ -17,7 +17,7 @@ public static partial class GameIdConverter
         $"{date.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}_{away}_{home}";
 
     internal static string LookupSql(string filter) =>
-        $"WITH {DateScope.ScheduleCte(finalOnly: false)} SELECT game_id, game_date, away, home, season_year FROM sched WHERE {filter}";
+        $"WITH {DateScope.ScheduleCte(finalOnly: false, Season.AllTime)} SELECT game_id, game_date, away, home, season_year FROM sched WHERE {filter}";
 
     public static IReadOnlyList<Outcome> Convert(IWarehouse w, IReadOnlyList<string> ids, CancellationToken ct)
     {

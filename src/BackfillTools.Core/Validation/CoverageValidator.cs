@@ -63,14 +63,13 @@ public static class CoverageValidator
         var step = 0;
         void Report(string what) => progress?.Report(new ProgressInfo("Test-Coverage", what, step++, steps));
 
-        var ctes = scope.Ctes();
         Report("dates");
-        var facts = Facts(w, ctes, ct);
+        var facts = Facts(w, scope, ct);
         var results = new List<CoverageResult>();
 
         // Every layer is judged against the same game gaps (and waivers) as the backfill gate.
         Report("raw and analytics games");
-        var gaps = UpstreamCompleteness.Find(w, ctes, UpstreamCompleteness.AllTables, ct).ToLookup(g => (g.Table, g.Date));
+        var gaps = UpstreamCompleteness.Find(w, scope, UpstreamCompleteness.AllTables, ct).ToLookup(g => (g.Table, g.Date));
         if (layers.Any(l => l != CoverageLayer.Precompute))
             results.AddRange(GameCoverage(facts, gaps, layers, options));
 
@@ -83,18 +82,18 @@ public static class CoverageValidator
             {
                 ct.ThrowIfCancellationRequested();
                 Report($"{p} accounting");
-                acc[p] = reportProcessors.Contains(p) ? ProcessorAccounting(w, ctes, p, ct) : RowCounts(w, ctes, p, ct);
+                acc[p] = reportProcessors.Contains(p) ? ProcessorAccounting(w, scope, p, ct) : RowCounts(w, scope, p, ct);
             }
             Report("ledger and context log");
-            var ledger = Ledger(w, ctes, ct);
-            var context = ContextLog(w, ctes, ct);
-            var holders = PublishedBy(w, ctes, ct);
+            var ledger = Ledger(w, scope, ct);
+            var context = ContextLog(w, scope, ct);
+            var holders = PublishedBy(w, scope, ct);
             var unaccounted = new Dictionary<(DateOnly, ProcessorName), string>();
             if (options.Detailed)
                 foreach (var p in reportProcessors)
                 {
                     Report($"{p} reconciliation");
-                    foreach (var kv in Unaccounted(w, ctes, p, ct)) unaccounted[(kv.Key, p)] = kv.Value;
+                    foreach (var kv in Unaccounted(w, scope, p, ct)) unaccounted[(kv.Key, p)] = kv.Value;
                 }
 
             foreach (var (date, f) in facts)
@@ -116,30 +115,11 @@ public static class CoverageValidator
         ? (int)Enum.Parse<ProcessorName>(r.Processor)
         : Array.FindIndex(GameTables, t => t.Table.FullName == r.Table);
 
-    private static Dictionary<DateOnly, DateFacts> Facts(IWarehouse w, string ctes, CancellationToken ct) =>
-        w.Query(FactsSql(ctes), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateFacts(
+    private static Dictionary<DateOnly, DateFacts> Facts(IWarehouse w, DateScope scope, CancellationToken ct) =>
+        w.Query(ValidationSql.FactsSql(scope), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateFacts(
             r.GetInt64("games"), r.GetBoolean("is_bootstrap"), r.GetInt64("pgs_players"), r.GetInt64("upcg_rows"),
             r.GetInt64("upcg_players"), r.GetInt64("tdgs_rows")));
 
-    internal static string FactsSql(string ctes)
-    {
-        var inDates = "IN (SELECT analysis_date FROM cov_dates)";
-        return $@"WITH {ctes},
-{SqlProcessor.DateInfoCte("cov_dates")},
-g AS (SELECT game_date, COUNT(*) AS games FROM sched WHERE game_date {inDates} GROUP BY game_date),
-p AS (SELECT game_date, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_date {inDates} GROUP BY game_date),
-u AS (SELECT game_date, COUNT(*) AS n_rows, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.UpcomingPlayerGameContext.Placeholder} WHERE game_date {inDates} GROUP BY game_date),
-td AS (SELECT game_date, COUNT(*) AS n FROM {WarehouseSchema.TeamDefenseGameSummary.Placeholder} WHERE game_date {inDates} GROUP BY game_date)
-SELECT c.analysis_date, COALESCE(g.games, 0) AS games, COALESCE(di.is_bootstrap, FALSE) AS is_bootstrap,
-       COALESCE(p.n, 0) AS pgs_players, COALESCE(u.n_rows, 0) AS upcg_rows, COALESCE(u.n, 0) AS upcg_players, COALESCE(td.n, 0) AS tdgs_rows
-FROM (SELECT DISTINCT analysis_date FROM cov_dates) AS c
-LEFT JOIN dinfo AS di ON di.analysis_date = c.analysis_date
-LEFT JOIN g ON g.game_date = c.analysis_date
-LEFT JOIN p ON p.game_date = c.analysis_date
-LEFT JOIN u ON u.game_date = c.analysis_date
-LEFT JOIN td ON td.game_date = c.analysis_date
-ORDER BY c.analysis_date";
-    }
 
     /// <summary>
     /// Scheduled final games vs games present in each raw/analytics table (the shared completeness rule: both teams'
@@ -217,93 +197,41 @@ ORDER BY c.analysis_date";
         : pct >= o.LowThreshold ? CoverageStatus.Low
         : CoverageStatus.Incomplete;
 
-    private static Dictionary<DateOnly, Accounting> ProcessorAccounting(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct) =>
-        w.Query(AccountingSql(ctes, p), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new Accounting(
+    private static Dictionary<DateOnly, Accounting> ProcessorAccounting(IWarehouse w, DateScope scope, ProcessorName p, CancellationToken ct) =>
+        w.Query(ValidationSql.AccountingSql(scope, p), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new Accounting(
             r.GetInt64("expected"), r.GetInt64("accounted"), r.GetInt64("actual"), r.GetInt64("by_design"), r.GetInt64("other_failures"),
             r.GetInt64("upstream_failures"), r.GetString("first_other_category"), r.GetInt64("upcg_sourced")));
 
-    /// <summary>The shared accounting per date, plus how many of the published rows were built from UPCG.</summary>
-    internal static string AccountingSql(string ctes, ProcessorName p)
-    {
-        var def = ProcessorCatalog.Get(p);
-        var upcgSourced = def.UsesPlayerContext
-            // Production's output tables have no context column: the product's per-row record of it is read instead.
-            ? $@"LEFT JOIN (SELECT c.analysis_date, COUNTIF(c.context_source = 'UPCG') AS n FROM {WarehouseSchema.EntityContextSources.Placeholder} AS c
-  WHERE c.processor_name = '{def.Name}' AND c.analysis_date IN (SELECT analysis_date FROM cov_dates) GROUP BY c.analysis_date) AS s ON s.analysis_date = a.analysis_date"
-            : "LEFT JOIN (SELECT CAST(NULL AS DATE) AS analysis_date, 0 AS n) AS s ON FALSE";
-        return $@"WITH {ctes}
-SELECT a.*, COALESCE(s.n, 0) AS upcg_sourced
-FROM ({CoverageAccounting.Sql(p, "cov_dates")}) AS a
-{upcgSourced}";
-    }
 
-    private static Dictionary<DateOnly, Accounting> RowCounts(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct) =>
-        w.Query(RowCountsSql(ctes, p), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"),
+    private static Dictionary<DateOnly, Accounting> RowCounts(IWarehouse w, DateScope scope, ProcessorName p, CancellationToken ct) =>
+        w.Query(ValidationSql.RowCountsSql(scope, p), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"),
             r => new Accounting(0, 0, r.GetInt64("n"), 0, 0, 0, null, 0));
 
-    internal static string RowCountsSql(string ctes, ProcessorName p)
-    {
-        var def = ProcessorCatalog.Get(p);
-        return $@"WITH {ctes}
-SELECT t.{def.DateColumn} AS analysis_date, COUNT(*) AS n FROM {def.Output.Placeholder} AS t
-WHERE t.{def.DateColumn} IN (SELECT analysis_date FROM cov_dates){ProcessorCatalog.OutputOwnership(p).ProductRowsFilter("t")} GROUP BY t.{def.DateColumn}";
-    }
 
-    internal static string UnaccountedSql(string ctes, ProcessorName p) => $@"WITH {ctes}
-SELECT ent.analysis_date, ent.entity_id, ent.failure_category
-FROM ({CoverageAccounting.EntitiesSql(p, "cov_dates")}) AS ent
-WHERE NOT (ent.has_row OR ent.by_design)
-ORDER BY ent.analysis_date, ent.entity_id";
 
-    private static Dictionary<DateOnly, string> Unaccounted(IWarehouse w, string ctes, ProcessorName p, CancellationToken ct)
+    private static Dictionary<DateOnly, string> Unaccounted(IWarehouse w, DateScope scope, ProcessorName p, CancellationToken ct)
     {
-        return w.Query(UnaccountedSql(ctes, p), null, ct).AsRows()
+        return w.Query(ValidationSql.UnaccountedSql(scope, p), null, ct).AsRows()
             .GroupBy(r => r.GetDate("analysis_date"))
             .ToDictionary(g => g.Key, g => string.Join(", ", g.Select(r =>
                 r.GetString("failure_category") is { } c ? $"{r.GetString("entity_id")} ({c})" : r.GetString("entity_id"))));
     }
 
-    private static Dictionary<(DateOnly, string), LedgerEntry> Ledger(IWarehouse w, string ctes, CancellationToken ct) =>
-        w.Query(LedgerSql(ctes), null, ct).AsRows().ToDictionary(
+    private static Dictionary<(DateOnly, string), LedgerEntry> Ledger(IWarehouse w, DateScope scope, CancellationToken ct) =>
+        w.Query(ValidationSql.LedgerSql(scope), null, ct).AsRows().ToDictionary(
             r => (r.GetDate("partition_date"), r.GetString("processor")!.ToUpperInvariant()),
             r => new LedgerEntry(Enum.Parse<PartitionStatus>(r.GetString("status")!), r.GetString("error_category"), r.GetString("source"),
                 r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("message")));
 
-    /// <summary>The latest attempt per (date, processor) decides; planned-but-never-started rows say nothing.</summary>
-    internal static string LedgerSql(string ctes) => $@"WITH {ctes}
-SELECT partition_date, processor, status, error_category, source, pgs_players, upcg_rows, message
-FROM (
-  SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.partition_date, p.processor
-                                 ORDER BY COALESCE(p.finished_at, p.started_at) DESC, p.run_id DESC) AS rn
-  FROM {WarehouseSchema.BackfillPartitions.Placeholder} AS p
-  WHERE p.partition_date IN (SELECT analysis_date FROM cov_dates) AND p.status NOT IN ('Pending')
-) AS x WHERE rn = 1";
 
-    /// <summary>
-    /// Which run's data each (date, processor) holds now: the latest publish (lineage) that no undo has taken back.
-    /// </summary>
-    internal static string PublishedBySql(string ctes) => $@"WITH {ctes}
-SELECT partition_date, processor, run_id FROM (
-  SELECT l.partition_date, l.processor, l.run_id,
-         ROW_NUMBER() OVER (PARTITION BY l.partition_date, l.processor ORDER BY l.published_at DESC, l.run_id DESC) AS rn
-  FROM {WarehouseSchema.PublishLineage.Placeholder} AS l
-  WHERE l.partition_date IN (SELECT analysis_date FROM cov_dates)
-    AND NOT EXISTS (SELECT 1 FROM {WarehouseSchema.UndoLog.Placeholder} AS u
-                    WHERE u.undone_run_id = l.run_id AND u.processor = l.processor AND u.partition_date = l.partition_date)
-) AS x WHERE rn = 1";
-
-    private static Dictionary<(DateOnly, string), string> PublishedBy(IWarehouse w, string ctes, CancellationToken ct) =>
-        w.Query(PublishedBySql(ctes), null, ct).AsRows().ToDictionary(
+    private static Dictionary<(DateOnly, string), string> PublishedBy(IWarehouse w, DateScope scope, CancellationToken ct) =>
+        w.Query(ValidationSql.PublishedBySql(scope), null, ct).AsRows().ToDictionary(
             r => (r.GetDate("partition_date"), r.GetString("processor")!.ToUpperInvariant()), r => r.GetString("run_id")!);
 
-    internal static string ContextLogSql(string ctes) => $@"WITH {ctes}
-SELECT processor_name, analysis_date, source, pgs_players, upcg_rows FROM {WarehouseSchema.ContextSourceLog.Placeholder}
-WHERE analysis_date IN (SELECT analysis_date FROM cov_dates)";
-
-    private static Dictionary<(DateOnly, string), ContextEntry> ContextLog(IWarehouse w, string ctes, CancellationToken ct)
+    private static Dictionary<(DateOnly, string), ContextEntry> ContextLog(IWarehouse w, DateScope scope, CancellationToken ct)
     {
         var map = new Dictionary<(DateOnly, string), ContextEntry>();
-        foreach (var r in w.Query(ContextLogSql(ctes), null, ct).AsRows())
+        foreach (var r in w.Query(ValidationSql.ContextLogSql(scope), null, ct).AsRows())
             map[(r.GetDate("analysis_date"), r.GetString("processor_name")!.ToUpperInvariant())] =
                 new ContextEntry(r.GetString("source")!, r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"));
         return map;

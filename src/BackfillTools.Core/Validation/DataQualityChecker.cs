@@ -103,7 +103,7 @@ g AS (SELECT game_date, COUNT(*) AS games FROM sched GROUP BY game_date)
 SELECT t.{dc} AS d, COALESCE(MAX(g.games), 0) AS games, {string.Join(", ", measures)}
 FROM {def.Output.Placeholder} AS t
 LEFT JOIN g ON g.game_date = t.{dc}
-WHERE t.{dc} IN (SELECT analysis_date FROM cov_dates){ProcessorCatalog.OutputOwnership(p).ProductRowsFilter("t")}
+WHERE t.{dc} IN (SELECT analysis_date FROM cov_dates) AND {scope.ReadBound("t." + dc)}{ProcessorCatalog.OutputOwnership(p).ProductRowsFilter("t")}
 GROUP BY t.{dc}
 ORDER BY t.{dc}";
     }

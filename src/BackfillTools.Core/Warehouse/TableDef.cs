@@ -40,6 +40,15 @@ public sealed record TableDef(
     /// <summary>BigQuery rejects a query on this table that does not filter <see cref="PartitionColumn"/> prunably.</summary>
     public bool RequirePartitionFilter { get; init; }
 
+    /// <summary>
+    /// For a require_partition_filter table, the constant predicate that admits every partition
+    /// (<c>col BETWEEN DATE '0001-01-01' AND DATE '9999-12-31'</c>, <see cref="Season.AllTime"/>): what a whole-table read
+    /// (a row count, a cost probe) adds so BigQuery accepts it. Null for other tables.
+    /// </summary>
+    public string? AllPartitionsFilter => RequirePartitionFilter
+        ? $"{PartitionColumn} BETWEEN DATE '{Season.AllTime.From.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}' AND DATE '{Season.AllTime.To.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}'"
+        : null;
+
     public string FullName => $"{Dataset}.{Name}";
 
     /// <summary>The placeholder SQL files use for this table; rendered per engine.</summary>

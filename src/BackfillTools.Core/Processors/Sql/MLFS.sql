@@ -165,6 +165,7 @@ team AS (
     FROM team_keys k2
     JOIN {{nba_analytics.team_offense_game_summary}} x
       ON x.team_abbr = k2.team AND x.season_year = k2.season_year AND x.game_date >= k2.oct1 AND x.game_date < k2.analysis_date
+     AND x.game_date BETWEEN @read_from AND @read_to
   ) o ON o.analysis_date = k.analysis_date AND o.team_abbr = k.team
   GROUP BY k.analysis_date, k.team
 )

@@ -81,7 +81,7 @@ SELECT o.team_abbr, o.game_date, CAST(o.pace AS NUMERIC) AS pace, CAST(o.offensi
        ROW_NUMBER() OVER (PARTITION BY o.team_abbr ORDER BY o.game_date, o.game_id) AS ti,
        LEAD(o.game_date) OVER (PARTITION BY o.team_abbr ORDER BY o.game_date, o.game_id) AS next_date
 FROM {{nba_analytics.team_offense_game_summary}} o
-WHERE o.game_date < (SELECT MAX(analysis_date) FROM {{work.todo}})
+WHERE o.game_date < (SELECT MAX(analysis_date) FROM {{work.todo}}) AND o.game_date BETWEEN @read_from AND @read_to
   AND o.team_abbr IN (SELECT team_abbr FROM {{work.pdc_entities}})
 
 -- @@ pdc_calc

@@ -81,9 +81,9 @@ team_games AS (
   SELECT t.analysis_date, g.team, COUNT(DISTINCT g.game_id) AS team_games
   FROM {{work.todo}} t
   JOIN (
-    SELECT game_id, game_date, home_team_tricode AS team FROM {{nba_raw.nbac_schedule}} WHERE game_status = 3
+    SELECT game_id, game_date, home_team_tricode AS team FROM {{nba_raw.nbac_schedule}} WHERE game_status = 3 AND game_date BETWEEN @read_from AND @read_to
     UNION ALL
-    SELECT game_id, game_date, away_team_tricode AS team FROM {{nba_raw.nbac_schedule}} WHERE game_status = 3
+    SELECT game_id, game_date, away_team_tricode AS team FROM {{nba_raw.nbac_schedule}} WHERE game_status = 3 AND game_date BETWEEN @read_from AND @read_to
   ) g ON g.game_date >= t.psza_start AND g.game_date < t.analysis_date
   GROUP BY t.analysis_date, g.team
 )

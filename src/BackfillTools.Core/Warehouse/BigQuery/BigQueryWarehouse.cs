@@ -316,8 +316,8 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
 
     /// <summary>
     /// Bind portable <c>@name</c> parameters: each becomes a typed BigQuery query parameter (renamed with
-    /// <paramref name="prefix"/>); a NULL value is written as the literal NULL, because a typed NULL parameter (say
-    /// STRING) would not coerce into an INT64 column the way an untyped NULL does.
+    /// <paramref name="prefix"/>). The product passes NULLs as <see cref="SqlNull"/> (a typed parameter without a value);
+    /// an untyped null is written as the literal NULL, which coerces into any column type.
     /// </summary>
     public static (string Sql, List<BigQueryParameter> Parameters) BindParameters(string sql, IReadOnlyDictionary<string, object?>? parameters, string prefix = "")
     {
@@ -332,6 +332,8 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
             var name = m.Groups[1].Value;
             if (!lookup.TryGetValue(name, out var value))
                 throw new ArgumentException($"The SQL uses @{name}, but no value was given for it.");
+            // Product code binds NULLs as SqlNull (typed); an untyped null stays the literal (the warehouse contract tests
+            // pin it), and the wire gate (WireGateTests) would reject one GoogleSQL refuses, such as "= NULL".
             if (value is null) return "NULL";
             if (seen.Add(name))
                 used.Add(value is SqlNull typedNull
