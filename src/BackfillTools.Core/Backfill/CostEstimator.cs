@@ -72,7 +72,7 @@ public static partial class CostEstimator
         // Every probe an estimate sends: one per production table a processor step reads, with the columns it names.
         var probes = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var name in Enum.GetValues<ProcessorName>())
-            foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(SampleStaging(name), ProcessorOptions.Default, DateTime.UnixEpoch))
+            foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(BackfillRunner.StagingFor(ProcessorCatalog.Get(name), "estimate", "estimate").Tables, ProcessorOptions.Default, DateTime.UnixEpoch))
                 foreach (var table in TablePlaceholder().Matches(step.Sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase))
                     if (!table.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase) && ProbeFor(table, step.Sql) is { } probe)
                         probes.Add(probe);

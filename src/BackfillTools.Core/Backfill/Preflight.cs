@@ -78,7 +78,7 @@ public static class Preflight
         var processors = plan.Where(p => p.IsRun).Select(p => p.Processor).Distinct().ToList();
         foreach (var table in RequiredTables(processors)) yield return PresenceSql(table);
         if (ChecksContext(processors)) yield return StaleContext.FindSql;
-        yield return UpstreamCompleteness.GapsSql(DateScope.Range(runDates.Min(), runDates.Max()).Ctes(),
+        yield return UpstreamCompleteness.GapsSql(DateScope.Range(runDates.Min(), runDates.Max()),
             processors.SelectMany(UpstreamCompleteness.TablesFor).Distinct().ToList());
     }
 
@@ -89,6 +89,4 @@ public static class Preflight
             .DistinctBy(t => t.FullName);
 
     private static bool ChecksContext(IEnumerable<ProcessorName> processors) => processors.Any(p => ProcessorCatalog.Get(p).UsesPlayerContext);
-
-    private static string PresenceSql(TableDef table) => $"SELECT DISTINCT game_date FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi";
 }

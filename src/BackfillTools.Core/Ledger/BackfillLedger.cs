@@ -54,9 +54,6 @@ WHERE run_id = @run_id AND processor = @processor AND partition_date BETWEEN @lo
             WarehouseExtensions.Params(("at", at), ("run_id", runId), ("processor", processor.ToString()), ("lo", dates.Min()), ("hi", dates.Max())));
     }
 
-    private static string MarkRunningSql => $@"UPDATE {Parts.Placeholder} SET status = 'Running', started_at = @at
-WHERE run_id = @run_id AND processor = @processor AND partition_date BETWEEN @lo AND @hi AND status IN ('Pending', 'Running', 'Cancelled')";
-
     private static string CancelUnfinishedSql =>
         $"UPDATE {Parts.Placeholder} SET status = 'Cancelled', message = 'Cancelled by the operator' WHERE run_id = @run_id AND status IN ('Pending', 'Running')";
 
