@@ -17,7 +17,7 @@ public sealed class UnfilteredReadsTests
         using var fake = new FakeBigQuery();
         using var w = BigQueryTestHost.Open(fake);
         new Migrator().Upgrade(w);
-        w.Execute($"INSERT INTO {WarehouseSchema.BackfillRuns.Placeholder} (run_id, status, started_at) VALUES ('r1', 'Completed', TIMESTAMP '2024-01-01 00:00:00')");
+        w.Execute($"INSERT INTO {WarehouseSchema.BackfillRuns.Placeholder} (run_id, status, started_at) VALUES ('r1', 'Succeeded', TIMESTAMP '2024-01-01 00:00:00')");
         fake.Requests.Clear();
 
         Assert.Equal("r1", Assert.Single(new BackfillLedger(w).GetRuns(null, null)).RunId);
