@@ -237,48 +237,8 @@ public sealed class WireGateTests
     /// <summary>The fake behind a loopback HttpListener (as tests/FakeBigQueryServer serves it), for connection-based services.</summary>
     private static IDisposable Serve(FakeBigQuery fake, out Uri endpoint)
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        var invoker = new HttpMessageInvoker(fake, disposeHandler: false);
-        _ = Task.Run(async () =>
-        {
-            while (listener.IsListening)
-            {
-                HttpListenerContext context;
-                try { context = await listener.GetContextAsync(); } catch { return; }
-                _ = Task.Run(async () =>
-                {
-                    try
-                    {
-                        var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), context.Request.Url);
-                        if (context.Request.HasEntityBody)
-                        {
-                            using var body = new MemoryStream();
-                            await context.Request.InputStream.CopyToAsync(body);
-                            request.Content = new ByteArrayContent(body.ToArray());
-                            if (context.Request.ContentType is { } type) request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
-                        }
-                        using var response = await invoker.SendAsync(request, CancellationToken.None);
-                        context.Response.StatusCode = (int)response.StatusCode;
-                        if (response.Content.Headers.ContentType is { } contentType) context.Response.ContentType = contentType.ToString();
-                        await context.Response.OutputStream.WriteAsync(await response.Content.ReadAsByteArrayAsync());
-                    }
-                    catch { context.Response.StatusCode = 500; }
-                    finally { context.Response.Close(); }
-                });
-            }
-        });
-        endpoint = new Uri($"http://127.0.0.1:{port}/");
-        return new Stopper(listener, invoker);
-    }
-
-    private sealed class Stopper(HttpListener listener, HttpMessageInvoker invoker) : IDisposable
-    {
-        public void Dispose() { listener.Stop(); listener.Close(); invoker.Dispose(); }
+        var http = new FakeBigQueryHttp(fake);
+        endpoint = http.Url;
+        return http;
     }
 }

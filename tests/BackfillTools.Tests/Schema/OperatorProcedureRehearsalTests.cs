@@ -67,7 +67,7 @@ public sealed partial class BigQueryProductionReplicaTests
         foreach (var (step, command) in procedure)
         {
             var reached = command.Replace(DocumentedProject, FakeBigQuery.Project, StringComparison.Ordinal);
-            if (reached.Contains("-BigQueryProject", StringComparison.Ordinal)) reached += $" -Endpoint {_endpoint.Uri}";
+            if (reached.Contains("-BigQueryProject", StringComparison.Ordinal)) reached += $" -Endpoint {_endpoint.Url}";
             var first = _fake.Requests.Count;
             var run = Run(ps, p => p.AddScript(reached));
             Assert.True(run.Terminated is null && run.Errors.Count == 0,

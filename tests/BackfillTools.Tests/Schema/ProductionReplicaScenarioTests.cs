@@ -496,10 +496,10 @@ public sealed class DuckDbProductionReplicaTests : ProductionReplicaScenario
 public sealed partial class BigQueryProductionReplicaTests : ProductionReplicaScenario
 {
     private readonly FakeBigQuery _fake = new() { IncompletePolls = 0, DefaultPageSize = 1000 };
-    private readonly FakeBigQueryEndpoint _endpoint;
+    private readonly FakeBigQueryHttp _endpoint;
 
     public BigQueryProductionReplicaTests(ReplicaSampleTemplate template, ITestOutputHelper output) : base(template, output) =>
-        _endpoint = new FakeBigQueryEndpoint(_fake);
+        _endpoint = new FakeBigQueryHttp(_fake);
 
     public override void Dispose()
     {
@@ -527,7 +527,7 @@ public sealed partial class BigQueryProductionReplicaTests : ProductionReplicaSc
     }
 
     protected override void AddConnect(PowerShell ps) => ps.AddCommand("Connect-BackfillWarehouse")
-        .AddParameter("BigQueryProject", FakeBigQuery.Project).AddParameter("Location", "EU").AddParameter("Endpoint", _endpoint.Uri);
+        .AddParameter("BigQueryProject", FakeBigQuery.Project).AddParameter("Location", "EU").AddParameter("Endpoint", _endpoint.Url);
 
     /// <summary>The table resources (schema, partitioning, clustering, require_partition_filter) are production's still.</summary>
     private void AssertProductionResources()
