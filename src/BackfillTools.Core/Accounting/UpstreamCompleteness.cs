@@ -52,6 +52,24 @@ public static class UpstreamCompleteness
     /// (table, final game on a date of cov_dates) that lacks a side: tbl, game_date, game_id, away, home, has_away,
     /// has_home, waiver_reason (NULL when not waived).
     /// </summary>
+    /// <summary>
+    /// The runner's and the pre-flight's form of the completeness read: a date range over the game tables of any set of
+    /// processors (one per distinct table set), for the GoogleSQL gate.
+    /// </summary>
+    [StatementCatalog]
+    internal static IEnumerable<RegisteredStatement> Catalog()
+    {
+        var processors = Enum.GetValues<ProcessorName>();
+        var scope = DateScope.Range(new DateOnly(2023, 2, 23), new DateOnly(2023, 2, 24));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var mask = 1; mask < 1 << processors.Length; mask++)
+        {
+            var tables = processors.Where((_, i) => (mask & (1 << i)) != 0).SelectMany(TablesFor).Distinct().ToList();
+            var key = string.Join(",", tables.Select(t => t.FullName));
+            if (tables.Count > 0 && seen.Add(key)) yield return new($"UpstreamCompleteness.Gaps[{key}]", GapsSql(scope, tables));
+        }
+    }
+
     internal static string GapsSql(DateScope scope, IReadOnlyList<TableDef> tables)
     {
         var ctes = scope.Ctes();

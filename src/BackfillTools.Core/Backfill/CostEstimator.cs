@@ -65,28 +65,48 @@ public sealed record CostEstimate(bool Applicable, IReadOnlyList<ProcessorCostEs
 /// </summary>
 public static partial class CostEstimator
 {
+    /// <summary>Every probe an estimate can send, derived from the statements it bills (the same derivation the meter uses).</summary>
     [StatementCatalog]
     internal static IEnumerable<RegisteredStatement> Catalog()
     {
-        yield return new("CostEstimator.Probe", ProbeSql(WarehouseSchema.PlayerGameSummary, new[] { "game_date", "player_lookup", "minutes_played" }));
-        // Every probe an estimate sends: one per production table a processor step reads, with the columns it names.
-        var probes = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var name in Enum.GetValues<ProcessorName>())
-            foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(BackfillRunner.StagingFor(ProcessorCatalog.Get(name), "estimate", "estimate").Tables, ProcessorOptions.Default, DateTime.UnixEpoch))
-                foreach (var table in TablePlaceholder().Matches(step.Sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase))
-                    if (!table.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase) && ProbeFor(table, step.Sql) is { } probe)
-                        probes.Add(probe);
+        var d = new DateOnly(2023, 2, 23);
+        var plan = ProcessorCatalog.All.Select(p => new PlanItem(d, Season.LabelOf(d), p.Name, PlanAction.Run, null)).ToList();
+        var request = new BackfillRequest { Seasons = new[] { Season.LabelOf(d) } };
+        var statements = BackfillPlanner.Statements(request).Concat(Preflight.Statements(plan))
+            .Concat(ProcessorCatalog.All.SelectMany(def => BackfillRunner.ChunkStatements(def, new[] { d }, ProcessorOptions.Default, "estimate")));
         var i = 0;
-        foreach (var probe in probes) yield return new($"CostEstimator.Probe[{++i}]", probe);
+        foreach (var probe in statements.SelectMany(ProbesOf).ToHashSet(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            yield return new($"CostEstimator.Probe[{++i}]", probe);
     }
 
-    /// <summary>The dry-run scan of the columns of <paramref name="table"/> that <paramref name="statement"/> names, or null when it names none.</summary>
-    private static string? ProbeFor(string table, string statement)
+    /// <summary>
+    /// The dry-run scans that bound what <paramref name="statement"/> reads of existing tables: the columns it names of
+    /// each, the table it modifies whole (BigQuery bills DML by the target's size). Staging tables are bounded elsewhere.
+    /// </summary>
+    private static IEnumerable<string> ProbesOf(string statement)
     {
-        var def = WarehouseSchema.Find(table);
-        var columns = def.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
-        return columns.Count == 0 ? null : ProbeSql(def, columns);
+        var modified = ModifiedTable().Match(statement) is { Success: true } m ? m.Groups[1].Value : null;
+        foreach (var name in Tables(statement).Where(t => !IsStaging(t)))
+        {
+            var table = Existing(name);
+            if (table is null) continue;
+            var columns = string.Equals(name, modified, StringComparison.OrdinalIgnoreCase)
+                ? table.ColumnNames.ToList()
+                : table.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
+            if (columns.Count > 0) yield return ProbeSql(table, columns);
+        }
     }
+
+    private static bool IsStaging(string fullName) => fullName.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase);
+
+    private static List<string> Tables(string statement) =>
+        TablePlaceholder().Matches(statement).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>A declared table, or a processor's quarantine copy of its output.</summary>
+    private static TableDef? Existing(string fullName) =>
+        WarehouseSchema.All.FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase))
+        ?? ProcessorCatalog.All.Select(d => d.Output.WithName(DatasetNames.Quarantine, d.Output.Name))
+            .FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase));
 
     /// <param name="planned">Whether the plan came from the planner (a new run), so its reads count; -Resume and -RetryFailed read it from the ledger.</param>
     public static CostEstimate Estimate(IWarehouse warehouse, IReadOnlyList<PlanItem> plan, BackfillRequest request, CancellationToken ct = default,
@@ -129,24 +149,12 @@ public static partial class CostEstimator
         public long Billed(string statement, long stagingBound)
         {
             var tables = Tables(statement);
-            var staged = tables.Count(t => t.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase));
+            var staged = tables.Count(IsStaging);
             return BigQueryPricing.BilledBytes(ProductionReads(statement).Sum() + staged * stagingBound, tables.Count);
         }
 
         /// <summary>The dry-run bytes of each existing table <paramref name="statement"/> reads (the modified one whole).</summary>
-        public IEnumerable<long> ProductionReads(string statement)
-        {
-            var modified = ModifiedTable().Match(statement) is { Success: true } m ? m.Groups[1].Value : null;
-            foreach (var name in Tables(statement).Where(t => !t.StartsWith(DatasetNames.Staging + ".", StringComparison.OrdinalIgnoreCase)))
-            {
-                var table = Existing(name);
-                if (table is null) continue;
-                var columns = string.Equals(name, modified, StringComparison.OrdinalIgnoreCase)
-                    ? table.ColumnNames.ToList()
-                    : table.ColumnNames.Where(c => Regex.IsMatch(statement, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase)).ToList();
-                if (columns.Count > 0) yield return Probe(ProbeSql(table, columns));
-            }
-        }
+        public IEnumerable<long> ProductionReads(string statement) => ProbesOf(statement).Select(Probe);
 
         private long Probe(string sql)
         {
@@ -158,15 +166,6 @@ public static partial class CostEstimator
             }
             return bytes;
         }
-
-        private static List<string> Tables(string statement) =>
-            TablePlaceholder().Matches(statement).Select(m => m.Groups[1].Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-
-        /// <summary>A declared table, or a processor's quarantine copy of its output.</summary>
-        private static TableDef? Existing(string fullName) =>
-            WarehouseSchema.All.FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase))
-            ?? ProcessorCatalog.All.Select(d => d.Output.WithName(DatasetNames.Quarantine, d.Output.Name))
-                .FirstOrDefault(t => string.Equals(t.FullName, fullName, StringComparison.OrdinalIgnoreCase));
     }
 
     [GeneratedRegex(@"\{\{([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\}\}")]
