@@ -164,7 +164,7 @@ ORDER BY l.published_at, l.processor, l.partition_date";
     internal static string HasPublishedSql => $"SELECT COUNT(*) FROM {WarehouseSchema.PublishLineage.Placeholder} WHERE run_id = @run_id";
 
     internal static string LastUndoRunSql =>
-        $"SELECT undo_run_id FROM {WarehouseSchema.UndoLog.Placeholder} WHERE undone_run_id = @run_id ORDER BY undone_at DESC LIMIT 1";
+        $"SELECT undo_run_id FROM {WarehouseSchema.UndoLog.Placeholder} WHERE undone_run_id = @run_id ORDER BY undone_at DESC, undo_run_id DESC LIMIT 1";
 
     private static string? LastUndoRun(IWarehouse w, string runId, CancellationToken ct) =>
         w.Query(LastUndoRunSql, WarehouseExtensions.Params(("run_id", runId)), ct).AsRows().Select(r => r.GetString("undo_run_id")).FirstOrDefault();
