@@ -7,7 +7,7 @@
 
       1. Find-StaleUpcg: list the partial dates (UPCG holds under 90% of the players who played).
       2. Clear-StaleUpcg -WhatIf: preview; nothing changes (the row count is checked).
-      3. Clear-StaleUpcg -PassThru: back up the rows into nba_backfill.upcg_backup_YYYYMMDD_HHMMSS, delete, verify.
+      3. Clear-StaleUpcg -PassThru: back up the rows into backfilltools.upcg_backup_YYYYMMDD_HHMMSS, delete, verify.
       4. Verify: Find-StaleUpcg finds no partial date any more; the table lost exactly the backed-up rows.
       5. Undo (unless -KeepCleared): Restore-StaleUpcg puts every backed-up row back.
 

@@ -57,7 +57,7 @@ Describe '01-January-incident.ps1 (repair by piping Test-Coverage into Invoke-Ba
         $pcfErrors | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'CoverageBelowThreshold,*' }
         Get-DateText $pcfErrors.TargetObject.Date | Should -Be @('2023-02-23', '2023-02-24')
         # The ledger agrees: nothing of PCF was published by the replay run.
-        $ledger = Invoke-TestSql -Path $wh -Sql "SELECT partition_date, status, source FROM nba_backfill.backfill_partitions WHERE run_id = '$($r.ReplayRunId)' AND processor = 'PCF' ORDER BY partition_date"
+        $ledger = Invoke-TestSql -Path $wh -Sql "SELECT partition_date, status, source FROM backfilltools.backfill_partitions WHERE run_id = '$($r.ReplayRunId)' AND processor = 'PCF' ORDER BY partition_date"
         $ledger.status | Should -Be @('Quarantined', 'Quarantined')
         $ledger.source | Should -Be @('UPCG', 'UPCG')
     }
@@ -103,7 +103,7 @@ Describe '01-January-incident.ps1 (repair with -RetryFailed)' {
 
     It 'retries exactly the partitions the replay could not publish, as a run that names the replay' {
         Connect-BackfillWarehouse -Path $wh | Out-Null
-        $failedInReplay = Invoke-TestSql -Path $wh -Sql "SELECT strftime(partition_date, '%Y-%m-%d') || ' ' || processor AS k FROM nba_backfill.backfill_partitions WHERE run_id = '$($r.ReplayRunId)' AND status IN ('Failed', 'Quarantined', 'Cancelled') ORDER BY k"
+        $failedInReplay = Invoke-TestSql -Path $wh -Sql "SELECT strftime(partition_date, '%Y-%m-%d') || ' ' || processor AS k FROM backfilltools.backfill_partitions WHERE run_id = '$($r.ReplayRunId)' AND status IN ('Failed', 'Quarantined', 'Cancelled') ORDER BY k"
         @($r.Repair | ForEach-Object { '{0:yyyy-MM-dd} {1}' -f $_.Date, $_.Processor } | Sort-Object) | Should -Be @($failedInReplay.k)
         $r.Repair | ForEach-Object { $_.Status | Should -Be 'Published' }
         (Get-BackfillRun -RunId $r.Repair[0].RunId).ResumedFrom | Should -Be $r.ReplayRunId
