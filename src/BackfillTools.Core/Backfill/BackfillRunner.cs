@@ -19,8 +19,8 @@ public sealed class BackfillCallbacks
 /// (date, processor) against its expected entities, and publish the passing dates — data, failure rows, context log and
 /// ledger status — in one transaction (<see cref="ScopedPublisher"/>: only what the product owns is replaced). A date
 /// below the gate is quarantined; the previously published data stays. The runner sequences the chunks and measures them;
-/// the staging tables' lifecycle is in BackfillRunner.Staging.cs, the verdict in <see cref="PartitionGate"/>, the log
-/// lines in <see cref="ResultLog"/>.
+/// the staging tables' lifecycle is in BackfillRunner.Staging.cs, the measurements in <see cref="ChunkAudit"/>, the
+/// verdict in <see cref="PartitionGate"/>, the log lines in <see cref="ResultLog"/>.
 /// </summary>
 public sealed partial class BackfillRunner
 {
@@ -128,7 +128,7 @@ public sealed partial class BackfillRunner
 
         // Games are final but Phase 3 never ran, or lacks a game: nothing (complete) to compute from, and "0 expected"
         // or "every player of the games present" must not pass as fine.
-        var upstream = Phase3Presence(def, dates, ct);
+        var upstream = ChunkAudit.Presence(_w, def, dates, ct);
         var computable = dates.Where(d => upstream[d].Phase3Rows > 0 && upstream[d].OpenGaps.Count == 0).ToList();
         _w.BulkAppend(st.Dates, computable.Select(d => new object?[] { d }), ct);
 
@@ -145,7 +145,7 @@ public sealed partial class BackfillRunner
             }
         }
 
-        var audits = computeError is null ? Audit(def, st, ct) : new Dictionary<DateOnly, DateAudit>();
+        var audits = computeError is null ? ChunkAudit.Staged(_w, def, st, ct) : new Dictionary<DateOnly, DateAudit>();
         var finished = DateTime.UtcNow;
         var perDateMs = clock.ElapsedMilliseconds / Math.Max(1, dates.Count);
         var gate = new PartitionGate(_runId, _request.MinCoverage, _request.WarnCoverage);
@@ -159,59 +159,6 @@ public sealed partial class BackfillRunner
         return published;
     }
 
-    private Dictionary<DateOnly, DateAudit> Phase3Presence(ProcessorDefinition def, List<DateOnly> dates, CancellationToken ct)
-    {
-        var table = PresenceTable(def);
-        var range = WarehouseExtensions.Params(("lo", dates.Min()), ("hi", dates.Max()));
-        var games = BackfillPlanner.GameDates(_w, dates.Min(), dates.Max(), ct);
-        var rows = _w.Query(PresenceSql(table), range, ct)
-            .AsRows().ToDictionary(r => r.GetDate("game_date"), r => r.GetInt64("n"));
-        // The shared completeness rule over the Phase 3 game tables this processor reads; waivers come from the ledger.
-        var gaps = UpstreamCompleteness.Find(_w, DateScope.Range(dates.Min(), dates.Max()),
-            UpstreamCompleteness.TablesFor(def.Name), ct).ToLookup(g => g.Date);
-        return dates.ToDictionary(d => d, d => new DateAudit(games.GetValueOrDefault(d), rows.GetValueOrDefault(d), 0, 0, 0, 0, 0, 0,
-            rows.GetValueOrDefault(d) == 0 ? $"no rows in {table.FullName}" : null, ContextSources.NotApplicable, null, null, null) { Gaps = gaps[d].ToList() });
-    }
-
-    /// <summary>The runner's own reads (presence and the staged audit), for the GoogleSQL gate.</summary>
-    [StatementCatalog]
-    internal static IEnumerable<RegisteredStatement> Catalog()
-    {
-        var d = new DateOnly(2023, 2, 23);
-        foreach (var table in new[] { WarehouseSchema.TeamDefenseGameSummary, WarehouseSchema.PlayerGameSummary })
-            yield return new($"BackfillRunner.RowsPerDate[{table.FullName}]", PresenceSql(table), WarehouseExtensions.Params(("lo", d), ("hi", d)));
-        foreach (var def in ProcessorCatalog.All)
-            yield return new($"BackfillRunner.Audit[{def.Name}]", AuditSql(def, StagingFor(def, "gate-run", "gate").Tables with { ReadWindow = Season.ReadWindow(new[] { d }) }));
-    }
-
-    private Dictionary<DateOnly, DateAudit> Audit(ProcessorDefinition def, StagingTables st, CancellationToken ct) =>
-        _w.Query(AuditSql(def, st), null, ct).AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => new DateAudit(0, 0,
-            r.GetInt64("expected"), r.GetInt64("n_rows"), r.GetInt64("accounted"), r.GetInt64("null_keys"), r.GetInt64("dup_keys"),
-            r.GetInt64("upstream_failures"), r.GetString("upstream_reason"), r.GetString("source") ?? ContextSources.NotApplicable,
-            r.GetNullableInt64("pgs_players"), r.GetNullableInt64("upcg_rows"), r.GetString("source_reason")));
-
-    /// <summary>The audit of a chunk's staging: coverage, row rules and the context decision per date.</summary>
-    // Coverage is the one shared definition (Test-Coverage uses it on the published tables); the row rules and the
-    // context decision are the gate's own additions.
-    internal static string AuditSql(ProcessorDefinition def, StagingTables st) => $@"
-WITH acc AS ({CoverageAccounting.Sql(def.Name, st.Dates.Placeholder, st.Rows.Placeholder, st.Failures.Placeholder, st.ReadWindow)}),
-     rc AS (SELECT {def.DateColumn} AS analysis_date, COUNTIF({def.EntityColumn} IS NULL) AS null_keys,
-                   COUNT(*) - COUNT(DISTINCT {def.EntityColumn}) - COUNTIF({def.EntityColumn} IS NULL) AS dup_keys
-            FROM {st.Rows.Placeholder} GROUP BY {def.DateColumn})
-SELECT acc.analysis_date, acc.expected, acc.actual AS n_rows, acc.accounted, COALESCE(rc.null_keys, 0) AS null_keys,
-       COALESCE(rc.dup_keys, 0) AS dup_keys, acc.upstream_failures, acc.upstream_reason,
-       c.source, c.pgs_players, c.upcg_rows, c.reason AS source_reason
-FROM acc
-LEFT JOIN rc ON rc.analysis_date = acc.analysis_date
-LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis_date";
-
-    /// <summary>The Phase 3 table whose rows say a processor has inputs: TDZA reads team defense, every other processor player_game_summary.</summary>
-    private static TableDef PresenceTable(ProcessorDefinition def) =>
-        def.Name == ProcessorName.TDZA ? WarehouseSchema.TeamDefenseGameSummary : WarehouseSchema.PlayerGameSummary;
-
-    internal static string PresenceSql(TableDef table) =>
-        $"SELECT game_date, COUNT(*) AS n FROM {table.Placeholder} WHERE game_date BETWEEN @lo AND @hi GROUP BY game_date";
-
     /// <summary>
     /// Every query statement one chunk of <paramref name="def"/> runs, in the order <see cref="ProcessChunk"/> runs them
     /// (the cost estimate bills each): the upstream checks, the compute script, the audit, the ledger's mark, and the
@@ -223,10 +170,10 @@ LEFT JOIN {st.ContextSources.Placeholder} AS c ON c.analysis_date = acc.analysis
         var staging = StagingFor(def, runId, "estimate");
         staging = staging with { Tables = staging.Tables with { ReadWindow = Season.ReadWindow(dates) } };
         yield return BackfillPlanner.GameDatesSql;
-        yield return PresenceSql(PresenceTable(def));
+        yield return ChunkAudit.PresenceSql(ChunkAudit.PresenceTable(def));
         yield return UpstreamCompleteness.GapsSql(DateScope.Range(dates[0], dates[^1]), UpstreamCompleteness.TablesFor(def.Name));
         foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(def.Name)).Steps(staging.Tables, options, DateTime.UtcNow)) yield return step.Sql;
-        yield return AuditSql(def, staging.Tables);
+        yield return ChunkAudit.AuditSql(def, staging.Tables);
         yield return BackfillLedger.MarkRunningSql;
         yield return WarehouseLock.HeartbeatSql;
         yield return WarehouseLock.FenceCheckSql;
