@@ -44,24 +44,24 @@ public static partial class SampleLeague
     public static void Validate(SampleLeagueOptions options)
     {
         if (options.Scale is < 1 or > MaxScale)
-            throw new BackfillException("InvalidScale", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidScale, ErrorKind.InvalidArgument,
                 $"-Scale must be between 1 and {MaxScale} (got {options.Scale}): each step adds four seasons, and NBA ids tell only 100 seasons apart.",
                 options.Scale);
         foreach (var s in options.Seasons)
         {
             Season.Parse(s);
             if (!AllSeasons.Contains(s))
-                throw new BackfillException("UnknownSeason", ErrorKind.InvalidArgument,
+                throw new BackfillException(ErrorIds.UnknownSeason, ErrorKind.InvalidArgument,
                     $"The sample league has no season '{s}'. Choose from {string.Join(", ", AllSeasons)}.", s);
         }
         foreach (var sc in options.Scenarios)
         {
             if (!KnownScenarios.Contains(sc, StringComparer.OrdinalIgnoreCase))
-                throw new BackfillException("UnknownScenario", ErrorKind.InvalidArgument,
+                throw new BackfillException(ErrorIds.UnknownScenario, ErrorKind.InvalidArgument,
                     $"Unknown scenario '{sc}'. Choose from {string.Join(", ", KnownScenarios)}.", sc);
             // Both scenarios damage 2022-23 data; without that season they would silently do nothing.
             if (!options.Seasons.Contains("2022-23"))
-                throw new BackfillException("ScenarioNeedsSeason", ErrorKind.InvalidArgument,
+                throw new BackfillException(ErrorIds.ScenarioNeedsSeason, ErrorKind.InvalidArgument,
                     $"The scenario '{sc}' changes 2022-23 data; add 2022-23 to -Season.", sc);
         }
     }

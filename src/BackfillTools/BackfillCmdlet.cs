@@ -35,7 +35,7 @@ public abstract class BackfillCmdlet : PSCmdlet
         if (GetDefault() is { } c) return c;
         var env = Environment.GetEnvironmentVariable(WarehouseEnvVar);
         if (!string.IsNullOrWhiteSpace(env)) return WarehouseConnection.DuckDb(env);
-        throw new BackfillException("NoWarehouse", ErrorKind.ResourceUnavailable,
+        throw new BackfillException(ErrorIds.NoWarehouse, ErrorKind.ResourceUnavailable,
             "No warehouse is connected. Run Connect-BackfillWarehouse -Path <file> (or New-BackfillWarehouse), or set $env:BACKFILLTOOLS_WAREHOUSE.");
     }
 
@@ -80,9 +80,6 @@ public abstract class BackfillCmdlet : PSCmdlet
         new(ex, ex.ErrorId, MapCategory(ex.Kind), ex.Target);
 
     protected void WriteBackfillError(BackfillException ex) => WriteError(ToErrorRecord(ex));
-
-    protected void ThrowBackfillError(string errorId, ErrorKind kind, string message, object? target = null) =>
-        ThrowTerminatingError(ToErrorRecord(new BackfillException(errorId, kind, message, target)));
 
     internal static ErrorCategory MapCategory(ErrorKind kind) => kind switch
     {

@@ -107,13 +107,13 @@ public sealed class BackfillLock : IBackfillLock
         catch (IOException ex)
         {
             var holder = WaitForLiveHolder(infoPath);
-            throw new BackfillException("BackfillInProgress", ErrorKind.ResourceBusy,
+            throw new BackfillException(ErrorIds.BackfillInProgress, ErrorKind.ResourceBusy,
                 $"Another backfill is running against this warehouse: {holder?.Describe() ?? "another process"}. Wait for it to finish (Get-BackfillRun shows it), then retry.",
                 holder, ex);
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new BackfillException("WarehouseNotWritable", ErrorKind.PermissionDenied,
+            throw new BackfillException(ErrorIds.WarehouseNotWritable, ErrorKind.PermissionDenied,
                 $"Cannot create the backfill lock beside '{warehousePath}': {ex.Message}", warehousePath, ex);
         }
         var stale = ReadHolder(infoPath);

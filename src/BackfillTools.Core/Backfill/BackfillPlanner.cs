@@ -62,7 +62,7 @@ WHERE season_year = @season_year AND game_date BETWEEN @season_first AND @season
                     var r = w.Query(SeasonBoundsSql, WarehouseExtensions.Params(
                         ("season_year", (long)year), ("season_first", Season.FirstDay(year)), ("season_last", Season.LastDay(year))), ct)[0];
                     if (r.GetNullableDate("first_date") is not { } first)
-                        throw new BackfillException("UnknownSeason", ErrorKind.ObjectNotFound,
+                        throw new BackfillException(ErrorIds.UnknownSeason, ErrorKind.ObjectNotFound,
                             $"The schedule has no final games for season {Season.Label(year)}. Load its schedule first, or choose another season.", label);
                     ranges.Add((first, r.GetDate("last_date")));
                 }
@@ -73,7 +73,7 @@ WHERE season_year = @season_year AND game_date BETWEEN @season_first AND @season
                 foreach (var date in GameDates(w, start, end, ct).Keys)
                     foreach (var p in processors) wanted.Add((date, p));
             if (wanted.Count == 0)
-                throw new BackfillException("NoGameDates", ErrorKind.ObjectNotFound,
+                throw new BackfillException(ErrorIds.NoGameDates, ErrorKind.ObjectNotFound,
                     $"The schedule has no final games between {ranges.Min(r => r.Start):yyyy-MM-dd} and {ranges.Max(r => r.End):yyyy-MM-dd}; nothing to backfill.");
         }
 

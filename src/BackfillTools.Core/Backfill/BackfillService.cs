@@ -31,9 +31,9 @@ public static class BackfillService
     private static (IReadOnlyList<PlanItem> Plan, string SourceRunId) PlanFromLedger(BackfillLedger ledger, BackfillMode mode, string? runId)
     {
         var id = runId ?? ledger.LatestRunId()
-                 ?? throw new BackfillException("RunNotFound", ErrorKind.ObjectNotFound, "The ledger has no backfill runs yet; start one with Invoke-Backfill -Season or -StartDate/-EndDate.");
+                 ?? throw new BackfillException(ErrorIds.RunNotFound, ErrorKind.ObjectNotFound, "The ledger has no backfill runs yet; start one with Invoke-Backfill -Season or -StartDate/-EndDate.");
         if (ledger.GetRun(id) is null)
-            throw new BackfillException("RunNotFound", ErrorKind.ObjectNotFound, $"No backfill run '{id}' in the ledger. Get-BackfillRun lists the runs.", id);
+            throw new BackfillException(ErrorIds.RunNotFound, ErrorKind.ObjectNotFound, $"No backfill run '{id}' in the ledger. Get-BackfillRun lists the runs.", id);
         var plan = mode == BackfillMode.Resume
             ? ledger.Partitions(id, PartitionStatus.Pending, PartitionStatus.Running, PartitionStatus.Cancelled)
             : ledger.Partitions(id, PartitionStatus.Failed, PartitionStatus.Quarantined, PartitionStatus.Cancelled)
@@ -272,7 +272,7 @@ public static class BackfillService
             callbacks.Warning?.Invoke($"Pre-flight failed but -Force was given: {detail}");
             return;
         }
-        throw new BackfillException("PreflightFailed", ErrorKind.InvalidData,
+        throw new BackfillException(ErrorIds.PreflightFailed, ErrorKind.InvalidData,
             $"Pre-flight: required Phase 3 data is missing (needs rows on ≥ {PreflightReport.RequiredPresencePct}% of the dates). {detail}. " +
             "Run the Phase 3 jobs for those dates, or use -Force to backfill the rest (the missing dates will fail as UpstreamMissing).",
             report);

@@ -179,7 +179,7 @@ public static partial class CostEstimator
 /// <summary>The one budget rule of -MaxBytesBilled: before the run, and before every chunk of it.</summary>
 public static class CostBudget
 {
-    public const string ErrorId = "CostBudgetExceeded";
+    public const string ErrorId = ErrorIds.CostBudgetExceeded;
 
     /// <summary>Refuse a run whose estimate exceeds the budget, before any job runs.</summary>
     public static void EnsureEstimateFits(CostEstimate estimate, long? budget, long billedBefore = 0)

@@ -33,8 +33,8 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
 {
     public const string LockName = BackfillLockTable.LockName;
 
-    public const string LockLostErrorId = "LockLost";
-    public const string LeaseExpiredErrorId = "LeaseExpired";
+    public const string LockLostErrorId = ErrorIds.LockLost;
+    public const string LeaseExpiredErrorId = ErrorIds.LeaseExpired;
 
     /// <summary>True for the errors after which a run no longer holds the lock, so it must write nothing more.</summary>
     public static bool IsLockLoss(Exception ex) => ex is BackfillException { ErrorId: LockLostErrorId or LeaseExpiredErrorId };
@@ -144,7 +144,7 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
         }
         var who = holder is null ? "another process"
             : holder.Describe() + (heartbeat is { } hb ? $", last seen {hb:yyyy-MM-dd HH:mm:ss} UTC" : "");
-        throw new BackfillException("BackfillInProgress", ErrorKind.ResourceBusy,
+        throw new BackfillException(ErrorIds.BackfillInProgress, ErrorKind.ResourceBusy,
             $"Another backfill is running against this warehouse: {who}. Wait for it to finish (Get-BackfillRun shows it), then retry. " +
             $"A holder that died on another host is taken over once its heartbeat is {lease.TotalMinutes.ToString(CultureInfo.InvariantCulture)} minutes old.",
             holder);

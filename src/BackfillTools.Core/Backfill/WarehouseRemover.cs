@@ -24,7 +24,7 @@ public static class WarehouseRemover
         }
         var path = connection.Path!;
         if (!File.Exists(path))
-            throw new BackfillException("WarehouseNotFound", ErrorKind.ObjectNotFound, $"There is no warehouse at '{path}'.", path);
+            throw new BackfillException(ErrorIds.WarehouseNotFound, ErrorKind.ObjectNotFound, $"There is no warehouse at '{path}'.", path);
         return WarehouseService.InspectDuckDb(path, connection.ToolDataset) switch
         {
             WarehouseOrigin.Created => new WarehouseRemoval(path, DeletesFile: true, DuckDbFiles.All(path).Where(File.Exists).ToList(), Array.Empty<string>()),
@@ -85,7 +85,7 @@ public static class WarehouseRemover
     public static WarehouseRemoval PlanRemoval(this BigQueryWarehouse w, bool force)
     {
         if (w.DatasetPrefix.Length == 0)
-            throw new BackfillException("DatasetPrefixRequired", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.DatasetPrefixRequired, ErrorKind.InvalidArgument,
                 "BackfillTools does not remove the unprefixed (production) datasets.", w.Project);
         EnsureNoLiveBackfill(w);
         var labeled = new List<string>();
@@ -98,7 +98,7 @@ public static class WarehouseRemover
             (labels.TryGetValue(created.Key, out var v) && v == created.Value ? labeled : unlabeled).Add(dataset);
         }
         if (unlabeled.Count > 0 && !force)
-            throw new BackfillException("UnlabeledDatasets", ErrorKind.InvalidOperation,
+            throw new BackfillException(ErrorIds.UnlabeledDatasets, ErrorKind.InvalidOperation,
                 $"{string.Join(", ", unlabeled)} in {w.Project} carry no '{created.Key}' label, so BackfillTools cannot tell that it created them " +
                 "(an older version did, or someone else). Nothing was deleted. Check them, then add -Force and confirm the list to delete them too.", unlabeled);
         return new WarehouseRemoval($"BigQuery {w.Project}", DeletesFile: false, labeled.Concat(unlabeled).ToList(), unlabeled);
@@ -114,7 +114,7 @@ public static class WarehouseRemover
         var lockTable = WarehouseSchema.BackfillLock;
         if (!w.TableExists(lockTable.Dataset, lockTable.Name)) return;
         if (WarehouseLock.LiveHolder(w) is { } holder)
-            throw new BackfillException("BackfillInProgress", ErrorKind.ResourceBusy,
+            throw new BackfillException(ErrorIds.BackfillInProgress, ErrorKind.ResourceBusy,
                 $"A backfill is running against this warehouse: run {holder.RunId} on host {holder.Host} (process {holder.Pid}). " +
                 "Nothing was deleted. Wait for it to finish (Get-BackfillRun shows it), then retry.", holder.RunId);
     }

@@ -22,11 +22,11 @@ public static partial class Season
     {
         var m = LabelPattern().Match(label?.Trim() ?? "");
         if (!m.Success)
-            throw new BackfillException("InvalidSeason", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidSeason, ErrorKind.InvalidArgument,
                 $"'{label}' is not a season. Write it like 2022-23.", label);
         var start = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         if (m.Groups[2].Success && int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) != (start + 1) % 100)
-            throw new BackfillException("InvalidSeason", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidSeason, ErrorKind.InvalidArgument,
                 $"'{label}' is not a season: the second year must follow the first (e.g. {Label(start)}).", label);
         return start;
     }

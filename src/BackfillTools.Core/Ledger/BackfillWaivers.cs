@@ -58,16 +58,16 @@ ORDER BY wv.game_date, wv.game_id";
     {
         var why = reason?.Trim() ?? "";
         if (why.Length == 0)
-            throw new BackfillException("InvalidWaiverReason", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidWaiverReason, ErrorKind.InvalidArgument,
                 "A waiver needs a reason (-Reason): say why the game's Phase 3 rows can never be filled.");
         if (why.Length > MaxReasonLength)
-            throw new BackfillException("InvalidWaiverReason", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidWaiverReason, ErrorKind.InvalidArgument,
                 $"-Reason is {why.Length} characters long; keep it to {MaxReasonLength}.");
         var games = Resolve(w, gameIds, ct);
         var existing = Get(w, ct).Select(x => x.GameId).ToHashSet();
         var already = games.Where(g => existing.Contains(g.NbaGameId)).Select(g => g.NbaGameId).ToList();
         if (already.Count > 0)
-            throw new BackfillException("WaiverExists", ErrorKind.ResourceExists,
+            throw new BackfillException(ErrorIds.WaiverExists, ErrorKind.ResourceExists,
                 $"Already waived: {string.Join(", ", already)}. Get-BackfillWaiver shows the waiver; Remove-BackfillWaiver it first to change the reason.",
                 already[0]);
 
@@ -107,7 +107,7 @@ ORDER BY wv.game_date, wv.game_id";
         var waivers = Get(w, ct).ToDictionary(x => x.GameId);
         var missing = games.Where(g => !waivers.ContainsKey(g.NbaGameId)).ToList();
         if (missing.Count > 0)
-            throw new BackfillException("WaiverNotFound", ErrorKind.ObjectNotFound,
+            throw new BackfillException(ErrorIds.WaiverNotFound, ErrorKind.ObjectNotFound,
                 $"No waiver for game(s) {string.Join(", ", missing.Select(g => $"{g.NbaGameId} ({g.StandardId})"))}. Get-BackfillWaiver lists the waivers.",
                 missing[0].InputId);
         return games.Select(g => waivers[g.NbaGameId]).ToList();
@@ -125,7 +125,7 @@ ORDER BY wv.game_date, wv.game_id";
     private static List<GameIdMapping> Resolve(IWarehouse w, IReadOnlyList<string> gameIds, CancellationToken ct)
     {
         if (gameIds.Count == 0)
-            throw new BackfillException("InvalidGameId", ErrorKind.InvalidArgument, "Give at least one game id (-GameId).");
+            throw new BackfillException(ErrorIds.InvalidGameId, ErrorKind.InvalidArgument, "Give at least one game id (-GameId).");
         var outcomes = GameIdConverter.Convert(w, gameIds, ct);
         if (outcomes.FirstOrDefault(o => o.Error is not null)?.Error is { } error) throw error;
         return outcomes.Select(o => o.Mapping!).DistinctBy(m => m.NbaGameId).ToList();

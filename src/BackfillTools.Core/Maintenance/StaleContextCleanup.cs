@@ -112,7 +112,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
         {
             var refused = dates.Where(d => d >= upcoming).Distinct().Order().ToList();
             if (refused.Count > 0)
-                throw new BackfillException("UpcomingDateRefused", ErrorKind.InvalidOperation,
+                throw new BackfillException(ErrorIds.UpcomingDateRefused, ErrorKind.InvalidOperation,
                     $"Refusing to delete context rows for {string.Join(", ", refused.Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))}: " +
                     $"dates on or after {upcoming:yyyy-MM-dd} are upcoming games whose context is still needed. Nothing was deleted.", refused[0]);
             predicate = $"game_date IN ({DateScope.InList(dates.Distinct())})";
@@ -157,7 +157,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
                 // The transaction rolled back, so nothing was deleted; an empty backup table must not pass for a backup.
                 try { w.DropTable(BackupDataset, backupName); } catch (Exception) { /* best effort */ }
                 if (ex is OperationCanceledException) throw;
-                throw new BackfillException("BackupIncomplete", ErrorKind.WriteError,
+                throw new BackfillException(ErrorIds.BackupIncomplete, ErrorKind.WriteError,
                     $"Backing up and deleting the UPCG rows failed and was rolled back; nothing was deleted. {ex.Message}", plan.Predicate, ex);
             }
         }
@@ -168,7 +168,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
         }
         var left = w.ScalarInt64(RemainingSql(plan.Predicate), null, ct);
         if (left != 0)
-            throw new BackfillException("DeleteNotVerified", ErrorKind.WriteError,
+            throw new BackfillException(ErrorIds.DeleteNotVerified, ErrorKind.WriteError,
                 $"{left} matching row(s) remain after the delete." + (backupName is null ? "" : $" The backup is {BackupDataset}.{backupName}."), backupName);
         return new StaleUpcgCleanup
         {
@@ -193,7 +193,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
     {
         var m = BackupName().Match(text?.Trim() ?? "");
         if (!m.Success)
-            throw new BackfillException("InvalidBackupTable", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidBackupTable, ErrorKind.InvalidArgument,
                 $"'{text}' is not a UPCG backup table. Backups are named {BackupDataset}.{BackupPrefix}YYYYMMDD_HHMMSS.", text);
         return m.Groups[1].Value.ToLowerInvariant();
     }
@@ -202,7 +202,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
     public static void EnsureBackupExists(IWarehouse w, string table)
     {
         if (!w.ExistingTables().Contains($"{BackupDataset}.{table}"))
-            throw new BackfillException("BackupNotFound", ErrorKind.ObjectNotFound,
+            throw new BackfillException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
                 $"There is no backup table {BackupDataset}.{table}.", $"{BackupDataset}.{table}");
     }
 

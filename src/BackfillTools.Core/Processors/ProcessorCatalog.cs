@@ -186,7 +186,7 @@ public static class ProcessorCatalog
         if (!string.IsNullOrWhiteSpace(text) && Enum.TryParse<ProcessorName>(text.Trim(), ignoreCase: true, out var n)
             && Enum.IsDefined(n) && !char.IsDigit(text.Trim()[0]))
             return n;
-        throw new BackfillException("UnknownProcessor", ErrorKind.InvalidArgument,
+        throw new BackfillException(ErrorIds.UnknownProcessor, ErrorKind.InvalidArgument,
             $"Unknown processor '{text}'. Choose from {string.Join(", ", Enum.GetNames<ProcessorName>())}.", text);
     }
 

@@ -37,7 +37,7 @@ internal sealed partial class SqlProcessor : IProcessor
         catch (SqlBatchException ex)
         {
             var step = steps[ex.StatementIndex].Name;
-            throw new BackfillException("ProcessorStatementFailed", ErrorKind.InvalidOperation,
+            throw new BackfillException(ErrorIds.ProcessorStatementFailed, ErrorKind.InvalidOperation,
                 $"{Definition.Name} step '{step}' failed: {ex.InnerException!.Message}", step, ex.InnerException);
         }
         finally

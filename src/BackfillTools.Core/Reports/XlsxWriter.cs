@@ -90,13 +90,13 @@ public static class XlsxWriter
         path = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(dir))
-            throw new BackfillException("WorkbookDirectoryNotFound", ErrorKind.ObjectNotFound,
+            throw new BackfillException(ErrorIds.WorkbookDirectoryNotFound, ErrorKind.ObjectNotFound,
                 $"The directory '{dir}' does not exist. Create it first, or choose another -Path.", path);
         if (Directory.Exists(path))
-            throw new BackfillException("WorkbookPathIsDirectory", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.WorkbookPathIsDirectory, ErrorKind.InvalidArgument,
                 $"'{path}' is a directory; give a file name such as '{Path.Combine(path, "coverage.xlsx")}'.", path);
         if (File.Exists(path) && !overwrite)
-            throw new BackfillException("WorkbookExists", ErrorKind.ResourceExists,
+            throw new BackfillException(ErrorIds.WorkbookExists, ErrorKind.ResourceExists,
                 $"'{path}' already exists. Use -Force to replace it, or choose another -Path.", path);
         return path;
     }
@@ -122,7 +122,7 @@ public static class XlsxWriter
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
-                throw new BackfillException("WorkbookNotWritable", ErrorKind.PermissionDenied,
+                throw new BackfillException(ErrorIds.WorkbookNotWritable, ErrorKind.PermissionDenied,
                     $"Cannot write a file in '{dir}': {ex.Message}. Choose a writable location.", path, ex);
             }
             try
@@ -131,7 +131,7 @@ public static class XlsxWriter
             }
             catch (IOException) when (!overwrite && File.Exists(path))
             {
-                throw new BackfillException("WorkbookExists", ErrorKind.ResourceExists,
+                throw new BackfillException(ErrorIds.WorkbookExists, ErrorKind.ResourceExists,
                     $"'{path}' was created by someone else while the workbook was written. Use -Force to replace it, or choose another -Path.", path);
             }
             return names;
@@ -148,7 +148,7 @@ public static class XlsxWriter
         foreach (var t in tables)
         {
             if (t.Rows.Count + headerRows > MaxRows || t.Columns.Count > MaxColumns)
-                throw new BackfillException("WorkbookTooLarge", ErrorKind.LimitsExceeded,
+                throw new BackfillException(ErrorIds.WorkbookTooLarge, ErrorKind.LimitsExceeded,
                     $"Sheet '{t.SheetName}' has {t.Rows.Count} rows and {t.Columns.Count} columns; an Excel sheet holds at most " +
                     $"{MaxRows - headerRows} data rows and {MaxColumns} columns. Split the data with -SheetBy.", t.SheetName);
             foreach (var row in t.Rows)

@@ -71,7 +71,7 @@ public sealed class Migrator
     {
         var current = CurrentVersion(warehouse);
         if (current > LatestVersion)
-            throw new BackfillException("WarehouseSchemaTooNew", ErrorKind.InvalidData,
+            throw new BackfillException(ErrorIds.WarehouseSchemaTooNew, ErrorKind.InvalidData,
                 $"The warehouse has schema version {current}, newer than this BackfillTools understands ({LatestVersion}). Update the BackfillTools module.",
                 warehouse.Description);
         // A warehouse without any table is a new one (New-BackfillWarehouse, a test's warehouse): it gets the production

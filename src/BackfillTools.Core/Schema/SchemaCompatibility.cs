@@ -25,7 +25,7 @@ public sealed record SchemaMismatch(SchemaMismatchKind Kind, string Table, strin
 /// </summary>
 public static class SchemaCompatibility
 {
-    public const string MismatchErrorId = "SchemaMismatch";
+    public const string MismatchErrorId = ErrorIds.SchemaMismatch;
 
     /// <summary>Every column of a declared table, as required columns (what a writer of the whole row needs).</summary>
     public static IEnumerable<RequiredColumn> Requirements(TableDef table) =>

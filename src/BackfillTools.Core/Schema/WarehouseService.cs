@@ -88,12 +88,12 @@ public static class WarehouseService
         path = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(path)!;
         if (!Directory.Exists(dir))
-            throw new BackfillException("WarehouseDirectoryNotFound", ErrorKind.ObjectNotFound,
+            throw new BackfillException(ErrorIds.WarehouseDirectoryNotFound, ErrorKind.ObjectNotFound,
                 $"The directory '{dir}' does not exist. Create it first, or choose another -Path.", path);
         if (Directory.Exists(path))
-            throw new BackfillException("WarehousePathIsDirectory", ErrorKind.InvalidArgument, $"'{path}' is a directory; give a file name such as '{System.IO.Path.Combine(path, "backfill.duckdb")}'.", path);
+            throw new BackfillException(ErrorIds.WarehousePathIsDirectory, ErrorKind.InvalidArgument, $"'{path}' is a directory; give a file name such as '{System.IO.Path.Combine(path, "backfill.duckdb")}'.", path);
         if (File.Exists(path) && !overwrite)
-            throw new BackfillException("WarehouseExists", ErrorKind.ResourceExists,
+            throw new BackfillException(ErrorIds.WarehouseExists, ErrorKind.ResourceExists,
                 $"'{path}' already exists. Use -Force to replace it, or Connect-BackfillWarehouse -Path '{path}' to use it.", path);
         if (File.Exists(path))
         {
@@ -112,7 +112,7 @@ public static class WarehouseService
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
-                throw new BackfillException("WarehouseNotWritable", ErrorKind.PermissionDenied,
+                throw new BackfillException(ErrorIds.WarehouseNotWritable, ErrorKind.PermissionDenied,
                     $"Cannot create a file in '{dir}': {ex.Message}. Choose a writable location.", path, ex);
             }
             File.Delete(temp);
@@ -146,7 +146,7 @@ public static class WarehouseService
         Migrated(w);
         var rows = DataRows(Describe(w));
         if (rows > 0)
-            throw new BackfillException("WarehouseNotEmpty", ErrorKind.ResourceExists,
+            throw new BackfillException(ErrorIds.WarehouseNotEmpty, ErrorKind.ResourceExists,
                 $"The datasets prefixed '{connection.DatasetPrefix}' in {connection.Project} already hold {rows:N0} rows. " +
                 $"Remove them first (Remove-BackfillWarehouse -BigQueryProject {connection.Project} -DatasetPrefix {connection.DatasetPrefix}), or choose another prefix.",
                 connection.DatasetPrefix);
@@ -219,7 +219,7 @@ public static class WarehouseService
     internal static void RequirePrefix(WarehouseConnection connection, string verb)
     {
         if (string.IsNullOrEmpty(connection.DatasetPrefix))
-            throw new BackfillException("DatasetPrefixRequired", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.DatasetPrefixRequired, ErrorKind.InvalidArgument,
                 $"BackfillTools does not {verb} the unprefixed (production) datasets. Give -DatasetPrefix, for example dev_ or scratch_.",
                 connection.Project);
     }

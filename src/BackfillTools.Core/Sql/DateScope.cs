@@ -22,7 +22,7 @@ public sealed class DateScope
     public static DateScope Range(DateOnly start, DateOnly end)
     {
         if (start > end)
-            throw new BackfillException("InvalidDateRange", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidDateRange, ErrorKind.InvalidArgument,
                 $"-StartDate {start:yyyy-MM-dd} is after -EndDate {end:yyyy-MM-dd}.", start);
         return new DateScope { Start = start, End = end };
     }
@@ -31,7 +31,7 @@ public sealed class DateScope
     {
         var years = labels.Select(Season.Parse).Distinct().Order().ToList();
         if (years.Count == 0)
-            throw new BackfillException("NoSeason", ErrorKind.InvalidArgument, "Give at least one season, e.g. -Season 2022-23.");
+            throw new BackfillException(ErrorIds.NoSeason, ErrorKind.InvalidArgument, "Give at least one season, e.g. -Season 2022-23.");
         return new DateScope { SeasonYears = years, RegularSeasonOnly = regularSeasonOnly };
     }
 
@@ -39,7 +39,7 @@ public sealed class DateScope
     {
         var list = dates.Distinct().Order().ToList();
         if (list.Count == 0)
-            throw new BackfillException("NoDates", ErrorKind.InvalidArgument, "Give at least one date.");
+            throw new BackfillException(ErrorIds.NoDates, ErrorKind.InvalidArgument, "Give at least one date.");
         return new DateScope { Dates = list };
     }
 

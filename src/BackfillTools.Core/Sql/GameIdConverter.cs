@@ -32,7 +32,7 @@ public static partial class GameIdConverter
                      && DateOnly.TryParseExact(m.Groups[1].Value, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
                 standard.Add((raw!, d, m.Groups[2].Value.ToUpperInvariant(), m.Groups[3].Value.ToUpperInvariant()));
             else
-                bad[raw ?? ""] = new BackfillException("InvalidGameId", ErrorKind.InvalidArgument,
+                bad[raw ?? ""] = new BackfillException(ErrorIds.InvalidGameId, ErrorKind.InvalidArgument,
                     $"'{raw}' is not a game id. Give an NBA id of 10 digits (0022200886) or a standard id YYYYMMDD_AWAY_HOME (20230223_DEN_CLE).", raw);
         }
 

@@ -22,9 +22,9 @@ public sealed record CoverageOptions
     public void Validate()
     {
         if (double.IsNaN(OkThreshold) || OkThreshold is < 0 or > 100 || double.IsNaN(LowThreshold) || LowThreshold is < 0 or > 100)
-            throw new BackfillException("InvalidThreshold", ErrorKind.InvalidArgument, "Thresholds are percentages between 0 and 100.");
+            throw new BackfillException(ErrorIds.InvalidThreshold, ErrorKind.InvalidArgument, "Thresholds are percentages between 0 and 100.");
         if (LowThreshold > OkThreshold)
-            throw new BackfillException("InvalidThreshold", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidThreshold, ErrorKind.InvalidArgument,
                 $"-LowThreshold ({LowThreshold}) must not be above -OkThreshold ({OkThreshold}).");
     }
 }

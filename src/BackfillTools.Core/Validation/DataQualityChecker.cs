@@ -65,7 +65,7 @@ public static class DataQualityChecker
         IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
     {
         if (options.ThinRatio is <= 0 or > 1 || double.IsNaN(options.ThinRatio))
-            throw new BackfillException("InvalidThreshold", ErrorKind.InvalidArgument, "-ThinRatio must be above 0 and at most 1.");
+            throw new BackfillException(ErrorIds.InvalidThreshold, ErrorKind.InvalidArgument, "-ThinRatio must be above 0 and at most 1.");
         var checks = (options.Checks ?? Enum.GetValues<DataQualityCheck>()).ToHashSet();
         var processors = options.Processors ?? Enum.GetValues<ProcessorName>();
         var findings = new List<DataQualityFinding>();

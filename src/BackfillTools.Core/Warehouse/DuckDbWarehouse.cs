@@ -37,14 +37,14 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             path = System.IO.Path.GetFullPath(path);
             var dir = System.IO.Path.GetDirectoryName(path)!;
             if (!Directory.Exists(dir))
-                throw new BackfillException("WarehouseDirectoryNotFound", ErrorKind.ObjectNotFound,
+                throw new BackfillException(ErrorIds.WarehouseDirectoryNotFound, ErrorKind.ObjectNotFound,
                     $"The directory '{dir}' does not exist. Create it first, or choose another -Path.", path);
             if (!create && !File.Exists(path))
-                throw new BackfillException("WarehouseNotFound", ErrorKind.ObjectNotFound,
+                throw new BackfillException(ErrorIds.WarehouseNotFound, ErrorKind.ObjectNotFound,
                     $"No warehouse at '{path}'. Create one with New-BackfillWarehouse -Path '{path}'.", path);
             // A new database is only ever created by create: true, and then from nothing (an empty file included).
             if (File.Exists(path) && !(create && new FileInfo(path).Length == 0) && !HasDuckDbHeader(path))
-                throw new BackfillException("WarehouseNotDuckDb", ErrorKind.InvalidData,
+                throw new BackfillException(ErrorIds.WarehouseNotDuckDb, ErrorKind.InvalidData,
                     $"'{path}' is not a DuckDB database file{(new FileInfo(path).Length == 0 ? " (it is empty)" : "")}. Point -Path at a warehouse created by New-BackfillWarehouse.", path);
         }
 
@@ -88,16 +88,16 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
         {
             var holder = System.Text.RegularExpressions.Regex.Match(msg, @"PID (\d+)");
             var who = holder.Success ? $" (process {holder.Groups[1].Value})" : "";
-            return new BackfillException("WarehouseLocked", ErrorKind.ResourceBusy,
+            return new BackfillException(ErrorIds.WarehouseLocked, ErrorKind.ResourceBusy,
                 $"The warehouse '{path}' is open in another process{who}. Wait for it to finish, or close that session, then retry.", path, ex);
         }
         if (msg.Contains("Permission denied", StringComparison.OrdinalIgnoreCase) || msg.Contains("Read-only", StringComparison.OrdinalIgnoreCase))
-            return new BackfillException("WarehouseNotWritable", ErrorKind.PermissionDenied,
+            return new BackfillException(ErrorIds.WarehouseNotWritable, ErrorKind.PermissionDenied,
                 $"Cannot write to '{path}': {msg}. Choose a writable location.", path, ex);
         if (msg.Contains("not a valid DuckDB", StringComparison.OrdinalIgnoreCase) || msg.Contains("Serialization", StringComparison.OrdinalIgnoreCase))
-            return new BackfillException("WarehouseNotDuckDb", ErrorKind.InvalidData,
+            return new BackfillException(ErrorIds.WarehouseNotDuckDb, ErrorKind.InvalidData,
                 $"'{path}' is not a DuckDB database file (or was written by an incompatible DuckDB version).", path, ex);
-        return new BackfillException("WarehouseOpenFailed", ErrorKind.ResourceUnavailable, $"Cannot open the warehouse '{path}': {msg}", path, ex);
+        return new BackfillException(ErrorIds.WarehouseOpenFailed, ErrorKind.ResourceUnavailable, $"Cannot open the warehouse '{path}': {msg}", path, ex);
     }
 
     public QueryResult Query(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default)

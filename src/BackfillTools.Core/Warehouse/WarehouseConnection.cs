@@ -28,10 +28,10 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
     {
         if (string.IsNullOrEmpty(toolDataset)) return this;
         if (!System.Text.RegularExpressions.Regex.IsMatch(toolDataset, "^[A-Za-z_][A-Za-z0-9_]{0,1000}$"))
-            throw new BackfillException("InvalidToolDataset", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidToolDataset, ErrorKind.InvalidArgument,
                 $"-ToolDataset '{toolDataset}' is not a dataset name: letters, digits and underscores, not starting with a digit.", toolDataset);
         if (DatasetNames.Production.Contains(toolDataset, StringComparer.OrdinalIgnoreCase))
-            throw new BackfillException("ToolDatasetIsProduction", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.ToolDatasetIsProduction, ErrorKind.InvalidArgument,
                 $"-ToolDataset '{toolDataset}' is a production dataset; the product keeps its data in a dataset of its own, such as '{DatasetNames.Tool}'.", toolDataset);
         return this with { ToolDataset = toolDataset };
     }
@@ -59,10 +59,10 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
     {
         if (Endpoint is null) return;
         if (!(Endpoint.IsAbsoluteUri && Endpoint.Scheme is "http" or "https"))
-            throw new BackfillException("InvalidEndpoint", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidEndpoint, ErrorKind.InvalidArgument,
                 $"-Endpoint must be an absolute http(s) URL such as http://localhost:9050/, not '{Endpoint}'.", Endpoint.ToString());
         if (!Transport.IsTlsOrLoopback(Endpoint))
-            throw new BackfillException("InsecureEndpoint", ErrorKind.InvalidArgument, IsEmulator
+            throw new BackfillException(ErrorIds.InsecureEndpoint, ErrorKind.InvalidArgument, IsEmulator
                 ? $"-Endpoint '{Endpoint}' uses plain http on another machine: http is accepted only for an emulator on this machine (localhost, 127.0.0.1, ::1); use https."
                 : $"-Endpoint '{Endpoint}' would send Google credentials without TLS: use https://{Endpoint.Authority}/.", Endpoint.ToString());
     }
@@ -75,7 +75,7 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
         if (string.IsNullOrWhiteSpace(host)) return null;
         return Uri.TryCreate(host.Contains("://", StringComparison.Ordinal) ? host : "http://" + host, UriKind.Absolute, out var uri)
             ? uri
-            : throw new BackfillException("InvalidEmulatorHost", ErrorKind.InvalidArgument,
+            : throw new BackfillException(ErrorIds.InvalidEmulatorHost, ErrorKind.InvalidArgument,
                 $"${EmulatorHostVariable} must be host:port (for example localhost:9050), not '{host}'.", host);
     }
 

@@ -148,7 +148,7 @@ public sealed class ExportCoverageWorkbookCommand : BackfillCmdlet
         if (!path.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase))
             WriteWarning($"'{path}' does not end in .xlsx; Excel opens a workbook only under that extension.");
         if (SheetBy is not null && _groups.Count > 0 && !_sheetByFound)
-            throw new BackfillException("SheetByPropertyNotFound", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.SheetByPropertyNotFound, ErrorKind.InvalidArgument,
                 $"None of the input objects has a property '{SheetBy}'. Use one of: {string.Join(", ", _groups[0].Columns)}.", SheetBy);
         if (_groups.Count == 0)
             WriteWarning("No objects were piped in; the workbook has one empty sheet.");

@@ -60,7 +60,7 @@ public sealed class GetBackfillRunCommand : BackfillCmdlet
         foreach (var id in RunId)
         {
             if (ledger.GetRun(id) is { } run) Emit(run);
-            else WriteError(ToErrorRecord(new Core.Domain.BackfillException("RunNotFound", Core.Domain.ErrorKind.ObjectNotFound,
+            else WriteError(ToErrorRecord(new Core.Domain.BackfillException(ErrorIds.RunNotFound, Core.Domain.ErrorKind.ObjectNotFound,
                 $"No backfill run '{id}' in the ledger. Get-BackfillRun lists the runs.", id)));
         }
     });

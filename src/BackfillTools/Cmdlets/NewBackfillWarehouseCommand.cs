@@ -46,7 +46,7 @@ public sealed class NewBackfillWarehouseCommand : WarehouseTargetCmdlet
         var options = new SampleLeagueOptions(Season, Scenario, Seed, Scale);
         if (SampleData) SampleLeague.Validate(options);
         else if (MyInvocation.BoundParameters.ContainsKey(nameof(Season)) || Scenario.Length > 0 || MyInvocation.BoundParameters.ContainsKey(nameof(Scale)))
-            throw new BackfillException("SampleOptionsWithoutSampleData", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.SampleOptionsWithoutSampleData, ErrorKind.InvalidArgument,
                 "-Season, -Scenario and -Scale describe sample data; add -SampleData, or leave them out for an empty warehouse.");
 
         var what = SampleData ? $"Create warehouse with sample data ({string.Join(", ", Season)})" : "Create empty warehouse";

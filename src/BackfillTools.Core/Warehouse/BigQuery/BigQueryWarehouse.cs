@@ -78,7 +78,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
     {
         options ??= new BigQueryWarehouseOptions();
         if (string.IsNullOrWhiteSpace(connection.Project))
-            throw new BackfillException("BigQueryProjectMissing", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.BigQueryProjectMissing, ErrorKind.InvalidArgument,
                 "A BigQuery warehouse needs a project id (-Project).", connection);
         connection.CheckEndpoint();
         var credential = options.Credential ?? (options.NoAuthentication || connection.IsEmulator ? null : ApplicationDefaultCredential());
@@ -106,7 +106,7 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
         catch (InvalidOperationException ex)
         {
             // Google's message names the places it looked; it never contains a secret.
-            throw new BackfillException("BigQueryCredentialsNotFound", ErrorKind.PermissionDenied,
+            throw new BackfillException(ErrorIds.BigQueryCredentialsNotFound, ErrorKind.PermissionDenied,
                 "No Google Application Default Credentials: run 'gcloud auth application-default login', or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file. " + ex.Message,
                 null, ex);
         }
