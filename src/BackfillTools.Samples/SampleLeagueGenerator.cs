@@ -385,6 +385,17 @@ public static partial class SampleLeague
         return r.Done();
     }
 
+    /// <summary>A team's field goals, free throws, rebounds and assists; TOGS stores its own, TDGS the opponent's under "opp_".</summary>
+    private static void CountingStats(RowShape.Row r, string prefix, TeamLine team)
+    {
+        r[prefix + "fg_attempts"] = (long)team.Fga;
+        r[prefix + "fg_makes"] = (long)team.Fgm;
+        r[prefix + "ft_attempts"] = (long)team.Sum(p => p.Fta);
+        r[prefix + "ft_makes"] = (long)team.Sum(p => p.Ftm);
+        r[prefix + "rebounds"] = (long)team.Sum(p => p.Oreb + p.Dreb);
+        r[prefix + "assists"] = (long)team.Sum(p => p.Ast);
+    }
+
     /// <summary>A team's shots by zone; TOGS stores its own (paint and mid-range under "team_"), TDGS the opponent's under "opp_".</summary>
     private static void ZoneShooting(RowShape.Row r, string prefix, string zonePrefix, TeamLine team)
     {
@@ -406,12 +417,7 @@ public static partial class SampleLeague
     {
         var r = GameRow(shape, g, "defending_team_abbr", side.Team, opp.Team);
         r["points_allowed"] = (long)opp.Points;
-        r["opp_fg_attempts"] = (long)opp.Fga;
-        r["opp_fg_makes"] = (long)opp.Fgm;
-        r["opp_ft_attempts"] = (long)opp.Sum(p => p.Fta);
-        r["opp_ft_makes"] = (long)opp.Sum(p => p.Ftm);
-        r["opp_rebounds"] = (long)opp.Sum(p => p.Oreb + p.Dreb);
-        r["opp_assists"] = (long)opp.Sum(p => p.Ast);
+        CountingStats(r, "opp_", opp);
         r["turnovers_forced"] = (long)opp.Sum(p => p.Tov);
         r["fouls_committed"] = (long)side.Sum(p => p.Pf);
         ZoneShooting(r, "opp_", "opp_", opp);
@@ -439,13 +445,8 @@ public static partial class SampleLeague
         var r = GameRow(shape, g, "team_abbr", side.Team, opp.Team);
         r["nba_game_id"] = g.NbaGameId;
         r["points_scored"] = (long)side.Points;
-        r["fg_attempts"] = (long)side.Fga;
-        r["fg_makes"] = (long)side.Fgm;
+        CountingStats(r, "", side);
         ZoneShooting(r, "", "team_", side);
-        r["ft_attempts"] = (long)side.Sum(p => p.Fta);
-        r["ft_makes"] = (long)side.Sum(p => p.Ftm);
-        r["rebounds"] = (long)side.Sum(p => p.Oreb + p.Dreb);
-        r["assists"] = (long)side.Sum(p => p.Ast);
         r["turnovers"] = (long)side.Sum(p => p.Tov);
         r["personal_fouls"] = (long)side.Sum(p => p.Pf);
         r["points_in_paint_scored"] = (long)(2 * side.Sum(p => p.PaintM));

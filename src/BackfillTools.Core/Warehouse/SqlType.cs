@@ -197,11 +197,7 @@ public sealed class SqlType : IEquatable<SqlType>
                 }
                 case "STRUCT":
                 {
-                    Take('<');
-                    var fields = new List<StructField>();
-                    do fields.Add(new StructField(Word(), GoogleSqlType()));
-                    while (TryTake(','));
-                    Take('>');
+                    var fields = Fields('<', '>', GoogleSqlType);
                     return Wrap(() => StructOf(fields));
                 }
                 default: throw Error($"unknown GoogleSQL type '{name}'");
@@ -235,11 +231,7 @@ public sealed class SqlType : IEquatable<SqlType>
                 }
                 case "STRUCT":
                 {
-                    Take('(');
-                    var fields = new List<StructField>();
-                    do fields.Add(new StructField(Word(), DuckDbType()));
-                    while (TryTake(','));
-                    Take(')');
+                    var fields = Fields('(', ')', DuckDbType);
                     type = Wrap(() => StructOf(fields));
                     break;
                 }
@@ -300,6 +292,17 @@ public sealed class SqlType : IEquatable<SqlType>
         {
             SkipSpace();
             return _pos < text.Length && char.IsLetter(text[_pos]);
+        }
+
+        /// <summary>A struct's "name type, …" list between <paramref name="open"/> and <paramref name="close"/>, each type read by <paramref name="type"/>.</summary>
+        private List<StructField> Fields(char open, char close, Func<SqlType> type)
+        {
+            Take(open);
+            var fields = new List<StructField>();
+            do fields.Add(new StructField(Word(), type()));
+            while (TryTake(','));
+            Take(close);
+            return fields;
         }
 
         private bool TryTake(char c)
