@@ -31,7 +31,7 @@ public static class CoverageAccounting
         var failures = string.IsNullOrEmpty(failuresTable) ? Schema.WarehouseSchema.PrecomputeFailures.Placeholder : failuresTable;
         // Reads of require_partition_filter tables (schedule, MLFS) stay within the dates' read window (constant bounds).
         var within = window ?? Season.AllTime;
-        var expected = ((SqlProcessor)ProcessorCatalog.Create(processor)).ExpectedEntitiesSqlWithin(within)
+        var expected = ProcessorCatalog.Engine(processor).ExpectedEntitiesSqlWithin(within)
             .Replace("{{stage.dates}}", datesTable, StringComparison.Ordinal);
         return $@"WITH exp AS (SELECT DISTINCT x.analysis_date, x.entity_id FROM ({expected}) AS x),
      r AS (SELECT DISTINCT t.{def.DateColumn} AS analysis_date, t.{def.EntityColumn} AS entity_id FROM {rows} AS t

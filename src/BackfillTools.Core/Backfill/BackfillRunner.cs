@@ -172,7 +172,7 @@ public sealed partial class BackfillRunner
         yield return BackfillPlanner.GameDatesSql;
         yield return ChunkAudit.PresenceSql(ChunkAudit.PresenceTable(def));
         yield return UpstreamCompleteness.GapsSql(DateScope.Range(dates[0], dates[^1]), UpstreamCompleteness.TablesFor(def.Name));
-        foreach (var step in ((SqlProcessor)ProcessorCatalog.Create(def.Name)).Steps(staging.Tables, options, DateTime.UtcNow)) yield return step.Sql;
+        foreach (var step in ProcessorCatalog.Engine(def.Name).Steps(staging.Tables, options, DateTime.UtcNow)) yield return step.Sql;
         yield return ChunkAudit.AuditSql(def, staging.Tables);
         yield return BackfillLedger.MarkRunningSql;
         yield return WarehouseLock.HeartbeatSql;

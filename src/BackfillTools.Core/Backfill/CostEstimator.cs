@@ -130,7 +130,7 @@ public static partial class CostEstimator
     {
         var statements = BackfillRunner.ChunkStatements(def, dates, request.ProcessorOptions, "estimate").ToList();
         // What the staging tables can hold: the largest production read of the compute script that fills them.
-        var compute = ((SqlProcessor)ProcessorCatalog.Create(def.Name)).Steps(BackfillRunner.StagingFor(def, "estimate", "estimate").Tables,
+        var compute = ProcessorCatalog.Engine(def.Name).Steps(BackfillRunner.StagingFor(def, "estimate", "estimate").Tables,
             request.ProcessorOptions, DateTime.UtcNow).Select(s => s.Sql).ToHashSet();
         var stagingBound = statements.Where(compute.Contains).SelectMany(meter.ProductionReads).DefaultIfEmpty(0).Max();
         return statements.Sum(sql => meter.Billed(sql, stagingBound));

@@ -27,8 +27,17 @@ public sealed class StaleUpcgRestore
 }
 
 /// <summary>What Clear-StaleUpcg will delete, decided before anything is written.</summary>
-public sealed record StaleUpcgPlan(string Predicate, IReadOnlyDictionary<DateOnly, long> RowsByDate)
+public sealed record StaleUpcgPlan
 {
+    internal StaleUpcgPlan(string predicate, IReadOnlyDictionary<DateOnly, long> rowsByDate)
+    {
+        Predicate = predicate;
+        RowsByDate = rowsByDate;
+    }
+
+    /// <summary>The condition on UPCG the rows were counted with; the backup, delete and check reuse it. SQL stays inside Core.</summary>
+    internal string Predicate { get; }
+    public IReadOnlyDictionary<DateOnly, long> RowsByDate { get; }
     public long Rows => RowsByDate.Values.Sum();
     public DateOnly[] Dates => RowsByDate.Keys.Order().ToArray();
 }

@@ -160,13 +160,13 @@ public static class ProcessorCatalog
 
     private static readonly Lazy<TableOwnership>[] Outputs = Definitions.Select(d => new Lazy<TableOwnership>(() =>
         TableOwnership.FromWrittenColumns(d.Output, d.DateColumn, d.EntityColumn, d.OwnedRowMarkers,
-            ((SqlProcessor)Create(d.Name)).ColumnsWrittenTo(SqlProcessor.StageRowsToken)
+            Engine(d.Name).ColumnsWrittenTo(SqlProcessor.StageRowsToken)
                 .Where(c => !d.ContextColumns.Any(x => string.Equals(x.Name, c, StringComparison.OrdinalIgnoreCase))).ToList()))).ToArray();
 
     private static readonly Lazy<TableOwnership>[] Failures = Definitions.Select(d => new Lazy<TableOwnership>(() =>
         TableOwnership.FromWrittenColumns(WarehouseSchema.PrecomputeFailures, "analysis_date", "entity_id",
             new[] { new ScopeValue(FailureProcessorColumn, d.Name.ToString()) },
-            ((SqlProcessor)Create(d.Name)).ColumnsWrittenTo(SqlProcessor.StageFailuresToken)))).ToArray();
+            Engine(d.Name).ColumnsWrittenTo(SqlProcessor.StageFailuresToken)))).ToArray();
 
     /// <summary>What a processor owns in its output table: the columns it computes, in the rows of its published dates (and markers).</summary>
     public static TableOwnership OutputOwnership(ProcessorName name) => Outputs[(int)name].Value;
@@ -180,6 +180,9 @@ public static class ProcessorCatalog
     public static ProcessorDefinition Get(ProcessorName name) => Definitions[(int)name];
 
     public static IProcessor Create(ProcessorName name) => new SqlProcessor(Get(name));
+
+    /// <summary>The processor as the set-based engine it is, for the code that reads its statements (estimate, gate, ownership).</summary>
+    internal static SqlProcessor Engine(ProcessorName name) => new(Get(name));
 
     public static ProcessorName Parse(string text)
     {

@@ -57,7 +57,7 @@ public static class ValidationSql
         var inDates = "IN (SELECT analysis_date FROM cov_dates)";
         var window = scope.ReadWindow;
         return $@"WITH {scope.Ctes()},
-{SqlProcessor.DateInfoCte("cov_dates", DateScope.Literal(window.From), DateScope.Literal(window.To))},
+{SeasonCalendarSql.DateInfoCte("cov_dates", DateScope.Literal(window.From), DateScope.Literal(window.To))},
 g AS (SELECT game_date, COUNT(*) AS games FROM sched WHERE game_date {inDates} GROUP BY game_date),
 p AS (SELECT game_date, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_date {inDates} GROUP BY game_date),
 u AS (SELECT game_date, COUNT(*) AS n_rows, COUNT(DISTINCT player_lookup) AS n FROM {WarehouseSchema.UpcomingPlayerGameContext.Placeholder} WHERE game_date {inDates} GROUP BY game_date),

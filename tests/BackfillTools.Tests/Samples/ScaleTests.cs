@@ -193,7 +193,7 @@ public sealed class ScaleTests : IClassFixture<ScaleFixture>
         Assert.Equal(year, Season.Parse(label));
         Assert.Equal(label, Season.LabelOf(new DateOnly(year + 1, 2, 1)));
         // Processors know these seasons (a date without a season row would drop out of every Phase 4 query).
-        Assert.Contains($"SELECT {year} AS season_year", SqlProcessor.DateInfoCte("{{stage.dates}}"));
+        Assert.Contains($"SELECT {year} AS season_year", SeasonCalendarSql.DateInfoCte("{{stage.dates}}"));
     }
 
     [Theory]
