@@ -54,13 +54,6 @@ internal sealed class SampleRng
         return mean + sd * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
-    public int Binomial(int n, double p)
-    {
-        var k = 0;
-        for (var i = 0; i < n; i++) if (NextDouble() < p) k++;
-        return k;
-    }
-
     /// <summary>Index drawn with probability proportional to its weight (weights ≥ 0, some > 0).</summary>
     public int Pick(IReadOnlyList<double> weights)
     {

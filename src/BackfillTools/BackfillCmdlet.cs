@@ -96,6 +96,7 @@ public abstract class BackfillCmdlet : PSCmdlet
         ErrorKind.ConnectionError => ErrorCategory.ConnectionError,
         ErrorKind.WriteError => ErrorCategory.WriteError,
         ErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        ErrorKind.InvalidResult => ErrorCategory.InvalidResult,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -16,6 +16,10 @@ public enum ErrorKind
     ConnectionError,
     WriteError,
     LimitsExceeded,
+    /// <summary>A result that does not meet its bar (a partition below -MinCoverage).</summary>
+    InvalidResult,
+    /// <summary>No kind applies (a partition result carrying an id the product does not classify).</summary>
+    NotSpecified,
 }
 
 /// <summary>

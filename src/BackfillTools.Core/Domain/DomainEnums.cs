@@ -51,6 +51,20 @@ public static class PartitionErrors
     public const string CoverageLow = nameof(CoverageLow);
     /// <summary>The ErrorId of a partition that Ctrl+C left unfinished.</summary>
     public const string PartitionCancelled = nameof(PartitionCancelled);
+
+    /// <summary>The ErrorId a failed, quarantined or cancelled partition is reported under (its own, else by status).</summary>
+    public static string IdOf(PartitionStatus status, string? errorCategory) =>
+        errorCategory ?? (status == PartitionStatus.Cancelled ? PartitionCancelled : ProcessorFailed);
+
+    /// <summary>What kind of failure a partition's error id is (Invoke-Backfill's error record category).</summary>
+    public static ErrorKind KindOf(string? errorCategory) => errorCategory switch
+    {
+        CoverageBelowThreshold => ErrorKind.InvalidResult,
+        UpstreamMissing or UpstreamIncomplete => ErrorKind.ObjectNotFound,
+        RowRulesViolated => ErrorKind.InvalidData,
+        ErrorIds.StreamingBufferBusy => ErrorKind.ResourceBusy,
+        _ => ErrorKind.NotSpecified,
+    };
 }
 
 /// <summary>The failure categories processors record in precompute_failures.failure_category.</summary>

@@ -3,7 +3,7 @@ namespace BackfillTools.Core.Domain;
 /// <summary>
 /// The stable ErrorIds of the product's terminating errors (<see cref="BackfillException.ErrorId"/>), which operators'
 /// runbooks match on: a released id never changes. A partition result's ids are <see cref="PartitionErrors"/>; the
-/// BigQuery adapter's translations of BigQuery's own reasons are BigQueryErrors'.
+/// BigQuery adapter's other translations of BigQuery's own reasons are BigQueryErrors'.
 /// </summary>
 public static class ErrorIds
 {
@@ -55,6 +55,8 @@ public static class ErrorIds
     public const string PreflightFailed = nameof(PreflightFailed);
     public const string ProcessorStatementFailed = nameof(ProcessorStatementFailed);
     public const string CostBudgetExceeded = nameof(CostBudgetExceeded);
+    /// <summary>BigQuery refused DML on rows still in a table's streaming buffer; a partition fails with it and can be retried.</summary>
+    public const string StreamingBufferBusy = nameof(StreamingBufferBusy);
 
     // Waivers.
     public const string InvalidWaiverReason = nameof(InvalidWaiverReason);

@@ -64,8 +64,6 @@ public readonly struct ResultRow
 
     public double GetDouble(string column) => Convert.ToDouble(this[column] ?? 0d, CultureInfo.InvariantCulture);
 
-    public double? GetNullableDouble(string column) => this[column] is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : null;
-
     public bool GetBoolean(string column) => this[column] is { } v && Convert.ToBoolean(v, CultureInfo.InvariantCulture);
 
     public DateOnly GetDate(string column) => ToDate(this[column]) ?? throw new InvalidCastException($"Column '{column}' is NULL.");

@@ -156,17 +156,9 @@ public sealed class InvokeBackfillCommand : DateScopedCmdlet
     {
         WriteObject(r);
         if (r.Status is not (PartitionStatus.Failed or PartitionStatus.Quarantined or PartitionStatus.Cancelled)) return;
-        var category = r.ErrorCategory switch
-        {
-            PartitionErrors.CoverageBelowThreshold => ErrorCategory.InvalidResult,
-            PartitionErrors.UpstreamMissing or PartitionErrors.UpstreamIncomplete => ErrorCategory.ObjectNotFound,
-            PartitionErrors.RowRulesViolated => ErrorCategory.InvalidData,
-            Core.Warehouse.BigQuery.BigQueryErrors.StreamingBufferBusyErrorId => ErrorCategory.ResourceBusy,
-            _ => ErrorCategory.NotSpecified,
-        };
-        var id = r.ErrorCategory ?? (r.Status == PartitionStatus.Cancelled ? PartitionErrors.PartitionCancelled : PartitionErrors.ProcessorFailed);
+        var id = PartitionErrors.IdOf(r.Status, r.ErrorCategory);
         WriteError(new ErrorRecord(new BackfillException(id, ErrorKind.InvalidData, $"{r.Date:yyyy-MM-dd} {r.Processor}: {r.Status}. {r.Message}"),
-            id, category, r));
+            id, MapCategory(PartitionErrors.KindOf(r.ErrorCategory)), r));
     }
 
     private BackfillRequest BuildRequest() => new()

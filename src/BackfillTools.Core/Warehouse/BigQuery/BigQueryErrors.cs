@@ -68,7 +68,7 @@ public static class BigQueryErrors
     /// BigQuery refused an UPDATE, DELETE or MERGE because rows streamed into the table are still in its streaming buffer
     /// (up to about 90 minutes after a streaming insert). Nothing ran; the same statement succeeds once the buffer flushed.
     /// </summary>
-    public const string StreamingBufferBusyErrorId = "StreamingBufferBusy";
+    public const string StreamingBufferBusyErrorId = ErrorIds.StreamingBufferBusy;
 
     // BigQuery gives the refusal no reason of its own (it is an invalidQuery); its message is stable.
     private const string StreamingBufferText = "in the streaming buffer";
