@@ -66,9 +66,9 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
     /// <summary>A declared dataset's name in this project: the prefix, then the name this warehouse gives it.</summary>
     public string DatasetName(string dataset) => _dialect.DatasetName(dataset);
 
-    /// <summary>datasets.delete with contents (prefixed name); false when it did not exist.</summary>
-    public bool DeleteDataset(string dataset) =>
-        Run(ct => _client.DeleteDatasetAsync(dataset, deleteContents: true, ct), CancellationToken.None, dataset);
+    /// <summary>datasets.delete (prefixed name), with contents unless told not to (then a non-empty dataset is refused); false when it did not exist.</summary>
+    public bool DeleteDataset(string dataset, bool deleteContents = true) =>
+        Run(ct => _client.DeleteDatasetAsync(dataset, deleteContents, ct), CancellationToken.None, dataset);
 
     /// <summary>Whether a table exists (unprefixed dataset name).</summary>
     public bool TableExists(string dataset, string name) =>
