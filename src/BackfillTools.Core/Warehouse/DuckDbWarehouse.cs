@@ -156,7 +156,14 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 
     public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default)
     {
-        if (table.Columns.Any(c => HoldsStruct(c.FullType))) return AppendThroughJson(table, rows, cancellationToken);
+        var structs = table.Columns.Select((c, i) => (c, i)).Where(x => HoldsStruct(x.c.FullType)).Select(x => x.i).ToList();
+        if (structs.Count > 0)
+        {
+            // Only rows that carry a STRUCT value need the slower JSON path; all-NULL structs append directly.
+            var list = rows as IReadOnlyList<object?[]> ?? rows.ToList();
+            rows = list;
+            if (list.Any(r => structs.Any(i => i < r.Length && r[i] is not (null or DBNull)))) return AppendThroughJson(table, list, cancellationToken);
+        }
         return Append(_dialect.PhysicalDataset(table.Dataset), table.Name, table.FullName, table.Columns.Select(c => c.FullType).ToArray(), rows, cancellationToken);
     }
 

@@ -88,9 +88,10 @@ public sealed class DuckDbWarehouseTests : IDisposable
         Assert.Empty((System.Collections.IEnumerable)r[2]["dates"]!);
 
         // A row the table refuses (NOT NULL player_lookup missing) writes nothing, and the scratch table is gone.
-        var bad = Row("bad", null);
+        var history = new Dictionary<string, object?> { ["games_found"] = 1L };
+        var bad = Row("bad", history);
         bad[mlfs.Columns.ToList().FindIndex(c => c.Name == "player_lookup")] = null;
-        Assert.ThrowsAny<Exception>(() => w.BulkAppend(mlfs, new[] { Row("later", null), bad }));
+        Assert.ThrowsAny<Exception>(() => w.BulkAppend(mlfs, new[] { Row("later", history), bad }));
         Assert.Equal(3, w.ScalarInt64($"SELECT COUNT(*) FROM {mlfs.Placeholder}"));
         Assert.Equal(new[] { $"{mlfs.Dataset}.{mlfs.Name}" }, w.ExistingTables().Where(t => t.StartsWith(mlfs.Dataset + ".", StringComparison.OrdinalIgnoreCase)));
     }
