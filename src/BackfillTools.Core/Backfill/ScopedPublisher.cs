@@ -278,6 +278,7 @@ GROUP BY partition_date", ScopeParameters(owned));
                         Result(new DateOnly(2024, 1, 17), PartitionStatus.Quarantined) });
             for (var i = 0; i < statements.Count; i++)
                 yield return new($"ScopedPublisher[{def.Name}]#{i + 1}", statements[i].Sql, statements[i].Parameters);
+            yield return new($"ScopedPublisher[{def.Name}].Counts", CountsSql(staging.Counts));
         }
     }
 }

@@ -86,7 +86,8 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
 
     private static Dictionary<string, object?> HolderParams(LockHolder me, string token, DateTime now) => WarehouseExtensions.Params(
         ("run_id", me.RunId), ("host", me.Host), ("pid", (long)me.Pid), ("started_at", me.StartedAt), ("now", now), ("token", token),
-        ("process_started_at", me.ProcessStartedAt), ("pid_namespace", me.PidNamespace));
+        // Either may be unknown on this platform: a typed NULL then, as every NULL parameter is.
+        ("process_started_at", me.ProcessStartedAt is { } started ? started : new SqlNull(ColumnType.Timestamp)), ("pid_namespace", SqlNull.OrNull(me.PidNamespace)));
 
     private readonly IWarehouse _w;
     private readonly string _token;

@@ -106,7 +106,7 @@ public static class WarehouseRemover
 
     /// <summary>datasets.delete (with contents) for what <see cref="PlanRemoval(BigQueryWarehouse, bool)"/> allows, decided again now; returns what was deleted.</summary>
     public static IReadOnlyList<string> DeleteDatasets(this BigQueryWarehouse w, bool force = false) =>
-        w.PlanRemoval(force).Items.Where(w.DeleteDataset).ToList();
+        w.PlanRemoval(force).Items.Where(d => w.DeleteDataset(d)).ToList();
 
     /// <summary>A backfill holding a live (not stale) lock owns these datasets right now: refuse.</summary>
     private static void EnsureNoLiveBackfill(BigQueryWarehouse w)

@@ -105,6 +105,8 @@ WHERE NOT EXISTS (SELECT 1 FROM {Upcg.Placeholder} AS u WHERE u.game_date = b.ga
         yield return new("StaleUpcg.Delete", DeleteSql(dateList));
         yield return new("StaleUpcg.Remaining", RemainingSql(dateList));
         yield return new("StaleUpcg.Restore", RestoreSql(backup, Upcg.ColumnNames));
+        // The columns come from the backup, so a production-width UPCG (its migration columns too) is the family sent there.
+        yield return new("StaleUpcg.Restore[production width]", RestoreSql(backup, ProductionSchema.Find(Upcg.FullName).Replica.ColumnNames));
         yield return new("StaleUpcg.BackupDates", BackupDatesSql(backup));
         yield return new("StaleUpcg.Count", CountSql(backup));
     }

@@ -56,6 +56,8 @@ public sealed class Migrator
                 foreach (var t in PublishArchiveTables.All) w.EnsureTable(t);
                 w.EnsureTable(WarehouseSchema.UndoLog);
             }),
+        new Migration(LegacyWorkDatasetMigration.Version, "Quarantined rows move from nba_quarantine to the product's quarantine dataset; the emptied legacy nba_staging and nba_quarantine are dropped",
+            LegacyWorkDatasetMigration.Apply),
     };
 
     /// <summary>The version recorded in the warehouse (where versions before 8 recorded it too); 0 when it has no schema yet.</summary>

@@ -16,8 +16,15 @@ public static partial class GameIdConverter
     public static string StandardId(DateOnly date, string away, string home) =>
         $"{date.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}_{away}_{home}";
 
-    internal static string LookupSql(string filter) =>
-        $"WITH {DateScope.ScheduleCte(finalOnly: false, Season.AllTime)} SELECT game_id, game_date, away, home, season_year FROM sched WHERE {filter}";
+    /// <summary>The schedule rows of NBA ids <paramref name="nbaIds"/> or of <paramref name="dates"/> (at least one of them given).</summary>
+    internal static string LookupSql(IReadOnlyCollection<string> nbaIds, IReadOnlyCollection<DateOnly> dates)
+    {
+        var filters = new List<string>();
+        // Both lists are validated by Convert's patterns (digits; a parsed date), so inlining them is safe.
+        if (nbaIds.Count > 0) filters.Add($"game_id IN ({string.Join(", ", nbaIds.Distinct().Select(i => $"'{i}'"))})");
+        if (dates.Count > 0) filters.Add($"game_date IN ({DateScope.InList(dates.Distinct())})");
+        return $"WITH {DateScope.ScheduleCte(finalOnly: false, Season.AllTime)} SELECT game_id, game_date, away, home, season_year FROM sched WHERE {string.Join(" OR ", filters)}";
+    }
 
     public static IReadOnlyList<Outcome> Convert(IWarehouse w, IReadOnlyList<string> ids, CancellationToken ct)
     {
@@ -36,12 +43,8 @@ public static partial class GameIdConverter
                     $"'{raw}' is not a game id. Give an NBA id of 10 digits (0022200886) or a standard id YYYYMMDD_AWAY_HOME (20230223_DEN_CLE).", raw);
         }
 
-        var filters = new List<string>();
-        // Both lists are validated by the patterns above (digits; a parsed date), so inlining them is safe.
-        if (nba.Count > 0) filters.Add($"game_id IN ({string.Join(", ", nba.Distinct().Select(i => $"'{i}'"))})");
-        if (standard.Count > 0) filters.Add($"game_date IN ({DateScope.InList(standard.Select(s => s.Date).Distinct())})");
-        var games = filters.Count == 0 ? new List<(string Id, DateOnly Date, string Away, string Home, long Year)>()
-            : w.Query(LookupSql(string.Join(" OR ", filters)), null, ct)
+        var games = nba.Count == 0 && standard.Count == 0 ? new List<(string Id, DateOnly Date, string Away, string Home, long Year)>()
+            : w.Query(LookupSql(nba, standard.Select(s => s.Date).ToList()), null, ct)
                 .AsRows().Select(r => (Id: r.GetString("game_id")!, Date: r.GetDate("game_date"), Away: r.GetString("away")!, Home: r.GetString("home")!, Year: r.GetInt64("season_year")))
                 .ToList();
 

@@ -26,6 +26,7 @@ public static class ValidationSql
             ("Range", DateScope.Range(new DateOnly(2023, 2, 1), new DateOnly(2023, 2, 28))),
             ("Seasons", DateScope.Seasons(new[] { "2022-23", "2023-24" }, regularSeasonOnly: true)),
             ("Dates", DateScope.Explicit(new[] { new DateOnly(2023, 2, 23), new DateOnly(2023, 2, 24) })),
+            ("AllRegular", DateScope.All(regularSeasonOnly: true)),
         };
         foreach (var (name, scope) in scopes)
         {
@@ -35,13 +36,16 @@ public static class ValidationSql
             yield return ($"Validation.ContextLog[{name}]", ContextLogSql(scope));
             yield return ($"Validation.PublishedBy[{name}]", PublishedBySql(scope));
         }
-        var dates = scopes[3].Scope;
         foreach (var p in Enum.GetValues<ProcessorName>())
         {
-            yield return ($"Validation.Accounting[{p}]", AccountingSql(dates, p));
-            yield return ($"Validation.RowCounts[{p}]", RowCountsSql(dates, p));
-            yield return ($"Validation.Unaccounted[{p}]", UnaccountedSql(dates, p));
-            yield return ($"Validation.Quality[{p}]", DataQualityChecker.QualitySql(scopes[1].Scope, p));
+            // Every scope kind renders its own schedule and date CTEs: each is a statement of its own.
+            foreach (var (name, scope) in scopes)
+            {
+                yield return ($"Validation.Accounting[{p}, {name}]", AccountingSql(scope, p));
+                yield return ($"Validation.RowCounts[{p}, {name}]", RowCountsSql(scope, p));
+                yield return ($"Validation.Unaccounted[{p}, {name}]", UnaccountedSql(scope, p));
+                yield return ($"Validation.Quality[{p}, {name}]", DataQualityChecker.QualitySql(scope, p));
+            }
             // The runner's form: staging tables for dates (any table with analysis_date), rows and failures.
             var def = ProcessorCatalog.Get(p);
             yield return ($"CoverageAccounting.Sql[{p}, staging]", CoverageAccounting.Sql(p, StagedDates,
@@ -49,7 +53,11 @@ public static class ValidationSql
         }
         foreach (var p in Enum.GetValues<ProcessorName>())
             yield return ($"UpstreamCompleteness.Gaps[{p}]", UpstreamCompleteness.GapsSql(scopes[1].Scope, UpstreamCompleteness.TablesFor(p)));
-        yield return ("GameId.Lookup", GameIdConverter.LookupSql("game_id IN ('0022200886') OR game_date IN (DATE '2023-02-23')"));
+        string[] ids = { "0022200886" }, noIds = Array.Empty<string>();
+        DateOnly[] days = { new(2023, 2, 23) }, noDays = Array.Empty<DateOnly>();
+        yield return ("GameId.Lookup", GameIdConverter.LookupSql(ids, days));
+        yield return ("GameId.Lookup[ids]", GameIdConverter.LookupSql(ids, noDays));
+        yield return ("GameId.Lookup[dates]", GameIdConverter.LookupSql(noIds, days));
     }
 
     internal static string FactsSql(DateScope scope)

@@ -156,14 +156,26 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 
     public long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default)
     {
-        var types = table.Columns.Select(c => c.FullType).ToArray();
+        var structs = table.Columns.Select((c, i) => (c, i)).Where(x => HoldsStruct(x.c.FullType)).Select(x => x.i).ToList();
+        if (structs.Count > 0)
+        {
+            // Only rows that carry a STRUCT value need the slower JSON path; all-NULL structs append directly.
+            var list = rows as IReadOnlyList<object?[]> ?? rows.ToList();
+            rows = list;
+            if (list.Any(r => structs.Any(i => i < r.Length && r[i] is not (null or DBNull)))) return AppendThroughJson(table, list, cancellationToken);
+        }
+        return Append(_dialect.PhysicalDataset(table.Dataset), table.Name, table.FullName, table.Columns.Select(c => c.FullType).ToArray(), rows, cancellationToken);
+    }
+
+    private long Append(string schema, string name, string fullName, SqlType[] types, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    {
         long n = 0;
-        using (var appender = _connection.CreateAppender(_dialect.PhysicalDataset(table.Dataset), table.Name))
+        using (var appender = _connection.CreateAppender(schema, name))
         {
             foreach (var values in rows)
             {
                 if (values.Length != types.Length)
-                    throw new ArgumentException($"{table.FullName} has {types.Length} columns; a row has {values.Length}.");
+                    throw new ArgumentException($"{fullName} has {types.Length} columns; a row has {values.Length}.");
                 var row = appender.CreateRow();
                 for (var i = 0; i < values.Length; i++) AppendTyped(row, types[i], values[i]);
                 row.EndRow();
@@ -171,6 +183,61 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             }
         }
         return n;
+    }
+
+    private static bool HoldsStruct(SqlType type) =>
+        type.Kind == ColumnType.Struct || (type.Kind == ColumnType.Array && HoldsStruct(type.Element!));
+
+    /// <summary>
+    /// DuckDB.NET's appender has no STRUCT writer (1.5: no struct vector writer), so a table with a STRUCT column is
+    /// appended through a scratch table that holds each such value as JSON text; one INSERT … SELECT then casts the
+    /// text to the declared type, so every row lands typed, or none does.
+    /// </summary>
+    private long AppendThroughJson(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    {
+        var schema = _dialect.PhysicalDataset(table.Dataset);
+        var scratch = $"{table.Name}__append_{Guid.NewGuid():N}";
+        var columns = table.Columns;
+        var asJson = columns.Select(c => HoldsStruct(c.FullType)).ToArray();
+        RawExecute($"CREATE TABLE {schema}.{scratch} ({string.Join(", ", columns.Select((c, i) => $"{c.Name} {(asJson[i] ? "VARCHAR" : DuckDbDialect.Instance.ColumnTypeSql(c))}"))})");
+        try
+        {
+            var text = SqlType.Of(ColumnType.String);
+            var n = Append(schema, scratch, table.FullName, columns.Select((c, i) => asJson[i] ? text : c.FullType).ToArray(),
+                rows.Select(values => values.Select((v, i) => i < asJson.Length && asJson[i] ? StructJson(columns[i].FullType, v)?.ToJsonString() : v).ToArray()),
+                cancellationToken);
+            var select = columns.Select((c, i) => asJson[i] ? $"CAST(CAST({c.Name} AS JSON) AS {DuckDbDialect.Instance.ColumnTypeSql(c)})" : c.Name);
+            RawExecute($"INSERT INTO {_dialect.QualifiedName(table)} ({string.Join(", ", columns.Select(c => c.Name))}) SELECT {string.Join(", ", select)} FROM {schema}.{scratch}");
+            return n;
+        }
+        finally
+        {
+            RawExecute($"DROP TABLE IF EXISTS {schema}.{scratch}");
+        }
+    }
+
+    /// <summary>A value of a STRUCT-holding column as JSON DuckDB casts back exactly: a STRUCT is a field name → value dictionary.</summary>
+    private static System.Text.Json.Nodes.JsonNode? StructJson(SqlType type, object? v)
+    {
+        if (v is null or DBNull) return null;
+        return type.Kind switch
+        {
+            ColumnType.Struct => new System.Text.Json.Nodes.JsonObject(type.Fields.Select(f => KeyValuePair.Create(f.Name,
+                StructJson(f.Type, (v as IReadOnlyDictionary<string, object?> ?? throw new ArgumentException($"A {type} value must be a dictionary of field name to value."))
+                    .TryGetValue(f.Name, out var x) ? x : null)))),
+            ColumnType.Array or ColumnType.Float64Array or ColumnType.StringArray => new System.Text.Json.Nodes.JsonArray(((System.Collections.IEnumerable)v).Cast<object?>()
+                .Select(x => StructJson(type.Element ?? SqlType.Of(type.Kind == ColumnType.StringArray ? ColumnType.String : ColumnType.Float64), x)).ToArray()),
+            ColumnType.Int64 => System.Text.Json.Nodes.JsonValue.Create(Convert.ToInt64(v, CultureInfo.InvariantCulture)),
+            ColumnType.Bool => System.Text.Json.Nodes.JsonValue.Create(Convert.ToBoolean(v, CultureInfo.InvariantCulture)),
+            // Text where a JSON number would lose exactness (NUMERIC) or cannot be written (NaN); DuckDB casts text to the field's type.
+            ColumnType.Float64 => Convert.ToDouble(v, CultureInfo.InvariantCulture) is var d && double.IsFinite(d)
+                ? System.Text.Json.Nodes.JsonValue.Create(d) : System.Text.Json.Nodes.JsonValue.Create(d.ToString(CultureInfo.InvariantCulture)),
+            ColumnType.Numeric => System.Text.Json.Nodes.JsonValue.Create(type.NumericValue(v).ToString(CultureInfo.InvariantCulture)),
+            ColumnType.Date => System.Text.Json.Nodes.JsonValue.Create(DateValue(v).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+            ColumnType.Timestamp => System.Text.Json.Nodes.JsonValue.Create(Convert.ToDateTime(v, CultureInfo.InvariantCulture).ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)),
+            ColumnType.Json => System.Text.Json.Nodes.JsonValue.Create(v as string ?? System.Text.Json.JsonSerializer.Serialize(v)),
+            _ => System.Text.Json.Nodes.JsonValue.Create(Convert.ToString(v, CultureInfo.InvariantCulture)),
+        };
     }
 
     // The appender does not check integer widths (a bare int literal binds to sbyte and corrupts data), so every

@@ -104,15 +104,18 @@ public sealed class BigQueryAdapterTests : IDisposable
         var script = w.BuildTransactionScript(new SqlStatement[]
         {
             new($"DELETE FROM {Small.Placeholder} WHERE d = @d;", WarehouseExtensions.Params(("d", new DateOnly(2024, 1, 2)))),
-            new($"INSERT INTO {Small.Placeholder} (k, v, d) VALUES (@k, @v, @d)", WarehouseExtensions.Params(("k", "a"), ("v", null), ("d", new DateOnly(2024, 1, 2)))),
+            new($"INSERT INTO {Small.Placeholder} (k, v, d) VALUES (@k, @v, @d)", WarehouseExtensions.Params(("k", "a"), ("v", new SqlNull(ColumnType.Int64)), ("d", new DateOnly(2024, 1, 2)))),
         }, out var ps);
         Assert.Equal("""
             BEGIN TRANSACTION;
             DELETE FROM `test-proj.dev_bf_test.small` WHERE d = @s0_d;
-            INSERT INTO `test-proj.dev_bf_test.small` (k, v, d) VALUES (@s1_k, NULL, @s1_d);
+            INSERT INTO `test-proj.dev_bf_test.small` (k, v, d) VALUES (@s1_k, @s1_v, @s1_d);
             COMMIT TRANSACTION;
             """.ReplaceLineEndings("\n"), script);
-        Assert.Equal(new[] { "s0_d", "s1_k", "s1_d" }, ps.Select(p => p.Name));
+        Assert.Equal(new[] { "s0_d", "s1_k", "s1_v", "s1_d" }, ps.Select(p => p.Name));
+        // The NULL is renamed like every other parameter and keeps its type.
+        Assert.Equal(BigQueryDbType.Int64, ps.Single(p => p.Name == "s1_v").Type);
+        Assert.Null(ps.Single(p => p.Name == "s1_v").Value);
     }
 
     [Fact]
@@ -150,13 +153,27 @@ public sealed class BigQueryAdapterTests : IDisposable
     }
 
     [Fact]
-    public void Null_parameters_are_sent_as_literal_NULL_not_as_typed_parameters()
+    public void Null_parameters_are_sent_as_typed_query_parameters_never_as_literal_NULL()
     {
         using var w = OpenWithTable();
-        w.Execute($"INSERT INTO {Small.Placeholder} (k, v, d) VALUES (@k, @v, @d)", WarehouseExtensions.Params(("k", "x"), ("v", null), ("d", null)));
+        w.Execute($"INSERT INTO {Small.Placeholder} (k, v, d) VALUES (@k, @v, @d)",
+            WarehouseExtensions.Params(("k", "x"), ("v", new SqlNull(ColumnType.Int64)), ("d", new SqlNull(ColumnType.Date))));
         var body = JsonNode.Parse(_fake.Calls("jobs.insert").Last().Body!)!;
-        Assert.Equal("INSERT INTO `test-proj.bf_test.small` (k, v, d) VALUES (@k, NULL, NULL)", (string?)body["configuration"]!["query"]!["query"]);
-        Assert.Single(body["configuration"]!["query"]!["queryParameters"]!.AsArray());
+        // The text is the registered text whatever the values; each NULL is a parameter of its column's type without a value.
+        Assert.Equal("INSERT INTO `test-proj.bf_test.small` (k, v, d) VALUES (@k, @v, @d)", (string?)body["configuration"]!["query"]!["query"]);
+        var parameters = body["configuration"]!["query"]!["queryParameters"]!.AsArray();
+        Assert.Equal(new[] { "k", "v", "d" }, parameters.Select(p => (string?)p!["name"]));
+        Assert.Equal("INT64", (string?)parameters[1]!["parameterType"]!["type"]);
+        Assert.Equal("DATE", (string?)parameters[2]!["parameterType"]!["type"]);
+        Assert.Null(parameters[1]!["parameterValue"]!["value"]);
+        Assert.Null(parameters[2]!["parameterValue"]!["value"]);
+        Assert.Equal(1, _fake.ScalarInt64("SELECT COUNT(*) FROM bf_test.small WHERE v IS NULL AND d IS NULL"));
+
+        // An untyped null has no GoogleSQL type: refused before anything is sent.
+        var sent = _fake.Calls("jobs.insert").Count();
+        Assert.Throws<ArgumentException>(() => w.Execute($"INSERT INTO {Small.Placeholder} (k, v, d) VALUES (@k, @v, @d)",
+            WarehouseExtensions.Params(("k", "y"), ("v", null), ("d", null))));
+        Assert.Equal(sent, _fake.Calls("jobs.insert").Count());
     }
 
     [Fact]

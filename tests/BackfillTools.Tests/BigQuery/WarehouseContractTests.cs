@@ -70,7 +70,7 @@ public abstract class WarehouseContractTests : IDisposable
     {
         var p = WarehouseExtensions.Params(
             ("i", 42L), ("i32", 7), ("f", 2.5), ("s", "it's ü"), ("b", true), ("d", new DateOnly(2024, 2, 29)), ("t", T0),
-            ("n", null), ("fa", new[] { 1.0, 2.0, 3.0 }), ("sa", new List<string> { "a", "b" }));
+            ("n", new SqlNull(ColumnType.Int64)), ("fa", new[] { 1.0, 2.0, 3.0 }), ("sa", new List<string> { "a", "b" }));
         var r = W.Query("SELECT @i AS i, @i32 AS i32, @f AS f, @s AS s, @b AS b, @d AS d, @t AS t, @n IS NULL AS n_null, "
                         + "ARRAY_LENGTH(@fa) AS fa_len, ARRAY_LENGTH(@sa) AS sa_len, '@i stays text' AS lit", p)[0];
         Assert.Equal(42L, r["i"]);
@@ -94,8 +94,8 @@ public abstract class WarehouseContractTests : IDisposable
         var n = W.Execute($"UPDATE {Typed.Placeholder} SET n = @v WHERE d >= @from", WarehouseExtensions.Params(("v", 99L), ("from", new DateOnly(2023, 12, 31))));
         Assert.Equal(2, n);
         Assert.Equal(2, W.ScalarInt64($"SELECT COUNT(*) FROM {Typed.Placeholder} WHERE n = 99"));
-        // A NULL parameter written into an INT64 column (BigQuery needs this as an untyped NULL).
-        Assert.Equal(1, W.Execute($"UPDATE {Typed.Placeholder} SET n = @v WHERE i = @i", WarehouseExtensions.Params(("v", null), ("i", 1L))));
+        // A NULL parameter written into an INT64 column: a typed NULL (BigQuery: an INT64 query parameter without a value).
+        Assert.Equal(1, W.Execute($"UPDATE {Typed.Placeholder} SET n = @v WHERE i = @i", WarehouseExtensions.Params(("v", new SqlNull(ColumnType.Int64)), ("i", 1L))));
         Assert.Equal(1, W.ScalarInt64($"SELECT COUNT(*) FROM {Typed.Placeholder} WHERE n = 99"));
     }
 

@@ -66,11 +66,20 @@ public static partial class ZetaSqlGate
     /// <summary>Resource names of processor step files (read by SqlProcessor, never sent as they are).</summary>
     public const string ProcessorSqlPrefix = "Processors/Sql/";
 
+    /// <summary>
+    /// The analyzer's tables: every declared table as production may have it (production-schema.json's tables with
+    /// their migration columns, which statements built from a table's real width name), its staging copy, the run's
+    /// staging and quarantine tables, and where older versions kept the product's tables.
+    /// </summary>
     public static IEnumerable<TableDef> CatalogTables() =>
-        WarehouseSchema.All.Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
+        WarehouseSchema.All.Select(AsInProduction).Concat(WarehouseSchema.All.Select(t => AsInProduction(t).WithName(StageDataset, t.Name)))
             .Concat(ProcessorCatalog.All.SelectMany(d => { var s = RunStaging(d); return s.Scratch.Append(s.Quarantine); }))
             .Concat(ToolDatasetMigration.Moves.Select(m => m.From))
             .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
+
+    private static TableDef AsInProduction(TableDef t) =>
+        ProductionSchema.Tables.FirstOrDefault(p => string.Equals(p.Base.FullName, t.FullName, StringComparison.OrdinalIgnoreCase)) is { } production
+            ? t with { Columns = production.Replica.Columns } : t;
 
     /// <summary>A statement; those sharing a Sequence are analyzed as one run (earlier CTAS tables visible to later ones).</summary>
     public sealed record Statement(string Name, string Sql, IReadOnlyList<(string Name, string Type)>? Parameters, string? Sequence = null);

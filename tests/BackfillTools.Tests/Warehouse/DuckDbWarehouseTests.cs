@@ -48,6 +48,55 @@ public sealed class DuckDbWarehouseTests : IDisposable
     }
 
     [Fact]
+    public void BulkAppend_takes_an_MLFS_row_with_its_historical_completeness_STRUCT()
+    {
+        using var w = DuckDbWarehouse.Open(":memory:");
+        var mlfs = PrecomputeTables.Mlfs;
+        w.EnsureTable(mlfs);
+        var created = new DateTime(2024, 1, 21, 8, 0, 0, DateTimeKind.Utc);
+        object?[] Row(string player, object? history)
+        {
+            // The NOT NULL columns filled, the rest NULL: the shape of a real MLFS row.
+            var row = mlfs.Columns.Select(c => c.Nullable ? null : c.FullType.Kind switch
+            {
+                ColumnType.Int64 => (object)37L,
+                ColumnType.Date => new DateOnly(2024, 1, 20),
+                ColumnType.Timestamp => created,
+                _ => c.Name == "player_lookup" ? player : "v2_37features",
+            }).ToArray();
+            row[mlfs.Columns.ToList().FindIndex(c => c.Name == "historical_completeness")] = history;
+            return row;
+        }
+        var dates = new List<DateOnly> { new(2024, 1, 14), new(2024, 1, 17) };
+        var n = w.BulkAppend(mlfs, new[]
+        {
+            Row("full", new Dictionary<string, object?>
+                { ["games_found"] = 9L, ["games_expected"] = 10, ["is_complete"] = false, ["is_bootstrap"] = true, ["contributing_game_dates"] = dates }),
+            Row("partial", new Dictionary<string, object?> { ["games_found"] = 0L, ["contributing_game_dates"] = Array.Empty<DateOnly>() }),
+            Row("none", null),
+        });
+        Assert.Equal(3, n);
+        var r = w.Query($"SELECT player_lookup, historical_completeness.games_found AS found, historical_completeness.games_expected AS expected, "
+                        + $"historical_completeness.is_complete AS complete, historical_completeness.is_bootstrap AS bootstrap, "
+                        + $"historical_completeness.contributing_game_dates AS dates, historical_completeness IS NULL AS absent, created_at "
+                        + $"FROM {mlfs.Placeholder} ORDER BY player_lookup");
+        Assert.Equal(new object?[] { "full", 9L, 10L, false, true }, r.Rows[0].Take(5));
+        Assert.Equal(dates, ((System.Collections.IEnumerable)r[0]["dates"]!).Cast<DateOnly>());
+        Assert.Equal(created, r[0].GetNullableDateTime("created_at"));
+        Assert.Equal(new object?[] { "none", null, null, null, null, null, true }, r.Rows[1].Take(7));
+        Assert.Equal(new object?[] { "partial", 0L, null, null, null }, r.Rows[2].Take(5));
+        Assert.Empty((System.Collections.IEnumerable)r[2]["dates"]!);
+
+        // A row the table refuses (NOT NULL player_lookup missing) writes nothing, and the scratch table is gone.
+        var history = new Dictionary<string, object?> { ["games_found"] = 1L };
+        var bad = Row("bad", history);
+        bad[mlfs.Columns.ToList().FindIndex(c => c.Name == "player_lookup")] = null;
+        Assert.ThrowsAny<Exception>(() => w.BulkAppend(mlfs, new[] { Row("later", history), bad }));
+        Assert.Equal(3, w.ScalarInt64($"SELECT COUNT(*) FROM {mlfs.Placeholder}"));
+        Assert.Equal(new[] { $"{mlfs.Dataset}.{mlfs.Name}" }, w.ExistingTables().Where(t => t.StartsWith(mlfs.Dataset + ".", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
     public void BulkAppend_rejects_rows_of_the_wrong_width()
     {
         using var w = NewWarehouse();

@@ -230,6 +230,103 @@ public sealed class ToolDatasetTests : IDisposable
         Assert.DoesNotContain("nba_backfill.backfill_waivers", w.ExistingTables());
     }
 
+    /// <summary>A row of <paramref name="table"/>: its NOT NULL columns filled, <paramref name="set"/> applied, the rest NULL.</summary>
+    private static object?[] RowOf(TableDef table, params (string Column, object? Value)[] set) =>
+        table.Columns.Select(c => set.FirstOrDefault(x => x.Column == c.Name) is { Column: not null } v ? v.Value : c.Nullable ? null : c.FullType.Kind switch
+        {
+            ColumnType.Int64 => (object)1L,
+            ColumnType.Date => new DateOnly(2023, 1, 1),
+            ColumnType.Timestamp => new DateTime(2023, 1, 1, 0, 0, 0, DateTimeKind.Utc),
+            _ => "x",
+        }).ToArray();
+
+    private static readonly DateOnly Held = new(2023, 1, 5), Requarantined = new(2023, 1, 6);
+
+    /// <summary>What a version before 8 left: PCF rows quarantined on two dates, a run's scratch table; the newer quarantine already holds the second date.</summary>
+    private static void LeaveLegacyWorkDatasets(IWarehouse w)
+    {
+        var (from, to) = LegacyWorkDatasetMigration.Quarantines.Single(q => q.To.Name == PrecomputeTables.Pcf.Name);
+        w.EnsureTable(from);
+        w.EnsureTable(to);
+        w.BulkAppend(from, new[]
+        {
+            RowOf(from, ("player_lookup", "p1"), ("game_date", Held), ("game_id", "g1")),
+            RowOf(from, ("player_lookup", "p2"), ("game_date", Held), ("game_id", "g1")),
+            RowOf(from, ("player_lookup", "old"), ("game_date", Requarantined), ("game_id", "g2")),
+        });
+        w.BulkAppend(to, new[] { RowOf(to, ("player_lookup", "newer"), ("game_date", Requarantined), ("game_id", "g2")) });
+        w.EnsureTable(PrecomputeTables.Pcf.WithName(LegacyWorkDatasetMigration.LegacyStaging, "pcf_rows_0a1b2c3d"));
+    }
+
+    private static void AssertQuarantineMoved(IWarehouse w, bool legacyTablesGone = true)
+    {
+        var rows = w.Query($"SELECT game_date, player_lookup FROM {{{{{DatasetNames.Quarantine}.{PrecomputeTables.Pcf.Name}}}}} ORDER BY game_date, player_lookup")
+            .AsRows().Select(r => (r.GetDate("game_date"), r.GetString("player_lookup"))).ToList();
+        // The legacy date comes across whole; the date quarantined again since keeps the newer rows only.
+        Assert.Equal(new[] { (Held, "p1"), (Held, "p2"), (Requarantined, "newer") }, rows);
+        if (!legacyTablesGone) return;
+        var tables = w.ExistingTables();
+        Assert.DoesNotContain(tables, t => t.StartsWith(LegacyWorkDatasetMigration.LegacyQuarantine + ".", StringComparison.OrdinalIgnoreCase)
+                                           || t.StartsWith(LegacyWorkDatasetMigration.LegacyStaging + ".", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void Migration_10_moves_legacy_quarantined_rows_and_drops_the_emptied_nba_staging_and_nba_quarantine_on_DuckDB()
+    {
+        using var w = DuckDbWarehouse.Open(":memory:");
+        new Migrator().Upgrade(w);
+        w.EnsureTable(PrecomputeTables.Pcf);
+        w.BulkAppend(PrecomputeTables.Pcf, new[] { RowOf(PrecomputeTables.Pcf, ("player_lookup", "production"), ("game_date", Held), ("game_id", "g1")) });
+        LeaveLegacyWorkDatasets(w);
+        w.Execute($"DELETE FROM {WarehouseSchema.SchemaVersion.Placeholder} WHERE version >= {LegacyWorkDatasetMigration.Version}");
+
+        var applied = new Migrator().Upgrade(w);
+
+        Assert.Contains(applied, m => m.Version == LegacyWorkDatasetMigration.Version);
+        AssertQuarantineMoved(w);
+        string[] Schemas() => w.Query("SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()")
+            .AsRows().Select(r => r.GetString("schema_name")!).ToArray();
+        Assert.DoesNotContain(LegacyWorkDatasetMigration.LegacyQuarantine, Schemas());
+        Assert.DoesNotContain(LegacyWorkDatasetMigration.LegacyStaging, Schemas());
+        // The production table is the warehouse's: untouched.
+        Assert.Equal("production", w.Query($"SELECT player_lookup FROM {PrecomputeTables.Pcf.Placeholder}").Rows.Single()[0]);
+
+        // Re-run safe; a table the product did not make keeps its legacy dataset.
+        w.Execute("CREATE SCHEMA nba_staging");
+        w.Execute("CREATE TABLE nba_staging.someone_elses (note VARCHAR)");
+        LegacyWorkDatasetMigration.Apply(w);
+        AssertQuarantineMoved(w, legacyTablesGone: false);
+        Assert.Contains("nba_staging.someone_elses", w.ExistingTables());
+    }
+
+    [Fact]
+    public void Migration_10_moves_legacy_quarantined_rows_and_drops_the_emptied_nba_staging_and_nba_quarantine_on_BigQuery()
+    {
+        using var fake = new FakeBigQuery();
+        using (var setup = BigQueryTestHost.Open(fake))
+        {
+            foreach (var t in WarehouseSchema.ProductionTables) setup.EnsureTable(t);
+            LeaveLegacyWorkDatasets(setup);
+        }
+        fake.Requests.Clear();
+
+        using (var w = WarehouseService.Connected(BigQueryTestHost.Open(fake)))
+        {
+            Assert.Equal(new Migrator().LatestVersion, Migrator.CurrentVersion(w));
+            AssertQuarantineMoved(w);
+        }
+        // Both legacy datasets deleted, only when empty (never with contents), and nothing else.
+        var deleted = fake.Calls("datasets.delete").Select(r => r.PathAndQuery).ToList();
+        Assert.Equal(2, deleted.Count);
+        Assert.All(deleted, d => Assert.EndsWith("?deleteContents=false", d));
+        Assert.Contains(deleted, d => d.Contains($"/datasets/{LegacyWorkDatasetMigration.LegacyQuarantine}?", StringComparison.Ordinal));
+        Assert.Contains(deleted, d => d.Contains($"/datasets/{LegacyWorkDatasetMigration.LegacyStaging}?", StringComparison.Ordinal));
+        Assert.All(fake.Calls("tables.delete"), r => Assert.Matches($"/datasets/({LegacyWorkDatasetMigration.LegacyQuarantine}|{LegacyWorkDatasetMigration.LegacyStaging}|{DatasetNames.Tool})/", r.PathAndQuery));
+        using var after = BigQueryTestHost.Open(fake);
+        Assert.Null(after.DatasetLabels(LegacyWorkDatasetMigration.LegacyQuarantine));
+        Assert.Null(after.DatasetLabels(LegacyWorkDatasetMigration.LegacyStaging));
+    }
+
     private static string Checksum(IWarehouse w, string table) =>
         string.Join("|", w.Query($"SELECT * FROM {table} ORDER BY ALL").Rows.Select(r => string.Join(",", r.Select(v => v ?? "NULL"))));
 

@@ -66,9 +66,9 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
     /// <summary>A declared dataset's name in this project: the prefix, then the name this warehouse gives it.</summary>
     public string DatasetName(string dataset) => _dialect.DatasetName(dataset);
 
-    /// <summary>datasets.delete with contents (prefixed name); false when it did not exist.</summary>
-    public bool DeleteDataset(string dataset) =>
-        Run(ct => _client.DeleteDatasetAsync(dataset, deleteContents: true, ct), CancellationToken.None, dataset);
+    /// <summary>datasets.delete (prefixed name), with contents unless told not to (then a non-empty dataset is refused); false when it did not exist.</summary>
+    public bool DeleteDataset(string dataset, bool deleteContents = true) =>
+        Run(ct => _client.DeleteDatasetAsync(dataset, deleteContents, ct), CancellationToken.None, dataset);
 
     /// <summary>Whether a table exists (unprefixed dataset name).</summary>
     public bool TableExists(string dataset, string name) =>
@@ -316,8 +316,9 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
 
     /// <summary>
     /// Bind portable <c>@name</c> parameters: each becomes a typed BigQuery query parameter (renamed with
-    /// <paramref name="prefix"/>). The product passes NULLs as <see cref="SqlNull"/> (a typed parameter without a value);
-    /// an untyped null is written as the literal NULL, which coerces into any column type.
+    /// <paramref name="prefix"/>). A NULL travels as <see cref="SqlNull"/>: a typed parameter without a value, so the text
+    /// sent is the registered text whatever the value. An untyped null is refused: GoogleSQL has no type for it
+    /// (a spliced literal NULL breaks "= NULL" and leaves the statement unregistered).
     /// </summary>
     public static (string Sql, List<BigQueryParameter> Parameters) BindParameters(string sql, IReadOnlyDictionary<string, object?>? parameters, string prefix = "")
     {
@@ -332,9 +333,8 @@ public sealed partial class BigQueryWarehouse : IWarehouse, IDryRunWarehouse
             var name = m.Groups[1].Value;
             if (!lookup.TryGetValue(name, out var value))
                 throw new ArgumentException($"The SQL uses @{name}, but no value was given for it.");
-            // Product code binds NULLs as SqlNull (typed); an untyped null stays the literal (the warehouse contract tests
-            // pin it), and the wire gate (WireGateTests) would reject one GoogleSQL refuses, such as "= NULL".
-            if (value is null) return "NULL";
+            if (value is null)
+                throw new ArgumentException($"@{name} is an untyped NULL: pass SqlNull with the column's type so it binds as a typed query parameter.");
             if (seen.Add(name))
                 used.Add(value is SqlNull typedNull
                     ? new BigQueryParameter(prefix + name, ToDbType(typedNull.Type), null)
