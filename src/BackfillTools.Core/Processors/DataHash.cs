@@ -34,7 +34,17 @@ internal static partial class DataHash
     /// hashed as they are inserted. Columns of <paramref name="staged"/> that <paramref name="output"/> lacks (the
     /// staging-only context columns) are inserted but not hashed.
     /// </summary>
-    public static string AddTo(string insertSql, string stageToken, TableDef staged, TableDef output)
+    public static string AddTo(string insertSql, string stageToken, TableDef staged, TableDef output) =>
+        Build(insertSql, stageToken, staged, output).Sql;
+
+    /// <summary>
+    /// The hash expression <see cref="AddTo"/> gives that INSERT's rows, over columns by name: recomputing it over a
+    /// published row gives the row's data_hash as long as its hashed values are the ones the run wrote.
+    /// </summary>
+    public static string RowExpression(string insertSql, string stageToken, TableDef staged, TableDef output) =>
+        Build(insertSql, stageToken, staged, output).Hash;
+
+    private static (string Sql, string Hash) Build(string insertSql, string stageToken, TableDef staged, TableDef output)
     {
         var (masked, literals) = SqlDialect.MaskLiterals(insertSql);
         // Comments are dropped: an alias appended after a "-- …" item would land inside the comment.
@@ -43,7 +53,8 @@ internal static partial class DataHash
         var head = new Regex(@"INSERT\s+INTO\s+" + Regex.Escape(stageToken) + @"\s*\(([^)]*)\)", RegexOptions.IgnoreCase).Match(masked);
         if (!head.Success) throw new InvalidOperationException($"No INSERT INTO {stageToken} (…) to hash in: {insertSql}");
         var columns = head.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (columns.Contains(Column, StringComparer.OrdinalIgnoreCase)) return insertSql;
+        if (columns.Contains(Column, StringComparer.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"INSERT INTO {stageToken} already writes {Column}: it is generated (DataHash).");
         var query = masked[(head.Index + head.Length)..];
 
         var select = TopLevelKeyword(query, "SELECT", 0);
@@ -70,16 +81,21 @@ internal static partial class DataHash
                                                && !Unhashed.Contains(c.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         if (!staged.Columns.Any(c => string.Equals(c.Name, Column, StringComparison.OrdinalIgnoreCase)))
             throw new InvalidOperationException($"{staged.FullName} has no {Column} column.");
+        var hash = Expression(hashed, floatScales);
         var sql = masked[..head.Index]
             + $"INSERT INTO {stageToken} ({string.Join(", ", columns)}, {Column})\n{cte}\n"
-            + $"SELECT *, {Expression(hashed, floatScales)} AS {Column}\nFROM hashed_row";
-        return SqlDialect.Unmask(sql, literals);
+            + $"SELECT *, {hash} AS {Column}\nFROM hashed_row";
+        return (SqlDialect.Unmask(sql, literals), SqlDialect.Unmask(hash, literals));
     }
 
     /// <summary>The hash over <paramref name="columns"/> (referenced by name), FLOAT64 at the given scales (else <see cref="DefaultFloatScale"/>).</summary>
     public static string Expression(IReadOnlyList<ColumnDef> columns, IReadOnlyDictionary<string, int> floatScales) =>
-        "SHA256_HEX(ARRAY_TO_STRING([" + string.Join(", ", columns.Select(c =>
-            Text(c.Name, c.FullType, floatScales.TryGetValue(c.Name, out var s) ? s : DefaultFloatScale))) + "], '|'))";
+        $"SHA256_HEX({Preimage(columns, floatScales)})";
+
+    /// <summary>The text that is hashed: each column's f(c), '|'-joined.</summary>
+    public static string Preimage(IReadOnlyList<ColumnDef> columns, IReadOnlyDictionary<string, int> floatScales) =>
+        "ARRAY_TO_STRING([" + string.Join(", ", columns.Select(c =>
+            Text(c.Name, c.FullType, floatScales.TryGetValue(c.Name, out var s) ? s : DefaultFloatScale))) + "], '|')";
 
     /// <summary>f(value): the value's text, <see cref="NullText"/> when NULL.</summary>
     internal static string Text(string value, SqlType type, int floatScale = DefaultFloatScale) =>
@@ -96,8 +112,9 @@ internal static partial class DataHash
         // Exact: the value is at the column's scale (ROUND_NUMERIC), so the scaled value is an integer.
         ColumnType.Numeric => $"CAST(CAST({v} * {Pow10(type.NumericDigits.Scale)} AS INT64) AS STRING)",
         ColumnType.Float64 => $"CAST(CAST(ROUND(CAST({v} AS NUMERIC), {floatScale}) * {Pow10(floatScale)} AS INT64) AS STRING)",
-        ColumnType.Array => $"'[' || ARRAY_TO_STRING(ARRAY(SELECT {Text("hash_element", type.Element!, floatScale)} " +
-                            $"FROM UNNEST({v}) AS hash_element WITH OFFSET AS hash_offset ORDER BY hash_offset), ',') || ']'",
+        // A NULL array is an empty one, as BigQuery stores it (and as GoogleSQL's ARRAY(subquery) over it gives).
+        ColumnType.Array => $"CASE WHEN {v} IS NULL THEN '[]' ELSE '[' || ARRAY_TO_STRING(ARRAY(SELECT {Text("hash_element", type.Element!, floatScale)} " +
+                            $"FROM UNNEST({v}) AS hash_element WITH OFFSET AS hash_offset ORDER BY hash_offset), ',') || ']' END",
         _ => throw new ArgumentException($"data_hash has no portable text for {type}.", nameof(type)),
     };
 

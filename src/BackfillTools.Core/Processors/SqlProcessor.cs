@@ -253,6 +253,11 @@ WHERE NOT d.is_bootstrap
         };
     }
 
+    /// <summary>The data_hash of an output row as an expression over the output's columns by name (DataHash.RowExpression).</summary>
+    internal string RowHashExpression() =>
+        SqlFile.Load(Definition.Name.ToString()).Where(s => StagesRows(s.Sql))
+            .Select(s => DataHash.RowExpression(Expand(s.Sql), StageRowsToken, Definition.StagingRows, Definition.Output)).Single();
+
     private static bool StagesRows(string sql) =>
         Regex.IsMatch(sql, @"INSERT\s+INTO\s+" + Regex.Escape(StageRowsToken), RegexOptions.IgnoreCase);
 

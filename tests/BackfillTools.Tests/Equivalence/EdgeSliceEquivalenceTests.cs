@@ -1,4 +1,5 @@
 using System.Globalization;
+using BackfillTools.Core.Domain;
 using BackfillTools.Core.Processors;
 using BackfillTools.Samples;
 using BackfillTools.Core.Schema;
@@ -92,5 +93,37 @@ public sealed class EdgeSliceEquivalenceTests(Season2021Fixture fixture, ITestOu
         // The lost game's date on Test-Coverage: its raw and analytics gap, and the accounting, on both engines.
         ProcessorEquivalenceTests.AssertCoverageEquivalent(slice, BackfillTools.Core.Sql.DateScope.Explicit(new[] { fixture.FirstLostGameDate, fixture.FirstLostGameDate.AddDays(1) }),
             fixture.FirstLostGameDate, fixture.FirstLostGameDate.AddDays(1), output);
+    }
+
+    /// <summary>
+    /// Test-Coverage with the product's own tables filled: the lost game waived, then a real backfill of its date and
+    /// the next (ledger partitions, publish lineage, per-entity context sources, precompute failures), then every
+    /// query Test-Coverage sends, on both engines.
+    /// </summary>
+    [ReferenceEngineFact]
+    public void Test_coverage_after_a_backfill_with_ledger_lineage_and_a_waiver()
+    {
+        var slice = fixture.Slice;
+        var w = slice.Db.W;
+        var (first, last) = (fixture.FirstLostGameDate, fixture.FirstLostGameDate.AddDays(1));
+        var lost = (string)w.Query(
+            $"SELECT s.game_id FROM {WarehouseSchema.Schedule.Placeholder} s WHERE s.game_date = DATE '{first:yyyy-MM-dd}' AND s.game_status = 3 " +
+            $"AND NOT EXISTS (SELECT 1 FROM {WarehouseSchema.PlayerGameSummary.Placeholder} p WHERE p.game_date = s.game_date " +
+            $"AND p.team_abbr IN (s.home_team_tricode, s.away_team_tricode)) ORDER BY s.game_id LIMIT 1").Rows[0][0]!;
+        BackfillTools.Core.Ledger.BackfillWaivers.Add(w, new[] { lost }, "lost before ingestion (equivalence slice)");
+        var results = BackfillTools.Tests.Backfill.ScopedPublishTests.RunBackfill(w,
+            new BackfillTools.Core.Ledger.BackfillRequest { StartDate = first, EndDate = last, Processors = ProcessorCatalog.All.Select(d => d.Name).ToArray() });
+        var runId = results[0].RunId;
+        Assert.Contains(results, r => r.Status == PartitionStatus.Published);
+        foreach (var (table, what) in new[] { (WarehouseSchema.BackfillWaivers, "waivers"), (WarehouseSchema.PublishLineage, "publish lineage"),
+                     (WarehouseSchema.EntityContextSources, "entity context sources"), (WarehouseSchema.BackfillPartitions, "ledger partitions") })
+            Assert.True(w.ScalarInt64($"SELECT COUNT(*) FROM {table.Placeholder}") > 0, $"no {what} rows");
+
+        var coverage = slice.CompareCoverage(BackfillTools.Core.Sql.DateScope.Range(first, last), first, last);
+        output.WriteLine("ledger, lineage and waiver filled: " + coverage.Report());
+        Assert.True(coverage.Differences == 0, "Test-Coverage's queries differ between the reference engine and DuckDB:\n" + coverage.Report());
+        // Not vacuous: the answers read the run's lineage and the waiver.
+        Assert.Contains(coverage.Results, r => r.PublishedByRunId == runId);
+        Assert.Contains(coverage.Results, r => r.WaivedGames.Length > 0);
     }
 }
