@@ -68,14 +68,6 @@ public sealed class ProcessorEquivalenceTests(SampleSeasonFixture fixture, ITest
         AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Range(new DateOnly(2022, 11, 14), new DateOnly(2022, 11, 20)), new DateOnly(2022, 11, 14), new DateOnly(2022, 11, 20), output);
     }
 
-    /// <summary>The season opener (2022-10-18) with the 14-day bootstrap boundary inside the slice.</summary>
-    [ReferenceEngineFact]
-    public void Season_opener_bootstrap_boundary_all_five_processors()
-    {
-        AssertEquivalent(Days("2022-10-29", "2022-11-02"), ProcessorCatalog.All.Select(d => d.Name), comparePublish: false);
-        AssertCoverageEquivalent(fixture.Slice, BackfillTools.Core.Sql.DateScope.Range(new DateOnly(2022, 10, 29), new DateOnly(2022, 11, 2)), new DateOnly(2022, 10, 29), new DateOnly(2022, 11, 2), output);
-    }
-
     /// <summary>
     /// The incident dates of the StaleUpcg scenario, which are also the first two dates after the 2023 All-Star break:
     /// all five processors with the automatic context choice, then PCF with UPCG forced. PSZA reads the whole season's
