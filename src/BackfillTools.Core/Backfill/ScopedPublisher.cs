@@ -208,13 +208,19 @@ GROUP BY partition_date", ScopeParameters(owned));
             ? $"{target}.{c} IS NOT DISTINCT FROM {staged}.{c}"
             : $"{target}.{c} = {staged}.{c}"));
 
-    /// <summary>The staged rows in scope, one per key (deterministically the first by the owned scalar columns).</summary>
+    /// <summary>
+    /// The staged rows in scope, one per key: the first by every owned column that can be ordered, each NULLS LAST
+    /// written out (GoogleSQL puts NULLs first by default, DuckDB last), data_hash last. The hash covers the columns
+    /// that cannot be ordered (arrays, STRUCT), so rows still tied are equal in every column kept and both engines keep
+    /// the same values. The markers, constant in scope, partition too, so the pick names every column it keeps.
+    /// </summary>
     internal static string OnePerKey(TableOwnership owned, TableDef staged, DateList dates)
     {
         var order = owned.OwnedColumns.Where(c => owned.Table.Column(c).FullType.Kind is not (ColumnType.Array or ColumnType.Float64Array
-            or ColumnType.StringArray or ColumnType.Struct or ColumnType.Json or ColumnType.Unmodeled)).ToList();
-        var orderBy = order.Count == 0 ? "" : " ORDER BY " + string.Join(", ", order);
-        return $"(SELECT * FROM (SELECT {string.Join(", ", owned.InsertedColumns)}, ROW_NUMBER() OVER (PARTITION BY {string.Join(", ", owned.Key)}{orderBy}) AS key_rank " +
+            or ColumnType.StringArray or ColumnType.Struct or ColumnType.Json or ColumnType.Unmodeled))
+            .OrderBy(c => string.Equals(c, DataHash.Column, StringComparison.OrdinalIgnoreCase)).ToList();
+        var orderBy = order.Count == 0 ? "" : " ORDER BY " + string.Join(", ", order.Select(c => c + " NULLS LAST"));
+        return $"(SELECT * FROM (SELECT {string.Join(", ", owned.InsertedColumns)}, ROW_NUMBER() OVER (PARTITION BY {string.Join(", ", owned.Key.Concat(owned.Markers.Select(m => m.Column)))}{orderBy}) AS key_rank " +
                $"FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)}) AS ranked WHERE key_rank = 1)";
     }
 

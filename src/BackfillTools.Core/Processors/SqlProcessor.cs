@@ -112,7 +112,10 @@ internal sealed partial class SqlProcessor : IProcessor
         list.Add(("blocked", BlockedSql(options)));
         list.AddRange(common.Where(s => s.Name == "todo"));
         var own = SqlFile.Load(Definition.Name.ToString());
-        list.AddRange(own.Select(s => (s.Name, Expand(s.Sql))));
+        // Each output row gets its data_hash as it is staged (DataHash: one rule for every processor).
+        list.AddRange(own.Select(s => (s.Name, StagesRows(s.Sql)
+            ? DataHash.AddTo(Expand(s.Sql), StageRowsToken, Definition.StagingRows, Definition.Output)
+            : Expand(s.Sql))));
         if (own.Any(s => s.Sql.Contains("{{work.checked}}", StringComparison.Ordinal)))
             list.AddRange(common.Where(s => s.Name == "validation_failures"));
         list.Add(("expected", "CREATE OR REPLACE TABLE {{work.expected}} AS " + ExpectedSql(Definition, "@read_from", "@read_to")));
@@ -205,6 +208,14 @@ WHERE NOT d.is_bootstrap
   AND NOT EXISTS (SELECT 1 FROM {{nba_analytics.player_game_summary}} p WHERE p.game_date = d.analysis_date)",
         };
     }
+
+    /// <summary>The data_hash of an output row as an expression over the output's columns by name (DataHash.RowExpression).</summary>
+    internal string RowHashExpression() =>
+        SqlFile.Load(Definition.Name.ToString()).Where(s => StagesRows(s.Sql))
+            .Select(s => DataHash.RowExpression(Expand(s.Sql), StageRowsToken, Definition.StagingRows, Definition.Output)).Single();
+
+    private static bool StagesRows(string sql) =>
+        Regex.IsMatch(sql, @"INSERT\s+INTO\s+" + Regex.Escape(StageRowsToken), RegexOptions.IgnoreCase);
 
     /// <summary>Expand C#-generated fragments (MLFS per-feature columns) named by /*@name*/ markers.</summary>
     private static string Expand(string sql) => MarkerToken().Replace(sql, m => m.Groups[1].Value switch

@@ -60,6 +60,9 @@ public abstract partial class SqlDialect
             throw new ArgumentException($"Unrendered placeholder near '{code.Substring(leftover, Math.Min(40, code.Length - leftover))}': table placeholders are {{{{dataset.table}}}}.");
         code = RewriteCalls(code, "ROUND_DECIMAL", RoundDecimal);
         code = RewriteCalls(code, "ROUND_NUMERIC", RoundNumeric);
+        code = RewriteCalls(code, "SHA256_HEX", a => a.Count == 1
+            ? Sha256Hex(a[0])
+            : throw new ArgumentException("SHA256_HEX takes (text)."));
         code = RewriteCalls(code, "NAMED_STRUCT", a => a.Count >= 2 && a.Count % 2 == 0
             ? NamedStruct(Enumerable.Range(0, a.Count / 2).Select(i => (a[2 * i], a[2 * i + 1])).ToList())
             : throw new ArgumentException("NAMED_STRUCT takes (name, value) pairs."));
@@ -84,6 +87,12 @@ public abstract partial class SqlDialect
     private static string RoundNumeric(IReadOnlyList<string> a) => a.Count == 2
         ? $"ROUND(CAST({a[0]} AS NUMERIC), {a[1]})"
         : throw new ArgumentException("ROUND_NUMERIC takes (value, places).");
+
+    /// <summary>
+    /// Portable SHA256_HEX(text): the SHA-256 of the text's UTF-8 bytes as 64 lower-case hex digits (a row's data_hash,
+    /// the same text on both engines).
+    /// </summary>
+    protected abstract string Sha256Hex(string text);
 
     /// <summary>Portable NAMED_STRUCT(name1, value1, …): a STRUCT value with named fields, in this engine's syntax.</summary>
     protected abstract string NamedStruct(IReadOnlyList<(string Name, string Value)> fields);
@@ -217,6 +226,8 @@ public sealed partial class DuckDbDialect : SqlDialect
         "CREATE OR REPLACE TEMP MACRO div(a, b) AS a // b",
     };
 
+    protected override string Sha256Hex(string text) => $"sha256({text})";
+
     protected override string NamedStruct(IReadOnlyList<(string Name, string Value)> fields) =>
         $"struct_pack({string.Join(", ", fields.Select(f => $"{f.Name} := {f.Value}"))})";
 
@@ -235,6 +246,14 @@ public sealed partial class DuckDbDialect : SqlDialect
         // one-decimal measures (minutes, usage) make results independent of aggregation order, hence of threads.
         code = Numeric().Replace(code, "DECIMAL(38,9)");
         code = SafeCast().Replace(code, "TRY_CAST(");
+        // GoogleSQL's spelling of SHA256_HEX (what the fake BigQuery receives): DuckDB's sha256 already returns hex.
+        code = RewriteCalls(code, "TO_HEX", a => a.Count == 1 && Sha256Call().Match(a[0]) is { Success: true } m
+            ? $"sha256({m.Groups[1].Value})" : $"TO_HEX({string.Join(", ", a)})");
+        code = RewriteCalls(code, "UNIX_MICROS", a => $"epoch_us({string.Join(", ", a)})");
+        // An array mapped element by element in order (GoogleSQL has no list_transform).
+        code = RewriteCalls(code, "ARRAY", a => a.Count == 1 && OrderedUnnest().Match(a[0]) is { Success: true } m
+            ? $"list_transform({m.Groups[3].Value}, lambda {m.Groups[4].Value}: {m.Groups[1].Value})"
+            : $"ARRAY({string.Join(", ", a)})");
         code = RewriteCalls(code, "DATE_DIFF", a =>
         {
             if (a.Count != 3 || !a[2].Equals("DAY", StringComparison.OrdinalIgnoreCase))
@@ -261,6 +280,13 @@ public sealed partial class DuckDbDialect : SqlDialect
 
     [GeneratedRegex(@"\bSAFE_CAST\s*\(", RegexOptions.IgnoreCase)]
     private static partial Regex SafeCast();
+
+    [GeneratedRegex(@"^SHA256\s*\((.*)\)$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex Sha256Call();
+
+    /// <summary>SELECT expr FROM UNNEST(array) AS e WITH OFFSET AS o ORDER BY o (groups: 1 expr, 3 array, 4 e).</summary>
+    [GeneratedRegex(@"^SELECT\s+(.+?)\s+FROM\s+UNNEST\s*\((\s*(.+?)\s*)\)\s+AS\s+([A-Za-z_]\w*)\s+WITH\s+OFFSET\s+AS\s+([A-Za-z_]\w*)\s+ORDER\s+BY\s+\5$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex OrderedUnnest();
 }
 
 /// <summary>BigQuery: the portable SQL is already GoogleSQL; only table names are rendered (backticked, project-qualified).</summary>
@@ -285,6 +311,8 @@ public sealed class BigQueryDialect : SqlDialect
     /// <summary>GoogleSQL DDL text, e.g. NUMERIC(5,2), ARRAY&lt;STRING&gt;, STRUCT&lt;a INT64, b ARRAY&lt;DATE&gt;&gt;.</summary>
     public override string TypeSql(SqlType type) =>
         type.Kind == ColumnType.Unmodeled ? throw new ArgumentException($"{type} is not a type the product declares.", nameof(type)) : type.ToString();
+
+    protected override string Sha256Hex(string text) => $"TO_HEX(SHA256({text}))";
 
     protected override string NamedStruct(IReadOnlyList<(string Name, string Value)> fields) =>
         $"STRUCT({string.Join(", ", fields.Select(f => $"{f.Value} AS {f.Name}"))})";

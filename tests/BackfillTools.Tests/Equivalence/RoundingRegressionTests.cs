@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using BackfillTools.Core.Processors;
 using BackfillTools.Core.Warehouse;
 using BackfillTools.Tests.BigQuery;
 using Xunit;
@@ -75,5 +78,60 @@ public sealed class RoundingRegressionTests : IDisposable
         Assert.Equal(numeric, OnDuckDb(Ppm30));
         // DuckDB's own decimal arithmetic returns DOUBLE: not the 9-decimal value.
         Assert.NotEqual(numeric[0], OnDuckDb("SELECT AVG(points / CAST(minutes AS DECIMAL(38,9))) FROM (SELECT 7 AS points, 67.0 AS minutes UNION ALL SELECT 3, 21.4 UNION ALL SELECT 0, 12.3 UNION ALL SELECT 11, 28.7)")[0]);
+    }
+
+    // data_hash: every kind of owned column, through the same text rule on both engines (found by the MLFS slices: a
+    // NULL ARRAY inside historical_completeness gave '[]' on the reference engine, whose ARRAY(subquery) is never NULL). NUMERIC '1.500' casts to
+    // '1.5' in GoogleSQL and '1.500' in DuckDB, and FLOAT64 text differs too, so both hash as scaled integers.
+    private static readonly (string Name, SqlType Type, string Value)[] HashedColumns =
+    {
+        ("s", SqlType.String, "'a|b'"),
+        ("missing", SqlType.String, "CAST(NULL AS STRING)"),
+        ("i", SqlType.Int64, "-42"),
+        ("b", SqlType.Bool, "TRUE"),
+        ("d", SqlType.Date, "DATE '2023-02-23'"),
+        ("t", SqlType.Timestamp, "CAST('2023-02-23 12:34:56.789012' AS TIMESTAMP)"),
+        ("n", SqlType.Numeric(5, 3), "CAST('1.500' AS NUMERIC)"),
+        ("f", SqlType.Float64, "ROUND_DECIMAL(23 / 80, 3)"),
+        ("g", SqlType.Float64, "CAST(1 AS FLOAT64) / 3"),
+        ("ints", SqlType.ArrayOf(SqlType.Int64), "[3, 1, 2]"),
+        ("joined", SqlType.ArrayOf(SqlType.Int64), "ARRAY_CONCAT([1], [2])"),
+        ("empty", SqlType.ArrayOf(SqlType.Int64), "IF(FALSE, [1], [])"),
+        ("names", SqlType.ArrayOf(SqlType.String), "['x', 'y']"),
+        ("floats", SqlType.ArrayOf(SqlType.Float64), "[0.1, 2.5, CAST(NULL AS FLOAT64)]"),
+        ("h", SqlType.StructOf(new StructField("games_found", SqlType.Int64), new StructField("is_complete", SqlType.Bool),
+              new StructField("dates", SqlType.ArrayOf(SqlType.Date))),
+         "NAMED_STRUCT(games_found, 3, is_complete, FALSE, dates, CAST(NULL AS ARRAY<DATE>))"),
+    };
+
+    private const string HashedText =
+        "a|b|<null>|-42|true|2023-02-23|1677155696789012|1500|288|333333333|[3,1,2]|[1,2]|[]|[x,y]|[100000000,2500000000,<null>]|{3,false,[]}";
+
+    private static string HashSql()
+    {
+        var columns = HashedColumns.Select(c => new ColumnDef(c.Name, c.Type)).ToList();
+        var scales = new Dictionary<string, int> { ["f"] = 3 };
+        return $"SELECT {DataHash.Expression(columns, scales)}, {DataHash.Preimage(columns, scales)} FROM (SELECT " +
+               string.Join(", ", HashedColumns.Select(c => $"{c.Value} AS {c.Name}")) + ") AS hashed_row";
+    }
+
+    private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    [Fact]
+    public void Data_hash_text_on_DuckDB_is_the_documented_text()
+    {
+        var row = _duck.Query(HashSql()).Rows[0];
+        Assert.Equal(HashedText, row[1]);
+        Assert.Equal(Sha256Hex(HashedText), row[0]);
+    }
+
+    [ReferenceEngineFact]
+    public void Data_hash_is_the_same_text_and_hash_on_the_reference_engine()
+    {
+        ReferenceEngineFactAttribute.EnsureAvailable();
+        using var engine = new ReferenceEngine();
+        var row = engine.Run(BigQuery.Render(HashSql()), Array.Empty<(string, string, object?)>())["rows"]!.AsArray()[0]!.AsArray();
+        Assert.Equal(HashedText, (string)row[1]!);
+        Assert.Equal(Sha256Hex(HashedText), (string)row[0]!);
     }
 }
