@@ -79,6 +79,51 @@ internal static class PublishArchive
         return list;
     }
 
+    /// <summary>
+    /// Archive the product's context logs a publish of <paramref name="def"/> is about to replace on <paramref name="dates"/>:
+    /// their rows of the processor's dates, whole, and per date published (from <paramref name="results"/>) the marker
+    /// that the run wrote that date's logs (<see cref="PublishArchiveTables.ContextLogs"/>).
+    /// </summary>
+    internal static IReadOnlyList<SqlStatement> ContextArchiveStatements(ProcessorDefinition def, TableDef results, DateList dates, string runId, DateTime archivedAt)
+    {
+        var p = WarehouseExtensions.Params(("processor", def.Name.ToString()), ("archive_run_id", runId), ("archived_at", archivedAt));
+        var tail = $"{A.RunColumn}, {A.ChangeColumn}, {A.ArchivedAtColumn}";
+        var list = ContextLogsOf(def).Select(log =>
+        {
+            var cols = string.Join(", ", log.ColumnNames);
+            return new SqlStatement($"INSERT INTO {A.For(log).Placeholder} ({cols}, {tail}) SELECT {cols}, @archive_run_id, '{A.Deleted}', @archived_at " +
+                                    $"FROM {log.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.List}", p);
+        }).ToList();
+        list.Add(new($"INSERT INTO {A.For(WarehouseSchema.ContextSourceLog).Placeholder} (processor_name, analysis_date, {tail}) " +
+                     $"SELECT @processor, partition_date, @archive_run_id, '{A.Inserted}', @archived_at FROM {results.Placeholder} " +
+                     $"WHERE status = '{nameof(PartitionStatus.Published)}' AND partition_date IN {dates.List}", p));
+        return list;
+    }
+
+    /// <summary>
+    /// Put back the context logs <paramref name="undoneRunId"/> replaced on the dates of <paramref name="dates"/> whose
+    /// logs it archived: the processor's rows there are replaced by the archived ones (none for a first-time publish).
+    /// </summary>
+    internal static IReadOnlyList<SqlStatement> ContextRestoreStatements(ProcessorDefinition def, DateList dates, string undoneRunId)
+    {
+        var p = WarehouseExtensions.Params(("processor", def.Name.ToString()), ("undone_run_id", undoneRunId));
+        var archivedDates = $"(SELECT analysis_date FROM {A.For(WarehouseSchema.ContextSourceLog).Placeholder} WHERE {A.RunColumn} = @undone_run_id " +
+                            $"AND {A.ChangeColumn} = '{A.Inserted}' AND processor_name = @processor AND analysis_date IN {dates.List})";
+        var list = new List<SqlStatement>();
+        foreach (var log in ContextLogsOf(def))
+        {
+            var cols = string.Join(", ", log.ColumnNames);
+            list.Add(new($"DELETE FROM {log.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.List} AND analysis_date IN {archivedDates}", p));
+            list.Add(new($"INSERT INTO {log.Placeholder} ({cols}) SELECT {cols} FROM {A.For(log).Placeholder} WHERE {A.RunColumn} = @undone_run_id " +
+                         $"AND {A.ChangeColumn} = '{A.Deleted}' AND processor_name = @processor AND analysis_date IN {dates.List} AND analysis_date IN {archivedDates}", p));
+        }
+        return list;
+    }
+
+    /// <summary>The context logs a processor's publish writes: context_source_log always, entity_context_sources for player-context processors.</summary>
+    private static IEnumerable<TableDef> ContextLogsOf(ProcessorDefinition def) =>
+        def.ContextColumns.Count > 0 ? new[] { WarehouseSchema.ContextSourceLog, WarehouseSchema.EntityContextSources } : new[] { WarehouseSchema.ContextSourceLog };
+
     /// <summary>Per date: how many keys the run updated, deleted and inserted (what an undo restores, re-inserts and removes).</summary>
     internal static string CountsSql(TableOwnership owned, DateList dates) =>
         $@"SELECT {owned.DateColumn} AS partition_date, COUNTIF({A.ChangeColumn} = '{A.Updated}') AS updated,
@@ -131,7 +176,7 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
             throw new BackfillException("InvalidArchiveRetention", ErrorKind.InvalidArgument,
                 $"Archive retention must keep 0 or more versions and days (got {keepVersions} versions, {keepDays} days).");
         long removed = 0;
-        foreach (var archive in A.All)
+        foreach (var archive in A.Everything)
         {
             var s = PruneStatement(archive, keepVersions, now.AddDays(-keepDays));
             removed += Math.Max(0, w.Execute(s.Sql, s.Parameters, ct));
@@ -153,7 +198,8 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
         var dates = DateList.Of(new[] { new DateOnly(2024, 1, 15), new DateOnly(2024, 1, 16) });
         foreach (var def in ProcessorCatalog.All)
         {
-            var staging = BackfillRunner.StagingFor(def, "gate-run", "gate").Tables;
+            var run = BackfillRunner.StagingFor(def, "gate-run", "gate");
+            var staging = run.Tables;
             foreach (var (owned, staged, label) in new[]
                      {
                          (ProcessorCatalog.OutputOwnership(def.Name), staging.Rows, "output"),
@@ -167,8 +213,12 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
                 for (var i = 0; i < all.Count; i++)
                     yield return new($"PublishArchive[{def.Name},{label}]#{i + 1}", all[i].Sql, all[i].Parameters);
             }
+            var context = ContextArchiveStatements(def, run.Results, dates, "gate-run", new DateTime(2024, 1, 16, 0, 0, 0, DateTimeKind.Utc))
+                .Concat(ContextRestoreStatements(def, dates, "gate-run")).ToList();
+            for (var i = 0; i < context.Count; i++)
+                yield return new($"PublishArchive[{def.Name},context]#{i + 1}", context[i].Sql, context[i].Parameters);
         }
-        foreach (var archive in A.All)
+        foreach (var archive in A.Everything)
         {
             var s = PruneStatement(archive, BackfillRules.ArchiveKeepVersions, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
             yield return new($"PublishArchive.Prune[{archive.Name}]", s.Sql, s.Parameters);

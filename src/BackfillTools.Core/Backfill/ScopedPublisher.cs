@@ -86,7 +86,8 @@ internal sealed class ScopedPublisher
             statements.AddRange(ReplaceOwnedRows(output, st.Rows, dates));
             statements.AddRange(PublishArchive.ArchiveStatements(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates, _runId, ArchivedAt));
             statements.AddRange(ReplaceOwnedRows(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates));
-            // The context log is the product's own table: its rows of the processor's dates are replaced whole.
+            // The context log is the product's own table: its rows of the processor's dates are replaced whole (and archived first).
+            statements.AddRange(PublishArchive.ContextArchiveStatements(def, staging.Results, dates, _runId, ArchivedAt));
             var contextCols = string.Join(", ", WarehouseSchema.ContextSourceLog.ColumnNames);
             statements.Add(new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.List}",
                 WarehouseExtensions.Params(("processor", def.Name.ToString()))));

@@ -212,12 +212,13 @@ GROUP BY l.partition_date";
         }).ToList();
     }
 
-    /// <summary>One batch's restore: output and failure rows, then the undo log, in one transaction.</summary>
+    /// <summary>One batch's restore: output and failure rows, the context logs, then the undo log, in one transaction.</summary>
     internal static IEnumerable<SqlStatement> RestoreStatements(Batch batch, string runId, string undoRunId, IReadOnlyList<UndoResult> results)
     {
         var dates = DateList.Of(batch.Dates);
         foreach (var s in PublishArchive.RestoreStatements(ProcessorCatalog.OutputOwnership(batch.Processor), dates, runId)) yield return s;
         foreach (var s in PublishArchive.RestoreStatements(ProcessorCatalog.FailureOwnership(batch.Processor), dates, runId)) yield return s;
+        foreach (var s in PublishArchive.ContextRestoreStatements(ProcessorCatalog.Get(batch.Processor), dates, runId)) yield return s;
         yield return UndoLogStatement(results, DateTime.UtcNow);
     }
 

@@ -56,6 +56,8 @@ public sealed class Migrator
                 foreach (var t in PublishArchiveTables.All) w.EnsureTable(t);
                 w.EnsureTable(WarehouseSchema.UndoLog);
             }),
+        new Migration(11, "Publish archive of the context logs (context_source_log, entity_context_sources), which an undo puts back",
+            w => { foreach (var t in PublishArchiveTables.ContextLogs) w.EnsureTable(t); }),
     };
 
     /// <summary>The version recorded in the warehouse (where versions before 8 recorded it too); 0 when it has no schema yet.</summary>

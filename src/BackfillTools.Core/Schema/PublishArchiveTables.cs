@@ -44,4 +44,16 @@ public static class PublishArchiveTables
 
     /// <summary>Every archive: the five outputs and precompute_failures.</summary>
     public static IReadOnlyList<TableDef> All => PrecomputeTables.All.Append(WarehouseSchema.PrecomputeFailures).Select(For).ToList();
+
+    /// <summary>
+    /// The archives of the product's context logs (context_source_log, entity_context_sources; schema migration 11): a
+    /// publish replaces a processor's rows of its dates whole, so it keeps them whole (<see cref="Deleted"/>), plus one
+    /// <see cref="Inserted"/> row per processor × date it published in the context_source_log archive, which tells an
+    /// undo that the logs of that date are the run's to put back (publishes before migration 11 left none, so an undo
+    /// of them leaves the logs as they are).
+    /// </summary>
+    public static IReadOnlyList<TableDef> ContextLogs => new[] { WarehouseSchema.ContextSourceLog, WarehouseSchema.EntityContextSources }.Select(For).ToList();
+
+    /// <summary>Every archive retention prunes: the production tables' and the context logs'.</summary>
+    public static IReadOnlyList<TableDef> Everything => All.Concat(ContextLogs).ToList();
 }

@@ -33,6 +33,24 @@ internal static class UndoScenario
         CoverageValidator.Run(w, DateScope.Range(D1, D3), new CoverageOptions { Processors = new[] { ProcessorName.PSZA }, Layers = new[] { CoverageLayer.Precompute } })
             .Select(r => r.PublishedByRunId).ToList();
 
+    /// <summary>
+    /// Test-Coverage's PCF rows of the incident's dates as an operator reads them: status, reason, context source and its
+    /// counts, the UPCG-sourced count (entity_context_sources) and which run's data each date holds.
+    /// </summary>
+    private static List<string> PcfCoverage(IWarehouse w)
+    {
+        var rows = CoverageValidator.Run(w, DateScope.Range(Feb23, Feb24), new CoverageOptions { Processors = new[] { ProcessorName.PCF }, Layers = new[] { CoverageLayer.Precompute } });
+        var upcgSourced = w.Query($"SELECT analysis_date, COUNTIF(context_source = 'UPCG') AS n FROM {WarehouseSchema.EntityContextSources.Placeholder} " +
+                                  "WHERE processor_name = 'PCF' GROUP BY analysis_date").AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => r.GetInt64("n"));
+        return rows.Select(r => $"{r.Date:yyyy-MM-dd} {r.Status} {r.Reason} source={r.Source} pgs={r.PgsPlayers} upcg={r.UpcgRows} " +
+                                $"upcgSourced={upcgSourced.GetValueOrDefault(r.Date)} actual={r.Actual} heldBy={r.PublishedByRunId}").ToList();
+    }
+
+    /// <summary>The product's context logs, every column, as sorted text.</summary>
+    public static List<string> ContextLogs(IWarehouse w) =>
+        new[] { WarehouseSchema.ContextSourceLog, WarehouseSchema.EntityContextSources }
+            .SelectMany(t => OwnershipScenario.Rows(w, t, "TRUE").Select(r => t.Name + ":" + r)).ToList();
+
     private static string Status(IWarehouse w, string runId) => new BackfillLedger(w).GetRun(runId)!.Status.ToString();
 
     /// <summary>A first-time publish undone: its rows disappear; a second undo changes nothing; the run reads Undone.</summary>
@@ -194,6 +212,9 @@ internal static class UndoScenario
         var goodRun = backfill(w, good);
         Assert.All(goodRun.Where(r => r.Processor == ProcessorName.PCF), r => Assert.Equal("Synthetic", r.Source));
         var goodData = Snapshot(w);
+        var goodLogs = ContextLogs(w);
+        var goodCoverage = PcfCoverage(w);
+        Assert.All(goodCoverage, c => Assert.Contains($"source=Synthetic", c));
 
         var bad = backfill(w, good with
         {
@@ -203,10 +224,16 @@ internal static class UndoScenario
         Assert.All(bad, r => Assert.Equal(PartitionStatus.Published, r.Status));
         Assert.Contains(bad, r => r.RowsDeleted > 0);
         Assert.NotEqual(goodData, Snapshot(w));
+        Assert.NotEqual(goodCoverage, PcfCoverage(w));
+        Assert.All(PcfCoverage(w), c => Assert.Contains("source=UPCG", c));
 
         var undone = Undo(w, bad[0].RunId);
         Assert.Equal(new[] { Feb23, Feb24 }, undone.Select(r => r.Date).Order());
         Assert.Equal(goodData, Snapshot(w));
+        // The context logs are the good run's again, so Test-Coverage reads the good run's source, counts and run.
+        Assert.Equal(goodLogs, ContextLogs(w));
+        Assert.Equal(goodCoverage, PcfCoverage(w));
+        Assert.All(PcfCoverage(w), c => Assert.EndsWith($"heldBy={goodRun[0].RunId}", c));
     }
 }
 
