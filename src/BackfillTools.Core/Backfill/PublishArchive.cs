@@ -18,7 +18,8 @@ internal static class PublishArchive
     /// deletes, and the keys it inserts. Each row carries what the run writes (data_hash, processed_at), so an undo can
     /// tell whether the partition has changed since.
     /// </summary>
-    internal static IReadOnlyList<SqlStatement> ArchiveStatements(TableOwnership owned, TableDef staged, DateList dates, string runId, DateTime archivedAt)
+    internal static IReadOnlyList<SqlStatement> ArchiveStatements(TableOwnership owned, TableDef staged, DateList dates, string runId, DateTime archivedAt,
+        IReadOnlyCollection<string> migrationColumns)
     {
         var archive = A.For(owned.Table);
         var target = owned.Table.Placeholder;
@@ -27,7 +28,7 @@ internal static class PublishArchive
         string Written(string alias) => $"{WrittenValue(owned, alias, "data_hash")}, {WrittenValue(owned, alias, WriteStampColumn(owned))}";
         var identifying = owned.Key.Concat(owned.Markers.Select(m => m.Column)).ToList();
         var kept = identifying.Concat(owned.OwnedColumns).ToList();
-        var whole = A.DataColumns(archive).ToList();
+        var whole = WholeRow(owned.Table, migrationColumns);
         var stagedKey = $"SELECT 1 FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)} AND {KeyMatch(owned, "t", "s")}";
         return new SqlStatement[]
         {
@@ -41,6 +42,25 @@ internal static class PublishArchive
                 $"SELECT {string.Join(", ", identifying.Select(c => "s." + c))}, @archive_run_id, '{A.Inserted}', @archived_at, {Written("s")} " +
                 $"FROM {OnePerKey(owned, staged, dates)} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})", p),
         };
+    }
+
+    /// <summary>
+    /// The columns of a whole row of <paramref name="table"/>: its declared ones, then those of its migration columns
+    /// the real table has (<paramref name="migrationColumns"/>, from <see cref="MigrationColumnsIn"/>).
+    /// </summary>
+    private static List<string> WholeRow(TableDef table, IReadOnlyCollection<string> migrationColumns) =>
+        table.ColumnNames.Concat(A.MigrationColumnsOf(table).Select(c => c.Name).Where(c => migrationColumns.Contains(c, StringComparer.OrdinalIgnoreCase))).ToList();
+
+    /// <summary>
+    /// Which of <paramref name="table"/>'s migration columns (<see cref="PublishArchiveTables.MigrationColumnsOf"/>) the
+    /// warehouse's table has: a deleted row is archived and restored with them. No lookup for a table that has none.
+    /// </summary>
+    internal static IReadOnlyList<string> MigrationColumnsIn(IWarehouse w, TableDef table)
+    {
+        var declared = A.MigrationColumnsOf(table);
+        if (declared.Count == 0) return Array.Empty<string>();
+        var live = (w.TableColumns(table.Dataset, table.Name) ?? Array.Empty<ColumnDef>()).Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return declared.Select(c => c.Name).Where(live.Contains).ToList();
     }
 
     /// <summary>The column the run writes, as the archive records it (NULL when the table has no such owned column).</summary>
@@ -59,14 +79,14 @@ internal static class PublishArchive
     /// keys it updated get their archived owned columns back, and rows it deleted come back whole. Nothing but the
     /// owned columns of the scope is written.
     /// </summary>
-    internal static IReadOnlyList<SqlStatement> RestoreStatements(TableOwnership owned, DateList dates, string undoneRunId)
+    internal static IReadOnlyList<SqlStatement> RestoreStatements(TableOwnership owned, DateList dates, string undoneRunId, IReadOnlyCollection<string> migrationColumns)
     {
         var archive = A.For(owned.Table);
         var target = owned.Table.Placeholder;
         var p = Parameters(owned, ("undone_run_id", undoneRunId));
         string Archived(string change) =>
             $"(SELECT * FROM {archive.Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {A.ChangeColumn} = '{change}' AND {owned.DateColumn} IN {dates.List})";
-        var whole = A.DataColumns(archive).ToList();
+        var whole = WholeRow(owned.Table, migrationColumns);
         var list = new List<SqlStatement>
         {
             new($"DELETE FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND EXISTS (SELECT 1 FROM {Archived(A.Inserted)} AS a WHERE {KeyMatch(owned, "t", "a")})", p),
@@ -206,8 +226,13 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
                          (ProcessorCatalog.FailureOwnership(def.Name), staging.Failures, "failures"),
                      })
             {
-                var all = ArchiveStatements(owned, staged, dates, "gate-run", new DateTime(2024, 1, 16, 0, 0, 0, DateTimeKind.Utc))
-                    .Concat(RestoreStatements(owned, dates, "gate-run"))
+                // Without and with the migration columns production may have (the forms a publish and an undo send).
+                var archived = new DateTime(2024, 1, 16, 0, 0, 0, DateTimeKind.Utc);
+                var migration = A.MigrationColumnsOf(owned.Table).Select(c => c.Name).ToList();
+                var all = ArchiveStatements(owned, staged, dates, "gate-run", archived, Array.Empty<string>())
+                    .Concat(RestoreStatements(owned, dates, "gate-run", Array.Empty<string>()))
+                    .Concat(migration.Count == 0 ? Array.Empty<SqlStatement>()
+                        : ArchiveStatements(owned, staged, dates, "gate-run", archived, migration).Concat(RestoreStatements(owned, dates, "gate-run", migration)))
                     .Append(new SqlStatement(CountsSql(owned, dates), WarehouseExtensions.Params(("undone_run_id", "gate-run"))))
                     .Append(ChangedRowsStatement(owned, dates, "gate-run")).ToList();
                 for (var i = 0; i < all.Count; i++)

@@ -66,8 +66,13 @@ public static partial class ZetaSqlGate
     /// <summary>Resource names of processor step files (read by SqlProcessor, never sent as they are).</summary>
     public const string ProcessorSqlPrefix = "Processors/Sql/";
 
+    /// <summary>
+    /// Every table the product may name; production's with the columns its later migrations add (production may have
+    /// them, and the publish archive copies them when it does).
+    /// </summary>
     public static IEnumerable<TableDef> CatalogTables() =>
-        WarehouseSchema.All.Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
+        WarehouseSchema.All.Select(t => ProductionSchema.Tables.FirstOrDefault(p => string.Equals(p.FullName, t.FullName, StringComparison.OrdinalIgnoreCase))?.Replica ?? t)
+            .Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
             .Concat(ProcessorCatalog.All.SelectMany(d => { var s = RunStaging(d); return s.Scratch.Append(s.Quarantine); }))
             .Concat(ToolDatasetMigration.Moves.Select(m => m.From))
             .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
