@@ -70,12 +70,15 @@ public static partial class ZetaSqlGate
     /// Every table the product may name; production's with the columns its later migrations add (production may have
     /// them, and the publish archive copies them when it does).
     /// </summary>
-    public static IEnumerable<TableDef> CatalogTables() =>
-        WarehouseSchema.All.Select(t => ProductionSchema.Tables.FirstOrDefault(p => string.Equals(p.FullName, t.FullName, StringComparison.OrdinalIgnoreCase))?.Replica ?? t)
-            .Concat(WarehouseSchema.All.Select(t => t.WithName(StageDataset, t.Name)))
+    public static IEnumerable<TableDef> CatalogTables()
+    {
+        var declared = WarehouseSchema.All
+            .Select(t => ProductionSchema.Tables.FirstOrDefault(p => string.Equals(p.FullName, t.FullName, StringComparison.OrdinalIgnoreCase))?.Replica ?? t).ToList();
+        return declared.Concat(declared.Select(t => t.WithName(StageDataset, t.Name)))
             .Concat(ProcessorCatalog.All.SelectMany(d => { var s = RunStaging(d); return s.Scratch.Append(s.Quarantine); }))
             .Concat(ToolDatasetMigration.Moves.Select(m => m.From))
             .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
+    }
 
     /// <summary>A statement; those sharing a Sequence are analyzed as one run (earlier CTAS tables visible to later ones).</summary>
     public sealed record Statement(string Name, string Sql, IReadOnlyList<(string Name, string Type)>? Parameters, string? Sequence = null);
