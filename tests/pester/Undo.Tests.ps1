@@ -62,6 +62,26 @@ Describe 'Undo-BackfillRun: a real kill during an undo' {
         foreach ($k in $keys) { $restored[$k] | Should -Be $prior[$k] -Because "$k after an uninterrupted undo" }
     }
 
+    It 'an undo while another one runs is refused with BackfillInProgress naming the holder, and writes nothing' {
+        $db = Join-Path $script:root ("busy-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.duckdb')
+        Copy-Item $script:base $db
+        $p = Invoke-ChildPwsh -NoWait -Script "Connect-BackfillWarehouse -Path '$db' | Out-Null; Undo-BackfillRun -RunId '$undoneRun' -Confirm:`$false | Out-Null"
+        try {
+            $info = "$db.backfill-lock.json"
+            $deadline = (Get-Date).AddSeconds(60)
+            while (-not (Test-Path $info) -and -not $p.HasExited -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            Test-Path $info | Should -BeTrue -Because 'the child undo holds the lock while it restores'
+            $holder = Get-Content $info | ConvertFrom-Json
+            $err = Get-ThrownError { Connect-BackfillWarehouse -Path $db | Out-Null; Undo-BackfillRun -RunId $undoneRun -Confirm:$false }
+            $err.FullyQualifiedErrorId | Should -BeLike 'BackfillInProgress,*'
+            "$($err.CategoryInfo.Category)" | Should -Be 'ResourceBusy'
+            $err.Exception.Message | Should -Match ([regex]::Escape($holder.RunId))
+            $err.Exception.Message | Should -Match "process $($p.Id)"
+        }
+        finally { if (-not $p.HasExited) { $p.Kill() }; $p.WaitForExit(); Connect-BackfillWarehouse -Path $script:base | Out-Null }
+        Remove-Item $db, "$db.*" -ErrorAction SilentlyContinue
+    }
+
     # Kill points from a fixed seed, spread over the uninterrupted child's run time.
     $rng = [Random]::new(20261204)
     $killPoints = 1..4 | ForEach-Object { @{ Fraction = [Math]::Round(0.3 + 0.65 * $rng.NextDouble(), 3) } }
