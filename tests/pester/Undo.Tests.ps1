@@ -63,9 +63,11 @@ Describe 'Undo-BackfillRun: a real kill during an undo' {
         foreach ($k in $keys) { $restored[$k] | Should -Be $prior[$k] -Because "$k after an uninterrupted undo" }
     }
 
-    It 'an undo while another one runs is refused with BackfillInProgress naming the holder, and writes nothing' {
+    It 'an undo while another one runs is refused with BackfillInProgress naming the holder' {
         $db = Join-Path $script:root ("busy-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.duckdb')
         Copy-Item $script:base $db
+        # Connected first: while the child holds the file, Connect itself is refused (WarehouseLocked).
+        Connect-BackfillWarehouse -Path $db | Out-Null
         $p = Invoke-ChildPwsh -NoWait -Script "Connect-BackfillWarehouse -Path '$db' | Out-Null; Undo-BackfillRun -RunId '$undoneRun' -Confirm:`$false | Out-Null"
         try {
             $info = "$db.backfill-lock.json"
@@ -73,7 +75,7 @@ Describe 'Undo-BackfillRun: a real kill during an undo' {
             while (-not (Test-Path $info) -and -not $p.HasExited -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 20 }
             Test-Path $info | Should -BeTrue -Because 'the child undo holds the lock while it restores'
             $holder = Get-Content $info | ConvertFrom-Json
-            $err = Get-ThrownError { Connect-BackfillWarehouse -Path $db | Out-Null; Undo-BackfillRun -RunId $undoneRun -Confirm:$false }
+            $err = Get-ThrownError { Undo-BackfillRun -RunId $undoneRun -Confirm:$false }
             $err.FullyQualifiedErrorId | Should -BeLike 'BackfillInProgress,*'
             "$($err.CategoryInfo.Category)" | Should -Be 'ResourceBusy'
             $err.Exception.Message | Should -Match ([regex]::Escape($holder.RunId))
