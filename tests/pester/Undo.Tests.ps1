@@ -42,13 +42,26 @@ BeforeAll {
     $script:keys = @($prior.Keys) + @($published.Keys) | Sort-Object -Unique
     $script:batches = (Invoke-TestSql -Path $base -Sql "SELECT COUNT(*) AS n FROM backfilltools.publish_lineage WHERE run_id = '$undoneRun'").n
 
-    # The reference: the same undo, uninterrupted, in a child pwsh (process start and module import included).
+    # Waits until the child's undo itself holds the lock (its identity file names the undo's run, not its preview).
+    function Wait-UndoStarted([string] $Path, [Diagnostics.Process] $Child) {
+        $deadline = (Get-Date).AddSeconds(120)
+        while (-not $Child.HasExited -and (Get-Date) -lt $deadline) {
+            $holder = try { Get-Content "$Path.backfill-lock.json" -ErrorAction Stop | ConvertFrom-Json } catch { $null }
+            if ($holder -and $holder.RunId -notlike 'preview*') { return $true }
+            Start-Sleep -Milliseconds 10
+        }
+        $false
+    }
+
+    # The reference: the same undo, uninterrupted, in a child pwsh, timed from the moment its undo takes the lock.
     $ref = Join-Path $script:root 'undo-reference.duckdb'
     Copy-Item $base $ref
+    $child = Invoke-ChildPwsh -NoWait -Script "Connect-BackfillWarehouse -Path '$ref' | Out-Null; Undo-BackfillRun -RunId '$undoneRun' -Confirm:`$false | Out-Null"
+    Wait-UndoStarted $ref $child | Should -BeTrue
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    $child = Invoke-ChildPwsh -Script "Connect-BackfillWarehouse -Path '$ref' | Out-Null; Undo-BackfillRun -RunId '$undoneRun' -Confirm:`$false | Out-Null"
+    $child.WaitForExit()
     $script:referenceMs = $clock.ElapsedMilliseconds
-    $child.ExitCode | Should -Be 0 -Because $child.StdErr
+    $child.ExitCode | Should -Be 0
     $script:interrupted = 0
     $script:partial = 0
 }
@@ -84,13 +97,14 @@ Describe 'Undo-BackfillRun: a real kill during an undo' {
         Remove-Item $db, "$db.*" -ErrorAction SilentlyContinue
     }
 
-    # Kill points from a fixed seed, spread over the uninterrupted child's run time.
+    # Kill points from a fixed seed, spread over the uninterrupted undo's time (from taking the lock to exit).
     $rng = [Random]::new(20261204)
-    $killPoints = 1..4 | ForEach-Object { @{ Fraction = [Math]::Round(0.3 + 0.65 * $rng.NextDouble(), 3) } }
-    It 'killed at <Fraction> of the reference time: no date partly restored, the log agrees, and the same undo completes it' -ForEach $killPoints {
+    $killPoints = 1..4 | ForEach-Object { @{ Fraction = [Math]::Round(0.1 + 0.8 * $rng.NextDouble(), 3) } }
+    It 'killed at <Fraction> of the reference undo time: no date partly restored, the log agrees, and the same undo completes it' -ForEach $killPoints {
         $db = Join-Path $script:root ("u-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.duckdb')
         Copy-Item $script:base $db
         $p = Invoke-ChildPwsh -NoWait -Script "Connect-BackfillWarehouse -Path '$db' | Out-Null; Undo-BackfillRun -RunId '$undoneRun' -Confirm:`$false | Out-Null"
+        $null = Wait-UndoStarted $db $p
         Start-Sleep -Milliseconds ([int]($script:referenceMs * $Fraction))
         if (-not $p.HasExited) { $p.Kill(); $script:interrupted++ }
         $p.WaitForExit()
