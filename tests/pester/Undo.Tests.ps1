@@ -138,6 +138,7 @@ Describe 'Undo-BackfillRun: a real kill during an undo' {
     }
 
     It 'the kill points interrupted running undos, some of them between restored and unrestored dates' {
+        Write-Host "undo kill test: reference undo $($script:referenceMs) ms over $($script:batches) batches; $($script:interrupted) of 4 kills interrupted a running undo, $($script:partial) after some batches and before all"
         $script:interrupted | Should -BeGreaterOrEqual 2 -Because "a kill after the child finished proves nothing (reference: $($script:referenceMs) ms)"
         $script:partial | Should -BeGreaterOrEqual 1 -Because "at least one kill must land after some batches were restored and before all were"
     }
