@@ -67,7 +67,9 @@ $badRunId = $bad[0].RunId
 $badRows = Get-PcfRows
 
 Write-Host '== 4. Which run each date holds'
-$heldBefore = @(Test-Coverage -StartDate $start -EndDate $end -Layer Precompute -Processor PCF | ForEach-Object PublishedByRunId)
+$coverageBefore = @(Test-Coverage -StartDate $start -EndDate $end -Layer Precompute -Processor PCF)
+$heldBefore = @($coverageBefore | ForEach-Object PublishedByRunId)
+$sourceBefore = @($coverageBefore | ForEach-Object Source)
 
 Write-Host "== 5. Undo-BackfillRun -RunId $badRunId -WhatIf"
 $preview = @(Undo-BackfillRun -RunId $badRunId -WhatIf)
@@ -78,7 +80,8 @@ $again = @(Undo-BackfillRun -RunId $badRunId -Confirm:$false -WarningAction Sile
 
 Write-Host '== 7. Verify'
 $rowsAfter = Get-PcfRows
-$heldAfter = @(Test-Coverage -StartDate $start -EndDate $end -Layer Precompute -Processor PCF | ForEach-Object PublishedByRunId)
+$coverageAfter = @(Test-Coverage -StartDate $start -EndDate $end -Layer Precompute -Processor PCF)
+$heldAfter = @($coverageAfter | ForEach-Object PublishedByRunId)
 [pscustomobject]@{
     WarehousePath    = $WarehousePath
     GoodRunId        = $goodRunId
@@ -91,5 +94,8 @@ $heldAfter = @(Test-Coverage -StartDate $start -EndDate $end -Layer Precompute -
     UndoAgain        = $again
     BadRunAfter      = Get-BackfillRun -RunId $badRunId
     HeldAfter        = $heldAfter
+    # The context the dates' rows were built from, as Test-Coverage reads it (the context logs are restored too).
+    SourceBefore     = $sourceBefore
+    SourceAfter      = @($coverageAfter | ForEach-Object Source)
     GoodDataRestored = ($goodRows.Count -gt 0) -and (($goodRows -join "`n") -ceq ($rowsAfter -join "`n"))
 }

@@ -292,6 +292,9 @@ Describe '05-undo-a-bad-backfill.ps1' {
     It 'the good data is back byte for byte and Test-Coverage names the good run again' {
         $r.GoodDataRestored | Should -BeTrue
         $r.HeldAfter | Should -Be @($r.GoodRunId, $r.GoodRunId)
+        # While the bad run held the dates Test-Coverage read its UPCG context; after the undo, the good run's synthetic one.
+        $r.SourceBefore | Should -Be @('UPCG', 'UPCG')
+        $r.SourceAfter | Should -Be @('Synthetic', 'Synthetic')
     }
 
     It 'the ledger shows the bad run Undone and the undo as a run of its own' {

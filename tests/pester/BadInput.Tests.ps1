@@ -5,7 +5,11 @@ BeforeAll {
     $script:dir = New-TestDirectory
     $script:db = Join-Path $dir 'backfill.duckdb'
     New-BackfillWarehouse -Path $db -SampleData -Season 2022-23 -Scenario StaleUpcg | Out-Null
+    $script:firstRun = (Invoke-Backfill -StartDate 2022-12-01 -EndDate 2022-12-02 -Processor TDZA -WarningAction SilentlyContinue)[0].RunId
+    # Undo's refusals need a run republished since (the first one, by this second run) and a run that is itself an undo.
     Invoke-Backfill -StartDate 2022-12-01 -EndDate 2022-12-02 -Processor TDZA -WarningAction SilentlyContinue | Out-Null
+    $undone = (Invoke-Backfill -Date 2022-12-03 -Processor TDZA -WarningAction SilentlyContinue)[0].RunId
+    $script:undoRun = (Undo-BackfillRun -RunId $undone -Confirm:$false)[0].UndoRunId
     $script:empty = Join-Path $dir 'empty.duckdb'
     New-BackfillWarehouse -Path $empty | Out-Null
     Connect-BackfillWarehouse -Path $db | Out-Null
@@ -39,6 +43,13 @@ Describe 'Bad input' {
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'unknown run to retry'; Id = 'RunNotFound'; Call = { Invoke-Backfill -RetryFailed -RunId 'nope' } }
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'piped object of the wrong type'; Id = 'InputObjectNotBound'; Call = { [pscustomobject]@{ Foo = 1 } | Invoke-Backfill } }
         @{ Cmdlet = 'Invoke-Backfill'; Case = 'piped text that is not a date'; Id = 'ParameterArgumentTransformationError'; Call = { [pscustomobject]@{ Date = 'yesterday-ish' } | Invoke-Backfill } }
+        @{ Cmdlet = 'Undo-BackfillRun'; Case = 'an unknown run'; Id = 'RunNotFound'; Category = 'ObjectNotFound'; Call = { Undo-BackfillRun -RunId '20221201000000-deadbeef' -Confirm:$false } }
+        @{ Cmdlet = 'Undo-BackfillRun'; Case = 'a malformed run id'; Id = 'RunNotFound'; Category = 'ObjectNotFound'; Call = { Undo-BackfillRun -RunId 'last night' -Confirm:$false } }
+        @{ Cmdlet = 'Undo-BackfillRun'; Case = 'a SQL-looking run id'; Id = 'RunNotFound'; Category = 'ObjectNotFound'; Call = { Undo-BackfillRun -RunId $sqlish -Confirm:$false } }
+        @{ Cmdlet = 'Undo-BackfillRun'; Case = 'an empty run id'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData'; Call = { Undo-BackfillRun -RunId '' -Confirm:$false } }
+        @{ Cmdlet = 'Undo-BackfillRun'; Case = 'a run that is itself an undo'; Id = 'RunIsAnUndo'; Category = 'InvalidOperation'; Call = { Undo-BackfillRun -RunId $undoRun -Confirm:$false } }
+        @{ Cmdlet = 'Undo-BackfillRun'; Case = 'an undo of an undo under -WhatIf'; Id = 'RunIsAnUndo'; Category = 'InvalidOperation'; Call = { Undo-BackfillRun -RunId $undoRun -WhatIf } }
+        @{ Cmdlet = 'Undo-BackfillRun'; Case = 'a run republished since, without -Force'; Id = 'UndoPartitionsChanged'; Category = 'InvalidOperation'; Call = { Undo-BackfillRun -RunId $firstRun -Confirm:$false } }
         @{ Cmdlet = 'Test-Coverage'; Case = 'reversed range'; Id = 'InvalidDateRange'; Call = { Test-Coverage -StartDate 2023-01-05 -EndDate 2023-01-01 } }
         @{ Cmdlet = 'Test-Coverage'; Case = 'unknown processor'; Id = 'UnknownProcessor'; Call = { Test-Coverage -Season 2022-23 -Processor $sqlish } }
         @{ Cmdlet = 'Test-Coverage'; Case = 'malformed season'; Id = 'InvalidSeason'; Call = { Test-Coverage -Season '2022/23' } }
@@ -63,6 +74,7 @@ Describe 'Bad input' {
         $err = Get-ThrownError $Call
         $err | Should -Not -BeNullOrEmpty -Because "$Cmdlet must refuse $Case"
         $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        if ($_.ContainsKey('Category')) { "$($err.CategoryInfo.Category)" | Should -Be $_.Category }
         $err.Exception.Message.Length | Should -BeGreaterThan 20
         Get-FileChecksum $db | Should -Be $sum
         Connect-BackfillWarehouse -Path $db | Out-Null

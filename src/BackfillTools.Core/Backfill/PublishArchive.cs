@@ -18,7 +18,8 @@ internal static class PublishArchive
     /// deletes, and the keys it inserts. Each row carries what the run writes (data_hash, processed_at), so an undo can
     /// tell whether the partition has changed since.
     /// </summary>
-    internal static IReadOnlyList<SqlStatement> ArchiveStatements(TableOwnership owned, TableDef staged, DateList dates, string runId, DateTime archivedAt)
+    internal static IReadOnlyList<SqlStatement> ArchiveStatements(TableOwnership owned, TableDef staged, DateList dates, string runId, DateTime archivedAt,
+        IReadOnlyCollection<string> migrationColumns)
     {
         var archive = A.For(owned.Table);
         var target = owned.Table.Placeholder;
@@ -27,7 +28,7 @@ internal static class PublishArchive
         string Written(string alias) => $"{WrittenValue(owned, alias, "data_hash")}, {WrittenValue(owned, alias, WriteStampColumn(owned))}";
         var identifying = owned.Key.Concat(owned.Markers.Select(m => m.Column)).ToList();
         var kept = identifying.Concat(owned.OwnedColumns).ToList();
-        var whole = A.DataColumns(archive).ToList();
+        var whole = WholeRow(owned.Table, migrationColumns);
         var stagedKey = $"SELECT 1 FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)} AND {KeyMatch(owned, "t", "s")}";
         return new SqlStatement[]
         {
@@ -41,6 +42,25 @@ internal static class PublishArchive
                 $"SELECT {string.Join(", ", identifying.Select(c => "s." + c))}, @archive_run_id, '{A.Inserted}', @archived_at, {Written("s")} " +
                 $"FROM {OnePerKey(owned, staged, dates)} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})", p),
         };
+    }
+
+    /// <summary>
+    /// The columns of a whole row of <paramref name="table"/>: its declared ones, then those of its migration columns
+    /// the real table has (<paramref name="migrationColumns"/>, from <see cref="MigrationColumnsIn"/>).
+    /// </summary>
+    private static List<string> WholeRow(TableDef table, IReadOnlyCollection<string> migrationColumns) =>
+        table.ColumnNames.Concat(A.MigrationColumnsOf(table).Select(c => c.Name).Where(c => migrationColumns.Contains(c, StringComparer.OrdinalIgnoreCase))).ToList();
+
+    /// <summary>
+    /// Which of <paramref name="table"/>'s migration columns (<see cref="PublishArchiveTables.MigrationColumnsOf"/>) the
+    /// warehouse's table has: a deleted row is archived and restored with them. No lookup for a table that has none.
+    /// </summary>
+    internal static IReadOnlyList<string> MigrationColumnsIn(IWarehouse w, TableDef table)
+    {
+        var declared = A.MigrationColumnsOf(table);
+        if (declared.Count == 0) return Array.Empty<string>();
+        var live = (w.TableColumns(table.Dataset, table.Name) ?? Array.Empty<ColumnDef>()).Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return declared.Select(c => c.Name).Where(live.Contains).ToList();
     }
 
     /// <summary>The column the run writes, as the archive records it (NULL when the table has no such owned column).</summary>
@@ -59,14 +79,14 @@ internal static class PublishArchive
     /// keys it updated get their archived owned columns back, and rows it deleted come back whole. Nothing but the
     /// owned columns of the scope is written.
     /// </summary>
-    internal static IReadOnlyList<SqlStatement> RestoreStatements(TableOwnership owned, DateList dates, string undoneRunId)
+    internal static IReadOnlyList<SqlStatement> RestoreStatements(TableOwnership owned, DateList dates, string undoneRunId, IReadOnlyCollection<string> migrationColumns)
     {
         var archive = A.For(owned.Table);
         var target = owned.Table.Placeholder;
         var p = Parameters(owned, ("undone_run_id", undoneRunId));
         string Archived(string change) =>
             $"(SELECT * FROM {archive.Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {A.ChangeColumn} = '{change}' AND {owned.DateColumn} IN {dates.List})";
-        var whole = A.DataColumns(archive).ToList();
+        var whole = WholeRow(owned.Table, migrationColumns);
         var list = new List<SqlStatement>
         {
             new($"DELETE FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND EXISTS (SELECT 1 FROM {Archived(A.Inserted)} AS a WHERE {KeyMatch(owned, "t", "a")})", p),
@@ -78,6 +98,51 @@ internal static class PublishArchive
                      $"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")})", p));
         return list;
     }
+
+    /// <summary>
+    /// Archive the product's context logs a publish of <paramref name="def"/> is about to replace on <paramref name="dates"/>:
+    /// their rows of the processor's dates, whole, and per date published (from <paramref name="results"/>) the marker
+    /// that the run wrote that date's logs (<see cref="PublishArchiveTables.ContextLogs"/>).
+    /// </summary>
+    internal static IReadOnlyList<SqlStatement> ContextArchiveStatements(ProcessorDefinition def, TableDef results, DateList dates, string runId, DateTime archivedAt)
+    {
+        var p = WarehouseExtensions.Params(("processor", def.Name.ToString()), ("archive_run_id", runId), ("archived_at", archivedAt));
+        var tail = $"{A.RunColumn}, {A.ChangeColumn}, {A.ArchivedAtColumn}";
+        var list = ContextLogsOf(def).Select(log =>
+        {
+            var cols = string.Join(", ", log.ColumnNames);
+            return new SqlStatement($"INSERT INTO {A.For(log).Placeholder} ({cols}, {tail}) SELECT {cols}, @archive_run_id, '{A.Deleted}', @archived_at " +
+                                    $"FROM {log.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.List}", p);
+        }).ToList();
+        list.Add(new($"INSERT INTO {A.For(WarehouseSchema.ContextSourceLog).Placeholder} (processor_name, analysis_date, {tail}) " +
+                     $"SELECT @processor, partition_date, @archive_run_id, '{A.Inserted}', @archived_at FROM {results.Placeholder} " +
+                     $"WHERE status = '{nameof(PartitionStatus.Published)}' AND partition_date IN {dates.List}", p));
+        return list;
+    }
+
+    /// <summary>
+    /// Put back the context logs <paramref name="undoneRunId"/> replaced on the dates of <paramref name="dates"/> whose
+    /// logs it archived: the processor's rows there are replaced by the archived ones (none for a first-time publish).
+    /// </summary>
+    internal static IReadOnlyList<SqlStatement> ContextRestoreStatements(ProcessorDefinition def, DateList dates, string undoneRunId)
+    {
+        var p = WarehouseExtensions.Params(("processor", def.Name.ToString()), ("undone_run_id", undoneRunId));
+        var archivedDates = $"(SELECT analysis_date FROM {A.For(WarehouseSchema.ContextSourceLog).Placeholder} WHERE {A.RunColumn} = @undone_run_id " +
+                            $"AND {A.ChangeColumn} = '{A.Inserted}' AND processor_name = @processor AND analysis_date IN {dates.List})";
+        var list = new List<SqlStatement>();
+        foreach (var log in ContextLogsOf(def))
+        {
+            var cols = string.Join(", ", log.ColumnNames);
+            list.Add(new($"DELETE FROM {log.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.List} AND analysis_date IN {archivedDates}", p));
+            list.Add(new($"INSERT INTO {log.Placeholder} ({cols}) SELECT {cols} FROM {A.For(log).Placeholder} WHERE {A.RunColumn} = @undone_run_id " +
+                         $"AND {A.ChangeColumn} = '{A.Deleted}' AND processor_name = @processor AND analysis_date IN {dates.List} AND analysis_date IN {archivedDates}", p));
+        }
+        return list;
+    }
+
+    /// <summary>The context logs a processor's publish writes: context_source_log always, entity_context_sources for player-context processors.</summary>
+    private static IEnumerable<TableDef> ContextLogsOf(ProcessorDefinition def) =>
+        def.ContextColumns.Count > 0 ? new[] { WarehouseSchema.ContextSourceLog, WarehouseSchema.EntityContextSources } : new[] { WarehouseSchema.ContextSourceLog };
 
     /// <summary>Per date: how many keys the run updated, deleted and inserted (what an undo restores, re-inserts and removes).</summary>
     internal static string CountsSql(TableOwnership owned, DateList dates) =>
@@ -131,7 +196,7 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
             throw new BackfillException("InvalidArchiveRetention", ErrorKind.InvalidArgument,
                 $"Archive retention must keep 0 or more versions and days (got {keepVersions} versions, {keepDays} days).");
         long removed = 0;
-        foreach (var archive in A.All)
+        foreach (var archive in A.Everything)
         {
             var s = PruneStatement(archive, keepVersions, now.AddDays(-keepDays));
             removed += Math.Max(0, w.Execute(s.Sql, s.Parameters, ct));
@@ -153,22 +218,32 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
         var dates = DateList.Of(new[] { new DateOnly(2024, 1, 15), new DateOnly(2024, 1, 16) });
         foreach (var def in ProcessorCatalog.All)
         {
-            var staging = BackfillRunner.StagingFor(def, "gate-run", "gate").Tables;
+            var run = BackfillRunner.StagingFor(def, "gate-run", "gate");
+            var staging = run.Tables;
             foreach (var (owned, staged, label) in new[]
                      {
                          (ProcessorCatalog.OutputOwnership(def.Name), staging.Rows, "output"),
                          (ProcessorCatalog.FailureOwnership(def.Name), staging.Failures, "failures"),
                      })
             {
-                var all = ArchiveStatements(owned, staged, dates, "gate-run", new DateTime(2024, 1, 16, 0, 0, 0, DateTimeKind.Utc))
-                    .Concat(RestoreStatements(owned, dates, "gate-run"))
+                // Without and with the migration columns production may have (the forms a publish and an undo send).
+                var archived = new DateTime(2024, 1, 16, 0, 0, 0, DateTimeKind.Utc);
+                var migration = A.MigrationColumnsOf(owned.Table).Select(c => c.Name).ToList();
+                var all = ArchiveStatements(owned, staged, dates, "gate-run", archived, Array.Empty<string>())
+                    .Concat(RestoreStatements(owned, dates, "gate-run", Array.Empty<string>()))
+                    .Concat(migration.Count == 0 ? Array.Empty<SqlStatement>()
+                        : ArchiveStatements(owned, staged, dates, "gate-run", archived, migration).Concat(RestoreStatements(owned, dates, "gate-run", migration)))
                     .Append(new SqlStatement(CountsSql(owned, dates), WarehouseExtensions.Params(("undone_run_id", "gate-run"))))
                     .Append(ChangedRowsStatement(owned, dates, "gate-run")).ToList();
                 for (var i = 0; i < all.Count; i++)
                     yield return new($"PublishArchive[{def.Name},{label}]#{i + 1}", all[i].Sql, all[i].Parameters);
             }
+            var context = ContextArchiveStatements(def, run.Results, dates, "gate-run", new DateTime(2024, 1, 16, 0, 0, 0, DateTimeKind.Utc))
+                .Concat(ContextRestoreStatements(def, dates, "gate-run")).ToList();
+            for (var i = 0; i < context.Count; i++)
+                yield return new($"PublishArchive[{def.Name},context]#{i + 1}", context[i].Sql, context[i].Parameters);
         }
-        foreach (var archive in A.All)
+        foreach (var archive in A.Everything)
         {
             var s = PruneStatement(archive, BackfillRules.ArchiveKeepVersions, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
             yield return new($"PublishArchive.Prune[{archive.Name}]", s.Sql, s.Parameters);

@@ -36,6 +36,16 @@ internal sealed class ScopedPublisher
     /// <summary>The run's lock: its fence opens every publish transaction.</summary>
     public IPublishFence? Fence { get; init; }
 
+    /// <summary>
+    /// Per table, the columns later production migrations added that the warehouse's table has (archived with the
+    /// rows a publish deletes); looked up once per publisher, and none when statements are listed without a warehouse.
+    /// </summary>
+    private IReadOnlyList<string> MigrationColumns(TableDef table) =>
+        _w is null ? Array.Empty<string>()
+            : _migrationColumns.TryGetValue(table.FullName, out var c) ? c : _migrationColumns[table.FullName] = PublishArchive.MigrationColumnsIn(_w, table);
+
+    private readonly Dictionary<string, IReadOnlyList<string>> _migrationColumns = new();
+
     /// <summary>Test hook: a statement run inside each publish transaction, after the data statements and before the ledger's.</summary>
     public SqlStatement? InsidePublish { get; init; }
 
@@ -82,11 +92,13 @@ internal sealed class ScopedPublisher
             var output = ProcessorCatalog.OutputOwnership(def.Name);
             statements.Add(CountChanges(output, st.Rows, dates, staging.Counts));
             // The replaced state goes to the archive first, in the same transaction (Undo-BackfillRun restores it).
-            statements.AddRange(PublishArchive.ArchiveStatements(output, st.Rows, dates, _runId, ArchivedAt));
+            statements.AddRange(PublishArchive.ArchiveStatements(output, st.Rows, dates, _runId, ArchivedAt, MigrationColumns(output.Table)));
             statements.AddRange(ReplaceOwnedRows(output, st.Rows, dates));
-            statements.AddRange(PublishArchive.ArchiveStatements(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates, _runId, ArchivedAt));
+            statements.AddRange(PublishArchive.ArchiveStatements(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates, _runId, ArchivedAt,
+                MigrationColumns(ProcessorCatalog.FailureOwnership(def.Name).Table)));
             statements.AddRange(ReplaceOwnedRows(ProcessorCatalog.FailureOwnership(def.Name), st.Failures, dates));
-            // The context log is the product's own table: its rows of the processor's dates are replaced whole.
+            // The context log is the product's own table: its rows of the processor's dates are replaced whole (and archived first).
+            statements.AddRange(PublishArchive.ContextArchiveStatements(def, staging.Results, dates, _runId, ArchivedAt));
             var contextCols = string.Join(", ", WarehouseSchema.ContextSourceLog.ColumnNames);
             statements.Add(new($"DELETE FROM {WarehouseSchema.ContextSourceLog.Placeholder} WHERE processor_name = @processor AND analysis_date IN {dates.List}",
                 WarehouseExtensions.Params(("processor", def.Name.ToString()))));

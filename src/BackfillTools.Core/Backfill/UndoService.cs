@@ -41,6 +41,9 @@ public static class UndoService
 {
     public const string PartitionsChangedErrorId = "UndoPartitionsChanged";
 
+    /// <summary>The run named is itself an undo (an undo is not undone).</summary>
+    public const string RunIsAnUndoErrorId = "RunIsAnUndo";
+
     /// <summary>A batch the run published: one processor's dates written by one publish transaction.</summary>
     internal sealed record Batch(ProcessorName Processor, DateTime PublishedAt, IReadOnlyList<DateOnly> Dates);
 
@@ -102,13 +105,16 @@ public static class UndoService
         ledger.StartUndoRun(undoRunId, runId, force, pending.Select(b => b.Processor).Distinct().ToList(),
             pending.SelectMany(b => b.Dates).Min(), pending.SelectMany(b => b.Dates).Max(), startedAt);
         var done = new List<UndoResult>();
+        var migrationColumns = new Dictionary<ProcessorName, IReadOnlyList<string>>();
+        IReadOnlyList<string> MigrationColumns(ProcessorName p) => migrationColumns.TryGetValue(p, out var c) ? c
+            : migrationColumns[p] = PublishArchive.MigrationColumnsIn(w, ProcessorCatalog.OutputOwnership(p).Table);
         try
         {
             foreach (var batch in pending)
             {
                 ct.ThrowIfCancellationRequested();
                 var results = planned[batch];
-                var statements = RestoreStatements(batch, runId, undoRunId, results).ToList();
+                var statements = RestoreStatements(batch, runId, undoRunId, results, MigrationColumns(batch.Processor)).ToList();
                 if (insideRestore is not null) statements.Insert(statements.Count - 1, insideRestore);
                 fence?.ThrowIfLost();
                 try { w.ExecuteInTransaction((fence?.FenceStatements() ?? Array.Empty<SqlStatement>()).Concat(statements).ToList(), ct); }
@@ -142,9 +148,18 @@ public static class UndoService
             ". Use -Force to restore them anyway (recorded in the ledger).", changed);
     }
 
-    private static Ledger.BackfillRunInfo EnsureRun(IWarehouse w, string runId) =>
-        new BackfillLedger(w).GetRun(runId)
-        ?? throw new BackfillException("RunNotFound", ErrorKind.ObjectNotFound, $"No backfill run '{runId}' in the ledger. Get-BackfillRun lists the runs.", runId);
+    /// <summary>The run to undo: it must be in the ledger and be a backfill (an undo is not undone; its run is backfilled again).</summary>
+    private static Ledger.BackfillRunInfo EnsureRun(IWarehouse w, string runId)
+    {
+        var run = new BackfillLedger(w).GetRun(runId)
+            ?? throw new BackfillException("RunNotFound", ErrorKind.ObjectNotFound, $"No backfill run '{runId}' in the ledger. Get-BackfillRun lists the runs.", runId);
+        if (BackfillLedger.UndoOf(run) is { } undone)
+            throw new BackfillException(RunIsAnUndoErrorId, ErrorKind.InvalidOperation,
+                $"Run {runId} is an undo of run {undone}, not a backfill; an undo cannot be undone. To publish that data again, " +
+                $"run Invoke-Backfill over the dates of run {undone} (Get-BackfillRun -RunId {undone} shows them).", runId);
+        return run;
+    }
+
 
     /// <summary>The run's published batches not yet restored, in publish order (from the lineage, minus the undo log).</summary>
     internal static IReadOnlyList<Batch> Pending(IWarehouse w, string runId, CancellationToken ct) =>
@@ -212,12 +227,15 @@ GROUP BY l.partition_date";
         }).ToList();
     }
 
-    /// <summary>One batch's restore: output and failure rows, then the undo log, in one transaction.</summary>
-    internal static IEnumerable<SqlStatement> RestoreStatements(Batch batch, string runId, string undoRunId, IReadOnlyList<UndoResult> results)
+    /// <summary>One batch's restore: output and failure rows, the context logs, then the undo log, in one transaction.</summary>
+    /// <param name="migrationColumns">The output table's migration columns the warehouse has (<see cref="PublishArchive.MigrationColumnsIn"/>).</param>
+    internal static IEnumerable<SqlStatement> RestoreStatements(Batch batch, string runId, string undoRunId, IReadOnlyList<UndoResult> results,
+        IReadOnlyCollection<string> migrationColumns)
     {
         var dates = DateList.Of(batch.Dates);
-        foreach (var s in PublishArchive.RestoreStatements(ProcessorCatalog.OutputOwnership(batch.Processor), dates, runId)) yield return s;
-        foreach (var s in PublishArchive.RestoreStatements(ProcessorCatalog.FailureOwnership(batch.Processor), dates, runId)) yield return s;
+        foreach (var s in PublishArchive.RestoreStatements(ProcessorCatalog.OutputOwnership(batch.Processor), dates, runId, migrationColumns)) yield return s;
+        foreach (var s in PublishArchive.RestoreStatements(ProcessorCatalog.FailureOwnership(batch.Processor), dates, runId, Array.Empty<string>())) yield return s;
+        foreach (var s in PublishArchive.ContextRestoreStatements(ProcessorCatalog.Get(batch.Processor), dates, runId)) yield return s;
         yield return UndoLogStatement(results, DateTime.UtcNow);
     }
 

@@ -117,6 +117,18 @@ WHERE {Parts.Placeholder}.run_id = @run_id AND {Parts.Placeholder}.run_id = r.ru
         });
     }
 
+    /// <summary>The run an undo run took back (its parameters' UndoOf, as <see cref="StartUndoRun"/> writes them); null for a backfill.</summary>
+    public static string? UndoOf(BackfillRunInfo run)
+    {
+        if (string.IsNullOrEmpty(run.Parameters) || !run.Parameters.Contains("\"UndoOf\"", StringComparison.Ordinal)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(run.Parameters);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("UndoOf", out var of) ? of.GetString() : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
     /// <summary>The undone run's status becomes Undone; its message names the undo (and keeps what it said before).</summary>
     public void MarkUndone(string runId, string undoRunId) =>
         _w.Execute(MarkUndoneSql, WarehouseExtensions.Params(("run_id", runId), ("status", nameof(RunStatus.Undone)), ("note", $"Undone by run {undoRunId}")));

@@ -58,6 +58,13 @@ public sealed class Migrator
             }),
         new Migration(LegacyWorkDatasetMigration.Version, "Quarantined rows move from nba_quarantine to the product's quarantine dataset; the emptied legacy nba_staging and nba_quarantine are dropped",
             LegacyWorkDatasetMigration.Apply),
+        new Migration(11, "Publish archive: the context logs (context_source_log, entity_context_sources) and the columns later production migrations add, which an undo puts back",
+            w =>
+            {
+                // Tool dataset only: new archive tables, and the archives of version 9 gain the migration columns.
+                foreach (var t in PublishArchiveTables.ContextLogs) w.EnsureTable(t);
+                foreach (var sql in PrecomputeTables.All.Append(WarehouseSchema.PrecomputeFailures).SelectMany(PublishArchiveTables.AddMigrationColumnsSql)) w.Execute(sql);
+            }),
     };
 
     /// <summary>The version recorded in the warehouse (where versions before 8 recorded it too); 0 when it has no schema yet.</summary>
@@ -100,6 +107,8 @@ public sealed class Migrator
     [StatementCatalog]
     internal static IEnumerable<RegisteredStatement> Catalog()
     {
+        var addColumns = PrecomputeTables.All.SelectMany(PublishArchiveTables.AddMigrationColumnsSql).ToList();
+        for (var i = 0; i < addColumns.Count; i++) yield return new($"Migrator.AddArchiveMigrationColumns#{i + 1}", addColumns[i]);
         yield return new("Migrator.CurrentVersion", CurrentVersionSqlOf(WarehouseSchema.SchemaVersion));
         yield return new("Migrator.CurrentVersion[legacy]", CurrentVersionSqlOf(ToolDatasetMigration.LegacySchemaVersion));
         yield return new("Migrator.RecordMigration", RecordMigrationSql,

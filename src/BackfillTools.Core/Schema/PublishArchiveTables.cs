@@ -5,7 +5,7 @@ namespace BackfillTools.Core.Schema;
 
 /// <summary>
 /// The publish archive (Undo-BackfillRun): per production table the product publishes to, a table in the tool dataset
-/// with the production table's own columns (all nullable) plus who replaced what. Each publish writes, in its
+/// with the production table's own columns (all nullable; those production migrations add included) plus who replaced what. Each publish writes, in its
 /// transaction, the prior state of its scope: owned columns of keys it updated, whole rows of keys it deleted, and the
 /// keys it inserted. The table's own column types (not JSON) are what lets an undo restore NUMERIC(p,s), arrays, structs
 /// and timestamps byte for byte on DuckDB and BigQuery alike: values are copied column to column, never re-parsed.
@@ -31,17 +31,47 @@ public static class PublishArchiveTables
 
     public const string Prefix = "archive_";
 
-    /// <summary>The archive of one production table.</summary>
+    /// <summary>
+    /// The archive of one table: its declared columns and those a later production migration adds to it
+    /// (<see cref="MigrationColumnsOf"/>), so a deleted row comes back whole wherever production has them.
+    /// </summary>
     public static TableDef For(TableDef production) => new(DatasetNames.Tool, Prefix + production.Name,
-        production.Columns.Select(c => c with { Nullable = true })
+        production.Columns.Concat(MigrationColumnsOf(production)).Select(c => c with { Nullable = true })
             .Concat(new[] { Str(RunColumn, false), Str(ChangeColumn, false), Ts(ArchivedAtColumn, false), Str(WrittenHashColumn), Ts(WrittenProcessedAtColumn) })
             .ToList(),
         Array.Empty<string>(), production.PartitionColumn, new[] { RunColumn });
 
-    /// <summary>The archive columns that are the production table's (what a restore copies back).</summary>
+    /// <summary>
+    /// The columns production-schema.json says a later production migration adds to <paramref name="table"/>
+    /// (<c>added_by_migrations</c>): production may or may not have them; none for the product's own tables.
+    /// </summary>
+    public static IReadOnlyList<ColumnDef> MigrationColumnsOf(TableDef table) =>
+        ProductionSchema.Tables.FirstOrDefault(t => string.Equals(t.FullName, table.FullName, StringComparison.OrdinalIgnoreCase))?.MigrationColumns
+        ?? (IReadOnlyList<ColumnDef>)Array.Empty<ColumnDef>();
+
+    /// <summary>
+    /// Schema migration 11: archives created before it gain the migration columns of their table (only the tool
+    /// dataset is altered; the production tables stay as they are).
+    /// </summary>
+    public static IEnumerable<string> AddMigrationColumnsSql(TableDef production) =>
+        MigrationColumnsOf(production).Select(c => $"ALTER TABLE {For(production).Placeholder} ADD COLUMN IF NOT EXISTS {c.Name} {c.FullType}");
+
+    /// <summary>The archive columns that are the table's, declared and migration-added alike (what a restore may copy back).</summary>
     public static IEnumerable<string> DataColumns(TableDef archive) =>
         archive.ColumnNames.Where(c => c is not (RunColumn or ChangeColumn or ArchivedAtColumn or WrittenHashColumn or WrittenProcessedAtColumn));
 
     /// <summary>Every archive: the five outputs and precompute_failures.</summary>
     public static IReadOnlyList<TableDef> All => PrecomputeTables.All.Append(WarehouseSchema.PrecomputeFailures).Select(For).ToList();
+
+    /// <summary>
+    /// The archives of the product's context logs (context_source_log, entity_context_sources; schema migration 11): a
+    /// publish replaces a processor's rows of its dates whole, so it keeps them whole (<see cref="Deleted"/>), plus one
+    /// <see cref="Inserted"/> row per processor × date it published in the context_source_log archive, which tells an
+    /// undo that the logs of that date are the run's to put back (publishes before migration 11 left none, so an undo
+    /// of them leaves the logs as they are).
+    /// </summary>
+    public static IReadOnlyList<TableDef> ContextLogs => new[] { WarehouseSchema.ContextSourceLog, WarehouseSchema.EntityContextSources }.Select(For).ToList();
+
+    /// <summary>Every archive retention prunes: the production tables' and the context logs'.</summary>
+    public static IReadOnlyList<TableDef> Everything => All.Concat(ContextLogs).ToList();
 }

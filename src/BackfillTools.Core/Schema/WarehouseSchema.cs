@@ -174,7 +174,7 @@ public static class WarehouseSchema
     };
 
     /// <summary>Every table, inputs first; precompute outputs come from <see cref="PrecomputeTables"/>.</summary>
-    public static IReadOnlyList<TableDef> All => Inputs.Concat(PrecomputeTables.All).Concat(Operations).Concat(PublishArchiveTables.All).Append(UndoLog).ToList();
+    public static IReadOnlyList<TableDef> All => Inputs.Concat(PrecomputeTables.All).Concat(Operations).Concat(PublishArchiveTables.Everything).Append(UndoLog).ToList();
 
     /// <summary>The product's own tables (in <see cref="DatasetNames.Tool"/>): the only tables migrations create.</summary>
     public static IReadOnlyList<TableDef> ProductTables => All.Where(t => DatasetNames.IsProduct(t.Dataset)).ToList();

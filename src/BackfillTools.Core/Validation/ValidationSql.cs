@@ -111,7 +111,10 @@ FROM ({CoverageAccounting.EntitiesSql(p, "cov_dates", window: scope.ReadWindow)}
 WHERE NOT (ent.has_row OR ent.by_design)
 ORDER BY ent.analysis_date, ent.entity_id";
 
-    /// <summary>The latest attempt per (date, processor) decides; planned-but-never-started rows say nothing.</summary>
+    /// <summary>
+    /// The latest attempt per (date, processor) decides; planned-but-never-started rows say nothing, and neither do
+    /// partitions an undo took back (the attempt before them is what the date holds).
+    /// </summary>
     internal static string LedgerSql(DateScope scope) => $@"WITH {scope.Ctes()}
 SELECT partition_date, processor, status, error_category, source, pgs_players, upcg_rows, message
 FROM (
@@ -119,6 +122,8 @@ FROM (
                                  ORDER BY COALESCE(p.finished_at, p.started_at) DESC, p.run_id DESC) AS rn
   FROM {WarehouseSchema.BackfillPartitions.Placeholder} AS p
   WHERE p.partition_date IN (SELECT analysis_date FROM cov_dates) AND p.status NOT IN ('Pending')
+    AND NOT EXISTS (SELECT 1 FROM {WarehouseSchema.UndoLog.Placeholder} AS u
+                    WHERE u.undone_run_id = p.run_id AND u.processor = p.processor AND u.partition_date = p.partition_date)
 ) AS x WHERE rn = 1";
 
     internal static string ContextLogSql(DateScope scope) => $@"WITH {scope.Ctes()}

@@ -25,6 +25,9 @@ public sealed class UndoBackfillRunCommand : BackfillCmdlet
     {
         var connection = ResolveConnection();
         IReadOnlyList<UndoResult> preview;
+        // On DuckDB a running backfill or undo holds the file: its lock refuses first (BackfillInProgress, naming it),
+        // rather than the engine's own file-lock error. Released before the undo takes it for good.
+        using (connection.Kind == WarehouseKind.DuckDb ? BackfillLock.Acquire(connection.Path!, LockHolder.Current($"preview of the undo of {RunId}", DateTime.UtcNow)) : null)
         using (var w = OpenWarehouse()) preview = UndoService.Preview(w, RunId, CancellationToken);
         if (preview.Count == 0)
         {

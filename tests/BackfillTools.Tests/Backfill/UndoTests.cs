@@ -2,6 +2,7 @@ using BackfillTools.Core;
 using BackfillTools.Core.Backfill;
 using BackfillTools.Core.Processors;
 using BackfillTools.Core.Schema;
+using BackfillTools.Core.Sql;
 using BackfillTools.Core.Warehouse;
 using Xunit;
 
@@ -33,6 +34,24 @@ internal static class UndoScenario
         CoverageValidator.Run(w, DateScope.Range(D1, D3), new CoverageOptions { Processors = new[] { ProcessorName.PSZA }, Layers = new[] { CoverageLayer.Precompute } })
             .Select(r => r.PublishedByRunId).ToList();
 
+    /// <summary>
+    /// Test-Coverage's PCF rows of the incident's dates as an operator reads them: status, reason, context source and its
+    /// counts, the UPCG-sourced count (entity_context_sources) and which run's data each date holds.
+    /// </summary>
+    private static List<string> PcfCoverage(IWarehouse w)
+    {
+        var rows = CoverageValidator.Run(w, DateScope.Range(Feb23, Feb24), new CoverageOptions { Processors = new[] { ProcessorName.PCF }, Layers = new[] { CoverageLayer.Precompute } });
+        var upcgSourced = w.Query($"SELECT analysis_date, COUNTIF(context_source = 'UPCG') AS n FROM {WarehouseSchema.EntityContextSources.Placeholder} " +
+                                  "WHERE processor_name = 'PCF' GROUP BY analysis_date").AsRows().ToDictionary(r => r.GetDate("analysis_date"), r => r.GetInt64("n"));
+        return rows.Select(r => $"{r.Date:yyyy-MM-dd} {r.Status} {r.Reason} source={r.Source} pgs={r.PgsPlayers} upcg={r.UpcgRows} " +
+                                $"upcgSourced={upcgSourced.GetValueOrDefault(r.Date)} actual={r.Actual} heldBy={r.PublishedByRunId}").ToList();
+    }
+
+    /// <summary>The product's context logs, every column, as sorted text.</summary>
+    public static List<string> ContextLogs(IWarehouse w) =>
+        new[] { WarehouseSchema.ContextSourceLog, WarehouseSchema.EntityContextSources }
+            .SelectMany(t => OwnershipScenario.Rows(w, t, "TRUE").Select(r => t.Name + ":" + r)).ToList();
+
     private static string Status(IWarehouse w, string runId) => new BackfillLedger(w).GetRun(runId)!.Status.ToString();
 
     /// <summary>A first-time publish undone: its rows disappear; a second undo changes nothing; the run reads Undone.</summary>
@@ -57,6 +76,10 @@ internal static class UndoScenario
         Assert.Equal(RunStatus.Succeeded, undoRun.Status);
         Assert.Contains($"Undo of run {runId}", undoRun.Message);
 
+        // The undo is not itself undone: refused by name, before anything is read or written.
+        Assert.Equal(UndoService.RunIsAnUndoErrorId, Assert.Throws<BackfillException>(() => Undo(w, undoRun.RunId)).ErrorId);
+        Assert.Equal(UndoService.RunIsAnUndoErrorId, Assert.Throws<BackfillException>(() => UndoService.Preview(w, undoRun.RunId)).ErrorId);
+        Assert.Equal(runId, BackfillLedger.UndoOf(undoRun));
         // Again: nothing left, nothing written.
         var runsBefore = new BackfillLedger(w).GetRuns(null, null).Count;
         Assert.Empty(Undo(w, runId));
@@ -182,6 +205,58 @@ internal static class UndoScenario
     }
 
     /// <summary>
+    /// A replica whose PSZA table has the columns later production migrations add, with values: a row the undone run
+    /// deleted comes back whole, migration columns included, and the rows it updated keep theirs (the product never
+    /// writes them). The production table is only ever read for them; the archive has them.
+    /// </summary>
+    public static void MigrationColumnsComeBack(IWarehouse w, Func<IWarehouse, BackfillRequest, BackfillResult[]> backfill)
+    {
+        var psza = PrecomputeTables.Psza;
+        var added = PublishArchiveTables.MigrationColumnsOf(psza);
+        Assert.NotEmpty(added);
+        foreach (var c in added) w.Execute($"ALTER TABLE {psza.Placeholder} ADD COLUMN IF NOT EXISTS {c.Name} {c.FullType}");
+        backfill(w, Request(ProcessorName.PSZA));
+        // Production's own processes fill the migration columns; one extra row in the product's scope is a key the next run drops.
+        w.Execute($"UPDATE {psza.Placeholder} SET quality_score = 87.5, window_completeness = 0.9, processing_context = CONCAT('ctx:', player_lookup) WHERE TRUE");
+        var columns = psza.ColumnNames.Concat(added.Select(c => c.Name)).ToList();
+        w.Execute($"INSERT INTO {psza.Placeholder} ({string.Join(", ", columns)}) SELECT {string.Join(", ", columns.Select(c => c == "player_lookup" ? "'zz_dropped_player'" : c))} " +
+                  $"FROM {psza.Placeholder} WHERE analysis_date = DATE '{D2:yyyy-MM-dd}' AND player_lookup = (SELECT MIN(player_lookup) FROM {psza.Placeholder} WHERE analysis_date = DATE '{D2:yyyy-MM-dd}')");
+        var before = Snapshot(w);
+        Assert.Contains(before, r => r.Contains("=zz_dropped_player", StringComparison.Ordinal) && r.Contains("=ctx:", StringComparison.Ordinal));
+
+        var second = backfill(w, Request(ProcessorName.PSZA));
+        Assert.Contains(second, r => r.Date == D2 && r.RowsDeleted == 1);
+        Assert.DoesNotContain(Snapshot(w), r => r.Contains("=zz_dropped_player", StringComparison.Ordinal));
+
+        var undone = Undo(w, second[0].RunId);
+        Assert.Equal(1, undone.Sum(r => r.RowsReinserted));
+        Assert.Equal(before, Snapshot(w));
+    }
+
+    /// <summary>
+    /// Waivers are not runs: a waiver added before the run and one added after it are there, unchanged, after its undo
+    /// (the waiver table compared column by column), while the run's rows are gone.
+    /// </summary>
+    public static void WaiversUntouched(IWarehouse w, Func<IWarehouse, BackfillRequest, BackfillResult[]> backfill)
+    {
+        var games = w.Query(GameIdConverter.LookupSql($"game_date IN (DATE '{D1:yyyy-MM-dd}', DATE '{D2:yyyy-MM-dd}')"))
+            .AsRows().Select(r => r.GetString("game_id")!).Order(StringComparer.Ordinal).Take(2).ToList();
+        Assert.Equal(2, games.Count);
+        List<string> Waivers() => OwnershipScenario.Rows(w, WarehouseSchema.BackfillWaivers, "TRUE");
+        var empty = Snapshot(w);
+        BackfillWaivers.Add(w, new[] { games[0] }, "Box score lost upstream (before the run)");
+        var run = backfill(w, Request(ProcessorName.TDZA, ProcessorName.PSZA))[0].RunId;
+        BackfillWaivers.Add(w, new[] { games[1] }, "Box score lost upstream (after the run)");
+        var waivers = Waivers();
+        Assert.Equal(2, waivers.Count);
+
+        Assert.NotEmpty(Undo(w, run));
+        Assert.Equal(empty, Snapshot(w));
+        Assert.Equal(waivers, Waivers());
+        Assert.Equal(games, BackfillWaivers.Get(w).Select(x => x.GameId).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
     /// The January incident replayed: a good backfill (synthetic context), then a bad one forced through with stale
     /// UPCG (-ContextSource ForceUpcg -MinCoverage 0); undoing the bad run brings the good data back byte for byte.
     /// </summary>
@@ -194,6 +269,9 @@ internal static class UndoScenario
         var goodRun = backfill(w, good);
         Assert.All(goodRun.Where(r => r.Processor == ProcessorName.PCF), r => Assert.Equal("Synthetic", r.Source));
         var goodData = Snapshot(w);
+        var goodLogs = ContextLogs(w);
+        var goodCoverage = PcfCoverage(w);
+        Assert.All(goodCoverage, c => Assert.Contains($"source=Synthetic", c));
 
         var bad = backfill(w, good with
         {
@@ -203,10 +281,16 @@ internal static class UndoScenario
         Assert.All(bad, r => Assert.Equal(PartitionStatus.Published, r.Status));
         Assert.Contains(bad, r => r.RowsDeleted > 0);
         Assert.NotEqual(goodData, Snapshot(w));
+        Assert.NotEqual(goodCoverage, PcfCoverage(w));
+        Assert.All(PcfCoverage(w), c => Assert.Contains("source=UPCG", c));
 
         var undone = Undo(w, bad[0].RunId);
         Assert.Equal(new[] { Feb23, Feb24 }, undone.Select(r => r.Date).Order());
         Assert.Equal(goodData, Snapshot(w));
+        // The context logs are the good run's again, so Test-Coverage reads the good run's source, counts and run.
+        Assert.Equal(goodLogs, ContextLogs(w));
+        Assert.Equal(goodCoverage, PcfCoverage(w));
+        Assert.All(PcfCoverage(w), c => Assert.EndsWith($"heldBy={goodRun[0].RunId}", c));
     }
 }
 
@@ -225,6 +309,8 @@ public sealed class UndoTests : IClassFixture<SampleWarehouseFixture>
     [Fact] public void Undo_of_a_partial_run_restores_what_it_published_on_DuckDB() { using var w = Open(); UndoScenario.PartialRun(w, Backfill); }
     [Fact] public void A_killed_undo_leaves_no_partly_restored_date_and_a_rerun_completes_it_on_DuckDB() { using var w = Open(); UndoScenario.KilledUndo(w, Backfill); }
     [Fact] public void The_archive_keeps_two_versions_and_prunes_older_ones_after_thirty_days_on_DuckDB() { using var w = Open(); UndoScenario.Pruning(w, Backfill); }
+    [Fact] public void A_deleted_row_comes_back_with_the_columns_production_migrations_added_on_DuckDB() { using var w = Open(); UndoScenario.MigrationColumnsComeBack(w, Backfill); }
+    [Fact] public void Waivers_added_before_and_after_a_run_survive_its_undo_unchanged_on_DuckDB() { using var w = Open(); UndoScenario.WaiversUntouched(w, Backfill); }
     [Fact] public void The_January_incident_is_undone_byte_for_byte_on_DuckDB() { using var w = Open(); UndoScenario.JanuaryIncident(w, Backfill); }
 
     [Fact]

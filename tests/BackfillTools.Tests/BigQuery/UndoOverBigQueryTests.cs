@@ -28,5 +28,7 @@ public sealed class UndoOverBigQueryTests : IDisposable
     [Fact] public void Undo_of_a_partial_run_restores_what_it_published_on_BigQuery() { using var w = Open(); UndoScenario.PartialRun(w, Backfill); }
     [Fact] public void A_killed_undo_leaves_no_partly_restored_date_and_a_rerun_completes_it_on_BigQuery() { using var w = Open(); UndoScenario.KilledUndo(w, Backfill); }
     [Fact] public void The_archive_keeps_two_versions_and_prunes_older_ones_after_thirty_days_on_BigQuery() { using var w = Open(); UndoScenario.Pruning(w, Backfill); }
+    [Fact] public void A_deleted_row_comes_back_with_the_columns_production_migrations_added_on_BigQuery() { using var w = Open(); UndoScenario.MigrationColumnsComeBack(w, Backfill); }
+    [Fact] public void Waivers_added_before_and_after_a_run_survive_its_undo_unchanged_on_BigQuery() { using var w = Open(); UndoScenario.WaiversUntouched(w, Backfill); }
     [Fact] public void The_January_incident_is_undone_byte_for_byte_on_BigQuery() { using var w = Open(); UndoScenario.JanuaryIncident(w, Backfill); }
 }
