@@ -9,12 +9,12 @@ public sealed class SampleWarehouseFixture : IDisposable
     public SampleWarehouseFixture()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("bft-bf-").FullName;
-        TemplatePath = Path.Combine(Directory, "template.duckdb");
-        WarehouseService.CreateDuckDb(TemplatePath, overwrite: false,
-            w => SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, new[] { "StaleUpcg" })));
+        TemplatePath = SampleSeasonTemplate.Path;
     }
 
     public string Directory { get; }
+
+    /// <summary>The generated season (read-only: shared by every class of the test process).</summary>
     public string TemplatePath { get; }
 
     public WarehouseConnection NewCopy()
@@ -25,4 +25,26 @@ public sealed class SampleWarehouseFixture : IDisposable
     }
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+}
+
+/// <summary>
+/// The 2022-23 season with the StaleUpcg incident as a DuckDB warehouse file, generated once per test process (the
+/// classes that start from it only ever copy it) and deleted when the process exits.
+/// </summary>
+public static class SampleSeasonTemplate
+{
+    private static readonly Lazy<string> Template = new(() =>
+    {
+        var dir = System.IO.Directory.CreateTempSubdirectory("bft-season-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { System.IO.Directory.Delete(dir, recursive: true); } catch (IOException) { /* best effort */ }
+        };
+        var path = System.IO.Path.Combine(dir, "template.duckdb");
+        WarehouseService.CreateDuckDb(path, overwrite: false,
+            w => SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, new[] { "StaleUpcg" })));
+        return path;
+    });
+
+    public static string Path => Template.Value;
 }

@@ -13,12 +13,15 @@ namespace BackfillTools.Tests.BigQuery;
 /// <summary>The January incident replayed through the BigQuery adapter (over the fake service): same runner, same SQL.</summary>
 public sealed class BackfillOverBigQueryTests : IDisposable
 {
-    private readonly FakeBigQuery _fake = new();
+    private FakeBigQuery? _fake;
     private readonly ITestOutputHelper _output;
 
     public BackfillOverBigQueryTests(ITestOutputHelper output) => _output = output;
 
-    public void Dispose() => _fake.Dispose();
+    public void Dispose() => _fake?.Dispose();
+
+    /// <summary>A fake (small pages, a poll before each job completes) holding the migrated warehouse and the 2022-23 league.</summary>
+    private FakeBigQuery League(params string[] scenarios) => _fake = FakeBigQueryLeague.Season2022(scenarios);
 
     /// <summary>What Invoke-Backfill does for a new run, on a warehouse object: plan, ledger row, run.</summary>
     internal static BackfillResult[] RunBackfill(IWarehouse w, BackfillRequest request)
@@ -32,9 +35,7 @@ public sealed class BackfillOverBigQueryTests : IDisposable
     [Fact]
     public void The_incident_replay_publishes_synthetic_context_and_the_gate_quarantines_forced_UPCG()
     {
-        using var w = BigQueryTestHost.Open(_fake);
-        new Migrator().Upgrade(w);
-        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, new[] { "StaleUpcg" }));
+        using var w = BigQueryTestHost.Open(League("StaleUpcg"));
         var before = w.Jobs.TotalJobs;
 
         BackfillResult[] Run(BackfillRequest request) => RunBackfill(w, request);
@@ -66,9 +67,7 @@ public sealed class BackfillOverBigQueryTests : IDisposable
     [Fact]
     public void A_run_that_lost_its_lock_or_outlived_its_lease_publishes_nothing_more_and_stays_resumable()
     {
-        using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
-        new Migrator().Upgrade(w);
-        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
+        using var w = BigQueryTestHost.Open(League(), pageSize: 1000);
         var lockTable = WarehouseSchema.BackfillLock.Placeholder;
         var ledger = new BackfillLedger(w);
         var now = DateTime.UtcNow;
@@ -120,9 +119,7 @@ public sealed class BackfillOverBigQueryTests : IDisposable
     [Fact]
     public void A_game_missing_from_Phase3_fails_its_date_and_a_waiver_publishes_it()
     {
-        using var w = BigQueryTestHost.Open(_fake);
-        new Migrator().Upgrade(w);
-        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
+        using var w = BigQueryTestHost.Open(League());
         // 2023-01-10 has 7 games; BOS @ POR (0022200617) loses its 31 player_game_summary rows.
         Assert.Equal(31, w.Execute($"DELETE FROM {WarehouseSchema.PlayerGameSummary.Placeholder} WHERE game_id = '20230110_BOS_POR'"));
         var day = new DateOnly(2023, 1, 10);
@@ -155,10 +152,14 @@ public sealed class BackfillOverBigQueryTests : IDisposable
 /// <summary>Issue #7's job budget: a season backfill costs jobs per processor per chunk, not per date (docs/performance.md).</summary>
 public sealed class BigQueryJobBudgetTests : IDisposable
 {
-    private readonly FakeBigQuery _fake = new() { RecordRequests = false, DefaultPageSize = 1000, IncompletePolls = 0 };
+    private readonly FakeBigQuery _fake = FakeBigQueryLeague.Season2022();
     private readonly ITestOutputHelper _output;
 
-    public BigQueryJobBudgetTests(ITestOutputHelper output) => _output = output;
+    public BigQueryJobBudgetTests(ITestOutputHelper output)
+    {
+        _output = output;
+        (_fake.RecordRequests, _fake.DefaultPageSize, _fake.IncompletePolls) = (false, 1000, 0);
+    }
 
     public void Dispose() => _fake.Dispose();
 
@@ -167,8 +168,6 @@ public sealed class BigQueryJobBudgetTests : IDisposable
     public void A_season_costs_about_as_many_jobs_as_a_week()
     {
         using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
-        new Migrator().Upgrade(w);
-        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
 
         (long Jobs, int Partitions, string Detail) Run(DateOnly from, DateOnly to)
         {

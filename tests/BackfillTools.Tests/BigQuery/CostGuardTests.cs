@@ -17,15 +17,17 @@ namespace BackfillTools.Tests.BigQuery;
 public sealed class CostGuardTests : IDisposable
 {
     private static readonly DateOnly From = new(2023, 2, 23), To = new(2023, 2, 24);
-    private readonly FakeBigQuery _fake = new() { RecordRequests = false, DefaultPageSize = 1000, IncompletePolls = 0 };
+    // The migrated warehouse with the 2022-23 league, a private copy per test (FakeBigQueryLeague).
+    private readonly FakeBigQuery _fake = NewLeague();
     private readonly ITestOutputHelper _output;
 
-    public CostGuardTests(ITestOutputHelper output)
+    public CostGuardTests(ITestOutputHelper output) => _output = output;
+
+    private static FakeBigQuery NewLeague()
     {
-        _output = output;
-        using var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
-        new Migrator().Upgrade(w);
-        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
+        var fake = FakeBigQueryLeague.Season2022();
+        (fake.RecordRequests, fake.DefaultPageSize, fake.IncompletePolls) = (false, 1000, 0);
+        return fake;
     }
 
     public void Dispose() => _fake.Dispose();
@@ -117,12 +119,7 @@ public sealed class CostGuardTests : IDisposable
     /// </summary>
     private static (long Billed, long Publish) TdzaRun()
     {
-        using var twin = new FakeBigQuery { RecordRequests = false, DefaultPageSize = 1000, IncompletePolls = 0 };
-        using (var t = BigQueryTestHost.Open(twin, pageSize: 1000))
-        {
-            new Migrator().Upgrade(t);
-            SampleLeague.Generate(t, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
-        }
+        using var twin = NewLeague();
         using var server = new FakeBigQueryHttp(twin);
         var summary = BackfillService.Run(server.Connection, Request(null, ProcessorName.TDZA), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
         using var w = BigQueryTestHost.Open(twin, pageSize: 1000);
@@ -198,12 +195,10 @@ public sealed class CostGuardTests : IDisposable
     public void A_job_over_its_maximumBytesBilled_fails_in_BigQuery_and_surfaces_as_a_clean_failed_partition()
     {
         // The same league on a twin fake, run without a cap: what the compute script and the publish script bill.
-        using var twin = new FakeBigQuery { RecordRequests = false, DefaultPageSize = 1000, IncompletePolls = 0 };
+        using var twin = NewLeague();
         long compute, publish;
         using (var t = BigQueryTestHost.Open(twin, pageSize: 1000))
         {
-            new Migrator().Upgrade(t);
-            SampleLeague.Generate(t, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
             t.Cost.Drain();
             Assert.All(BackfillOverBigQueryTests.RunBackfill(t, Request(null, ProcessorName.TDZA)), r => Assert.Equal(PartitionStatus.Published, r.Status));
             var scripts = t.Cost.Drain().Where(j => j.Kind == "script")

@@ -39,6 +39,40 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
         foreach (var macro in DuckDbDialect.SessionMacros) Exec(macro);
     }
 
+    /// <summary>
+    /// A fake that starts where <paramref name="snapshot"/> was taken: the same datasets, tables, rows and table
+    /// resources (jobs and requests are not carried over). Tests share an expensive set-up this way and stay independent.
+    /// </summary>
+    public FakeBigQuery(FakeBigQuerySnapshot snapshot) : this()
+    {
+        lock (_gate)
+        {
+            Exec($"ATTACH '{snapshot.Path.Replace("'", "''")}' AS snapshot (READ_ONLY)");
+            Exec("COPY FROM DATABASE snapshot TO memory");
+            Exec("DETACH snapshot");
+            foreach (var (key, table) in snapshot.Tables) _tables[key] = JsonNode.Parse(table)!.AsObject();
+            foreach (var (key, labels) in snapshot.DatasetLabels) _datasetLabels[key] = JsonNode.Parse(labels)!.AsObject();
+            _clock = snapshot.Clock;
+            TotalBytesBilled = snapshot.TotalBytesBilled;
+            DryRuns = snapshot.DryRuns;
+        }
+    }
+
+    /// <summary>Save what this fake holds to <paramref name="path"/> (a new DuckDB file), for <see cref="FakeBigQuery(FakeBigQuerySnapshot)"/>.</summary>
+    public FakeBigQuerySnapshot Snapshot(string path)
+    {
+        lock (_gate)
+        {
+            Exec($"ATTACH '{path.Replace("'", "''")}' AS snapshot");
+            Exec("COPY FROM DATABASE memory TO snapshot");
+            Exec("DETACH snapshot");
+            return new FakeBigQuerySnapshot(path,
+                _tables.ToDictionary(kv => kv.Key, kv => kv.Value.ToJsonString(), StringComparer.OrdinalIgnoreCase),
+                _datasetLabels.ToDictionary(kv => kv.Key, kv => kv.Value.ToJsonString(), StringComparer.OrdinalIgnoreCase),
+                _clock, TotalBytesBilled, DryRuns);
+        }
+    }
+
     /// <summary>Rows per getQueryResults page (and tables per tables.list page) when the client sends no maxResults.</summary>
     public int DefaultPageSize { get; set; } = 2;
 
@@ -109,6 +143,7 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
     {
         lock (_gate)
         {
+            Changing(duckSql);
             using var cmd = _db.CreateCommand();
             cmd.CommandText = duckSql;
             return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
@@ -120,6 +155,7 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
     {
         lock (_gate)
         {
+            Changing(duckSql);
             using var cmd = _db.CreateCommand();
             cmd.CommandText = duckSql;
             using var reader = cmd.ExecuteReader();
@@ -504,41 +540,24 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
                        && (!dml.Value.TrimStart().StartsWith("MERGE", StringComparison.OrdinalIgnoreCase) || Regex.IsMatch(duckSql, @"\bWHEN\s+MATCHED\b", RegexOptions.IgnoreCase))
             ? (dml.Groups[1].Value.ToLowerInvariant(), dml.Groups[2].Value.ToLowerInvariant())
             : default((string, string)?);
+        var catalog = Catalog();
         var tables = new List<(string Schema, string Table)>();
-        using (var cmd = _db.CreateCommand())
+        foreach (Match m in Regex.Matches(SqlDialect.MaskLiterals(duckSql).Masked, @"\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\b"))
         {
-            cmd.CommandText = "SELECT table_schema, table_name FROM information_schema.tables";
-            using var r = cmd.ExecuteReader();
-            var existing = new HashSet<(string, string)>();
-            while (r.Read()) existing.Add((r.GetString(0).ToLowerInvariant(), r.GetString(1).ToLowerInvariant()));
-            foreach (Match m in Regex.Matches(SqlDialect.MaskLiterals(duckSql).Masked, @"\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\b"))
-            {
-                var key = (m.Groups[1].Value.ToLowerInvariant(), m.Groups[2].Value.ToLowerInvariant());
-                if (existing.Contains(key) && !tables.Contains(key)) tables.Add(key);
-            }
+            var key = (m.Groups[1].Value.ToLowerInvariant(), m.Groups[2].Value.ToLowerInvariant());
+            if (catalog.ContainsKey(key) && !tables.Contains(key)) tables.Add(key);
         }
         long processed = 0;
+        // The words of the statement, once: a column is named where it stands as a whole word (as \bcolumn\b matches).
+        var words = Regex.Matches(duckSql, @"\w+").Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        bool Names(string column) => Regex.IsMatch(column, @"^\w+$")
+            ? words.Contains(column)
+            : Regex.IsMatch(duckSql, $@"\b{Regex.Escape(column)}\b", RegexOptions.IgnoreCase);
         foreach (var (schema, table) in tables)
         {
-            var sizes = new List<string>();
-            using (var cmd = _db.CreateCommand())
-            {
-                cmd.CommandText = $"SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = '{table}'";
-                using var r = cmd.ExecuteReader();
-                while (r.Read())
-                {
-                    var (col, type) = (r.GetString(0), r.GetString(1).ToUpperInvariant());
-                    if (!(modified is { } target && target == (schema, table)) && !Regex.IsMatch(duckSql, $@"\b{Regex.Escape(col)}\b", RegexOptions.IgnoreCase)) continue;
-                    sizes.Add(type switch
-                    {
-                        "BIGINT" or "INTEGER" or "DOUBLE" or "DATE" or "TIMESTAMP" or "TIMESTAMP WITH TIME ZONE" => $"8 * COUNT(\"{col}\")",
-                        "BOOLEAN" => $"COUNT(\"{col}\")",
-                        _ when type.StartsWith("DECIMAL", StringComparison.Ordinal) => $"16 * COUNT(\"{col}\")",
-                        _ => $"COALESCE(SUM(2 + strlen(CAST(\"{col}\" AS VARCHAR))), 0)",
-                    });
-                }
-            }
-            if (sizes.Count > 0) processed += ScalarInt64Unlocked($"SELECT CAST({string.Join(" + ", sizes)} AS BIGINT) FROM {schema}.{table}");
+            var relation = catalog[(schema, table)];
+            var named = relation.Columns.Where(c => (modified is { } target && target == (schema, table)) || Names(c.Name)).ToList();
+            processed += ColumnBytes(schema, table, relation.IsView, named).Sum();
         }
         const long mib = 1024 * 1024;
         var billed = Math.Max((processed + mib - 1) / mib * mib, tables.Count * 10 * mib);
@@ -549,11 +568,67 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
     [GeneratedRegex(@"^\s*(?:UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)", RegexOptions.IgnoreCase)]
     private static partial Regex DmlTarget();
 
-    private long ScalarInt64Unlocked(string duckSql)
+    // The bytes model reads the catalog and every named column's size for each statement; both are cached until
+    // something may have changed them (any statement that is not a read, insert, update, delete or merge empties the
+    // caches; those four forget their target table), so a backfill's hundreds of statements do not rescan every input.
+    private Dictionary<(string Schema, string Table), (bool IsView, List<(string Name, string Type)> Columns)>? _catalog;
+    private readonly Dictionary<(string Schema, string Table), Dictionary<string, long>> _columnBytes = new();
+
+    private Dictionary<(string Schema, string Table), (bool IsView, List<(string Name, string Type)> Columns)> Catalog()
     {
+        if (_catalog is not null) return _catalog;
+        var catalog = new Dictionary<(string, string), (bool, List<(string, string)>)>();
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = duckSql;
-        return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L, CultureInfo.InvariantCulture);
+        cmd.CommandText = "SELECT t.table_schema, t.table_name, t.table_type = 'VIEW', c.column_name, c.data_type FROM information_schema.tables AS t " +
+                          "LEFT JOIN information_schema.columns AS c ON c.table_catalog = t.table_catalog AND c.table_schema = t.table_schema AND c.table_name = t.table_name";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var key = (r.GetString(0).ToLowerInvariant(), r.GetString(1).ToLowerInvariant());
+            if (!catalog.TryGetValue(key, out var relation)) catalog[key] = relation = (r.GetBoolean(2), new List<(string, string)>());
+            if (!r.IsDBNull(3)) relation.Item2.Add((r.GetString(3), r.GetString(4).ToUpperInvariant()));
+        }
+        return _catalog = catalog;
+    }
+
+    /// <summary>Each column's bytes over all rows at BigQuery's sizes (a view's are computed afresh: its tables may have changed).</summary>
+    private IEnumerable<long> ColumnBytes(string schema, string table, bool isView, IReadOnlyList<(string Name, string Type)> columns)
+    {
+        if (!_columnBytes.TryGetValue((schema, table), out var known) || isView) _columnBytes[(schema, table)] = known = new Dictionary<string, long>();
+        var missing = columns.Where(c => !known.ContainsKey(c.Name)).ToList();
+        if (missing.Count > 0)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT " + string.Join(", ", missing.Select(c => "CAST(" + (c.Type switch
+            {
+                "BIGINT" or "INTEGER" or "DOUBLE" or "DATE" or "TIMESTAMP" or "TIMESTAMP WITH TIME ZONE" => $"8 * COUNT(\"{c.Name}\")",
+                "BOOLEAN" => $"COUNT(\"{c.Name}\")",
+                _ when c.Type.StartsWith("DECIMAL", StringComparison.Ordinal) => $"16 * COUNT(\"{c.Name}\")",
+                _ => $"COALESCE(SUM(2 + strlen(CAST(\"{c.Name}\" AS VARCHAR))), 0)",
+            }) + " AS BIGINT)")) + $" FROM {schema}.{table}";
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            for (var i = 0; i < missing.Count; i++) known[missing[i].Name] = r.IsDBNull(i) ? 0 : Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
+        }
+        return columns.Select(c => known[c.Name]);
+    }
+
+    /// <summary>Forget what <paramref name="sql"/> may change: its target table's sizes, or everything.</summary>
+    private void Changing(string sql)
+    {
+        var type = StatementType(sql);
+        // A WITH that writes (DuckDB allows WITH … INSERT/UPDATE/DELETE) or anything else than a query forgets everything.
+        if (type is "SELECT" or "VALUES" && !Regex.IsMatch(SqlDialect.MaskLiterals(sql).Masked, @"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|ATTACH|COPY|TRUNCATE)\b|;\s*\S", RegexOptions.IgnoreCase))
+            return;
+        if (Regex.IsMatch(sql, @"^\s*(BEGIN(\s+TRANSACTION)?|COMMIT(\s+TRANSACTION)?)\s*;?\s*$", RegexOptions.IgnoreCase)) return;
+        if (type is "INSERT" or "UPDATE" or "DELETE" or "MERGE"
+            && Regex.Match(sql, @"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\b(?!\s*\.)", RegexOptions.IgnoreCase) is { Success: true } target)
+        {
+            _columnBytes.Remove((target.Groups[1].Value.ToLowerInvariant(), target.Groups[2].Value.ToLowerInvariant()));
+            return;
+        }
+        _catalog = null;
+        _columnBytes.Clear();
     }
 
     /// <summary>BigQuery's answer to a job over its maximumBytesBilled: the job fails, nothing runs.</summary>
@@ -667,6 +742,7 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
         if (dml.Success && _streamingBuffers.Contains($"{dml.Groups[1].Value}.{dml.Groups[2].Value}"))
             throw new ApiError(400, "invalidQuery", $"UPDATE or DELETE statement over table {Project}.{dml.Groups[1].Value}.{dml.Groups[2].Value} " +
                                                     "would affect rows in the streaming buffer, which is not supported");
+        Changing(duckSql);
         using var cmd = _db.CreateCommand();
         cmd.CommandText = duckSql;
         foreach (Match m in Regex.Matches(duckSql, @"\$([A-Za-z_][A-Za-z0-9_]*)"))
@@ -905,6 +981,7 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
                     if (!known.Contains(k)) throw new ApiError(400, "invalid", $"JSON table encountered unknown field: {k}");
                 rows.Add(fields.Select((f, i) => LoadValue(f, obj[names[i]])).ToArray());
             }
+            _columnBytes.Remove((ds.ToLowerInvariant(), table.ToLowerInvariant()));
             using (var appender = _db.CreateAppender(ds, table))
             {
                 foreach (var values in rows)
@@ -1005,6 +1082,7 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
 
     private void Exec(string sql)
     {
+        Changing(sql);
         using var cmd = _db.CreateCommand();
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
@@ -1039,3 +1117,12 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
         base.Dispose(disposing);
     }
 }
+
+/// <summary>What <see cref="FakeBigQuery.Snapshot"/> saved: the engine's file and the fake's own bookkeeping (resources as JSON text, so fakes on other threads can read them).</summary>
+public sealed record FakeBigQuerySnapshot(
+    string Path,
+    IReadOnlyDictionary<string, string> Tables,
+    IReadOnlyDictionary<string, string> DatasetLabels,
+    long Clock,
+    long TotalBytesBilled,
+    int DryRuns);

@@ -11,16 +11,16 @@ namespace BackfillTools.Tests.BigQuery;
 /// <summary>Ownership-scoped publish through the BigQuery adapter (over the fake service), and the streaming-buffer refusal.</summary>
 public sealed class ScopedPublishOverBigQueryTests : IDisposable
 {
-    private readonly FakeBigQuery _fake = new() { DefaultPageSize = 1000, IncompletePolls = 0 };
+    private FakeBigQuery _fake = null!;
 
-    public void Dispose() => _fake.Dispose();
+    public void Dispose() => _fake?.Dispose();
 
+    /// <summary>The migrated warehouse with the 2022-23 league, on a private copy (FakeBigQueryLeague).</summary>
     private BigQueryWarehouse SampleWarehouse()
     {
-        var w = BigQueryTestHost.Open(_fake, pageSize: 1000);
-        new Migrator().Upgrade(w);
-        SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, Array.Empty<string>()));
-        return w;
+        _fake = FakeBigQueryLeague.Season2022();
+        (_fake.DefaultPageSize, _fake.IncompletePolls) = (1000, 0);
+        return BigQueryTestHost.Open(_fake, pageSize: 1000);
     }
 
     [Fact]

@@ -15,9 +15,8 @@ public sealed class ReplicaSampleTemplate : IDisposable
     public ReplicaSampleTemplate()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("bft-replica-sample-").FullName;
-        Path = System.IO.Path.Combine(Directory, "sample.duckdb");
-        WarehouseService.CreateDuckDb(Path, overwrite: false,
-            w => SampleLeague.Generate(w, new SampleLeagueOptions(new[] { "2022-23" }, new[] { "StaleUpcg" })));
+        // The same generation the backfill tests start from (BackfillTools.Tests.Backfill.SampleSeasonTemplate), made once per process.
+        Path = BackfillTools.Tests.Backfill.SampleSeasonTemplate.Path;
     }
 
     public string Directory { get; }
