@@ -43,6 +43,8 @@ $duckDbDriver = Join-Path (Split-Path $ModulePath) 'DuckDB.NET.Data.dll'
 Add-Type -Path $duckDbDriver
 $work = Join-Path ([IO.Path]::GetTempPath()) ("bft-bench-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
 New-Item -ItemType Directory $work | Out-Null
+# A failed scenario stops the bench; its copies of the warehouse (hundreds of MB) go with it.
+trap { Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue; break }
 $pwshDll = Join-Path $PSHOME 'pwsh.dll'
 $seasons = ($Season | ForEach-Object { "'$_'" }) -join ','
 $seasonCount = "$($Season.Count) season$(if ($Season.Count -ne 1) { 's' })"
