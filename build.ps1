@@ -9,7 +9,8 @@
       Test     Build, then xUnit (Core + in-process cmdlets) and Pester (the module as operators use it);
                ends with one line "Total: N passed, N failed, N skipped"
       Demo     Build, create the four-season sample warehouse, backfill it, print the season report and non-OK coverage
-      Bench    Build, run the benchmarks, write docs/performance.md
+      Bench    Build, run the benchmarks (issue #16's targets (a)-(e), ~15 min on 2 cores), write docs/performance.md;
+               -QuickBench: one run per scenario and no 10x league (a few minutes)
       Package  Build and validate the module folder (Test-ModuleManifest); the folder is what Import-Module accepts
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
@@ -23,7 +24,9 @@ param(
     # Pester tags to exclude (e.g. Slow) when iterating locally; CI runs everything.
     [string[]] $ExcludeTag = @(),
     # Where Demo puts its warehouse.
-    [string] $DemoPath = (Join-Path $PSScriptRoot 'out/demo/backfill.duckdb')
+    [string] $DemoPath = (Join-Path $PSScriptRoot 'out/demo/backfill.duckdb'),
+    # Bench: one run per scenario and no 10x league, to check a change in a few minutes.
+    [switch] $QuickBench
 )
 
 $ErrorActionPreference = 'Stop'
@@ -156,8 +159,10 @@ function Invoke-Demo {
 function Invoke-Bench {
     $benchScript = Join-Path $root 'tools/Invoke-Benchmarks.ps1'
     $fake = Build-FakeBigQuery
-    Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', $benchScript, '-ModulePath', $manifest,
+    $benchArgs = @('pwsh', '-NoProfile', '-NonInteractive', '-File', $benchScript, '-ModulePath', $manifest,
         '-ReportPath', (Join-Path $root 'docs/performance.md'), '-FakeBigQueryPath', $fake)
+    if ($QuickBench) { $benchArgs += '-Quick' }
+    Invoke-Native dotnet $benchArgs
 }
 
 function Invoke-Package {

@@ -32,6 +32,19 @@ public sealed partial class BackfillRunner
             return this;
         }
 
+        /// <summary>
+        /// Drop this chunk's scratch tables once its publish has committed and been read back, so the engine neither keeps
+        /// them in memory nor writes them in later checkpoints. Best effort: the next chunk and the end of the run drop them too.
+        /// </summary>
+        public void DropScratch(IWarehouse w)
+        {
+            foreach (var t in Scratch)
+            {
+                try { w.DropTable(t.Dataset, t.Name); }
+                catch (Exception) { /* best effort, as in DropAll */ }
+            }
+        }
+
         /// <summary>Drop every processor's scratch tables of a run, best effort.</summary>
         public static void DropAll(IWarehouse w, string runId, string tag)
         {

@@ -155,6 +155,7 @@ public sealed partial class BackfillRunner
         BeforePublish?.Invoke(name, dates);
         var published = new ScopedPublisher(_w, _runId) { Fence = Fence, InsidePublish = InsidePublish }
             .Publish(def, staging, results, started, finished, ct);
+        staging.DropScratch(_w);
         foreach (var r in published) Report(r);
         return published;
     }

@@ -118,6 +118,30 @@ WHERE p.player_lookup IS NULL OR e.entity_id IS NULL OR e.run_id <> '{summary.Ru
     }
 
     [Fact]
+    public void A_chunks_scratch_tables_are_gone_once_it_is_published()
+    {
+        var c = _fixture.NewCopy();
+        // Seen just before PSZA publishes: TDZA's chunk (computed and published before) must have left no scratch table.
+        IReadOnlyList<string>? tdzaScratchAtPszaPublish = null, pszaScratchAtPszaPublish = null;
+        BackfillService.Run(c, Range(ProcessorName.TDZA, ProcessorName.PSZA), BackfillMode.New, null, null, new BackfillCallbacks(),
+            CancellationToken.None, runner => runner.BeforePublish = (p, _) =>
+            {
+                if (p != ProcessorName.PSZA) return;
+                var staging = runner.Warehouse.ExistingTables().Where(t => t.StartsWith(BackfillRunner.StagingDataset + ".", StringComparison.OrdinalIgnoreCase)).ToList();
+                tdzaScratchAtPszaPublish = staging.Where(t => t.Contains(".tdza_", StringComparison.OrdinalIgnoreCase)).ToList();
+                pszaScratchAtPszaPublish = staging.Where(t => t.Contains(".psza_", StringComparison.OrdinalIgnoreCase)).ToList();
+            });
+
+        Assert.NotNull(tdzaScratchAtPszaPublish);
+        Assert.Empty(tdzaScratchAtPszaPublish!);
+        Assert.NotEmpty(pszaScratchAtPszaPublish!); // the hook did see the chunk in flight's own staging
+        Assert.True(Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Tdza.Placeholder}") > 0);
+        Assert.True(Count(c, $"SELECT COUNT(*) FROM {PrecomputeTables.Psza.Placeholder}") > 0);
+        using var w = WarehouseService.Open(c);
+        Assert.DoesNotContain(w.ExistingTables(), t => t.StartsWith(BackfillRunner.StagingDataset + ".", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public void A_run_whose_lock_was_taken_over_rolls_back_its_publish_stops_with_LockLost_and_stays_resumable()
     {
         var c = _fixture.NewCopy();
