@@ -43,7 +43,7 @@ public static class AlertSender
         return uri;
     }
 
-    private static BackfillException InvalidWebhook(string message) => new("InvalidWebhook", ErrorKind.InvalidArgument, message);
+    private static BackfillException InvalidWebhook(string message) => new(ErrorIds.InvalidWebhook, ErrorKind.InvalidArgument, message);
 
     /// <param name="ending">Null when the run reached its end; otherwise how it ended (Stopped, Cancelled, Failed).</param>
     /// <param name="unfinished">Partitions the run did not reach (marked Cancelled for -Resume).</param>

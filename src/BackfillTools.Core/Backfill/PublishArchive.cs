@@ -193,7 +193,7 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
     public static long Prune(IWarehouse w, int keepVersions, int keepDays, DateTime now, CancellationToken ct = default)
     {
         if (keepVersions < 0 || keepDays < 0)
-            throw new BackfillException("InvalidArchiveRetention", ErrorKind.InvalidArgument,
+            throw new BackfillException(ErrorIds.InvalidArchiveRetention, ErrorKind.InvalidArgument,
                 $"Archive retention must keep 0 or more versions and days (got {keepVersions} versions, {keepDays} days).");
         long removed = 0;
         foreach (var archive in A.Everything)

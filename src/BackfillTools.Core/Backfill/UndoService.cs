@@ -42,7 +42,7 @@ public static class UndoService
     public const string PartitionsChangedErrorId = "UndoPartitionsChanged";
 
     /// <summary>The run named is itself an undo (an undo is not undone).</summary>
-    public const string RunIsAnUndoErrorId = "RunIsAnUndo";
+    public const string RunIsAnUndoErrorId = ErrorIds.RunIsAnUndo;
 
     /// <summary>A batch the run published: one processor's dates written by one publish transaction.</summary>
     internal sealed record Batch(ProcessorName Processor, DateTime PublishedAt, IReadOnlyList<DateOnly> Dates);
@@ -152,7 +152,7 @@ public static class UndoService
     private static Ledger.BackfillRunInfo EnsureRun(IWarehouse w, string runId)
     {
         var run = new BackfillLedger(w).GetRun(runId)
-            ?? throw new BackfillException("RunNotFound", ErrorKind.ObjectNotFound, $"No backfill run '{runId}' in the ledger. Get-BackfillRun lists the runs.", runId);
+            ?? throw new BackfillException(ErrorIds.RunNotFound, ErrorKind.ObjectNotFound, $"No backfill run '{runId}' in the ledger. Get-BackfillRun lists the runs.", runId);
         if (BackfillLedger.UndoOf(run) is { } undone)
             throw new BackfillException(RunIsAnUndoErrorId, ErrorKind.InvalidOperation,
                 $"Run {runId} is an undo of run {undone}, not a backfill; an undo cannot be undone. To publish that data again, " +

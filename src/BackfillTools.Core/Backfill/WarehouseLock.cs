@@ -164,7 +164,7 @@ public sealed class WarehouseLock : IBackfillLock, IPublishFence
     }
 
     private static BackfillException MissingRow() =>
-        new("BackfillLockMissing", ErrorKind.InvalidData,
+        new(ErrorIds.BackfillLockMissing, ErrorKind.InvalidData,
             $"The lock row of {WarehouseSchema.BackfillLock.FullName} is missing; it is created by schema version 2 (Connect-BackfillWarehouse applies it).");
 
     private static (LockHolder? Holder, DateTime? Heartbeat, string? Token) Read(IWarehouse w, CancellationToken ct)

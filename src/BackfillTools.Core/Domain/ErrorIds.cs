@@ -49,6 +49,8 @@ public static class ErrorIds
 
     // Runs, their lock and their budget.
     public const string RunNotFound = nameof(RunNotFound);
+    /// <summary>The run named for undo is itself an undo: an undo is reverted by re-running the backfill, not by undoing it.</summary>
+    public const string RunIsAnUndo = nameof(RunIsAnUndo);
     public const string BackfillInProgress = nameof(BackfillInProgress);
     public const string LockLost = nameof(LockLost);
     public const string LeaseExpired = nameof(LeaseExpired);
@@ -76,4 +78,20 @@ public static class ErrorIds
     public const string WorkbookDirectoryNotFound = nameof(WorkbookDirectoryNotFound);
     public const string WorkbookNotWritable = nameof(WorkbookNotWritable);
     public const string WorkbookTooLarge = nameof(WorkbookTooLarge);
+
+    // Ids raised in one place each, named here so every id the product reports is listed in one file.
+    /// <summary>A game id (NBA or standard form) that is not in the schedule.</summary>
+    public const string GameIdNotFound = nameof(GameIdNotFound);
+    /// <summary>The file opened is not a BackfillTools warehouse; nothing was changed.</summary>
+    public const string NotABackfillWarehouse = nameof(NotABackfillWarehouse);
+    /// <summary>An alert webhook that is not an https URL the product can post to (its value never appears in the message).</summary>
+    public const string InvalidWebhook = nameof(InvalidWebhook);
+    /// <summary>The lock row a run holds is gone: another process removed it.</summary>
+    public const string BackfillLockMissing = nameof(BackfillLockMissing);
+    /// <summary>A BigQuery job did not finish in the time allowed.</summary>
+    public const string BigQueryJobTimeout = nameof(BigQueryJobTimeout);
+    /// <summary>BigQuery (or a proxy) answered with something that is not the expected JSON.</summary>
+    public const string BigQueryBadResponse = nameof(BigQueryBadResponse);
+    /// <summary>BigQuery could not be reached.</summary>
+    public const string BigQueryUnavailable = nameof(BigQueryUnavailable);
 }

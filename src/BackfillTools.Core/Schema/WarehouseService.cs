@@ -214,7 +214,7 @@ public static class WarehouseService
         $"INSERT INTO {WarehouseSchema.WarehouseOrigin.Placeholder} (origin, recorded_at, tool_version, recorded_by) VALUES (@origin, @at, @tv, @by)";
 
     internal static BackfillException NotABackfillWarehouse(string path, string why) =>
-        new("NotABackfillWarehouse", ErrorKind.InvalidData, $"'{path}' is not a BackfillTools warehouse: {why}. Nothing was changed.", path);
+        new(ErrorIds.NotABackfillWarehouse, ErrorKind.InvalidData, $"'{path}' is not a BackfillTools warehouse: {why}. Nothing was changed.", path);
 
     internal static void RequirePrefix(WarehouseConnection connection, string verb)
     {

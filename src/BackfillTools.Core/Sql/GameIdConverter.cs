@@ -53,7 +53,7 @@ public static partial class GameIdConverter
             InputId = input, NbaGameId = g.Id, StandardId = StandardId(g.Date, g.Away, g.Home), GameDate = g.Date,
             AwayTeam = g.Away, HomeTeam = g.Home, Season = Season.Label((int)g.Year),
         };
-        BackfillException NotFound(string input, string what) => new("GameIdNotFound", ErrorKind.ObjectNotFound,
+        BackfillException NotFound(string input, string what) => new(ErrorIds.GameIdNotFound, ErrorKind.ObjectNotFound,
             $"No game {what} is in the schedule (nba_raw.nbac_schedule).", input);
 
         var result = new List<Outcome>();

@@ -239,7 +239,7 @@ internal static class UndoScenario
     /// </summary>
     public static void WaiversUntouched(IWarehouse w, Func<IWarehouse, BackfillRequest, BackfillResult[]> backfill)
     {
-        var games = w.Query(GameIdConverter.LookupSql($"game_date IN (DATE '{D1:yyyy-MM-dd}', DATE '{D2:yyyy-MM-dd}')"))
+        var games = w.Query(GameIdConverter.LookupSql(Array.Empty<string>(), new[] { D1, D2 }))
             .AsRows().Select(r => r.GetString("game_id")!).Order(StringComparer.Ordinal).Take(2).ToList();
         Assert.Equal(2, games.Count);
         List<string> Waivers() => OwnershipScenario.Rows(w, WarehouseSchema.BackfillWaivers, "TRUE");

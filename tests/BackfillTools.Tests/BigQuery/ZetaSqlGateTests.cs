@@ -76,7 +76,6 @@ public static partial class ZetaSqlGate
             .Concat(ProcessorCatalog.All.SelectMany(d => { var s = RunStaging(d); return s.Scratch.Append(s.Quarantine); }))
             .Concat(ToolDatasetMigration.Moves.Select(m => m.From))
             .GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).Select(g => g.First());
-    }
 
     private static TableDef AsInProduction(TableDef t) =>
         ProductionSchema.Tables.FirstOrDefault(p => string.Equals(p.Base.FullName, t.FullName, StringComparison.OrdinalIgnoreCase)) is { } production

@@ -111,11 +111,11 @@ public static class BigQueryErrors
     {
         if (ex is BackfillException be) return be;
         if (ex is TimeoutException)
-            return new BackfillException("BigQueryJobTimeout", ErrorKind.OperationStopped, ex.Message, target, ex);
+            return new BackfillException(ErrorIds.BigQueryJobTimeout, ErrorKind.OperationStopped, ex.Message, target, ex);
         if (ex is System.Text.Json.JsonException)
-            return new BackfillException("BigQueryBadResponse", ErrorKind.InvalidData, $"BigQuery (or a proxy) sent a response that is not the expected JSON: {ex.Message}", target, ex);
+            return new BackfillException(ErrorIds.BigQueryBadResponse, ErrorKind.InvalidData, $"BigQuery (or a proxy) sent a response that is not the expected JSON: {ex.Message}", target, ex);
         if (ex is not BigQueryApiException api)
-            return new BackfillException("BigQueryUnavailable", ErrorKind.ConnectionError,
+            return new BackfillException(ErrorIds.BigQueryUnavailable, ErrorKind.ConnectionError,
                 $"BigQuery could not be reached after retries: {ex.Message}", target, ex);
 
         var reason = api.Reason ?? "";
@@ -142,7 +142,7 @@ public static class BigQueryErrors
                 "duplicate" => ("BigQueryDuplicate", ErrorKind.ResourceExists, "The resource already exists."),
                 _ when api.HttpStatus == 401 => ("BigQueryAccessDenied", ErrorKind.PermissionDenied,
                     "The credential was refused; run 'gcloud auth application-default login' or set GOOGLE_APPLICATION_CREDENTIALS."),
-                _ when Classify(api) != BigQueryFailureKind.Fatal => ("BigQueryUnavailable", ErrorKind.ResourceUnavailable, "BigQuery kept failing after retries; try again later."),
+                _ when Classify(api) != BigQueryFailureKind.Fatal => (ErrorIds.BigQueryUnavailable, ErrorKind.ResourceUnavailable, "BigQuery kept failing after retries; try again later."),
                 _ => ("BigQueryError", ErrorKind.InvalidOperation, ""),
             },
         };
