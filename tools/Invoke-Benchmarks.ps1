@@ -75,27 +75,14 @@ function InProcess([string] $Setup, [string] $Timed) {
     "$Setup; `$sw = [Diagnostics.Stopwatch]::StartNew(); $Timed; `$sw.Stop(); [Console]::Out.WriteLine('INPROC=' + `$sw.Elapsed.TotalSeconds.ToString([Globalization.CultureInfo]::InvariantCulture))"
 }
 
-function Invoke-Sql([string] $Db, [string] $Sql) {
-    $c = [DuckDB.NET.Data.DuckDBConnection]::new("Data Source=$Db")
-    try {
-        $c.Open(); $cmd = $c.CreateCommand(); $cmd.CommandText = $Sql
-        $r = $cmd.ExecuteReader(); $rows = @()
-        while ($r.Read()) {
-            $o = [ordered]@{}
-            for ($i = 0; $i -lt $r.FieldCount; $i++) { $o[$r.GetName($i)] = if ($r.IsDBNull($i)) { $null } else { $r.GetValue($i) } }
-            $rows += [pscustomobject]$o
-        }
-        $r.Dispose(); $rows
-    }
-    finally { $c.Dispose() }
-}
+. (Join-Path $PSScriptRoot 'DuckDbSql.ps1')
 
 # The check every timed backfill passes: its run (the newest in the ledger: each timed run starts from a fresh copy)
 # Succeeded and published every partition it planned to run. Returns how many it published.
 function Assert-AllPublished([string] $Db, [string] $Scenario) {
-    $run = Invoke-Sql $Db 'SELECT run_id, status FROM backfilltools.backfill_runs ORDER BY started_at DESC LIMIT 1'
+    $run = Invoke-DuckDbSql $Db 'SELECT run_id, status FROM backfilltools.backfill_runs ORDER BY started_at DESC LIMIT 1'
     if (-not $run) { throw "${Scenario}: the timed run left no run record." }
-    $byStatus = Invoke-Sql $Db "SELECT status, COUNT(*) AS n FROM backfilltools.backfill_partitions WHERE run_id = '$($run.run_id)' AND action = 'Run' GROUP BY status"
+    $byStatus = Invoke-DuckDbSql $Db "SELECT status, COUNT(*) AS n FROM backfilltools.backfill_partitions WHERE run_id = '$($run.run_id)' AND action = 'Run' GROUP BY status"
     $other = @($byStatus | Where-Object status -ne 'Published')
     $published = [long](($byStatus | Where-Object status -eq 'Published').n)
     if ($run.status -ne 'Succeeded' -or $other.Count -gt 0 -or $published -eq 0) {
@@ -123,7 +110,7 @@ function Measure-Scenario([string] $Name, [string] $Script, [string] $Setup = ''
 }
 
 function Get-OutputRows([string] $Db) {
-    [long]((Invoke-Sql $Db (($outputTables | ForEach-Object { "SELECT COUNT(*) AS n FROM $_" }) -join ' UNION ALL ') | Measure-Object n -Sum).Sum)
+    [long]((Invoke-DuckDbSql $Db (($outputTables | ForEach-Object { "SELECT COUNT(*) AS n FROM $_" }) -join ' UNION ALL ') | Measure-Object n -Sum).Sum)
 }
 
 # The 7 games of 2021-22 that have no box scores in the sample league can never be filled: waived explicitly, by id,

@@ -40,20 +40,10 @@ function Get-ThrownError([scriptblock] $Block) {
 }
 
 # Direct SQL against a DuckDB file, for test set-up and inspection only.
+. (Join-Path $PSScriptRoot '../../tools/DuckDbSql.ps1')
 function Invoke-TestSql {
     param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][string] $Sql)
-    $c = [DuckDB.NET.Data.DuckDBConnection]::new("Data Source=$Path")
-    try {
-        $c.Open(); $cmd = $c.CreateCommand(); $cmd.CommandText = $Sql
-        $r = $cmd.ExecuteReader(); $rows = @()
-        while ($r.Read()) {
-            $o = [ordered]@{}
-            for ($i = 0; $i -lt $r.FieldCount; $i++) { $o[$r.GetName($i)] = if ($r.IsDBNull($i)) { $null } else { $r.GetValue($i) } }
-            $rows += [pscustomobject]$o
-        }
-        $r.Dispose(); $rows
-    }
-    finally { $c.Dispose() }
+    Invoke-DuckDbSql -Path $Path -Sql $Sql
 }
 
 # Content of a table as "rows:hash", without the columns that name the run that wrote them (the kill/resume tests
