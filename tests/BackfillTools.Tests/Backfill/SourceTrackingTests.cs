@@ -104,6 +104,9 @@ FROM {WarehouseSchema.Schedule.Placeholder} WHERE game_date = DATE '{First:yyyy-
         // Completeness counts of the last-10 window, and readiness as the AND of the four flags.
         None(p, "t.expected_games_count <> 10 OR t.missing_games_count <> t.expected_games_count - t.actual_games_count " +
                 "OR ABS(t.completeness_percentage - CAST(t.actual_games_count AS DOUBLE) * 100 / t.expected_games_count) > 1e-9");
+        // The window is PSZA's: where the player has a PSZA row, both count the same games.
+        None(p, $"EXISTS (SELECT 1 FROM {psza} s WHERE s.analysis_date = t.analysis_date AND s.player_lookup = t.player_lookup " +
+                "AND s.actual_games_count <> t.actual_games_count)");
         None(p, "t.upstream_player_shot_ready <> (t.source_player_shot_rows_found = 1) OR t.upstream_team_defense_ready <> (t.source_team_defense_rows_found = 1)");
         None(p, "t.all_upstreams_ready <> (t.upstream_player_shot_ready AND t.upstream_team_defense_ready AND t.upstream_player_context_ready AND t.upstream_team_context_ready)");
         Some(p, "t.all_upstreams_ready");
