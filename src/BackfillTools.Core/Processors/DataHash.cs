@@ -8,7 +8,7 @@ namespace BackfillTools.Core.Processors;
 /// The data_hash of an output row (docs/production-schema.md, "Hash and completeness definitions used"), generated from
 /// the table declaration so every processor follows one rule:
 /// <c>SHA256_HEX(ARRAY_TO_STRING([f(c1), f(c2), …], '|'))</c> over the written columns of the output table except
-/// <see cref="Unhashed"/>, in declaration order. f(c) gives the same text on both engines: no NUMERIC or FLOAT64 value
+/// <see cref="IsUnhashed"/> columns, in declaration order. f(c) gives the same text on both engines: no NUMERIC or FLOAT64 value
 /// goes through a plain cast to STRING (the engines format them differently).
 /// </summary>
 internal static partial class DataHash
@@ -16,7 +16,16 @@ internal static partial class DataHash
     public const string Column = "data_hash";
 
     /// <summary>The hash itself and the write stamps, which change with every run although the row does not.</summary>
-    public static readonly IReadOnlyList<string> Unhashed = new[] { Column, "created_at", "processed_at", "updated_at" };
+    private static readonly IReadOnlyList<string> Unhashed = new[] { Column, "created_at", "processed_at", "updated_at" };
+
+    /// <summary>
+    /// Whether <paramref name="column"/> is left out of the hash: <see cref="Unhashed"/>, and the load times of the rows
+    /// read (<c>source_*_last_updated</c>), which for a Phase 4 upstream are its run's write stamp, so they too change
+    /// with every run of the upstream although neither its row (its data_hash is in <c>source_*_hash</c>) nor this one does.
+    /// </summary>
+    public static bool IsUnhashed(string column) =>
+        Unhashed.Contains(column, StringComparer.OrdinalIgnoreCase)
+        || (column.StartsWith("source_", StringComparison.OrdinalIgnoreCase) && column.EndsWith("_last_updated", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>What a NULL value hashes as (no backslash: GoogleSQL and DuckDB read backslashes in literals differently).</summary>
     public const string NullText = "<null>";
@@ -77,7 +86,7 @@ internal static partial class DataHash
             : prefix.StartsWith("WITH", StringComparison.OrdinalIgnoreCase) ? $"{prefix},\nhashed_row AS (\n{body}\n)"
             : throw new InvalidOperationException($"INSERT INTO {stageToken}: unexpected text before its SELECT: {prefix}");
         var hashed = output.Columns.Where(c => columns.Contains(c.Name, StringComparer.OrdinalIgnoreCase)
-                                               && !Unhashed.Contains(c.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+                                               && !IsUnhashed(c.Name)).ToList();
         if (!staged.Columns.Any(c => string.Equals(c.Name, Column, StringComparison.OrdinalIgnoreCase)))
             throw new InvalidOperationException($"{staged.FullName} has no {Column} column.");
         var hash = Expression(hashed, floatScales);

@@ -33,6 +33,8 @@ public class RuleLiteralTests
         [("BackfillTools.Core/Processors/Sql/PSZA.sql", "14")] = "sample-size tiers",
         [("BackfillTools.Core/Processors/Sql/Common.sql", "7")] = "the player context's 7-day window",
         [("BackfillTools.Core/Processors/Sql/Common.sql", "14")] = "the player context's 14-day history",
+        [("BackfillTools.Core/Processors/Sql/PDC.sql", "7")] = "the cache's 7-day completeness window (as Common.sql's)",
+        [("BackfillTools.Core/Processors/Sql/PDC.sql", "14")] = "the cache's 14-day completeness window (as Common.sql's)",
         [("BackfillTools.Core/Processors/Sql/TDZA.sql", "14")] = "the cap of TDZA's dynamic minimum",
         [("BackfillTools.Core/Schema/Migrator.cs", "7")] = "schema version 7 (publish lineage)",
     };

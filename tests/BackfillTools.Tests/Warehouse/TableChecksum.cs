@@ -16,7 +16,10 @@ internal static class TableChecksum
     public static string Of(IWarehouse w, TableDef table, IEnumerable<string>? exclude = null)
     {
         var skip = (exclude ?? RunColumns).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var values = string.Join(", ", table.ColumnNames.Where(n => !skip.Contains(n)).Select(n => $"COALESCE('=' || CAST({n} AS VARCHAR), 'NULL')"));
+        // By default also the load times of the rows a processor read: a Phase 4 upstream's is its run's stamp.
+        bool Skipped(string n) => skip.Contains(n) || (exclude is null && n.StartsWith("source_", StringComparison.OrdinalIgnoreCase)
+                                                       && n.EndsWith("_last_updated", StringComparison.OrdinalIgnoreCase));
+        var values = string.Join(", ", table.ColumnNames.Where(n => !Skipped(n)).Select(n => $"COALESCE('=' || CAST({n} AS VARCHAR), 'NULL')"));
         var r = w.Query($"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(hash(list_value({values}))), 0) AS VARCHAR) AS h FROM {table.Placeholder}")[0];
         return $"{r["n"]}:{r["h"]}";
     }

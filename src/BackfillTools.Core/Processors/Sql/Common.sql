@@ -42,7 +42,9 @@ SELECT c.analysis_date, u.player_lookup, u.universal_player_id, u.game_id, u.tea
        u.fourth_quarter_minutes_last_7, CAST(u.avg_usage_rate_last_7_games AS FLOAT64) AS avg_usage_rate_last_7_games,
        CAST(u.projected_usage_rate AS FLOAT64) AS projected_usage_rate, u.star_teammates_out,
        CAST(u.pace_differential AS FLOAT64) AS pace_differential, CAST(u.opponent_pace_last_10 AS FLOAT64) AS opponent_pace_last_10,
-       u.player_age, u.player_status, 'UPCG' AS context_source
+       u.player_age, u.player_status, 'UPCG' AS context_source,
+       -- The upstream row the context is: its load time and fingerprint (source_*_context_* of PCF and PDC).
+       u.processed_at AS ctx_updated, u.data_hash AS ctx_hash
 FROM {{work.ctxdec}} c
 JOIN {{nba_analytics.upcoming_player_game_context}} u ON u.game_date = c.analysis_date
 WHERE c.source = 'UPCG'
@@ -59,7 +61,8 @@ SELECT c.analysis_date, p.player_lookup, p.universal_player_id, p.game_id, p.tea
        0 AS back_to_backs_last_14_days, CAST(NULL AS INT64) AS fourth_quarter_minutes_last_7,
        h.usage7 AS avg_usage_rate_last_7_games, CAST(NULL AS FLOAT64) AS projected_usage_rate, 0 AS star_teammates_out,
        CAST(NULL AS FLOAT64) AS pace_differential, CAST(NULL AS FLOAT64) AS opponent_pace_last_10,
-       CAST(NULL AS INT64) AS player_age, CAST(NULL AS STRING) AS player_status, 'Synthetic' AS context_source
+       CAST(NULL AS INT64) AS player_age, CAST(NULL AS STRING) AS player_status, 'Synthetic' AS context_source,
+       p.processed_at AS ctx_updated, p.data_hash AS ctx_hash
 FROM {{work.ctxdec}} c
 JOIN {{nba_analytics.player_game_summary}} p ON p.game_date = c.analysis_date
 LEFT JOIN (

@@ -23,7 +23,12 @@ SELECT c.analysis_date, t.season_year, t.oct1, c.player_lookup,
        CAST(pcf.pace_score AS FLOAT64) AS pace_score, CAST(pcf.usage_spike_score AS FLOAT64) AS usage_spike_score,
        CAST(psza.paint_rate_last_10 AS FLOAT64) AS psza_paint_rate, CAST(psza.mid_range_rate_last_10 AS FLOAT64) AS psza_mid_rate,
        CAST(psza.three_pt_rate_last_10 AS FLOAT64) AS psza_three_rate,
-       CAST(tdza.defensive_rating_last_15 AS FLOAT64) AS opp_def_rating, CAST(tdza.opponent_pace AS FLOAT64) AS opp_pace
+       CAST(tdza.defensive_rating_last_15 AS FLOAT64) AS opp_def_rating, CAST(tdza.opponent_pace AS FLOAT64) AS opp_pace,
+       -- The Phase 4 rows read, for the source_* columns: found or not, load time, fingerprint.
+       pdc.processed_at AS pdc_updated, pdc.data_hash AS pdc_hash,
+       pcf.player_lookup IS NOT NULL AS has_pcf, pcf.processed_at AS pcf_updated, pcf.data_hash AS pcf_hash,
+       psza.player_lookup IS NOT NULL AS has_psza, psza.processed_at AS psza_updated, psza.data_hash AS psza_hash,
+       tdza.team_abbr IS NOT NULL AS has_tdza, tdza.processed_at AS tdza_updated, tdza.data_hash AS tdza_hash
 FROM {{work.ctx}} c
 JOIN {{work.todo}} t ON t.analysis_date = c.analysis_date
 LEFT JOIN (
@@ -221,6 +226,8 @@ v AS (
 )
 SELECT analysis_date, player_lookup, player_lookup AS entity_id, universal_player_id, game_id, roster_team, opponent, roster_home, days_rest,
        context_source, cache_miss, n, games_available,
+       has_pdc, pdc_updated, pdc_hash, has_pcf, pcf_updated, pcf_hash, has_psza, psza_updated, psza_hash,
+       has_tdza, tdza_updated, tdza_hash,
   COALESCE(p4_l5, p3_l5x, 10.0) AS f0,
   CASE WHEN p4_l5 IS NOT NULL THEN 'phase4' WHEN p3_l5x IS NOT NULL THEN 'phase3' ELSE 'default' END AS t0,
   COALESCE(p4_l10, p3_l10, 10.0) AS f1,
@@ -292,6 +299,11 @@ INSERT INTO {{stage.rows}} (player_lookup, universal_player_id, game_date, game_
   phase4_feature_count, phase3_feature_count, calculated_feature_count, is_training_ready, is_quality_ready,
   matchup_quality_pct, player_history_quality_pct, team_context_quality_pct, vegas_quality_pct, game_context_quality_pct,
   has_composite_factors, has_opponent_defense, has_vegas_line, vegas_line_source,
+  source_daily_cache_last_updated, source_daily_cache_rows_found, source_daily_cache_completeness_pct, source_daily_cache_hash,
+  source_composite_last_updated, source_composite_rows_found, source_composite_completeness_pct, source_composite_hash,
+  source_shot_zones_last_updated, source_shot_zones_rows_found, source_shot_zones_completeness_pct, source_shot_zones_hash,
+  source_team_defense_last_updated, source_team_defense_rows_found, source_team_defense_completeness_pct,
+  source_team_defense_hash,
   /*@mlfs_output_names*/, context_source, team_abbr)
 WITH quality AS (
   -- A CTE, not a scratch table: writing ~100 wide columns once more cost more than computing them here.
@@ -333,6 +345,11 @@ SELECT player_lookup, universal_player_id, analysis_date, game_id, features_arra
   tier IN ('gold', 'silver', 'bronze') AND score >= 70 AND matchup_quality >= 50 AND required_defaults = 0,
   matchup_quality, player_history_quality, team_context_quality, vegas_quality, game_context_quality,
   has_composite, has_defense, FALSE, 'none',
+  -- Each Phase 4 source is one row of D (the player's PDC, PCF and PSZA rows, the opponent's TDZA row), expected once.
+  pdc_updated, CASE WHEN has_pdc THEN 1 ELSE 0 END, ROUND_NUMERIC(CASE WHEN has_pdc THEN 100.0 ELSE 0.0 END, 2), pdc_hash,
+  pcf_updated, CASE WHEN has_pcf THEN 1 ELSE 0 END, ROUND_NUMERIC(CASE WHEN has_pcf THEN 100.0 ELSE 0.0 END, 2), pcf_hash,
+  psza_updated, CASE WHEN has_psza THEN 1 ELSE 0 END, ROUND_NUMERIC(CASE WHEN has_psza THEN 100.0 ELSE 0.0 END, 2), psza_hash,
+  tdza_updated, CASE WHEN has_tdza THEN 1 ELSE 0 END, ROUND_NUMERIC(CASE WHEN has_tdza THEN 100.0 ELSE 0.0 END, 2), tdza_hash,
   /*@mlfs_outputs*/,
   context_source, roster_team
 FROM t

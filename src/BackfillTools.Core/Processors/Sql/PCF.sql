@@ -1,9 +1,34 @@
 -- PCF: player composite factors (processors spec §7), all dates of the run at once.
 
+-- @@ pcf_window
+-- The player's last-10 window of qualifying games this season (PSZA's: S_psza <= game_date < D, active, minutes or
+-- shots), counted for the completeness columns: each game is numbered once per player and season, and each (D, player)
+-- reads the number of its latest game before D (D lies in (game_date, next_date]).
+CREATE OR REPLACE TABLE {{work.pcf_window}} AS
+WITH seasons AS (
+  SELECT psza_start, MAX(analysis_date) AS last_date FROM {{work.todo}} GROUP BY psza_start
+),
+q AS (
+  SELECT s.psza_start, p.player_lookup, p.game_date,
+         ROW_NUMBER() OVER w AS qi, LEAD(p.game_date) OVER w AS next_date
+  FROM seasons s
+  JOIN {{nba_analytics.player_game_summary}} p ON p.game_date >= s.psza_start AND p.game_date < s.last_date
+  WHERE p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)
+  WINDOW w AS (PARTITION BY s.psza_start, p.player_lookup ORDER BY p.game_date, p.game_id)
+)
+SELECT t.analysis_date, q.player_lookup, LEAST(q.qi, 10) AS games
+FROM {{work.todo}} t
+JOIN q ON q.psza_start = t.psza_start AND q.game_date < t.analysis_date
+      AND (q.next_date IS NULL OR q.next_date >= t.analysis_date)
+
 -- @@ pcf_calc
 CREATE OR REPLACE TABLE {{work.checked}} AS
 WITH inputs AS (
   SELECT c.*,
+         -- The upstream rows read, for the source_* columns: PSZA, the opponent's TDZA, the team's UTGC row of D.
+         s.processed_at AS psza_updated, s.data_hash AS psza_hash, z.processed_at AS tdza_updated, z.data_hash AS tdza_hash,
+         tc.processed_at AS team_ctx_updated, tc.data_hash AS team_ctx_hash, IFNULL(tc.n, 0) AS team_ctx_rows,
+         IFNULL(w.games, 0) AS window_games,
          s.player_lookup IS NOT NULL AS has_psza, s.primary_scoring_zone,
          s.paint_rate_last_10, s.mid_range_rate_last_10, s.three_pt_rate_last_10,
          z.team_abbr IS NOT NULL AS has_tdza, z.weakest_zone,
@@ -18,6 +43,15 @@ WITH inputs AS (
     ON s.analysis_date = c.analysis_date AND s.player_lookup = c.player_lookup
   LEFT JOIN {{nba_precompute.team_defense_zone_analysis}} z
     ON z.analysis_date = c.analysis_date AND z.team_abbr = c.opponent_team_abbr
+  LEFT JOIN (
+    -- One UTGC row per (D, team) is expected; should there be more, the highest game_id's is the one fingerprinted.
+    SELECT game_date, team_abbr, processed_at, data_hash,
+           COUNT(*) OVER (PARTITION BY game_date, team_abbr) AS n,
+           ROW_NUMBER() OVER (PARTITION BY game_date, team_abbr ORDER BY game_id DESC) AS rn
+    FROM {{nba_analytics.upcoming_team_game_context}}
+    WHERE game_date IN (SELECT analysis_date FROM {{work.todo}})
+  ) tc ON tc.game_date = c.analysis_date AND tc.team_abbr = c.team_abbr AND tc.rn = 1
+  LEFT JOIN {{work.pcf_window}} w ON w.analysis_date = c.analysis_date AND w.player_lookup = c.player_lookup
 ),
 fatigue AS (
   SELECT i.*,
@@ -69,13 +103,24 @@ FROM factors f
 
 -- @@ pcf_rows
 -- Each value at its column's NUMERIC scale; context_source and the context's teams go to the staging-only columns
--- (published to the product's entity_context_sources). The upstream rows found: 1 or 0 PSZA and opponent TDZA row.
+-- (published to the product's entity_context_sources). The upstream rows found: 1 or 0 PSZA and opponent TDZA row,
+-- the player's context row (always 1: a row is computed only from one) and the team's UTGC rows of D; each is expected
+-- once, so its completeness is found ÷ 1 × 100 (at most 100). Completeness counts: the last-10 window of pcf_window.
 INSERT INTO {{stage.rows}} (game_date, player_lookup, analysis_date, universal_player_id, game_id,
   fatigue_score, shot_zone_mismatch_score, pace_score, usage_spike_score,
   referee_favorability_score, look_ahead_pressure_score, travel_impact_score, opponent_strength_score,
   total_composite_adjustment, fatigue_context_json, shot_zone_context_json, pace_context_json, usage_context_json,
   data_completeness_pct, missing_data_fields, has_warnings, warning_details, calculation_version,
-  source_player_shot_rows_found, source_team_defense_rows_found,
+  source_player_context_last_updated, source_player_context_rows_found, source_player_context_completeness_pct,
+  source_player_context_hash,
+  source_team_context_last_updated, source_team_context_rows_found, source_team_context_completeness_pct,
+  source_team_context_hash,
+  source_player_shot_last_updated, source_player_shot_rows_found, source_player_shot_completeness_pct, source_player_shot_hash,
+  source_team_defense_last_updated, source_team_defense_rows_found, source_team_defense_completeness_pct,
+  source_team_defense_hash,
+  expected_games_count, actual_games_count, completeness_percentage, missing_games_count,
+  upstream_player_shot_ready, upstream_team_defense_ready, upstream_player_context_ready, upstream_team_context_ready,
+  all_upstreams_ready,
   early_season_flag, is_production_ready, processing_decision_reason, created_at, processed_at,
   context_source, team_abbr, opponent_team_abbr)
 SELECT analysis_date, player_lookup, analysis_date, universal_player_id, game_id,
@@ -101,7 +146,12 @@ SELECT analysis_date, player_lookup, analysis_date, universal_player_id, game_id
   NULLIF(SUBSTR(CONCAT(IF(fatigue < 50, '; EXTREME_FATIGUE', ''), IF(ABS(mismatch) > 8, '; EXTREME_MATCHUP', ''),
                        IF(ABS(total) > 12, '; EXTREME_ADJUSTMENT', '')), 3), ''),
   'v1_4factors',
-  CASE WHEN has_psza THEN 1 ELSE 0 END, CASE WHEN has_tdza THEN 1 ELSE 0 END,
+  ctx_updated, 1, ROUND_NUMERIC(CAST(100 AS FLOAT64), 2), ctx_hash,
+  team_ctx_updated, team_ctx_rows, ROUND_NUMERIC(CAST(LEAST(team_ctx_rows, 1) AS FLOAT64) * 100, 2), team_ctx_hash,
+  psza_updated, CASE WHEN has_psza THEN 1 ELSE 0 END, ROUND_NUMERIC(CASE WHEN has_psza THEN 100.0 ELSE 0.0 END, 2), psza_hash,
+  tdza_updated, CASE WHEN has_tdza THEN 1 ELSE 0 END, ROUND_NUMERIC(CASE WHEN has_tdza THEN 100.0 ELSE 0.0 END, 2), tdza_hash,
+  10, window_games, CAST(window_games AS FLOAT64) * 100 / 10, 10 - window_games,
+  has_psza, has_tdza, TRUE, team_ctx_rows > 0, has_psza AND has_tdza AND team_ctx_rows > 0,
   FALSE, TRUE, 'processed_successfully', @processed_at, @processed_at,
   context_source, team_abbr, opponent_team_abbr
 FROM {{work.checked}}
