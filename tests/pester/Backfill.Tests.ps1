@@ -21,6 +21,18 @@ Describe 'Get-TableChecksum (the kill/resume comparison)' {
         $sums[1] | Should -Not -Be $sums[2]
         $sums[3] | Should -Be $sums[0] -Because 'run_id names the run, not the content'
     }
+
+    It 'leaves out the load time of what a row read, and nothing else of the source family' {
+        $path = Join-Path $script:root 'checksum-sources.duckdb'
+        Invoke-TestSql -Path $path -Sql "CREATE TABLE t (a VARCHAR, source_tdza_last_updated TIMESTAMP, source_tdza_hash VARCHAR)" | Out-Null
+        $sums = foreach ($row in "('x', TIMESTAMP '2024-01-01 10:00:00', 'h1')", "('x', TIMESTAMP '2024-01-02 11:00:00', 'h1')", "('x', TIMESTAMP '2024-01-01 10:00:00', 'h2')") {
+            Invoke-TestSql -Path $path -Sql "DELETE FROM t" | Out-Null
+            Invoke-TestSql -Path $path -Sql "INSERT INTO t VALUES $row" | Out-Null
+            Get-TableChecksum $path 'main.t'
+        }
+        $sums[1] | Should -Be $sums[0] -Because 'an upstream loaded by another run is the same content'
+        $sums[2] | Should -Not -Be $sums[0] -Because 'the upstream hash is content'
+    }
 }
 
 Describe 'Invoke-Backfill: the January incident replayed' {
