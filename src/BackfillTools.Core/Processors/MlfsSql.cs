@@ -34,10 +34,15 @@ internal static class MlfsSql
         ("game_context_quality", new[] { 9, 10, 11, 12, 15, 16, 17, 18, 19, 20, 21 }),
     };
 
+    /// <summary>A feature's quality weight by the source it came from (§9.4); any other tag weighs 0.</summary>
+    public static readonly (string Source, int Weight)[] SourceQualityWeights =
+    {
+        ("phase4", 100), ("phase3", 87), ("calculated", 100), ("vegas", 100), ("bettingpros", 100),
+        ("opponent_history", 90), ("minutes_ppm", 95), ("default", 40), ("fallback", 40),
+    };
+
     private static string Weight(int i) =>
-        $"(CASE t{i} WHEN 'phase4' THEN 100 WHEN 'phase3' THEN 87 WHEN 'calculated' THEN 100 WHEN 'vegas' THEN 100 " +
-        $"WHEN 'bettingpros' THEN 100 WHEN 'opponent_history' THEN 90 WHEN 'minutes_ppm' THEN 95 WHEN 'default' THEN 40 " +
-        $"WHEN 'fallback' THEN 40 ELSE 0 END)";
+        $"(CASE t{i} {string.Concat(SourceQualityWeights.Select(w => $"WHEN '{w.Source}' THEN {w.Weight} "))}ELSE 0 END)";
 
     private static string IsDefault(int i) => $"(t{i} IN ('default', 'missing', 'fallback'))";
 

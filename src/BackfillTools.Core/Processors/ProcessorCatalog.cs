@@ -77,6 +77,13 @@ public sealed record TableOwnership(
     public IReadOnlyList<string> InsertedColumns => Key.Concat(Markers.Select(m => m.Column)).Concat(OwnedColumns).ToList();
 
     /// <summary>
+    /// The staged rows of a published date are already one per key, so a publish reads them as they are. True for the
+    /// outputs: the gate quarantines every date whose staged rows repeat or lack a key (<c>PartitionGate</c>). Failure
+    /// rows are not audited, so their publish picks one row per key.
+    /// </summary>
+    public bool StagedKeysUnique { get; init; }
+
+    /// <summary>
     /// " AND alias.column = 'value'" for each marker ("" without markers): the rows a reader of the product's output
     /// counts. Production's rows of other markers (MLFS v2_54features) are not the product's, so they are neither its
     /// rows, its duplicates nor its coverage. The markers are the catalog's constants, so they are written as literals.
@@ -161,7 +168,8 @@ public static class ProcessorCatalog
     private static readonly Lazy<TableOwnership>[] Outputs = Definitions.Select(d => new Lazy<TableOwnership>(() =>
         TableOwnership.FromWrittenColumns(d.Output, d.DateColumn, d.EntityColumn, d.OwnedRowMarkers,
             Engine(d.Name).ColumnsWrittenTo(SqlProcessor.StageRowsToken)
-                .Where(c => !d.ContextColumns.Any(x => string.Equals(x.Name, c, StringComparison.OrdinalIgnoreCase))).ToList()))).ToArray();
+                .Where(c => !d.ContextColumns.Any(x => string.Equals(x.Name, c, StringComparison.OrdinalIgnoreCase))).ToList())
+            with { StagedKeysUnique = true })).ToArray();
 
     private static readonly Lazy<TableOwnership>[] Failures = Definitions.Select(d => new Lazy<TableOwnership>(() =>
         TableOwnership.FromWrittenColumns(WarehouseSchema.PrecomputeFailures, "analysis_date", "entity_id",
