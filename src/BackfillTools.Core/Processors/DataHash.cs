@@ -119,7 +119,7 @@ internal static partial class DataHash
         ColumnType.Timestamp => $"CAST(UNIX_MICROS({v}) AS STRING)",
         // Exact: the value is at the column's scale (ROUND_NUMERIC), so the scaled value is an integer.
         ColumnType.Numeric => $"CAST(CAST({v} * {Pow10(type.NumericDigits.Scale)} AS INT64) AS STRING)",
-        ColumnType.Float64 => $"CAST(CAST(ROUND(CAST({v} AS NUMERIC), {floatScale}) * {Pow10(floatScale)} AS INT64) AS STRING)",
+        ColumnType.Float64 => $"SCALED_DECIMAL_TEXT({v}, {floatScale})",
         // A NULL array is an empty one, as BigQuery stores it (and as GoogleSQL's ARRAY(subquery) over it gives).
         ColumnType.Array => $"CASE WHEN {v} IS NULL THEN '[]' ELSE '[' || ARRAY_TO_STRING(ARRAY(SELECT {Text("hash_element", type.Element!, floatScale)} " +
                             $"FROM UNNEST({v}) AS hash_element WITH OFFSET AS hash_offset ORDER BY hash_offset), ',') || ']' END",

@@ -36,9 +36,51 @@ public sealed class RoundingRegressionTests : IDisposable
         const string sql = "SELECT ROUND_DECIMAL(a / NULLIF(b, 0), 3), ROUND_DECIMAL(ROUND_DECIMAL(c, 2)), 'ROUND_DECIMAL(x, 1)' FROM t";
         Assert.Equal("SELECT CAST(ROUND(CAST(a / NULLIF(b, 0) AS NUMERIC), 3) AS FLOAT64), CAST(ROUND(CAST(CAST(ROUND(CAST(c AS NUMERIC), 2) AS FLOAT64) AS NUMERIC), 0) AS FLOAT64), 'ROUND_DECIMAL(x, 1)' FROM t",
             BigQuery.Render(sql));
-        Assert.Equal("SELECT CAST(ROUND(CAST(a / NULLIF(b, 0) AS DECIMAL(38,9)), 3) AS DOUBLE), CAST(ROUND(CAST(CAST(ROUND(CAST(c AS DECIMAL(38,9)), 2) AS DOUBLE) AS DECIMAL(38,9)), 0) AS DOUBLE), 'ROUND_DECIMAL(x, 1)' FROM t",
+        // DuckDB: the session macro (the 64-bit decimal where the value fits, else the same NUMERIC path).
+        Assert.Equal("SELECT round_decimal(a / NULLIF(b, 0), 3), round_decimal(round_decimal(c, 2), 0), 'ROUND_DECIMAL(x, 1)' FROM t",
             DuckDbDialect.Instance.Render(sql));
         Assert.Throws<ArgumentException>(() => BigQuery.Render("SELECT ROUND_DECIMAL(a, 1, 2)"));
+    }
+
+    // Edge values of DuckDB's 64-bit paths (round_decimal, SCALED_DECIMAL_TEXT): binary halves, decimal halves at the
+    // 9th place, the 10^8 boundary where the 38-digit path takes over (a value rounding up to it), negatives, zero, NULL.
+    private static readonly string[] EdgeValues =
+    {
+        "19.95", "23 / 80", "2.675", "-14.35", "CAST(1 AS FLOAT64) / 3", "0.0000000005", "-0.0000000005", "0.0000000015",
+        "0", "-2.5", "99999999.4999999", "99999999.5", "-99999999.9999999996", "999999999.5", "1000000000.5", "-2500000000.25",
+        "123456789.123456789", "CAST(99999999.5 AS FLOAT64)",
+        "CAST(NULL AS FLOAT64)", "CAST(2.5 AS NUMERIC)",
+    };
+
+    private static string EdgeSql(Func<string, int, string> expression) =>
+        "SELECT " + string.Join(", ", EdgeValues.SelectMany(v => new[] { 0, 1, 3, 9 }.Select(n => expression(v, n))));
+
+    /// <summary>The NUMERIC path both engines share: what round_decimal and SCALED_DECIMAL_TEXT must equal on DuckDB.</summary>
+    private static string RoundThroughNumeric(string v, int n) => $"CAST(ROUND(CAST({v} AS NUMERIC), {n}) AS FLOAT64)";
+    private static string ScaledThroughNumeric(string v, int n) => $"CAST(CAST(ROUND(CAST({v} AS NUMERIC), {n}) * 1{new string('0', n)} AS INT64) AS STRING)";
+
+    private object?[] DuckDbRow(string portableSql) => _duck.Query(portableSql).Rows[0];
+
+    [Fact]
+    public void DuckDbs_64_bit_decimal_paths_equal_the_NUMERIC_path_on_edge_values()
+    {
+        Assert.Equal(DuckDbRow(EdgeSql(RoundThroughNumeric)), DuckDbRow(EdgeSql((v, n) => $"ROUND_DECIMAL({v}, {n})")));
+        Assert.Equal(DuckDbRow(EdgeSql(ScaledThroughNumeric)), DuckDbRow(EdgeSql((v, n) => $"SCALED_DECIMAL_TEXT({v}, {n})")));
+        Assert.Contains("round_decimal(", DuckDbDialect.Instance.Render("SELECT ROUND_DECIMAL(x, 2)"));
+        Assert.Contains("DECIMAL(18,9)", DuckDbDialect.Instance.Render("SELECT SCALED_DECIMAL_TEXT(x, 2)"));
+        Assert.Equal("CAST(CAST(ROUND(CAST(x AS NUMERIC), 2) * 100 AS INT64) AS STRING)", BigQuery.Render("SCALED_DECIMAL_TEXT(x, 2)"));
+        Assert.Throws<ArgumentException>(() => DuckDbDialect.Instance.Render("SELECT SCALED_DECIMAL_TEXT(x, 10)"));
+    }
+
+    [ReferenceEngineFact]
+    public void Scaled_decimal_text_is_the_same_on_the_reference_engine()
+    {
+        ReferenceEngineFactAttribute.EnsureAvailable();
+        using var engine = new ReferenceEngine();
+        var sql = EdgeSql((v, n) => $"SCALED_DECIMAL_TEXT({v}, {n})");
+        var reference = engine.Run(BigQuery.Render(sql), Array.Empty<(string, string, object?)>())["rows"]!.AsArray()[0]!.AsArray()
+            .Select(x => x is null ? null : (string?)x).ToArray();
+        Assert.Equal(reference, DuckDbRow(sql).Select(x => (string?)x).ToArray());
     }
 
     // Binary halves: each literal's stored double lies just below (or above) the decimal half.
