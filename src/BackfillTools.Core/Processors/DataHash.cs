@@ -118,7 +118,7 @@ internal static partial class DataHash
         ColumnType.Int64 or ColumnType.Bool or ColumnType.Date => $"CAST({v} AS STRING)",
         ColumnType.Timestamp => $"CAST(UNIX_MICROS({v}) AS STRING)",
         // Exact: the value is at the column's scale (ROUND_NUMERIC), so the scaled value is an integer.
-        ColumnType.Numeric => $"CAST(CAST({v} * {Pow10(type.NumericDigits.Scale)} AS INT64) AS STRING)",
+        ColumnType.Numeric => $"CAST(CAST({v} * {SqlDialect.PowerOfTen(type.NumericDigits.Scale)} AS INT64) AS STRING)",
         ColumnType.Float64 => $"SCALED_DECIMAL_TEXT({v}, {floatScale})",
         // A NULL array is an empty one, as BigQuery stores it (and as GoogleSQL's ARRAY(subquery) over it gives).
         ColumnType.Array => $"CASE WHEN {v} IS NULL THEN '[]' ELSE '[' || ARRAY_TO_STRING(ARRAY(SELECT {Text("hash_element", type.Element!, floatScale)} " +
@@ -149,7 +149,6 @@ internal static partial class DataHash
         return -1;
     }
 
-    private static string Pow10(int scale) => "1" + new string('0', scale);
 
     /// <summary>Index of <paramref name="keyword"/> at parenthesis depth 0 (a whole word), or -1.</summary>
     private static int TopLevelKeyword(string sql, string keyword, int start)

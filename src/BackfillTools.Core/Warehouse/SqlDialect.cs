@@ -90,7 +90,7 @@ public abstract partial class SqlDialect
     protected virtual string ScaledDecimalText(string value, int places) =>
         $"CAST(CAST(ROUND(CAST({value} AS NUMERIC), {places}) * {PowerOfTen(places)} AS INT64) AS STRING)";
 
-    protected static string PowerOfTen(int places) => "1" + new string('0', places);
+    internal static string PowerOfTen(int places) => "1" + new string('0', places);
 
     /// <summary>
     /// Portable ROUND_NUMERIC(x, n): ROUND_DECIMAL's value kept as an exact NUMERIC, for a NUMERIC(p, n) column. Both
@@ -237,8 +237,10 @@ public sealed partial class DuckDbDialect : SqlDialect
         // (64 bits), which holds the same value, rounded up included, whenever |x| < 10^8 (DECIMAL(17,9)); a larger
         // value takes the 38-digit path. Both paths give the same double (RoundingRegressionTests' edge values, and a
         // trial over 10 million doubles, halves included).
+        // decimal_18_9: x as a 64-bit DECIMAL(18,9) with room to round up, NULL from 10^8 up (the caller falls back).
+        "CREATE OR REPLACE TEMP MACRO decimal_18_9(x) AS CAST(TRY_CAST(x AS DECIMAL(17,9)) AS DECIMAL(18,9))",
         "CREATE OR REPLACE TEMP MACRO round_decimal(x, n) AS " +
-            "COALESCE(CAST(ROUND(CAST(TRY_CAST(x AS DECIMAL(17,9)) AS DECIMAL(18,9)), n) AS DOUBLE), CAST(ROUND(CAST(x AS DECIMAL(38,9)), n) AS DOUBLE))",
+            "COALESCE(CAST(ROUND(decimal_18_9(x), n) AS DOUBLE), CAST(ROUND(CAST(x AS DECIMAL(38,9)), n) AS DOUBLE))",
         "CREATE OR REPLACE TEMP MACRO safe_divide(a, b) AS a / NULLIF(b, 0)",
         "CREATE OR REPLACE TEMP MACRO logical_or(x) AS bool_or(x)",
         "CREATE OR REPLACE TEMP MACRO logical_and(x) AS bool_and(x)",
@@ -255,7 +257,7 @@ public sealed partial class DuckDbDialect : SqlDialect
     /// text without its point is x·10^9 as an integer, divided exactly by 10^(9-n). Larger values take the base rendering.
     /// </summary>
     protected override string ScaledDecimalText(string value, int places) =>
-        $"COALESCE(CAST(CAST(REPLACE(CAST(CAST(ROUND(CAST(SAFE_CAST({value} AS DECIMAL(17,9)) AS DECIMAL(18,9)), {places}) AS DECIMAL(18,9)) AS STRING), '.', '') AS INT64) " +
+        $"COALESCE(CAST(CAST(REPLACE(CAST(CAST(ROUND(decimal_18_9({value}), {places}) AS DECIMAL(18,9)) AS STRING), '.', '') AS INT64) " +
         $"// {PowerOfTen(9 - places)} AS STRING), {base.ScaledDecimalText(value, places)})";
 
     protected override string NamedStruct(IReadOnlyList<(string Name, string Value)> fields) =>
