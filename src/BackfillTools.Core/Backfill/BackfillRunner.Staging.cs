@@ -66,6 +66,6 @@ public sealed partial class BackfillRunner
             WarehouseSchema.PrecomputeFailures.WithName(StagingDataset, $"{p}_failures_{tag}"),
             WarehouseSchema.ContextSourceLog.WithName(StagingDataset, $"{p}_context_{tag}"));
         return new Staging(tables, ResultsShape.WithName(StagingDataset, $"{p}_results_{tag}"),
-            def.Output.WithName(QuarantineDataset, def.Output.Name), ScopedPublisher.CountsShape.WithName(StagingDataset, $"{p}_counts_{tag}"));
+            def.Output.WithName(QuarantineDataset, def.Output.Name), ScopedPublisher.CountsShape.WithName(StagingDataset, $"{DatasetNames.StagingInWarehousePrefix}{p}_counts_{tag}"));
     }
 }

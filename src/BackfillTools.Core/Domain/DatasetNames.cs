@@ -19,6 +19,13 @@ public static class DatasetNames
     /// <summary>Where a run stages its work before the audit (beside the tool dataset).</summary>
     public const string Staging = Tool + "_staging";
 
+    /// <summary>
+    /// A staging table whose name starts with this is kept in the warehouse file on DuckDB; every other staging table
+    /// lives in DuckDB's in-memory scratch database (<c>DuckDbDialect.ScratchCatalog</c>). A table written inside the
+    /// publish transaction needs the prefix, because DuckDB lets one transaction write only one database.
+    /// </summary>
+    public const string StagingInWarehousePrefix = "txn_";
+
     /// <summary>Where rows of a date that failed the audit are kept for inspection (beside the tool dataset).</summary>
     public const string Quarantine = Tool + "_quarantine";
 

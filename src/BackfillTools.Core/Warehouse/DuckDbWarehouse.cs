@@ -20,6 +20,8 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
         Path = path;
         _dialect = toolDataset is null ? DuckDbDialect.Instance : new DuckDbDialect { ToolDataset = toolDataset };
         foreach (var macro in DuckDbDialect.SessionMacros) RawExecute(macro);
+        RawExecute($"ATTACH IF NOT EXISTS ':memory:' AS {DuckDbDialect.ScratchCatalog}");
+        RawExecute($"CREATE SCHEMA IF NOT EXISTS {DuckDbDialect.ScratchCatalog}.{_dialect.PhysicalDataset(DatasetNames.Staging)}");
     }
 
     public string Path { get; }
@@ -164,13 +166,13 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             rows = list;
             if (list.Any(r => structs.Any(i => i < r.Length && r[i] is not (null or DBNull)))) return AppendThroughJson(table, list, cancellationToken);
         }
-        return Append(_dialect.PhysicalDataset(table.Dataset), table.Name, table.FullName, table.Columns.Select(c => c.FullType).ToArray(), rows, cancellationToken);
+        return Append(DuckDbDialect.Catalog(table.Dataset, table.Name), _dialect.PhysicalDataset(table.Dataset), table.Name, table.FullName, table.Columns.Select(c => c.FullType).ToArray(), rows, cancellationToken);
     }
 
-    private long Append(string schema, string name, string fullName, SqlType[] types, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    private long Append(string? catalog, string schema, string name, string fullName, SqlType[] types, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
         long n = 0;
-        using (var appender = _connection.CreateAppender(schema, name))
+        using (var appender = _connection.CreateAppender(catalog, schema, name))
         {
             foreach (var values in rows)
             {
@@ -196,23 +198,25 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
     private long AppendThroughJson(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
         var schema = _dialect.PhysicalDataset(table.Dataset);
+        var catalog = DuckDbDialect.Catalog(table.Dataset, table.Name);
         var scratch = $"{table.Name}__append_{Guid.NewGuid():N}";
+        var scratchName = _dialect.QualifiedName(table.Dataset, scratch);
         var columns = table.Columns;
         var asJson = columns.Select(c => HoldsStruct(c.FullType)).ToArray();
-        RawExecute($"CREATE TABLE {schema}.{scratch} ({string.Join(", ", columns.Select((c, i) => $"{c.Name} {(asJson[i] ? "VARCHAR" : DuckDbDialect.Instance.ColumnTypeSql(c))}"))})");
+        RawExecute($"CREATE TABLE {scratchName} ({string.Join(", ", columns.Select((c, i) => $"{c.Name} {(asJson[i] ? "VARCHAR" : DuckDbDialect.Instance.ColumnTypeSql(c))}"))})");
         try
         {
             var text = SqlType.Of(ColumnType.String);
-            var n = Append(schema, scratch, table.FullName, columns.Select((c, i) => asJson[i] ? text : c.FullType).ToArray(),
+            var n = Append(catalog, schema, scratch, table.FullName, columns.Select((c, i) => asJson[i] ? text : c.FullType).ToArray(),
                 rows.Select(values => values.Select((v, i) => i < asJson.Length && asJson[i] ? StructJson(columns[i].FullType, v)?.ToJsonString() : v).ToArray()),
                 cancellationToken);
             var select = columns.Select((c, i) => asJson[i] ? $"CAST(CAST({c.Name} AS JSON) AS {DuckDbDialect.Instance.ColumnTypeSql(c)})" : c.Name);
-            RawExecute($"INSERT INTO {_dialect.QualifiedName(table)} ({string.Join(", ", columns.Select(c => c.Name))}) SELECT {string.Join(", ", select)} FROM {schema}.{scratch}");
+            RawExecute($"INSERT INTO {_dialect.QualifiedName(table)} ({string.Join(", ", columns.Select(c => c.Name))}) SELECT {string.Join(", ", select)} FROM {scratchName}");
             return n;
         }
         finally
         {
-            RawExecute($"DROP TABLE IF EXISTS {schema}.{scratch}");
+            RawExecute($"DROP TABLE IF EXISTS {scratchName}");
         }
     }
 
@@ -284,7 +288,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 
     public IReadOnlySet<string> ExistingTables()
     {
-        var r = Query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database()");
+        var r = Query($"SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog IN (current_database(), '{DuckDbDialect.ScratchCatalog}')");
         return r.AsRows().Select(x => $"{_dialect.DeclaredDataset(x.GetString("table_schema")!)}.{x.GetString("table_name")}").ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
@@ -292,9 +296,9 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
     {
         var r = Query(
             "SELECT column_name, data_type, is_nullable FROM information_schema.columns " +
-            "WHERE table_catalog = current_database() AND lower(table_schema) = lower(@dataset) AND lower(table_name) = lower(@name) " +
+            "WHERE table_catalog = coalesce(@catalog, current_database()) AND lower(table_schema) = lower(@dataset) AND lower(table_name) = lower(@name) " +
             "ORDER BY ordinal_position",
-            WarehouseExtensions.Params(("dataset", _dialect.PhysicalDataset(dataset)), ("name", name)));
+            WarehouseExtensions.Params(("catalog", DuckDbDialect.Catalog(dataset, name)), ("dataset", _dialect.PhysicalDataset(dataset)), ("name", name)));
         if (r.Count == 0) return null;
         return r.AsRows().Select(x => new ColumnDef(x.GetString("column_name")!, SqlType.ParseDuckDb(x.GetString("data_type")!),
             x.GetString("is_nullable") == "YES")).ToList();

@@ -212,7 +212,24 @@ public sealed partial class DuckDbDialect : SqlDialect
 
     public override string Name => "DuckDB";
 
-    public override string QualifiedName(string dataset, string table) => $"{PhysicalDataset(dataset)}.{table}";
+    public override string QualifiedName(string dataset, string table) =>
+        InScratch(dataset, table) ? $"{ScratchCatalog}.{PhysicalDataset(dataset)}.{table}" : $"{PhysicalDataset(dataset)}.{table}";
+
+    /// <summary>
+    /// The in-memory database every DuckDB session attaches for a run's scratch tables. They are written and dropped
+    /// within one run, so logging and checkpointing them in the warehouse file was wasted work (a sixth of a
+    /// four-season backfill, docs/performance.md). A kill loses them and nothing else: -Resume recomputes every chunk
+    /// that had not published.
+    /// </summary>
+    public const string ScratchCatalog = "backfilltools_scratch";
+
+    /// <summary>True for a staging table kept in <see cref="ScratchCatalog"/> (all but <see cref="DatasetNames.StagingInWarehousePrefix"/>).</summary>
+    public static bool InScratch(string dataset, string table) =>
+        string.Equals(dataset, DatasetNames.Staging, StringComparison.OrdinalIgnoreCase)
+        && !table.StartsWith(DatasetNames.StagingInWarehousePrefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The database that holds a declared table: <see cref="ScratchCatalog"/> or null (the warehouse file).</summary>
+    public static string? Catalog(string dataset, string table) => InScratch(dataset, table) ? ScratchCatalog : null;
 
     /// <summary>The faithful DuckDB equivalent: DECIMAL(p,s) (a bare NUMERIC is DECIMAL(38,9)), T[] for ARRAY, STRUCT(…).</summary>
     public override string TypeSql(SqlType type) => type.Kind switch
