@@ -14,12 +14,14 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 
     private readonly DuckDbDialect _dialect;
 
-    private DuckDbWarehouse(DuckDBConnection connection, string path, string? toolDataset)
+    private DuckDbWarehouse(DuckDBConnection connection, string path, string? toolDataset, bool readOnly)
     {
         _connection = connection;
         Path = path;
         _dialect = toolDataset is null ? DuckDbDialect.Instance : new DuckDbDialect { ToolDataset = toolDataset };
         foreach (var macro in DuckDbDialect.SessionMacros) RawExecute(macro);
+        // A read-only session stages nothing (and DuckDB cannot attach an in-memory database to one).
+        if (readOnly) return;
         RawExecute($"ATTACH IF NOT EXISTS ':memory:' AS {DuckDbDialect.ScratchCatalog}");
         RawExecute($"CREATE SCHEMA IF NOT EXISTS {DuckDbDialect.ScratchCatalog}.{_dialect.PhysicalDataset(DatasetNames.Staging)}");
     }
@@ -61,7 +63,15 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             conn.Dispose();
             throw MapOpenError(ex, path);
         }
-        return new DuckDbWarehouse(conn, path, toolDataset);
+        try
+        {
+            return new DuckDbWarehouse(conn, path, toolDataset, readOnly);
+        }
+        catch
+        {
+            conn.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -166,7 +176,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             rows = list;
             if (list.Any(r => structs.Any(i => i < r.Length && r[i] is not (null or DBNull)))) return AppendThroughJson(table, list, cancellationToken);
         }
-        return Append(DuckDbDialect.Catalog(table.Dataset, table.Name), _dialect.PhysicalDataset(table.Dataset), table.Name, table.FullName, table.Columns.Select(c => c.FullType).ToArray(), rows, cancellationToken);
+        return Append(_dialect.Catalog(table.Dataset, table.Name), _dialect.PhysicalDataset(table.Dataset), table.Name, table.FullName, table.Columns.Select(c => c.FullType).ToArray(), rows, cancellationToken);
     }
 
     private long Append(string? catalog, string schema, string name, string fullName, SqlType[] types, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
@@ -198,7 +208,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
     private long AppendThroughJson(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
         var schema = _dialect.PhysicalDataset(table.Dataset);
-        var catalog = DuckDbDialect.Catalog(table.Dataset, table.Name);
+        var catalog = _dialect.Catalog(table.Dataset, table.Name);
         var scratch = $"{table.Name}__append_{Guid.NewGuid():N}";
         var scratchName = _dialect.QualifiedName(table.Dataset, scratch);
         var columns = table.Columns;
@@ -298,7 +308,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             "SELECT column_name, data_type, is_nullable FROM information_schema.columns " +
             "WHERE table_catalog = coalesce(@catalog, current_database()) AND lower(table_schema) = lower(@dataset) AND lower(table_name) = lower(@name) " +
             "ORDER BY ordinal_position",
-            WarehouseExtensions.Params(("catalog", DuckDbDialect.Catalog(dataset, name)), ("dataset", _dialect.PhysicalDataset(dataset)), ("name", name)));
+            WarehouseExtensions.Params(("catalog", _dialect.Catalog(dataset, name)), ("dataset", _dialect.PhysicalDataset(dataset)), ("name", name)));
         if (r.Count == 0) return null;
         return r.AsRows().Select(x => new ColumnDef(x.GetString("column_name")!, SqlType.ParseDuckDb(x.GetString("data_type")!),
             x.GetString("is_nullable") == "YES")).ToList();

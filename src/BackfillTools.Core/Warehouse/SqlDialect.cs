@@ -213,7 +213,7 @@ public sealed partial class DuckDbDialect : SqlDialect
     public override string Name => "DuckDB";
 
     public override string QualifiedName(string dataset, string table) =>
-        InScratch(dataset, table) ? $"{ScratchCatalog}.{PhysicalDataset(dataset)}.{table}" : $"{PhysicalDataset(dataset)}.{table}";
+        Catalog(dataset, table) is { } catalog ? $"{catalog}.{PhysicalDataset(dataset)}.{table}" : $"{PhysicalDataset(dataset)}.{table}";
 
     /// <summary>
     /// The in-memory database every DuckDB session attaches for a run's scratch tables. They are written and dropped
@@ -223,13 +223,16 @@ public sealed partial class DuckDbDialect : SqlDialect
     /// </summary>
     public const string ScratchCatalog = "backfilltools_scratch";
 
-    /// <summary>True for a staging table kept in <see cref="ScratchCatalog"/> (all but <see cref="DatasetNames.StagingInWarehousePrefix"/>).</summary>
-    public static bool InScratch(string dataset, string table) =>
-        string.Equals(dataset, DatasetNames.Staging, StringComparison.OrdinalIgnoreCase)
-        && !table.StartsWith(DatasetNames.StagingInWarehousePrefix, StringComparison.OrdinalIgnoreCase);
+    /// <summary>False where one DuckDB database stands for everything (the tests' fake BigQuery).</summary>
+    public bool StagesInScratch { get; init; } = true;
 
-    /// <summary>The database that holds a declared table: <see cref="ScratchCatalog"/> or null (the warehouse file).</summary>
-    public static string? Catalog(string dataset, string table) => InScratch(dataset, table) ? ScratchCatalog : null;
+    /// <summary>
+    /// The database that holds a declared table: <see cref="ScratchCatalog"/> for a staging table (all but those named
+    /// with <see cref="DatasetNames.StagingInWarehousePrefix"/>), otherwise null (the warehouse file).
+    /// </summary>
+    public string? Catalog(string dataset, string table) =>
+        StagesInScratch && string.Equals(dataset, DatasetNames.Staging, StringComparison.OrdinalIgnoreCase)
+        && !table.StartsWith(DatasetNames.StagingInWarehousePrefix, StringComparison.OrdinalIgnoreCase) ? ScratchCatalog : null;
 
     /// <summary>The faithful DuckDB equivalent: DECIMAL(p,s) (a bare NUMERIC is DECIMAL(38,9)), T[] for ARRAY, STRUCT(…).</summary>
     public override string TypeSql(SqlType type) => type.Kind switch

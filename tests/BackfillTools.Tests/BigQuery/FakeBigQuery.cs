@@ -478,6 +478,9 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
     /// GoogleSQL as the product sends it → DuckDB: `project.dataset.table` → {{dataset.table}} (the prefixed dataset is
     /// the DuckDB schema), then the product's DuckDbDialect does the rest (@x → $x, DATE_DIFF, FLOAT64, SAFE_CAST).
     /// </summary>
+    // BigQuery keeps every dataset in one store, and so does the fake: staging is not moved to a scratch database.
+    private static readonly DuckDbDialect Dialect = new() { StagesInScratch = false };
+
     private static string ToDuckDb(string sql)
     {
         var withPlaceholders = Regex.Replace(sql, "`([^`]+)`", m =>
@@ -487,7 +490,7 @@ public sealed partial class FakeBigQuery : HttpMessageHandler
                 throw new ApiError(404, "notFound", $"Not found: Table {m.Groups[1].Value}");
             return "{{" + parts[1] + "." + parts[2] + "}}";
         });
-        return DuckDbDialect.Instance.Render(withPlaceholders);
+        return Dialect.Render(withPlaceholders);
     }
 
     private void RunQuery(FakeJob job, string sql, JsonArray? parameters, long? maximumBytesBilled)

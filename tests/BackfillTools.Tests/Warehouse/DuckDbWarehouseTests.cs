@@ -154,6 +154,42 @@ public sealed class DuckDbWarehouseTests : IDisposable
     }
 
     [Fact]
+    public void Staging_tables_live_in_the_sessions_memory_except_those_the_publish_transaction_writes()
+    {
+        var path = Path.Combine(_dir, "warehouse.duckdb");
+        var scratch = Sample.WithName(DatasetNames.Staging, "psza_rows_run1");
+        var inTransaction = Sample.WithName(DatasetNames.Staging, DatasetNames.StagingInWarehousePrefix + "psza_counts_run1");
+        var live = Sample.WithName("t_ds", "live");
+        using (var w = DuckDbWarehouse.Open(path, create: true))
+        {
+            foreach (var t in new[] { scratch, inTransaction, live }) w.EnsureTable(t);
+            var catalogs = w.Query("SELECT database_name, table_name FROM duckdb_tables()").AsRows()
+                .ToDictionary(r => r.GetString("table_name")!, r => r.GetString("database_name"));
+            Assert.Equal(DuckDbDialect.ScratchCatalog, catalogs[scratch.Name]);
+            Assert.Equal("warehouse", catalogs[inTransaction.Name]);
+            Assert.Equal(2, w.BulkAppend(scratch, new[] { new object?[] { "a", 1, 1.5, true, null, null, null, null }, new object?[] { "b", 2, null, null, null, null, null, null } }));
+            Assert.Contains($"{DatasetNames.Staging}.{scratch.Name}", w.ExistingTables());
+            Assert.Equal(Sample.ColumnNames, w.TableColumns(scratch.Dataset, scratch.Name)!.Select(c => c.Name));
+            // The publish's shape: one transaction reads the scratch table and writes the file (live rows and counts).
+            w.ExecuteInTransaction(new SqlStatement[]
+            {
+                $"INSERT INTO {live.Placeholder} (k, n) SELECT k, n FROM {scratch.Placeholder}",
+                $"INSERT INTO {inTransaction.Placeholder} (k, n) SELECT 'rows', COUNT(*) FROM {scratch.Placeholder}",
+            });
+        }
+        // A new session (as after a kill) finds the file's tables and none of the last session's scratch.
+        using (var w = DuckDbWarehouse.Open(path))
+        {
+            Assert.DoesNotContain($"{DatasetNames.Staging}.{scratch.Name}", w.ExistingTables());
+            Assert.Equal(2, w.ScalarInt64($"SELECT COUNT(*) FROM {live.Placeholder}"));
+            Assert.Equal(2, w.ScalarInt64($"SELECT n FROM {inTransaction.Placeholder}"));
+        }
+        // A read-only session (Get-BackfillWarehouse, Test-Coverage) opens without a scratch database.
+        using (var w = DuckDbWarehouse.Open(path, readOnly: true))
+            Assert.Equal(2, w.ScalarInt64($"SELECT COUNT(*) FROM {live.Placeholder}"));
+    }
+
+    [Fact]
     public void Opening_a_missing_file_is_WarehouseNotFound_and_creates_nothing()
     {
         var path = Path.Combine(_dir, "missing.duckdb");
