@@ -191,11 +191,17 @@ internal sealed partial class SqlProcessor : IProcessor
 FROM dinfo d JOIN {{nba_analytics.team_defense_game_summary}} g
   ON g.game_date >= d.oct1 AND g.game_date < d.analysis_date
 WHERE NOT d.is_bootstrap",
-            // Every player with a qualifying game this season (PSZA's start) before D.
-            ProcessorName.PSZA => head + @"SELECT DISTINCT d.analysis_date, p.player_lookup AS entity_id
-FROM dinfo d JOIN {{nba_analytics.player_game_summary}} p
-  ON p.game_date >= d.psza_start AND p.game_date < d.analysis_date
-WHERE NOT d.is_bootstrap AND p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)",
+            // Every player with a qualifying game this season (PSZA's start) before D: whose first such game is before
+            // D. The first games are found once per season, so the work grows with the output, not dates × games.
+            ProcessorName.PSZA => head + @"SELECT DISTINCT d.analysis_date, f.entity_id
+FROM dinfo d JOIN (
+  SELECT s.psza_start, p.player_lookup AS entity_id, MIN(p.game_date) AS first_game
+  FROM (SELECT psza_start, MAX(analysis_date) AS last_date FROM dinfo WHERE NOT is_bootstrap GROUP BY psza_start) s
+  JOIN {{nba_analytics.player_game_summary}} p ON p.game_date >= s.psza_start AND p.game_date < s.last_date
+  WHERE p.is_active AND (p.minutes_played > 0 OR p.fg_attempts > 0)
+  GROUP BY s.psza_start, p.player_lookup
+) f ON f.psza_start = d.psza_start AND f.first_game < d.analysis_date
+WHERE NOT d.is_bootstrap",
             // Distinct PGS players on D (never the context rows, so a partial UPCG shows as low coverage);
             // an upcoming date without PGS expects its UPCG players.
             _ => head + @"SELECT DISTINCT d.analysis_date, p.player_lookup AS entity_id
