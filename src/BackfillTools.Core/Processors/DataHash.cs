@@ -149,7 +149,6 @@ internal static partial class DataHash
         return -1;
     }
 
-
     /// <summary>Index of <paramref name="keyword"/> at parenthesis depth 0 (a whole word), or -1.</summary>
     private static int TopLevelKeyword(string sql, string keyword, int start)
     {
