@@ -53,9 +53,11 @@ function Invoke-Native {
 function Invoke-Build {
     Write-Host "== Build $version ($Configuration, $rid) -> $moduleDir"
     if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
-    # A RID-specific publish puts libduckdb beside the dlls, where pwsh finds it (toolchain §3b).
+    # A RID-specific publish puts libduckdb beside the dlls, where pwsh finds it (toolchain §3b). ReadyToRun: the dlls
+    # carry native code, so a fresh pwsh does not JIT the module on every run (docs/performance.md, the daily run).
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/BackfillTools/BackfillTools.csproj'), '-c', $Configuration,
-        '-r', $rid, '--self-contained', 'false', '-o', $moduleDir, '-nologo', '-v', 'quiet', '-p:GenerateDocumentationFile=false')
+        '-r', $rid, '--self-contained', 'false', '-o', $moduleDir, '-nologo', '-v', 'quiet', '-p:GenerateDocumentationFile=false',
+        '-p:PublishReadyToRun=true')
     Remove-Item (Join-Path $moduleDir 'BackfillTools.deps.json') -ErrorAction SilentlyContinue
     Get-ChildItem (Join-Path $root 'module') -Filter '*.ps1xml' | Copy-Item -Destination $moduleDir
     # The root manifest is the source; the one version (Directory.Build.props) is stamped into the copy.

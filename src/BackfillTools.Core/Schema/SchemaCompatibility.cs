@@ -42,11 +42,16 @@ public static class SchemaCompatibility
     public static IReadOnlyList<SchemaMismatch> Check(IWarehouse warehouse, IEnumerable<RequiredColumn> required)
     {
         var mismatches = new List<SchemaMismatch>();
-        foreach (var table in required.GroupBy(r => r.Table, StringComparer.OrdinalIgnoreCase))
+        var tables = required.GroupBy(r => r.Table, StringComparer.OrdinalIgnoreCase).ToList();
+        var liveTables = warehouse.TableColumns(tables.Select(table =>
         {
             var dot = table.Key.IndexOf('.');
             if (dot <= 0) throw new ArgumentException($"Required table '{table.Key}' must be dataset.table.", nameof(required));
-            var live = warehouse.TableColumns(table.Key[..dot], table.Key[(dot + 1)..]);
+            return (table.Key[..dot], table.Key[(dot + 1)..]);
+        }).ToList());
+        foreach (var table in tables)
+        {
+            var live = liveTables[table.Key];
             if (live is null)
             {
                 var first = table.First();

@@ -61,6 +61,17 @@ public interface IWarehouse : IDisposable
     IReadOnlyList<ColumnDef>? TableColumns(string dataset, string name) =>
         throw new NotSupportedException($"{Description} cannot describe a table's columns.");
 
+    /// <summary>
+    /// <see cref="TableColumns(string, string)"/> of several tables, keyed by dataset.table (case-insensitive); an engine
+    /// whose catalog reads cost a statement each reads them all in one.
+    /// </summary>
+    IReadOnlyDictionary<string, IReadOnlyList<ColumnDef>?> TableColumns(IEnumerable<(string Dataset, string Name)> tables)
+    {
+        var columns = new Dictionary<string, IReadOnlyList<ColumnDef>?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (dataset, name) in tables) columns.TryAdd($"{dataset}.{name}", TableColumns(dataset, name));
+        return columns;
+    }
+
     /// <summary>Create a declared table if it is missing.</summary>
     void EnsureTable(TableDef table);
 
