@@ -4,6 +4,17 @@ namespace BackfillTools.Core.Warehouse;
 public sealed record SqlStatement(string Sql, IReadOnlyDictionary<string, object?>? Parameters = null)
 {
     public static implicit operator SqlStatement(string sql) => new(sql);
+
+    /// <summary>
+    /// An <c>UPDATE … FROM</c> that sets scalar columns only, its rows joined by key: an engine that applies such rows
+    /// faster in the table's own order may plan it for that (DuckDB; see <c>DuckDbWarehouse</c>).
+    /// </summary>
+    public bool UpdatesScalarsByKey { get; init; }
+
+    /// <summary>Whether setting <paramref name="columns"/> of <paramref name="table"/> is an update of scalars only.</summary>
+    public static bool AllScalar(TableDef table, IEnumerable<string> columns) =>
+        columns.All(c => table.Column(c).FullType.Kind is not (ColumnType.Array or ColumnType.Float64Array or ColumnType.StringArray
+            or ColumnType.Struct or ColumnType.Unmodeled));
 }
 
 /// <summary>
