@@ -94,7 +94,7 @@ internal static class PublishArchive
         if (owned.OwnedColumns.Count > 0)
             list.Add(new($"UPDATE {target} AS t SET {string.Join(", ", owned.OwnedColumns.Select(c => $"{c} = a.{c}"))} " +
                          $"FROM {Archived(A.Updated)} AS a WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")}", p)
-                { UpdatesScalarsByKey = SqlStatement.AllScalar(owned.Table, owned.OwnedColumns) });
+                { UpdatesScalarsByKey = owned.OwnsScalarsOnly });
         list.Add(new($"INSERT INTO {target} ({string.Join(", ", whole)}) SELECT {string.Join(", ", whole.Select(c => "a." + c))} FROM {Archived(A.Deleted)} AS a " +
                      $"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")})", p));
         return list;

@@ -178,7 +178,7 @@ internal sealed class ScopedPublisher
         };
         if (owned.OwnedColumns.Count > 0)
             list.Add(new($"UPDATE {target} AS t SET {setOwned} FROM {OnePerKey(owned, staged, dates)} AS s WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")}", p)
-                { UpdatesScalarsByKey = SqlStatement.AllScalar(owned.Table, owned.OwnedColumns) });
+                { UpdatesScalarsByKey = owned.OwnsScalarsOnly });
         list.Add(new($"INSERT INTO {target} ({inserted}) SELECT {string.Join(", ", owned.InsertedColumns.Select(c => "s." + c))} FROM {OnePerKey(owned, staged, dates)} AS s " +
                      $"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})", p));
         return list;

@@ -83,6 +83,9 @@ public sealed record TableOwnership(
     /// </summary>
     public bool StagedKeysUnique { get; init; }
 
+    /// <summary>Whether the owned columns are all scalar, so a publish or undo updates scalars only (<see cref="SqlStatement.UpdatesScalarsByKey"/>).</summary>
+    public bool OwnsScalarsOnly => SqlStatement.AllScalar(Table, OwnedColumns);
+
     /// <summary>
     /// " AND alias.column = 'value'" for each marker ("" without markers): the rows a reader of the product's output
     /// counts. Production's rows of other markers (MLFS v2_54features) are not the product's, so they are neither its
