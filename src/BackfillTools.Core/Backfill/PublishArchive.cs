@@ -14,9 +14,9 @@ namespace BackfillTools.Core.Backfill;
 internal static class PublishArchive
 {
     /// <summary>
-    /// Archive the scope a publish is about to replace: owned columns of the keys it updates, whole rows of the keys it
-    /// deletes, and the keys it inserts. Each row carries what the run writes (data_hash, processed_at), so an undo can
-    /// tell whether the partition has changed since.
+    /// Archive the scope a publish is about to replace: owned columns of the keys it updates and whole rows of the keys
+    /// it deletes (the table's wide archive), and the keys it inserts (the narrow <see cref="PublishArchiveTables.InsertedKeys"/>).
+    /// Each row carries what the run writes (data_hash, processed_at), so an undo can tell whether the partition has changed since.
     /// </summary>
     internal static IReadOnlyList<SqlStatement> ArchiveStatements(TableOwnership owned, TableDef staged, DateList dates, string runId, DateTime archivedAt,
         IReadOnlyCollection<string> migrationColumns)
@@ -38,11 +38,51 @@ internal static class PublishArchive
             new($"INSERT INTO {archive.Placeholder} ({string.Join(", ", whole)}, {tail}) " +
                 $"SELECT {string.Join(", ", whole.Select(c => "t." + c))}, @archive_run_id, '{A.Deleted}', @archived_at, NULL, NULL " +
                 $"FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND NOT EXISTS ({stagedKey})", p),
-            new($"INSERT INTO {archive.Placeholder} ({string.Join(", ", identifying)}, {tail}) " +
-                $"SELECT {string.Join(", ", identifying.Select(c => "s." + c))}, @archive_run_id, '{A.Inserted}', @archived_at, {Written("s")} " +
-                $"FROM {OnePerKey(owned, staged, dates)} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})", p),
+            new($"INSERT INTO {A.InsertedKeys.Placeholder} ({A.InsertedTableColumn}, {A.InsertedScopeColumn}, {A.InsertedDateColumn}, {A.InsertedEntityColumn}, " +
+                $"{A.RunColumn}, {A.ArchivedAtColumn}, {A.WrittenHashColumn}, {A.WrittenProcessedAtColumn}) " +
+                $"SELECT @archived_table, @archived_scope, s.{owned.DateColumn}, s.{EntityColumn(owned)}, @archive_run_id, @archived_at, {Written("s")} " +
+                $"FROM {OnePerKey(owned, staged, dates)} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})",
+                InsertedKeyParameters(owned, ("archive_run_id", runId), ("archived_at", archivedAt))),
         };
     }
+
+    /// <summary>
+    /// The entity column of the ownership's key (the key is its date column and one entity column; see
+    /// <see cref="TableOwnership.FromWrittenColumns"/>): what <see cref="PublishArchiveTables.InsertedKeys"/> records as <c>entity</c>.
+    /// </summary>
+    private static string EntityColumn(TableOwnership owned)
+    {
+        var entity = owned.Key.Where(c => !string.Equals(c, owned.DateColumn, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (entity.Count != 1 || owned.Table.Column(entity[0]).FullType.Kind != ColumnType.String)
+            throw new InvalidOperationException($"{owned.Table.FullName}: the inserted-key archive needs a key of the date and one STRING entity column (got {string.Join(", ", owned.Key)}).");
+        return entity[0];
+    }
+
+    /// <summary>The owner's row scope as the inserted-key archive records it: its markers ("processor_name=PSZA"), empty without.</summary>
+    private static string ArchiveScope(TableOwnership owned) => string.Join(",", owned.Markers.Select(m => $"{m.Column}={m.Value}"));
+
+    /// <summary>
+    /// The keys <c>@undone_run_id</c> inserted in the owner's scope on <paramref name="dates"/>, named as the table's key
+    /// columns (so <see cref="ScopedPublisher.KeyMatch"/> applies), with what the run wrote: the narrow archive's rows,
+    /// and those publishes before schema migration 12 left in the wide archive.
+    /// </summary>
+    private static string InsertedKeysOf(TableOwnership owned, DateList dates)
+    {
+        var entity = EntityColumn(owned);
+        var written = $"{A.WrittenHashColumn}, {A.WrittenProcessedAtColumn}";
+        return $"(SELECT w.{owned.DateColumn}, w.{entity}, w.{A.WrittenHashColumn}, w.{A.WrittenProcessedAtColumn} FROM {A.For(owned.Table).Placeholder} AS w " +
+               $"WHERE w.{A.RunColumn} = @undone_run_id AND w.{A.ChangeColumn} = '{A.Inserted}' AND {InScope(owned, "w", dates)} " +
+               $"UNION ALL SELECT k.{A.InsertedDateColumn} AS {owned.DateColumn}, k.{A.InsertedEntityColumn} AS {entity}, {string.Join(", ", written.Split(", ").Select(c => "k." + c))} " +
+               $"FROM {A.InsertedKeys.Placeholder} AS k WHERE k.{A.InsertedDateColumn} IN {dates.List} AND k.{A.RunColumn} = @undone_run_id " +
+               $"AND k.{A.InsertedTableColumn} = @archived_table AND k.{A.InsertedScopeColumn} = @archived_scope)";
+    }
+
+    /// <summary>
+    /// The rows of the table's wide archive that <c>@undone_run_id</c> archived as <paramref name="change"/> in the owner's
+    /// scope on <paramref name="dates"/> (its markers too: precompute_failures holds every processor's rows).
+    /// </summary>
+    private static string ArchivedOf(TableOwnership owned, DateList dates, string change) =>
+        $"(SELECT * FROM {A.For(owned.Table).Placeholder} AS w WHERE w.{A.RunColumn} = @undone_run_id AND w.{A.ChangeColumn} = '{change}' AND {InScope(owned, "w", dates)})";
 
     /// <summary>
     /// The columns of a whole row of <paramref name="table"/>: its declared ones, then those of its migration columns
@@ -81,15 +121,14 @@ internal static class PublishArchive
     /// </summary>
     internal static IReadOnlyList<SqlStatement> RestoreStatements(TableOwnership owned, DateList dates, string undoneRunId, IReadOnlyCollection<string> migrationColumns)
     {
-        var archive = A.For(owned.Table);
         var target = owned.Table.Placeholder;
         var p = Parameters(owned, ("undone_run_id", undoneRunId));
-        string Archived(string change) =>
-            $"(SELECT * FROM {archive.Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {A.ChangeColumn} = '{change}' AND {owned.DateColumn} IN {dates.List})";
+        string Archived(string change) => ArchivedOf(owned, dates, change);
         var whole = WholeRow(owned.Table, migrationColumns);
         var list = new List<SqlStatement>
         {
-            new($"DELETE FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND EXISTS (SELECT 1 FROM {Archived(A.Inserted)} AS a WHERE {KeyMatch(owned, "t", "a")})", p),
+            new($"DELETE FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND EXISTS (SELECT 1 FROM {InsertedKeysOf(owned, dates)} AS a WHERE {KeyMatch(owned, "t", "a")})",
+                UndoParameters(owned, undoneRunId)),
         };
         if (owned.OwnedColumns.Count > 0)
             list.Add(new($"UPDATE {target} AS t SET {string.Join(", ", owned.OwnedColumns.Select(c => $"{c} = a.{c}"))} " +
@@ -146,10 +185,13 @@ internal static class PublishArchive
         def.ContextColumns.Count > 0 ? new[] { WarehouseSchema.ContextSourceLog, WarehouseSchema.EntityContextSources } : new[] { WarehouseSchema.ContextSourceLog };
 
     /// <summary>Per date: how many keys the run updated, deleted and inserted (what an undo restores, re-inserts and removes).</summary>
-    internal static string CountsSql(TableOwnership owned, DateList dates) =>
-        $@"SELECT {owned.DateColumn} AS partition_date, COUNTIF({A.ChangeColumn} = '{A.Updated}') AS updated,
-  COUNTIF({A.ChangeColumn} = '{A.Deleted}') AS deleted, COUNTIF({A.ChangeColumn} = '{A.Inserted}') AS inserted
-FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {owned.DateColumn} IN {dates.List} GROUP BY {owned.DateColumn}";
+    internal static SqlStatement CountsStatement(TableOwnership owned, DateList dates, string undoneRunId) =>
+        new($@"SELECT partition_date, SUM(updated) AS updated, SUM(deleted) AS deleted, SUM(inserted) AS inserted FROM (
+  SELECT w.{owned.DateColumn} AS partition_date, COUNTIF(w.{A.ChangeColumn} = '{A.Updated}') AS updated, COUNTIF(w.{A.ChangeColumn} = '{A.Deleted}') AS deleted, 0 AS inserted
+  FROM {A.For(owned.Table).Placeholder} AS w WHERE w.{A.RunColumn} = @undone_run_id AND w.{A.ChangeColumn} IN ('{A.Updated}', '{A.Deleted}') AND {InScope(owned, "w", dates)} GROUP BY w.{owned.DateColumn}
+  UNION ALL
+  SELECT i.{owned.DateColumn} AS partition_date, 0 AS updated, 0 AS deleted, COUNT(*) AS inserted FROM {InsertedKeysOf(owned, dates)} AS i GROUP BY i.{owned.DateColumn}
+) AS c GROUP BY partition_date", UndoParameters(owned, undoneRunId));
 
     /// <summary>
     /// Per date, rows of the scope that are no longer what the run left: a key it wrote that is gone or whose data_hash
@@ -157,38 +199,54 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
     /// </summary>
     internal static SqlStatement ChangedRowsStatement(TableOwnership owned, DateList dates, string undoneRunId)
     {
-        var archive = A.For(owned.Table).Placeholder;
         var same = string.Concat(new[] { ("data_hash", A.WrittenHashColumn), (WriteStampColumn(owned), A.WrittenProcessedAtColumn) }
             .Where(c => c.Item1 is not null && owned.OwnedColumns.Contains(c.Item1, StringComparer.OrdinalIgnoreCase))
             .Select(c => $" AND t.{c.Item1} IS NOT DISTINCT FROM a.{c.Item2}"));
-        var ofRun = $"a.{A.RunColumn} = @undone_run_id AND a.{owned.DateColumn} IN {dates.List}";
-        var written = $"a.{A.ChangeColumn} IN ('{A.Updated}', '{A.Inserted}')";
+        // The keys the run wrote, with what it wrote: those it updated (wide archive) and those it inserted.
+        var written = $"(SELECT {owned.DateColumn}, {EntityColumn(owned)}, {A.WrittenHashColumn}, {A.WrittenProcessedAtColumn} FROM {ArchivedOf(owned, dates, A.Updated)} AS u " +
+                      $"UNION ALL SELECT * FROM {InsertedKeysOf(owned, dates)} AS i)";
         return new($@"SELECT partition_date, COUNT(*) AS changed FROM (
-  SELECT a.{owned.DateColumn} AS partition_date FROM {archive} AS a WHERE {ofRun} AND {written}
-    AND NOT EXISTS (SELECT 1 FROM {owned.Table.Placeholder} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")}{same})
+  SELECT a.{owned.DateColumn} AS partition_date FROM {written} AS a
+    WHERE NOT EXISTS (SELECT 1 FROM {owned.Table.Placeholder} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")}{same})
   UNION ALL
-  SELECT a.{owned.DateColumn} AS partition_date FROM {archive} AS a WHERE {ofRun} AND a.{A.ChangeColumn} = '{A.Deleted}'
-    AND EXISTS (SELECT 1 FROM {owned.Table.Placeholder} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")})
+  SELECT a.{owned.DateColumn} AS partition_date FROM {ArchivedOf(owned, dates, A.Deleted)} AS a
+    WHERE EXISTS (SELECT 1 FROM {owned.Table.Placeholder} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "a")})
   UNION ALL
   SELECT t.{owned.DateColumn} AS partition_date FROM {owned.Table.Placeholder} AS t WHERE {InScope(owned, "t", dates)}
-    AND NOT EXISTS (SELECT 1 FROM {archive} AS a WHERE {ofRun} AND {written} AND {KeyMatch(owned, "t", "a")})
-) AS c GROUP BY partition_date", Parameters(owned, ("undone_run_id", undoneRunId)));
+    AND NOT EXISTS (SELECT 1 FROM {written} AS a WHERE {KeyMatch(owned, "t", "a")})
+) AS c GROUP BY partition_date", UndoParameters(owned, undoneRunId));
     }
 
     /// <summary>
     /// Retention: per table × date the newest <paramref name="keepVersions"/> versions (replacing runs) stay; older ones
-    /// go once archived before <paramref name="cutoff"/>.
+    /// go once archived before <paramref name="cutoff"/>. A production table's versions are its runs in its wide archive
+    /// and in <see cref="PublishArchiveTables.InsertedKeys"/> together, so a run's archive of a date is kept or pruned
+    /// whole: with <paramref name="production"/>, <paramref name="archive"/> is its wide archive or the inserted keys
+    /// (its rows only); without, a context log's archive.
     /// </summary>
-    internal static SqlStatement PruneStatement(TableDef archive, int keepVersions, DateTime cutoff)
+    internal static SqlStatement PruneStatement(TableDef archive, int keepVersions, DateTime cutoff, TableDef? production = null)
     {
-        var d = archive.PartitionColumn!;
-        return new($@"DELETE FROM {archive.Placeholder} AS x WHERE x.{A.ArchivedAtColumn} < @cutoff AND EXISTS (
+        var p = WarehouseExtensions.Params(("cutoff", cutoff), ("keep", (long)keepVersions));
+        var wide = production is null ? archive : A.For(production);
+        var runs = $"SELECT {wide.PartitionColumn} AS partition_date, {A.RunColumn} AS run_id, {A.ArchivedAtColumn} AS archived FROM {wide.Placeholder}";
+        var only = "";
+        if (production is not null)
+        {
+            p["archived_table"] = production.FullName;
+            runs += $" UNION ALL SELECT {A.InsertedDateColumn}, {A.RunColumn}, {A.ArchivedAtColumn} FROM {A.InsertedKeys.Placeholder} WHERE {A.InsertedTableColumn} = @archived_table";
+            if (archive == A.InsertedKeys) only = $"x.{A.InsertedTableColumn} = @archived_table AND ";
+        }
+        return new($@"DELETE FROM {archive.Placeholder} AS x WHERE {only}x.{A.ArchivedAtColumn} < @cutoff AND EXISTS (
   SELECT 1 FROM (
     SELECT v.partition_date, v.run_id, ROW_NUMBER() OVER (PARTITION BY v.partition_date ORDER BY v.archived DESC, v.run_id DESC) AS version
-    FROM (SELECT {d} AS partition_date, {A.RunColumn} AS run_id, MAX({A.ArchivedAtColumn}) AS archived FROM {archive.Placeholder} GROUP BY {d}, {A.RunColumn}) AS v
-  ) AS r WHERE r.version > @keep AND r.partition_date = x.{d} AND r.run_id = x.{A.RunColumn})",
-            WarehouseExtensions.Params(("cutoff", cutoff), ("keep", (long)keepVersions)));
+    FROM (SELECT partition_date, run_id, MAX(archived) AS archived FROM ({runs}) AS u GROUP BY partition_date, run_id) AS v
+  ) AS r WHERE r.version > @keep AND r.partition_date = x.{archive.PartitionColumn} AND r.run_id = x.{A.RunColumn})", p);
     }
+
+    /// <summary>Every prune: per archived production table its wide archive and its inserted keys, then each context log's archive.</summary>
+    private static IEnumerable<SqlStatement> PruneStatements(int keepVersions, DateTime cutoff) =>
+        A.ArchivedTables.SelectMany(t => new[] { PruneStatement(A.For(t), keepVersions, cutoff, t), PruneStatement(A.InsertedKeys, keepVersions, cutoff, t) })
+            .Concat(A.ContextLogs.Select(log => PruneStatement(log, keepVersions, cutoff)));
 
     /// <summary>Prune every archive (at the start of each run); returns the rows removed.</summary>
     public static long Prune(IWarehouse w, int keepVersions, int keepDays, DateTime now, CancellationToken ct = default)
@@ -197,11 +255,8 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
             throw new BackfillException(ErrorIds.InvalidArchiveRetention, ErrorKind.InvalidArgument,
                 $"Archive retention must keep 0 or more versions and days (got {keepVersions} versions, {keepDays} days).");
         long removed = 0;
-        foreach (var archive in A.Everything)
-        {
-            var s = PruneStatement(archive, keepVersions, now.AddDays(-keepDays));
+        foreach (var s in PruneStatements(keepVersions, now.AddDays(-keepDays)))
             removed += Math.Max(0, w.Execute(s.Sql, s.Parameters, ct));
-        }
         return removed;
     }
 
@@ -211,6 +266,12 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
         foreach (var (name, value) in more) p[name] = value;
         return p;
     }
+
+    /// <summary>The parameters of a statement that reads or writes the owner's rows of <see cref="PublishArchiveTables.InsertedKeys"/>.</summary>
+    private static Dictionary<string, object?> InsertedKeyParameters(TableOwnership owned, params (string Name, object? Value)[] more) =>
+        Parameters(owned, more.Append(("archived_table", owned.Table.FullName)).Append(("archived_scope", ArchiveScope(owned))).ToArray());
+
+    private static Dictionary<string, object?> UndoParameters(TableOwnership owned, string undoneRunId) => InsertedKeyParameters(owned, ("undone_run_id", undoneRunId));
 
     /// <summary>Archive, restore, count, change and prune statements for every processor, for the GoogleSQL gate.</summary>
     [StatementCatalog]
@@ -234,7 +295,7 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
                     .Concat(RestoreStatements(owned, dates, "gate-run", Array.Empty<string>()))
                     .Concat(migration.Count == 0 ? Array.Empty<SqlStatement>()
                         : ArchiveStatements(owned, staged, dates, "gate-run", archived, migration).Concat(RestoreStatements(owned, dates, "gate-run", migration)))
-                    .Append(new SqlStatement(CountsSql(owned, dates), WarehouseExtensions.Params(("undone_run_id", "gate-run"))))
+                    .Append(CountsStatement(owned, dates, "gate-run"))
                     .Append(ChangedRowsStatement(owned, dates, "gate-run")).ToList();
                 for (var i = 0; i < all.Count; i++)
                     yield return new($"PublishArchive[{def.Name},{label}]#{i + 1}", all[i].Sql, all[i].Parameters);
@@ -244,10 +305,8 @@ FROM {A.For(owned.Table).Placeholder} WHERE {A.RunColumn} = @undone_run_id AND {
             for (var i = 0; i < context.Count; i++)
                 yield return new($"PublishArchive[{def.Name},context]#{i + 1}", context[i].Sql, context[i].Parameters);
         }
-        foreach (var archive in A.Everything)
-        {
-            var s = PruneStatement(archive, BackfillRules.ArchiveKeepVersions, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
-            yield return new($"PublishArchive.Prune[{archive.Name}]", s.Sql, s.Parameters);
-        }
+        var prunes = PruneStatements(BackfillRules.ArchiveKeepVersions, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc)).ToList();
+        for (var i = 0; i < prunes.Count; i++)
+            yield return new($"PublishArchive.Prune#{i + 1}", prunes[i].Sql, prunes[i].Parameters);
     }
 }

@@ -216,7 +216,8 @@ GROUP BY l.partition_date";
         string status, string? undoRunId, bool force, CancellationToken ct)
     {
         var owned = ProcessorCatalog.OutputOwnership(batch.Processor);
-        var counts = w.Query(PublishArchive.CountsSql(owned, DateList.Of(batch.Dates)), WarehouseExtensions.Params(("undone_run_id", runId)), ct)
+        var countsStatement = PublishArchive.CountsStatement(owned, DateList.Of(batch.Dates), runId);
+        var counts = w.Query(countsStatement.Sql, countsStatement.Parameters, ct)
             .AsRows().ToDictionary(r => r.GetDate("partition_date"));
         long Count(DateOnly d, string change) => counts.TryGetValue(d, out var c) ? c.GetInt64(change) : 0;
         return batch.Dates.Select(d => new UndoResult

@@ -63,8 +63,11 @@ public sealed class Migrator
             {
                 // Tool dataset only: new archive tables, and the archives of version 9 gain the migration columns.
                 foreach (var t in PublishArchiveTables.ContextLogs) w.EnsureTable(t);
-                foreach (var sql in PrecomputeTables.All.Append(WarehouseSchema.PrecomputeFailures).SelectMany(PublishArchiveTables.AddMigrationColumnsSql)) w.Execute(sql);
+                foreach (var sql in PublishArchiveTables.ArchivedTables.SelectMany(PublishArchiveTables.AddMigrationColumnsSql)) w.Execute(sql);
             }),
+        // Earlier inserted keys stay in the wide archives, where an undo still reads them; retention ages them out.
+        new Migration(12, "Publish archive: the keys a publish inserts go to one narrow table (archive_inserted_keys) instead of a row of the table's wide archive each",
+            w => w.EnsureTable(PublishArchiveTables.InsertedKeys)),
     };
 
     /// <summary>The version recorded in the warehouse (where versions before 8 recorded it too); 0 when it has no schema yet.</summary>

@@ -6,8 +6,9 @@ namespace BackfillTools.Core.Schema;
 /// <summary>
 /// The publish archive (Undo-BackfillRun): per production table the product publishes to, a table in the tool dataset
 /// with the production table's own columns (all nullable; those production migrations add included) plus who replaced what. Each publish writes, in its
-/// transaction, the prior state of its scope: owned columns of keys it updated, whole rows of keys it deleted, and the
-/// keys it inserted. The table's own column types (not JSON) are what lets an undo restore NUMERIC(p,s), arrays, structs
+/// transaction, the prior state of its scope: owned columns of keys it updated and whole rows of keys it deleted there,
+/// and the keys it inserted in the one narrow <see cref="InsertedKeys"/> table (schema migration 12; a key is a date and
+/// an entity, so a fresh backfill no longer writes a row of the wide table, 305 columns for MLFS, per row it publishes). The table's own column types (not JSON) are what lets an undo restore NUMERIC(p,s), arrays, structs
 /// and timestamps byte for byte on DuckDB and BigQuery alike: values are copied column to column, never re-parsed.
 /// </summary>
 public static class PublishArchiveTables
@@ -60,8 +61,11 @@ public static class PublishArchiveTables
     public static IEnumerable<string> DataColumns(TableDef archive) =>
         archive.ColumnNames.Where(c => c is not (RunColumn or ChangeColumn or ArchivedAtColumn or WrittenHashColumn or WrittenProcessedAtColumn));
 
-    /// <summary>Every archive: the five outputs and precompute_failures.</summary>
-    public static IReadOnlyList<TableDef> All => PrecomputeTables.All.Append(WarehouseSchema.PrecomputeFailures).Select(For).ToList();
+    /// <summary>The production tables a publish archives: the five outputs and precompute_failures.</summary>
+    public static IReadOnlyList<TableDef> ArchivedTables => PrecomputeTables.All.Append(WarehouseSchema.PrecomputeFailures).ToList();
+
+    /// <summary>Their wide archives.</summary>
+    public static IReadOnlyList<TableDef> All => ArchivedTables.Select(For).ToList();
 
     /// <summary>
     /// The archives of the product's context logs (context_source_log, entity_context_sources; schema migration 11): a
@@ -72,6 +76,23 @@ public static class PublishArchiveTables
     /// </summary>
     public static IReadOnlyList<TableDef> ContextLogs => new[] { WarehouseSchema.ContextSourceLog, WarehouseSchema.EntityContextSources }.Select(For).ToList();
 
-    /// <summary>Every archive retention prunes: the production tables' and the context logs'.</summary>
-    public static IReadOnlyList<TableDef> Everything => All.Concat(ContextLogs).ToList();
+    public const string InsertedTableColumn = "archived_table", InsertedScopeColumn = "archived_scope",
+        InsertedDateColumn = "partition_date", InsertedEntityColumn = "entity";
+
+    /// <summary>
+    /// The keys publishes inserted, for every production table (schema migration 12): the table, the owner's row scope
+    /// (its markers, e.g. <c>processor_name=PSZA</c>; empty without), the key (date and entity), and what the run wrote.
+    /// An undo deletes them; the wide archives hold only the updated and deleted keys of later publishes (and the
+    /// inserted keys of publishes before migration 12, which an undo reads there too).
+    /// </summary>
+    public static readonly TableDef InsertedKeys = new(DatasetNames.Tool, Prefix + "inserted_keys",
+        new[]
+        {
+            Str(InsertedTableColumn, false), Str(InsertedScopeColumn, false), Date(InsertedDateColumn, false), Str(InsertedEntityColumn),
+            Str(RunColumn, false), Ts(ArchivedAtColumn, false), Str(WrittenHashColumn), Ts(WrittenProcessedAtColumn),
+        },
+        Array.Empty<string>(), InsertedDateColumn, new[] { RunColumn, InsertedTableColumn });
+
+    /// <summary>Every archive retention prunes: the production tables', the inserted keys and the context logs'.</summary>
+    public static IReadOnlyList<TableDef> Everything => All.Append(InsertedKeys).Concat(ContextLogs).ToList();
 }

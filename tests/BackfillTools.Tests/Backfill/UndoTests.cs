@@ -181,27 +181,31 @@ internal static class UndoScenario
     }
 
     /// <summary>
-    /// Retention: three runs over the same dates leave three archived versions; pruning keeps the newest two, and only
-    /// removes the third once it is older than the age limit.
+    /// Retention: three runs over the same dates leave three archived versions (the first run's as inserted keys in the
+    /// narrow archive, the later runs' as updated rows in the wide one); pruning keeps the newest two, and only removes
+    /// the third once it is older than the age limit, from both archives.
     /// </summary>
     public static void Pruning(IWarehouse w, Func<IWarehouse, BackfillRequest, BackfillResult[]> backfill)
     {
         var runs = Enumerable.Range(0, 3).Select(_ => backfill(w, Request(ProcessorName.TDZA))[0].RunId).ToList();
         var archive = PublishArchiveTables.For(PrecomputeTables.Tdza).Placeholder;
-        long Versions() => w.ScalarInt64($"SELECT COUNT(DISTINCT {PublishArchiveTables.RunColumn}) FROM {archive}");
-        Assert.Equal(3, Versions());
+        var table = WarehouseExtensions.Params(("t", PrecomputeTables.Tdza.FullName));
+        var insertedKeys = $"(SELECT {PublishArchiveTables.RunColumn} FROM {PublishArchiveTables.InsertedKeys.Placeholder} WHERE {PublishArchiveTables.InsertedTableColumn} = @t)";
+        IEnumerable<string> RunsIn(string source) => w.Query($"SELECT DISTINCT {PublishArchiveTables.RunColumn} FROM {source} AS a", table).Rows.Select(r => (string)r[0]!).OrderBy(r => r);
+        IReadOnlyList<string> Versions() => RunsIn(archive).Concat(RunsIn(insertedKeys)).Distinct().OrderBy(r => r).ToList();
+        Assert.Equal(new[] { runs[0] }, RunsIn(insertedKeys));
+        Assert.Equal(runs.Skip(1).OrderBy(r => r), RunsIn(archive));
+        Assert.Equal(3, Versions().Count);
         // Young: nothing goes, whatever the count.
         Assert.Equal(0, PublishArchive.Prune(w, BackfillRules.ArchiveKeepVersions, BackfillRules.ArchiveKeepDays, DateTime.UtcNow));
-        Assert.Equal(3, Versions());
+        Assert.Equal(3, Versions().Count);
         // Forty days on: the oldest version beyond the newest two goes; those two stay, however old.
         var later = DateTime.UtcNow.AddDays(BackfillRules.ArchiveKeepDays + 10);
         Assert.True(PublishArchive.Prune(w, BackfillRules.ArchiveKeepVersions, BackfillRules.ArchiveKeepDays, later) > 0);
-        Assert.Equal(2, Versions());
-        Assert.Equal(0, w.ScalarInt64($"SELECT COUNT(*) FROM {archive} WHERE {PublishArchiveTables.RunColumn} = @r", WarehouseExtensions.Params(("r", runs[0]))));
+        Assert.Equal(runs.Skip(1).OrderBy(r => r), Versions());
         // Configurable: keep one.
         PublishArchive.Prune(w, 1, BackfillRules.ArchiveKeepDays, later);
-        Assert.Equal(1, Versions());
-        Assert.Equal(runs[2], w.Query($"SELECT DISTINCT {PublishArchiveTables.RunColumn} FROM {archive}").Rows[0][0]);
+        Assert.Equal(new[] { runs[2] }, Versions());
     }
 
     /// <summary>
@@ -230,6 +234,56 @@ internal static class UndoScenario
 
         var undone = Undo(w, second[0].RunId);
         Assert.Equal(1, undone.Sum(r => r.RowsReinserted));
+        Assert.Equal(before, Snapshot(w));
+    }
+
+    /// <summary>
+    /// A publish before schema migration 12 archived the keys it inserted as rows of the table's wide archive: its undo
+    /// still removes them. The run's narrow archive rows are rewritten the old way (identifying columns, change
+    /// 'inserted') and deleted, then the run is undone.
+    /// </summary>
+    public static void InsertedKeysArchivedTheOldWay(IWarehouse w, Func<IWarehouse, BackfillRequest, BackfillResult[]> backfill)
+    {
+        var empty = Snapshot(w);
+        var run = backfill(w, Request(ProcessorName.TDZA, ProcessorName.PSZA))[0].RunId;
+        var keys = PublishArchiveTables.InsertedKeys.Placeholder;
+        foreach (var owned in new[] { ProcessorName.TDZA, ProcessorName.PSZA }.SelectMany(p => new[] { ProcessorCatalog.OutputOwnership(p), ProcessorCatalog.FailureOwnership(p) }))
+        {
+            var entity = owned.Key.Single(c => c != owned.DateColumn);
+            var markers = owned.Markers.Select(m => (m.Column, Value: $"'{m.Value}'")).ToList();
+            var scope = string.Join(",", owned.Markers.Select(m => $"{m.Column}={m.Value}"));
+            w.Execute($"INSERT INTO {PublishArchiveTables.For(owned.Table).Placeholder} ({owned.DateColumn}, {entity}{string.Concat(markers.Select(m => ", " + m.Column))}, " +
+                      $"{PublishArchiveTables.RunColumn}, {PublishArchiveTables.ChangeColumn}, {PublishArchiveTables.ArchivedAtColumn}, {PublishArchiveTables.WrittenHashColumn}, {PublishArchiveTables.WrittenProcessedAtColumn}) " +
+                      $"SELECT k.{PublishArchiveTables.InsertedDateColumn}, k.{PublishArchiveTables.InsertedEntityColumn}{string.Concat(markers.Select(m => ", " + m.Value))}, " +
+                      $"k.{PublishArchiveTables.RunColumn}, '{PublishArchiveTables.Inserted}', k.{PublishArchiveTables.ArchivedAtColumn}, k.{PublishArchiveTables.WrittenHashColumn}, k.{PublishArchiveTables.WrittenProcessedAtColumn} " +
+                      $"FROM {keys} AS k WHERE k.{PublishArchiveTables.InsertedTableColumn} = @t AND k.{PublishArchiveTables.InsertedScopeColumn} = @s",
+                WarehouseExtensions.Params(("t", owned.Table.FullName), ("s", scope)));
+        }
+        Assert.True(w.ScalarInt64($"SELECT COUNT(*) FROM {keys}") > 0, "the run inserted keys");
+        w.Execute($"DELETE FROM {keys} WHERE {PublishArchiveTables.RunColumn} = @r", WarehouseExtensions.Params(("r", run)));
+        Assert.NotEqual(empty, Snapshot(w));
+
+        var undone = Undo(w, run);
+        Assert.Contains(undone, r => r.RowsRemoved > 0);
+        Assert.Equal(empty, Snapshot(w));
+    }
+
+    /// <summary>
+    /// precompute_failures holds every processor's rows, and PSZA and PDC fail some of the same players on the same
+    /// dates: a run that republished both is undone to each processor's own earlier rows, never the other's.
+    /// </summary>
+    public static void FailuresOfTwoProcessorsOnOneKey(IWarehouse w, Func<IWarehouse, BackfillRequest, BackfillResult[]> backfill)
+    {
+        var all = Request(ProcessorName.TDZA, ProcessorName.PSZA, ProcessorName.PCF, ProcessorName.PDC);
+        backfill(w, all);
+        var shared = w.ScalarInt64($"SELECT COUNT(*) FROM (SELECT analysis_date, entity_id FROM {WarehouseSchema.PrecomputeFailures.Placeholder} " +
+                                   "WHERE processor_name IN ('PSZA', 'PDC') GROUP BY analysis_date, entity_id HAVING COUNT(DISTINCT processor_name) = 2) AS k");
+        Assert.True(shared > 0, "PSZA and PDC fail some of the same players on the same dates");
+        var before = Snapshot(w);
+        var again = backfill(w, all)[0].RunId;
+        Assert.NotEqual(before, Snapshot(w));
+
+        Undo(w, again);
         Assert.Equal(before, Snapshot(w));
     }
 
@@ -312,6 +366,8 @@ public sealed class UndoTests : IClassFixture<SampleWarehouseFixture>
     [Fact] public void A_deleted_row_comes_back_with_the_columns_production_migrations_added_on_DuckDB() { using var w = Open(); UndoScenario.MigrationColumnsComeBack(w, Backfill); }
     [Fact] public void Waivers_added_before_and_after_a_run_survive_its_undo_unchanged_on_DuckDB() { using var w = Open(); UndoScenario.WaiversUntouched(w, Backfill); }
     [Fact] public void The_January_incident_is_undone_byte_for_byte_on_DuckDB() { using var w = Open(); UndoScenario.JanuaryIncident(w, Backfill); }
+    [Fact] public void Keys_a_publish_before_schema_migration_12_inserted_are_still_removed_on_DuckDB() { using var w = Open(); UndoScenario.InsertedKeysArchivedTheOldWay(w, Backfill); }
+    [Fact] public void Failure_rows_of_two_processors_with_one_key_are_each_restored_to_their_own_on_DuckDB() { using var w = Open(); UndoScenario.FailuresOfTwoProcessorsOnOneKey(w, Backfill); }
 
     [Fact]
     public void Undo_through_the_service_takes_the_backfill_lock_and_is_recorded_as_a_run()
