@@ -32,16 +32,26 @@ SELECT c.analysis_date, t.season_year, t.oct1, c.player_lookup,
 FROM {{work.ctx}} c
 JOIN {{work.todo}} t ON t.analysis_date = c.analysis_date
 LEFT JOIN (
-  SELECT player_lookup, game_date, universal_player_id, game_id, team_abbr, opponent_team_abbr,
-         DATE_DIFF(game_date, LAG(game_date) OVER (PARTITION BY player_lookup ORDER BY game_date, game_id), DAY) AS gap
-  FROM {{nba_analytics.player_game_summary}}
-  WHERE game_date <= (SELECT MAX(analysis_date) FROM {{work.todo}})
+  SELECT p.player_lookup, p.game_date, p.universal_player_id, p.game_id, p.team_abbr, p.opponent_team_abbr,
+         DATE_DIFF(p.game_date, LAG(p.game_date) OVER (PARTITION BY p.player_lookup ORDER BY p.game_date, p.game_id), DAY) AS gap
+  FROM {{nba_analytics.player_game_summary}} p
+  WHERE p.game_date <= (SELECT MAX(analysis_date) FROM {{work.todo}})
+    -- The gap of a row on a run date needs the rows from the first run date on and, before it, only each player's
+    -- last game date: the window then sorts the run's dates, not every season before them.
+    AND (p.game_date >= (SELECT MIN(analysis_date) FROM {{work.todo}})
+         OR p.game_date = (SELECT MAX(q.game_date) FROM {{nba_analytics.player_game_summary}} q
+                           WHERE q.player_lookup = p.player_lookup AND q.game_date < (SELECT MIN(analysis_date) FROM {{work.todo}})))
 ) r ON r.player_lookup = c.player_lookup AND r.game_date = c.analysis_date
+-- The Phase 4 rows are read within the run's dates (the join keeps only those; the bounds let the scans skip the rest).
 LEFT JOIN {{nba_precompute.player_daily_cache}} pdc ON pdc.cache_date = c.analysis_date AND pdc.player_lookup = c.player_lookup
+  AND pdc.cache_date BETWEEN (SELECT MIN(analysis_date) FROM {{work.todo}}) AND (SELECT MAX(analysis_date) FROM {{work.todo}})
 LEFT JOIN {{nba_precompute.player_composite_factors}} pcf ON pcf.game_date = c.analysis_date AND pcf.player_lookup = c.player_lookup
+  AND pcf.game_date BETWEEN (SELECT MIN(analysis_date) FROM {{work.todo}}) AND (SELECT MAX(analysis_date) FROM {{work.todo}})
 LEFT JOIN {{nba_precompute.player_shot_zone_analysis}} psza ON psza.analysis_date = c.analysis_date AND psza.player_lookup = c.player_lookup
+  AND psza.analysis_date BETWEEN (SELECT MIN(analysis_date) FROM {{work.todo}}) AND (SELECT MAX(analysis_date) FROM {{work.todo}})
 LEFT JOIN {{nba_precompute.team_defense_zone_analysis}} tdza
   ON tdza.analysis_date = c.analysis_date AND tdza.team_abbr = COALESCE(r.opponent_team_abbr, c.opponent_team_abbr)
+  AND tdza.analysis_date BETWEEN (SELECT MIN(analysis_date) FROM {{work.todo}}) AND (SELECT MAX(analysis_date) FROM {{work.todo}})
 
 -- @@ mlfs_seq
 -- Each player's PGS rows (any status) numbered once, so "the 10 most recent before D" is a lookup by number instead of
