@@ -35,12 +35,15 @@ LEFT JOIN (
   SELECT p.player_lookup, p.game_date, p.universal_player_id, p.game_id, p.team_abbr, p.opponent_team_abbr,
          DATE_DIFF(p.game_date, LAG(p.game_date) OVER (PARTITION BY p.player_lookup ORDER BY p.game_date, p.game_id), DAY) AS gap
   FROM {{nba_analytics.player_game_summary}} p
+  -- Each player's last game date before the run, found once (a correlated subquery runs per row on some engines).
+  LEFT JOIN (
+    SELECT player_lookup, MAX(game_date) AS last_before FROM {{nba_analytics.player_game_summary}}
+    WHERE game_date < (SELECT MIN(analysis_date) FROM {{work.todo}}) GROUP BY player_lookup
+  ) b ON b.player_lookup = p.player_lookup
   WHERE p.game_date <= (SELECT MAX(analysis_date) FROM {{work.todo}})
     -- The gap of a row on a run date needs the rows from the first run date on and, before it, only each player's
     -- last game date: the window then sorts the run's dates, not every season before them.
-    AND (p.game_date >= (SELECT MIN(analysis_date) FROM {{work.todo}})
-         OR p.game_date = (SELECT MAX(q.game_date) FROM {{nba_analytics.player_game_summary}} q
-                           WHERE q.player_lookup = p.player_lookup AND q.game_date < (SELECT MIN(analysis_date) FROM {{work.todo}})))
+    AND (p.game_date >= (SELECT MIN(analysis_date) FROM {{work.todo}}) OR p.game_date = b.last_before)
 ) r ON r.player_lookup = c.player_lookup AND r.game_date = c.analysis_date
 -- The Phase 4 rows are read within the run's dates (the join keeps only those; the bounds let the scans skip the rest).
 LEFT JOIN {{nba_precompute.player_daily_cache}} pdc ON pdc.cache_date = c.analysis_date AND pdc.player_lookup = c.player_lookup
