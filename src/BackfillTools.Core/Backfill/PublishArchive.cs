@@ -50,7 +50,7 @@ internal static class PublishArchive
     /// The entity column of the ownership's key (the key is its date column and one entity column; see
     /// <see cref="TableOwnership.FromWrittenColumns"/>): what <see cref="PublishArchiveTables.InsertedKeys"/> records as <c>entity</c>.
     /// </summary>
-    private static string EntityColumn(TableOwnership owned)
+    internal static string EntityColumn(TableOwnership owned)
     {
         var entity = owned.Key.Where(c => !string.Equals(c, owned.DateColumn, StringComparison.OrdinalIgnoreCase)).ToList();
         if (entity.Count != 1 || owned.Table.Column(entity[0]).FullType.Kind != ColumnType.String)
@@ -59,7 +59,7 @@ internal static class PublishArchive
     }
 
     /// <summary>The owner's row scope as the inserted-key archive records it: its markers ("processor_name=PSZA"), empty without.</summary>
-    private static string ArchiveScope(TableOwnership owned) => string.Join(",", owned.Markers.Select(m => $"{m.Column}={m.Value}"));
+    internal static string ArchiveScope(TableOwnership owned) => string.Join(",", owned.Markers.Select(m => $"{m.Column}={m.Value}"));
 
     /// <summary>
     /// The keys <c>@undone_run_id</c> inserted in the owner's scope on <paramref name="dates"/>, named as the table's key
@@ -69,10 +69,9 @@ internal static class PublishArchive
     private static string InsertedKeysOf(TableOwnership owned, DateList dates)
     {
         var entity = EntityColumn(owned);
-        var written = $"{A.WrittenHashColumn}, {A.WrittenProcessedAtColumn}";
         return $"(SELECT w.{owned.DateColumn}, w.{entity}, w.{A.WrittenHashColumn}, w.{A.WrittenProcessedAtColumn} FROM {A.For(owned.Table).Placeholder} AS w " +
                $"WHERE w.{A.RunColumn} = @undone_run_id AND w.{A.ChangeColumn} = '{A.Inserted}' AND {InScope(owned, "w", dates)} " +
-               $"UNION ALL SELECT k.{A.InsertedDateColumn} AS {owned.DateColumn}, k.{A.InsertedEntityColumn} AS {entity}, {string.Join(", ", written.Split(", ").Select(c => "k." + c))} " +
+               $"UNION ALL SELECT k.{A.InsertedDateColumn} AS {owned.DateColumn}, k.{A.InsertedEntityColumn} AS {entity}, k.{A.WrittenHashColumn}, k.{A.WrittenProcessedAtColumn} " +
                $"FROM {A.InsertedKeys.Placeholder} AS k WHERE k.{A.InsertedDateColumn} IN {dates.List} AND k.{A.RunColumn} = @undone_run_id " +
                $"AND k.{A.InsertedTableColumn} = @archived_table AND k.{A.InsertedScopeColumn} = @archived_scope)";
     }

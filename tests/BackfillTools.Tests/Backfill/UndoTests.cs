@@ -249,9 +249,9 @@ internal static class UndoScenario
         var keys = PublishArchiveTables.InsertedKeys.Placeholder;
         foreach (var owned in new[] { ProcessorName.TDZA, ProcessorName.PSZA }.SelectMany(p => new[] { ProcessorCatalog.OutputOwnership(p), ProcessorCatalog.FailureOwnership(p) }))
         {
-            var entity = owned.Key.Single(c => c != owned.DateColumn);
+            var entity = PublishArchive.EntityColumn(owned);
             var markers = owned.Markers.Select(m => (m.Column, Value: $"'{m.Value}'")).ToList();
-            var scope = string.Join(",", owned.Markers.Select(m => $"{m.Column}={m.Value}"));
+            var scope = PublishArchive.ArchiveScope(owned);
             w.Execute($"INSERT INTO {PublishArchiveTables.For(owned.Table).Placeholder} ({owned.DateColumn}, {entity}{string.Concat(markers.Select(m => ", " + m.Column))}, " +
                       $"{PublishArchiveTables.RunColumn}, {PublishArchiveTables.ChangeColumn}, {PublishArchiveTables.ArchivedAtColumn}, {PublishArchiveTables.WrittenHashColumn}, {PublishArchiveTables.WrittenProcessedAtColumn}) " +
                       $"SELECT k.{PublishArchiveTables.InsertedDateColumn}, k.{PublishArchiveTables.InsertedEntityColumn}{string.Concat(markers.Select(m => ", " + m.Value))}, " +
