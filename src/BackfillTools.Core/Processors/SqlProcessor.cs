@@ -32,7 +32,7 @@ internal sealed partial class SqlProcessor : IProcessor
         try
         {
             // One batch (one BigQuery script job); the reset steps at its head make a re-run of the whole batch safe.
-            warehouse.ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters)).ToList(), ct);
+            warehouse.ExecuteBatch(steps.Select(s => new SqlStatement(s.Sql, s.Parameters) { ComputesWideRows = s.ComputesWideRows }).ToList(), ct);
         }
         catch (SqlBatchException ex)
         {
@@ -46,8 +46,14 @@ internal sealed partial class SqlProcessor : IProcessor
         }
     }
 
-    /// <summary>One statement of a run: portable SQL with every token filled in, and the parameters it uses.</summary>
-    internal sealed record Step(string Name, string Sql, IReadOnlyDictionary<string, object?> Parameters);
+    /// <summary>
+    /// One statement of a run: portable SQL with every token filled in, the parameters it uses, and whether it computes
+    /// wide rows (<see cref="SqlStatement.ComputesWideRows"/>).
+    /// </summary>
+    internal sealed record Step(string Name, string Sql, IReadOnlyDictionary<string, object?> Parameters, bool ComputesWideRows = false);
+
+    /// <summary>Staged rows of at least this many columns are wide (MLFS's 300; the other processors stage at most 60).</summary>
+    internal const int WideRowColumns = 100;
 
     /// <summary>
     /// Exactly what <see cref="ComputeToStaging"/> executes, in order (the GoogleSQL gate analyzes this list). Scratch
@@ -56,10 +62,13 @@ internal sealed partial class SqlProcessor : IProcessor
     internal IReadOnlyList<Step> Steps(StagingTables staging, ProcessorOptions options, DateTime processedAt)
     {
         var parameters = Parameters(staging, options, processedAt);
+        var wide = Definition.StagingRows.Columns.Count >= WideRowColumns
+            ? SqlFile.Load(Definition.Name.ToString()).Where(s => StagesRows(s.Sql)).Select(s => s.Name).ToHashSet()
+            : new HashSet<string>();
         return PortableStatements(staging, options).Select(s =>
         {
             var used = ParameterToken().Matches(s.Sql).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            return new Step(s.Name, s.Sql, parameters.Where(p => used.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
+            return new Step(s.Name, s.Sql, parameters.Where(p => used.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value), wide.Contains(s.Name));
         }).ToList();
     }
 

@@ -11,6 +11,13 @@ public sealed record SqlStatement(string Sql, IReadOnlyDictionary<string, object
     /// </summary>
     public bool UpdatesScalarsByKey { get; init; }
 
+    /// <summary>
+    /// A statement that computes hundreds of columns a row (MLFS's staged rows and their data_hash): an engine whose
+    /// optimizer spends longer rewriting such expressions than running them may skip those passes (DuckDB; see
+    /// <c>DuckDbWarehouse</c>). Only the plan changes, never the result.
+    /// </summary>
+    public bool ComputesWideRows { get; init; }
+
     /// <summary>Whether setting <paramref name="columns"/> of <paramref name="table"/> is an update of scalars only.</summary>
     public static bool AllScalar(TableDef table, IEnumerable<string> columns) =>
         columns.All(c => table.Column(c).FullType.Kind is not (ColumnType.Array or ColumnType.Float64Array or ColumnType.StringArray
@@ -46,18 +53,8 @@ public interface IWarehouse : IDisposable
     /// idempotent (reset what it appends to, CREATE OR REPLACE what it creates). A failing statement is reported as a
     /// <see cref="SqlBatchException"/> when the engine can tell which one it was.
     /// </summary>
-    void ExecuteBatch(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default)
-    {
-        for (var i = 0; i < statements.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            try { Execute(statements[i].Sql, statements[i].Parameters, cancellationToken); }
-            catch (Exception ex) when (ex is not OperationCanceledException and not BackfillException)
-            {
-                throw new SqlBatchException(i, ex);
-            }
-        }
-    }
+    void ExecuteBatch(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken = default) =>
+        SqlBatch.RunInOrder(statements, s => Execute(s.Sql, s.Parameters, cancellationToken), cancellationToken);
 
     /// <summary>Append rows to a declared table, values in the table's column order. Typed per column.</summary>
     long BulkAppend(TableDef table, IEnumerable<object?[]> rows, CancellationToken cancellationToken = default);
@@ -88,6 +85,24 @@ public interface IWarehouse : IDisposable
 
     /// <summary>Drop a table if it exists (staging, quarantine and backup tables only).</summary>
     void DropTable(string dataset, string name);
+}
+
+/// <summary><see cref="IWarehouse.ExecuteBatch"/> on an engine without scripts.</summary>
+public static class SqlBatch
+{
+    /// <summary>One statement after another; a failure stops the batch and is reported with its statement's index.</summary>
+    public static void RunInOrder(IReadOnlyList<SqlStatement> statements, Action<SqlStatement> execute, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < statements.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try { execute(statements[i]); }
+            catch (Exception ex) when (ex is not OperationCanceledException and not BackfillException)
+            {
+                throw new SqlBatchException(i, ex);
+            }
+        }
+    }
 }
 
 /// <summary>Statement <see cref="StatementIndex"/> of an <see cref="IWarehouse.ExecuteBatch"/> failed.</summary>

@@ -86,6 +86,29 @@ public class StepsTests
         Assert.Equal(SqlProcessor.WorkTables(staging, steps), recorder.Dropped);
         Assert.NotEmpty(recorder.Dropped);
     }
+
+    [Fact]
+    public void Only_the_statement_staging_MLFS_rows_is_marked_as_computing_wide_rows()
+    {
+        using var db = new ProcessorTestDb();
+        foreach (var name in Enum.GetValues<ProcessorName>())
+        {
+            var staging = CreateStaging(db.W, name, "wide_" + name.ToString().ToLowerInvariant(), new DateOnly(2024, 1, 15));
+            var marked = ((SqlProcessor)ProcessorCatalog.Create(name)).Steps(staging, ProcessorOptions.Default, DateTime.UnixEpoch)
+                .Where(s => s.ComputesWideRows).ToList();
+            if (name == ProcessorName.MLFS)
+            {
+                var step = Assert.Single(marked);
+                Assert.StartsWith($"INSERT INTO {staging.Rows.Placeholder}", step.Sql.TrimStart(), StringComparison.Ordinal);
+                Assert.True(ProcessorCatalog.Get(name).StagingRows.Columns.Count >= SqlProcessor.WideRowColumns);
+            }
+            else
+            {
+                Assert.Empty(marked);
+                Assert.True(ProcessorCatalog.Get(name).StagingRows.Columns.Count < SqlProcessor.WideRowColumns, $"{name} stages wide rows");
+            }
+        }
+    }
 }
 
 /// <summary>BigQuery may re-run a processor's whole script after a job-level failure: a second run must not add rows.</summary>

@@ -217,6 +217,32 @@ public sealed class DuckDbWarehouseTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_statement_computing_wide_rows_is_planned_without_the_expression_rewrites_and_leaves_the_optimizer_whole_even_when_it_fails()
+    {
+        using var w = NewWarehouse();
+        var seen = new TableDef("t_ds", "optimizers_seen", new[] { Str("k", false), Str("x") }, Array.Empty<string>());
+        string DisabledOptimizers() => w.Query("SELECT current_setting('disabled_optimizers') AS v")[0].GetString("v") ?? "";
+        string Seen(string statement) => w.Query($"SELECT x FROM {seen.Placeholder} WHERE k = '{statement}'")[0].GetString("x") ?? "";
+        w.EnsureTable(seen);
+        string Record(string statement) => $"INSERT INTO {seen.Placeholder} (k, x) SELECT '{statement}', current_setting('disabled_optimizers')";
+
+        w.ExecuteBatch(new[] { new SqlStatement(Record("wide")) { ComputesWideRows = true }, new SqlStatement(Record("plain")) });
+
+        Assert.Contains("common_subexpressions", Seen("wide"));
+        Assert.Contains("expression_rewriter", Seen("wide"));
+        Assert.Equal("", Seen("plain"));
+        Assert.Equal("", DisabledOptimizers());
+        // A failing wide statement (k is NOT NULL) is reported with its index and resets the optimizer all the same.
+        var ex = Assert.Throws<SqlBatchException>(() => w.ExecuteBatch(new[]
+        {
+            new SqlStatement(Record("before")),
+            new SqlStatement($"INSERT INTO {seen.Placeholder} (k) SELECT CAST(NULL AS STRING)") { ComputesWideRows = true },
+        }));
+        Assert.Equal(1, ex.StatementIndex);
+        Assert.Equal("", DisabledOptimizers());
+    }
+
+    [Fact]
     public void Opening_a_missing_file_is_WarehouseNotFound_and_creates_nothing()
     {
         var path = Path.Combine(_dir, "missing.duckdb");
