@@ -40,22 +40,10 @@ internal static class PublishArchive
                 $"FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND NOT EXISTS ({stagedKey})", p),
             new($"INSERT INTO {A.InsertedKeys.Placeholder} ({A.InsertedTableColumn}, {A.InsertedScopeColumn}, {A.InsertedDateColumn}, {A.InsertedEntityColumn}, " +
                 $"{A.RunColumn}, {A.ArchivedAtColumn}, {A.WrittenHashColumn}, {A.WrittenProcessedAtColumn}) " +
-                $"SELECT @archived_table, @archived_scope, s.{owned.DateColumn}, s.{EntityColumn(owned)}, @archive_run_id, @archived_at, {Written("s")} " +
+                $"SELECT @archived_table, @archived_scope, s.{owned.DateColumn}, s.{owned.EntityColumn}, @archive_run_id, @archived_at, {Written("s")} " +
                 $"FROM {OnePerKey(owned, staged, dates)} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {InScope(owned, "t", dates)} AND {KeyMatch(owned, "t", "s")})",
                 InsertedKeyParameters(owned, ("archive_run_id", runId), ("archived_at", archivedAt))),
         };
-    }
-
-    /// <summary>
-    /// The entity column of the ownership's key (the key is its date column and one entity column; see
-    /// <see cref="TableOwnership.FromWrittenColumns"/>): what <see cref="PublishArchiveTables.InsertedKeys"/> records as <c>entity</c>.
-    /// </summary>
-    internal static string EntityColumn(TableOwnership owned)
-    {
-        var entity = owned.Key.Where(c => !string.Equals(c, owned.DateColumn, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (entity.Count != 1 || owned.Table.Column(entity[0]).FullType.Kind != ColumnType.String)
-            throw new InvalidOperationException($"{owned.Table.FullName}: the inserted-key archive needs a key of the date and one STRING entity column (got {string.Join(", ", owned.Key)}).");
-        return entity[0];
     }
 
     /// <summary>The owner's row scope as the inserted-key archive records it: its markers ("processor_name=PSZA"), empty without.</summary>
@@ -68,7 +56,7 @@ internal static class PublishArchive
     /// </summary>
     private static string InsertedKeysOf(TableOwnership owned, DateList dates)
     {
-        var entity = EntityColumn(owned);
+        var entity = owned.EntityColumn;
         return $"(SELECT w.{owned.DateColumn}, w.{entity}, w.{A.WrittenHashColumn}, w.{A.WrittenProcessedAtColumn} FROM {A.For(owned.Table).Placeholder} AS w " +
                $"WHERE w.{A.RunColumn} = @undone_run_id AND w.{A.ChangeColumn} = '{A.Inserted}' AND {InScope(owned, "w", dates)} " +
                $"UNION ALL SELECT k.{A.InsertedDateColumn} AS {owned.DateColumn}, k.{A.InsertedEntityColumn} AS {entity}, k.{A.WrittenHashColumn}, k.{A.WrittenProcessedAtColumn} " +
@@ -202,7 +190,7 @@ internal static class PublishArchive
             .Where(c => c.Item1 is not null && owned.OwnedColumns.Contains(c.Item1, StringComparer.OrdinalIgnoreCase))
             .Select(c => $" AND t.{c.Item1} IS NOT DISTINCT FROM a.{c.Item2}"));
         // The keys the run wrote, with what it wrote: those it updated (wide archive) and those it inserted.
-        var written = $"(SELECT {owned.DateColumn}, {EntityColumn(owned)}, {A.WrittenHashColumn}, {A.WrittenProcessedAtColumn} FROM {ArchivedOf(owned, dates, A.Updated)} AS u " +
+        var written = $"(SELECT {owned.DateColumn}, {owned.EntityColumn}, {A.WrittenHashColumn}, {A.WrittenProcessedAtColumn} FROM {ArchivedOf(owned, dates, A.Updated)} AS u " +
                       $"UNION ALL SELECT * FROM {InsertedKeysOf(owned, dates)} AS i)";
         return new($@"SELECT partition_date, COUNT(*) AS changed FROM (
   SELECT a.{owned.DateColumn} AS partition_date FROM {written} AS a

@@ -233,8 +233,7 @@ GROUP BY partition_date", ScopeParameters(owned));
     {
         if (owned.StagedKeysUnique)
             return $"(SELECT {string.Join(", ", owned.InsertedColumns)} FROM {staged.Placeholder} AS s WHERE {StagedInScope(owned, "s", dates)})";
-        var order = owned.OwnedColumns.Where(c => owned.Table.Column(c).FullType.Kind is not (ColumnType.Array or ColumnType.Float64Array
-            or ColumnType.StringArray or ColumnType.Struct or ColumnType.Json or ColumnType.Unmodeled))
+        var order = owned.OwnedColumns.Where(c => owned.Table.Column(c).FullType is { IsScalar: true, Kind: not ColumnType.Json })
             .OrderBy(c => string.Equals(c, DataHash.Column, StringComparison.OrdinalIgnoreCase)).ToList();
         var orderBy = order.Count == 0 ? "" : " ORDER BY " + string.Join(", ", order.Select(c => c + " NULLS LAST"));
         return $"(SELECT * FROM (SELECT {string.Join(", ", owned.InsertedColumns)}, ROW_NUMBER() OVER (PARTITION BY {string.Join(", ", owned.Key.Concat(owned.Markers.Select(m => m.Column)))}{orderBy}) AS key_rank " +

@@ -83,8 +83,23 @@ public sealed record TableOwnership(
     /// </summary>
     public bool StagedKeysUnique { get; init; }
 
+    /// <summary>
+    /// The key's column besides the date: the entity (a player or a team), one STRING column in every ownership
+    /// <see cref="FromWrittenColumns"/> builds; what <see cref="Schema.PublishArchiveTables.InsertedKeys"/> records as <c>entity</c>.
+    /// </summary>
+    public string EntityColumn
+    {
+        get
+        {
+            var entity = Key.Where(c => !string.Equals(c, DateColumn, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (entity.Count != 1 || Table.Column(entity[0]).FullType.Kind != ColumnType.String)
+                throw new InvalidOperationException($"{Table.FullName}: a key of the date and one STRING entity column is expected (got {string.Join(", ", Key)}).");
+            return entity[0];
+        }
+    }
+
     /// <summary>Whether the owned columns are all scalar, so a publish or undo updates scalars only (<see cref="SqlStatement.UpdatesScalarsByKey"/>).</summary>
-    public bool OwnsScalarsOnly => SqlStatement.AllScalar(Table, OwnedColumns);
+    public bool OwnsScalarsOnly => OwnedColumns.All(c => Table.Column(c).FullType.IsScalar);
 
     /// <summary>
     /// " AND alias.column = 'value'" for each marker ("" without markers): the rows a reader of the product's output

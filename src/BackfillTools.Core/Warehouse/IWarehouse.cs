@@ -17,11 +17,6 @@ public sealed record SqlStatement(string Sql, IReadOnlyDictionary<string, object
     /// <c>DuckDbWarehouse</c>). Only the plan changes, never the result.
     /// </summary>
     public bool ComputesWideRows { get; init; }
-
-    /// <summary>Whether setting <paramref name="columns"/> of <paramref name="table"/> is an update of scalars only.</summary>
-    public static bool AllScalar(TableDef table, IEnumerable<string> columns) =>
-        columns.All(c => table.Column(c).FullType.Kind is not (ColumnType.Array or ColumnType.Float64Array or ColumnType.StringArray
-            or ColumnType.Struct or ColumnType.Unmodeled));
 }
 
 /// <summary>

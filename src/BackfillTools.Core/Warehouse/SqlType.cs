@@ -27,6 +27,12 @@ public sealed class SqlType : IEquatable<SqlType>
     /// <summary>String, Int64, Float64, Bool, Date, Timestamp, Numeric, Json, Array, Struct or Unmodeled (never Float64Array/StringArray).</summary>
     public ColumnType Kind { get; }
 
+    /// <summary>
+    /// A single value a row holds in place: not an ARRAY, a STRUCT, or a type the product does not model. DuckDB updates
+    /// a column of such a type in place, and a column of any other as a delete and insert of the row.
+    /// </summary>
+    public bool IsScalar => Kind is not (ColumnType.Array or ColumnType.Float64Array or ColumnType.StringArray or ColumnType.Struct or ColumnType.Unmodeled);
+
     /// <summary>NUMERIC precision; null for a bare NUMERIC (BigQuery's NUMERIC(38,9)).</summary>
     public int? Precision { get; }
 

@@ -249,7 +249,7 @@ internal static class UndoScenario
         var keys = PublishArchiveTables.InsertedKeys.Placeholder;
         foreach (var owned in new[] { ProcessorName.TDZA, ProcessorName.PSZA }.SelectMany(p => new[] { ProcessorCatalog.OutputOwnership(p), ProcessorCatalog.FailureOwnership(p) }))
         {
-            var entity = PublishArchive.EntityColumn(owned);
+            var entity = owned.EntityColumn;
             var markers = owned.Markers.Select(m => (m.Column, Value: $"'{m.Value}'")).ToList();
             var scope = PublishArchive.ArchiveScope(owned);
             w.Execute($"INSERT INTO {PublishArchiveTables.For(owned.Table).Placeholder} ({owned.DateColumn}, {entity}{string.Concat(markers.Select(m => ", " + m.Column))}, " +

@@ -200,8 +200,8 @@ public sealed class DuckDbWarehouseTests : IDisposable
         w.BulkAppend(staged, Enumerable.Range(0, 3000).Reverse().Select(i => new object?[] { $"k{i:D4}", -i, null, null, null, null, null, null }));
         string DisabledOptimizers() => w.Query("SELECT current_setting('disabled_optimizers') AS v")[0].GetString("v") ?? "";
 
-        Assert.True(SqlStatement.AllScalar(Sample, new[] { "n", "x", "b" }));
-        Assert.False(SqlStatement.AllScalar(Sample, new[] { "n", "f" }));
+        Assert.All(new[] { "n", "x", "b" }, c => Assert.True(Sample.Column(c).FullType.IsScalar, c));
+        Assert.All(new[] { "f", "s" }, c => Assert.False(Sample.Column(c).FullType.IsScalar, c));
         w.ExecuteInTransaction(new[] { new SqlStatement($"UPDATE {Sample.Placeholder} AS t SET n = s.n FROM {staged.Placeholder} AS s WHERE t.k = s.k") { UpdatesScalarsByKey = true } });
         Assert.Equal(3000, w.ScalarInt64($"SELECT COUNT(*) FROM {Sample.Placeholder} AS t JOIN {staged.Placeholder} AS s ON t.k = s.k AND t.n = s.n"));
         Assert.Equal("", DisabledOptimizers());
