@@ -50,7 +50,7 @@ internal sealed partial class SqlProcessor : IProcessor
     /// One statement of a run: portable SQL with every token filled in, the parameters it uses, and whether it computes
     /// wide rows (<see cref="SqlStatement.ComputesWideRows"/>).
     /// </summary>
-    internal sealed record Step(string Name, string Sql, IReadOnlyDictionary<string, object?> Parameters, bool ComputesWideRows = false);
+    internal sealed record Step(string Name, string Sql, IReadOnlyDictionary<string, object?> Parameters, bool ComputesWideRows);
 
     /// <summary>Staged rows of at least this many columns are wide (MLFS's 300; the other processors stage at most 60).</summary>
     internal const int WideRowColumns = 100;

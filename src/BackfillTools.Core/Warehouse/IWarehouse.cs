@@ -83,7 +83,7 @@ public interface IWarehouse : IDisposable
 }
 
 /// <summary><see cref="IWarehouse.ExecuteBatch"/> on an engine without scripts.</summary>
-public static class SqlBatch
+internal static class SqlBatch
 {
     /// <summary>One statement after another; a failure stops the batch and is reported with its statement's index.</summary>
     public static void RunInOrder(IReadOnlyList<SqlStatement> statements, Action<SqlStatement> execute, CancellationToken cancellationToken)
