@@ -54,17 +54,26 @@ public static partial class Season
     /// </summary>
     public static readonly (DateOnly From, DateOnly To) AllTime = (DateOnly.MinValue, DateOnly.MaxValue);
 
-    /// <summary>Fallback openers when the schedule cannot say (reference §1).</summary>
-    public static DateOnly FallbackOpener(int seasonYear) => seasonYear switch
+    /// <summary>
+    /// Fallback openers when the schedule cannot say (reference §1): these seasons' known openers, every other season
+    /// <see cref="DefaultFallbackOpenerMonth"/>/<see cref="DefaultFallbackOpenerDay"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<int, DateOnly> KnownFallbackOpeners { get; } = new SortedDictionary<int, DateOnly>
     {
-        2021 => new DateOnly(2021, 10, 19),
-        2022 => new DateOnly(2022, 10, 18),
-        2023 => new DateOnly(2023, 10, 24),
-        2024 => new DateOnly(2024, 10, 22),
-        2025 => new DateOnly(2025, 10, 21),
-        2026 => new DateOnly(2026, 10, 21),
-        _ => new DateOnly(seasonYear, 10, 22),
+        [2021] = new(2021, 10, 19),
+        [2022] = new(2022, 10, 18),
+        [2023] = new(2023, 10, 24),
+        [2024] = new(2024, 10, 22),
+        [2025] = new(2025, 10, 21),
+        [2026] = new(2026, 10, 21),
     };
+
+    public const int DefaultFallbackOpenerMonth = 10;
+    public const int DefaultFallbackOpenerDay = 22;
+
+    /// <summary>The opener a season falls back to when its schedule has no Final regular-season game.</summary>
+    public static DateOnly FallbackOpener(int seasonYear) =>
+        KnownFallbackOpeners.TryGetValue(seasonYear, out var known) ? known : new DateOnly(seasonYear, DefaultFallbackOpenerMonth, DefaultFallbackOpenerDay);
 
     /// <summary>Length of the bootstrap window (<see cref="BackfillRules.BootstrapDays"/>).</summary>
     public const int BootstrapDays = BackfillRules.BootstrapDays;

@@ -306,6 +306,8 @@ public sealed partial class DuckDbDialect : SqlDialect
         code = RewriteCalls(code, "ARRAY", a => a.Count == 1 && OrderedUnnest().Match(a[0]) is { Success: true } m
             ? $"list_transform({m.Groups[3].Value}, lambda {m.Groups[4].Value}: {m.Groups[1].Value})"
             : $"ARRAY({string.Join(", ", a)})");
+        // GoogleSQL's date constructor DATE(year, month, day) (DATE(timestamp) and DATE 'literal' are left alone).
+        code = RewriteCalls(code, "DATE", a => a.Count == 3 ? $"make_date({a[0]}, {a[1]}, {a[2]})" : $"DATE({string.Join(", ", a)})");
         code = RewriteCalls(code, "DATE_DIFF", a =>
         {
             if (a.Count != 3 || !a[2].Equals("DAY", StringComparison.OrdinalIgnoreCase))

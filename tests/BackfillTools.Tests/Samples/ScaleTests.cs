@@ -192,8 +192,28 @@ public sealed class ScaleTests : IClassFixture<ScaleFixture>
         Assert.Equal(label, Season.Label(year));
         Assert.Equal(year, Season.Parse(label));
         Assert.Equal(label, Season.LabelOf(new DateOnly(year + 1, 2, 1)));
-        // Processors know these seasons (a date without a season row would drop out of every Phase 4 query).
-        Assert.Contains($"SELECT {year} AS season_year", SeasonCalendarSql.DateInfoCte("{{stage.dates}}"));
+    }
+
+    /// <summary>
+    /// The SQL calendar has a row for any date's season (a date without one would drop out of every Phase 4 query), and
+    /// where the schedule has no game its opener is Season.FallbackOpener's: the known openers and the default alike.
+    /// </summary>
+    [Fact]
+    public void The_season_calendar_falls_back_to_the_same_openers_as_the_planner_for_any_season()
+    {
+        using var w = DuckDbWarehouse.Open(":memory:");
+        new Migrator().Upgrade(w);
+        var years = Season.KnownFallbackOpeners.Keys.Concat(new[] { 1890, 1925, 1999, 2020, 2027, 2150 }).ToList();
+        var dates = string.Join(" UNION ALL ", years.Select(y => $"SELECT DATE '{y + 1}-01-15' AS analysis_date"));
+        var rows = w.Query($"WITH probe AS ({dates}), {SeasonCalendarSql.DateInfoCte("probe", "DATE '1800-01-01'", "DATE '2200-01-01'")} " +
+                           "SELECT season_year, season_start, oct1 FROM dinfo ORDER BY season_year").AsRows().ToList();
+        Assert.Equal(years.Order(), rows.Select(r => (int)r.GetInt64("season_year")));
+        foreach (var r in rows)
+        {
+            var year = (int)r.GetInt64("season_year");
+            Assert.Equal(Season.FallbackOpener(year), r.GetDate("season_start"));
+            Assert.Equal(Season.FirstDay(year), r.GetDate("oct1"));
+        }
     }
 
     [Theory]

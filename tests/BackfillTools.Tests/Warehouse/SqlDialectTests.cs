@@ -55,6 +55,16 @@ public class SqlDialectTests
     }
 
     [Fact]
+    public void The_GoogleSQL_date_constructor_becomes_make_date_and_other_DATE_forms_stay()
+    {
+        Assert.Equal("SELECT make_date(y + 1, 10, DAY(d)), DATE(ts), DATE '2024-10-22', CAST(x AS DATE), CURRENT_DATE()",
+            Duck.Render("SELECT DATE(y + 1, 10, DAY(d)), DATE(ts), DATE '2024-10-22', CAST(x AS DATE), CURRENT_DATE()"));
+        Assert.Equal("SELECT DATE(y, 10, 1)", Bq.Render("SELECT DATE(y, 10, 1)"));
+        using var w = DuckDbWarehouse.Open(":memory:");
+        Assert.Equal(new DateOnly(2021, 2, 28), w.Query("SELECT DATE(2020 + 1, 2, 28) AS d")[0].GetDate("d"));
+    }
+
+    [Fact]
     public void A_malformed_table_placeholder_is_refused()
     {
         Assert.Throws<ArgumentException>(() => Duck.Render("SELECT * FROM {{a.b.c}}"));
