@@ -2,8 +2,9 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Initialize-SampleTemplate
 
-    $script:outputTables = 'nba_precompute.team_defense_zone_analysis', 'nba_precompute.player_shot_zone_analysis',
-        'nba_precompute.player_composite_factors', 'nba_precompute.player_daily_cache', 'nba_predictions.ml_feature_store_v2'
+    # The five processors' output tables, date and entity columns, as the product declares them.
+    $script:processors = [BackfillTools.Core.Processors.ProcessorCatalog]::All
+    $script:outputTables = $script:processors | ForEach-Object { $_.Output.FullName }
 }
 AfterAll { Remove-Item $script:root -Recurse -Force -ErrorAction SilentlyContinue }
 
@@ -232,13 +233,11 @@ Describe 'Invoke-Backfill: a four-season run killed ten times resumes to the sam
         if (-not $p.HasExited) { $p.Kill(); $script:interrupted++ }
         $p.WaitForExit()
         # The moment after the kill: a date is published whole (its rows match the ledger) or not at all.
-        $dateCols = @{ TDZA = 'team_defense_zone_analysis', 'analysis_date'; PSZA = 'player_shot_zone_analysis', 'analysis_date'
-            PCF = 'player_composite_factors', 'game_date'; PDC = 'player_daily_cache', 'cache_date' }
         $parts = Invoke-TestSql -Path $chainDb -Sql "SELECT processor, partition_date, status, rows_written FROM backfilltools.backfill_partitions WHERE processor <> 'MLFS' AND status <> 'Skipped'"
         $counts = @{}
-        foreach ($k in $dateCols.Keys) {
-            Invoke-TestSql -Path $chainDb -Sql "SELECT $($dateCols[$k][1]) AS d, COUNT(*) AS n FROM nba_precompute.$($dateCols[$k][0]) GROUP BY 1" |
-                ForEach-Object { $counts["$k|$($_.d.ToString('yyyy-MM-dd'))"] = $_.n }
+        foreach ($d in $processors | Where-Object { "$($_.Name)" -ne 'MLFS' }) {
+            Invoke-TestSql -Path $chainDb -Sql "SELECT $($d.DateColumn) AS d, COUNT(*) AS n FROM $($d.Output.FullName) GROUP BY 1" |
+                ForEach-Object { $counts["$($d.Name)|$($_.d.ToString('yyyy-MM-dd'))"] = $_.n }
         }
         foreach ($part in $parts) {
             $n = $counts["$($part.processor)|$($part.partition_date.ToString('yyyy-MM-dd'))"]
@@ -256,12 +255,10 @@ Describe 'Invoke-Backfill: a four-season run killed ten times resumes to the sam
             Invoke-Backfill -Resume $run.RunId -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
         }
         $outputTables | ForEach-Object { Get-TableChecksum $chainDb $_ } | Should -Be $expected
-        $keys = @{ 'nba_precompute.team_defense_zone_analysis' = 'analysis_date, team_abbr'; 'nba_precompute.player_shot_zone_analysis' = 'analysis_date, player_lookup'
-            'nba_precompute.player_composite_factors' = 'game_date, player_lookup'; 'nba_precompute.player_daily_cache' = 'cache_date, player_lookup'
-            'nba_predictions.ml_feature_store_v2' = 'player_lookup, game_date' }
-        foreach ($t in $outputTables) {
-            $dup = Invoke-TestSql -Path $chainDb -Sql "SELECT COUNT(*) AS n FROM (SELECT $($keys[$t]) FROM $t GROUP BY $($keys[$t]) HAVING COUNT(*) > 1)"
-            $dup.n | Should -Be 0
+        foreach ($d in $processors) {
+            $key = "$($d.DateColumn), $($d.EntityColumn)"
+            $dup = Invoke-TestSql -Path $chainDb -Sql "SELECT COUNT(*) AS n FROM (SELECT $key FROM $($d.Output.FullName) GROUP BY $key HAVING COUNT(*) > 1)"
+            $dup.n | Should -Be 0 -Because "$($d.Output.FullName) holds one row per ($key)"
         }
         (Get-BackfillRun -RunId $run.RunId).Pending | Should -Be 0
         @(Get-BackfillRun).Count | Should -Be 1 -Because 'every kill was repaired by resuming the one run, never by starting another'

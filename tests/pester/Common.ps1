@@ -51,9 +51,10 @@ function Invoke-TestSql {
 # '' (or the text 'NULL') differ, and the columns are hashed as a list, so no value can shift into its neighbour.
 # Write stamps differ between runs by nature: the run id, the row's own load times, and source_*_last_updated (the
 # load time of what a row read; for a Phase 4 upstream, that run's stamp). Everything else must be equal.
-function Get-TableChecksum([string] $Path, [string] $Table, [string[]] $Exclude = @('run_id', 'processed_at', 'created_at', 'updated_at')) {
+# Both are the product's rules (BackfillRules), as the xUnit twin reads them.
+function Get-TableChecksum([string] $Path, [string] $Table, [string[]] $Exclude = [BackfillTools.Core.Domain.BackfillRules]::RunColumns) {
     $cols = (Invoke-TestSql -Path $Path -Sql "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = '$Table' ORDER BY ordinal_position").column_name |
-        Where-Object { $_ -notin $Exclude -and $_ -notlike 'source_*_last_updated' }
+        Where-Object { $_ -notin $Exclude -and -not [BackfillTools.Core.Domain.BackfillRules]::IsSourceLoadTime($_) }
     $list = ($cols | ForEach-Object { "COALESCE('=' || CAST($_ AS VARCHAR), 'NULL')" }) -join ', '
     (Invoke-TestSql -Path $Path -Sql "SELECT COUNT(*) AS n, COALESCE(SUM(hash(list_value($list))), 0) AS h FROM $Table" | ForEach-Object { "$($_.n):$($_.h)" })
 }

@@ -95,11 +95,11 @@ internal static class PublishArchive
         column is not null && owned.OwnedColumns.Contains(column, StringComparer.OrdinalIgnoreCase) ? $"{alias}.{column}" : "NULL";
 
     /// <summary>
-    /// The owned column that stamps when a row was written: processed_at, or where a table has none the product owns
-    /// (MLFS, precompute_failures), updated_at or created_at. With data_hash it tells an undo whether a row changed since.
+    /// The owned column that stamps when a row was written: the first of <see cref="BackfillRules.WriteStampColumns"/> the
+    /// product owns in the table. With data_hash it tells an undo whether a row changed since.
     /// </summary>
     internal static string? WriteStampColumn(TableOwnership owned) =>
-        new[] { "processed_at", "updated_at", "created_at" }.FirstOrDefault(c => owned.OwnedColumns.Contains(c, StringComparer.OrdinalIgnoreCase));
+        BackfillRules.WriteStampColumns.FirstOrDefault(c => owned.OwnedColumns.Contains(c, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>
     /// Put back what <paramref name="undoneRunId"/> replaced on <paramref name="dates"/>: keys it inserted are deleted,

@@ -7,6 +7,22 @@ namespace BackfillTools.Core.Domain;
 /// </summary>
 public static class BackfillRules
 {
+    /// <summary>
+    /// The columns that stamp when a row was written, not what it holds, in the order an undo prefers one as a row's
+    /// write stamp (MLFS and precompute_failures own no processed_at).
+    /// </summary>
+    public static IReadOnlyList<string> WriteStampColumns { get; } = new[] { "processed_at", "updated_at", "created_at" };
+
+    /// <summary>The columns that name the run that wrote a row: its run id and its write stamps.</summary>
+    public static IReadOnlyList<string> RunColumns { get; } = new[] { "run_id" }.Concat(WriteStampColumns).ToArray();
+
+    /// <summary>
+    /// Whether a column is the load time of a row read (<c>source_*_last_updated</c>): for a Phase 4 upstream its run's
+    /// write stamp, so it changes with every run of the upstream although the row it describes does not.
+    /// </summary>
+    public static bool IsSourceLoadTime(string column) =>
+        column.StartsWith("source_", StringComparison.OrdinalIgnoreCase) && column.EndsWith("_last_updated", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Coverage below this percentage fails the publish gate and reads Incomplete in Test-Coverage.</summary>
     public const double CoverageMinPct = 90;
 

@@ -15,17 +15,15 @@ internal static partial class DataHash
 {
     public const string Column = "data_hash";
 
-    /// <summary>The hash itself and the write stamps, which change with every run although the row does not.</summary>
-    private static readonly IReadOnlyList<string> Unhashed = new[] { Column, "created_at", "processed_at", "updated_at" };
-
     /// <summary>
-    /// Whether <paramref name="column"/> is left out of the hash: <see cref="Unhashed"/>, and the load times of the rows
-    /// read (<c>source_*_last_updated</c>), which for a Phase 4 upstream are its run's write stamp, so they too change
-    /// with every run of the upstream although neither its row (its data_hash is in <c>source_*_hash</c>) nor this one does.
+    /// Whether <paramref name="column"/> is left out of the hash: the hash itself, the write stamps, which change with
+    /// every run although the row does not (<see cref="BackfillRules.WriteStampColumns"/>), and the load times of the rows
+    /// read (<see cref="BackfillRules.IsSourceLoadTime"/>; a Phase 4 upstream's data_hash is in <c>source_*_hash</c>).
     /// </summary>
     public static bool IsUnhashed(string column) =>
-        Unhashed.Contains(column, StringComparer.OrdinalIgnoreCase)
-        || (column.StartsWith("source_", StringComparison.OrdinalIgnoreCase) && column.EndsWith("_last_updated", StringComparison.OrdinalIgnoreCase));
+        string.Equals(column, Column, StringComparison.OrdinalIgnoreCase)
+        || BackfillRules.WriteStampColumns.Contains(column, StringComparer.OrdinalIgnoreCase)
+        || BackfillRules.IsSourceLoadTime(column);
 
     /// <summary>What a NULL value hashes as (no backslash: GoogleSQL and DuckDB read backslashes in literals differently).</summary>
     public const string NullText = "<null>";

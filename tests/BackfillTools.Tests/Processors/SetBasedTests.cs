@@ -35,7 +35,7 @@ public class SetBasedTests
     private static List<string> Dump(ProcessorTestDb db, BackfillTools.Core.Warehouse.TableDef t, string order)
     {
         var r = db.Select(t, "TRUE", order);
-        var skip = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "run_id", "processed_at", "created_at", "updated_at" };
+        var skip = BackfillRules.RunColumns.ToHashSet(StringComparer.OrdinalIgnoreCase);
         return r.Rows.Select(row => string.Join("|", r.Columns.Select((c, i) => skip.Contains(c) ? "" : Format(row[i])))).ToList();
     }
 

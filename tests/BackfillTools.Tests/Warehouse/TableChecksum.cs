@@ -10,15 +10,11 @@ namespace BackfillTools.Tests.Warehouse;
 /// </summary>
 internal static class TableChecksum
 {
-    /// <summary>Columns that name the run that wrote a row, not its content.</summary>
-    public static readonly string[] RunColumns = { "run_id", "processed_at", "created_at", "updated_at" };
-
     public static string Of(IWarehouse w, TableDef table, IEnumerable<string>? exclude = null)
     {
-        var skip = (exclude ?? RunColumns).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        // By default also the load times of the rows a processor read: a Phase 4 upstream's is its run's stamp.
-        bool Skipped(string n) => skip.Contains(n) || (exclude is null && n.StartsWith("source_", StringComparison.OrdinalIgnoreCase)
-                                                       && n.EndsWith("_last_updated", StringComparison.OrdinalIgnoreCase));
+        // By default the columns that name the run that wrote a row and the load times of the rows it read.
+        var skip = (exclude ?? BackfillRules.RunColumns).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        bool Skipped(string n) => skip.Contains(n) || (exclude is null && BackfillRules.IsSourceLoadTime(n));
         var values = string.Join(", ", table.ColumnNames.Where(n => !Skipped(n)).Select(n => $"COALESCE('=' || CAST({n} AS VARCHAR), 'NULL')"));
         var r = w.Query($"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(hash(list_value({values}))), 0) AS VARCHAR) AS h FROM {table.Placeholder}")[0];
         return $"{r["n"]}:{r["h"]}";
