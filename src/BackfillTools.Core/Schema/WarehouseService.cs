@@ -49,6 +49,7 @@ public static class WarehouseService
     /// </summary>
     private static IWarehouse OpenDuckDb(string path, string toolDataset)
     {
+        var unchanged = CheckedDuckDbFiles.IsUnchangedSinceChecked(path, toolDataset);
         var w = DuckDbWarehouse.Open(path, toolDataset: toolDataset);
         try
         {
@@ -60,7 +61,8 @@ public static class WarehouseService
             w.Dispose();
             throw;
         }
-        Connected(w);
+        if (!unchanged) Connected(w);
+        w.AfterClose = () => CheckedDuckDbFiles.Remember(w.Path, toolDataset);
         if (ReadOrigin(w) is null) RecordOrigin(w, WarehouseOrigin.Connected, "BackfillTools opening an existing file");
         return w;
     }

@@ -431,5 +431,14 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
     /// <summary>DuckDB parallelism for this connection (Invoke-Backfill -ThrottleLimit).</summary>
     public void SetThreads(int threads) => RawExecute($"SET threads = {Math.Clamp(threads, 1, 64)}");
 
-    public void Dispose() => _connection.Dispose();
+    /// <summary>Runs once the connection is closed and DuckDB has checkpointed the file (WarehouseService: remember a checked file's state).</summary>
+    internal Action? AfterClose { get; set; }
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        var after = AfterClose;
+        AfterClose = null;
+        after?.Invoke();
+    }
 }

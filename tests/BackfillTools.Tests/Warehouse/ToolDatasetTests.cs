@@ -98,6 +98,28 @@ public sealed class ToolDatasetTests : IDisposable
         Assert.DoesNotContain(WarehouseSchema.ProductionTables, t => DatasetNames.IsProduct(t.Dataset));
     }
 
+    /// <summary>
+    /// A file this process checked and that nobody changed since is not checked again on the next open; a change by
+    /// another session (here a plain DuckDB connection, as another process would make) is, and fails SchemaMismatch.
+    /// </summary>
+    [Fact]
+    public void Reopening_an_unchanged_warehouse_skips_its_schema_check_and_a_changed_one_is_checked_again()
+    {
+        var path = PathOf("rechecked.duckdb");
+        RunDuckDb(path, ProductionCopy.CreateSql());
+        var connection = WarehouseConnection.DuckDb(path);
+        using (WarehouseService.Open(connection)) { }
+        Assert.Equal(0, CheckedDuckDbFiles.SkippedChecks(path));
+        using (WarehouseService.Open(connection)) { }
+        using (WarehouseService.Open(connection)) { }
+        Assert.Equal(2, CheckedDuckDbFiles.SkippedChecks(path));
+
+        RunDuckDb(path, new[] { "ALTER TABLE nba_analytics.player_game_summary DROP COLUMN points" });
+        var ex = Assert.Throws<BackfillException>(() => WarehouseService.Open(connection));
+        ProductionCopy.AssertNamesTheMismatch("column", ex);
+        Assert.Equal(2, CheckedDuckDbFiles.SkippedChecks(path));
+    }
+
     [Theory]
     [InlineData("table")]
     [InlineData("column")]
