@@ -156,6 +156,21 @@ Describe 'Connect-BackfillWarehouse' {
         (Get-ThrownError { Connect-BackfillWarehouse -Path $custom -ToolDataset nba_backfill }).FullyQualifiedErrorId | Should -BeLike 'ToolDatasetIsProduction,*'
     }
 
+    It '-MemoryLimitMB caps DuckDB for the session''s commands, leaves no scratch file, and refuses a limit below 256 MB' {
+        $capped = Join-Path $dir 'capped.duckdb'
+        New-BackfillWarehouse -Path $capped | Out-Null
+        (Connect-BackfillWarehouse -Path $capped -MemoryLimitMB 512).Location | Should -Be $capped
+        (Get-BackfillWarehouse).Count | Should -BeGreaterThan 10
+        @(Get-ChildItem $dir -Filter 'capped.duckdb.backfilltools-scratch-*') | Should -HaveCount 0
+        $before = (Get-FileHash $capped).Hash
+        $err = Get-ThrownError { Connect-BackfillWarehouse -Path $db -MemoryLimitMB 100 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        (Get-FileHash $capped).Hash | Should -Be $before
+        (Get-BackfillWarehouse | Select-Object -First 1) | Should -Not -BeNullOrEmpty # the session default is still the capped warehouse
+        (Get-Command Connect-BackfillWarehouse).Parameters.MemoryLimitMB.ParameterSets.Keys | Should -Be @('DuckDb')
+    }
+
     It 'does not hold the file open between commands (another process can use it)' {
         Connect-BackfillWarehouse -Path $db | Out-Null
         $child = Invoke-ChildPwsh -Script "(Connect-BackfillWarehouse -Path '$db').SchemaVersion"

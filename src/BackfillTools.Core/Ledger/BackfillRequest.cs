@@ -24,6 +24,14 @@ public sealed record BackfillRequest
 
     /// <summary>-ThrottleLimit when not given: one per processor of this machine.</summary>
     public static int DefaultThrottleLimit => Environment.ProcessorCount;
+
+    /// <summary>
+    /// -ThrottleLimit when not given on a warehouse with a memory limit: as many DuckDB threads as the limit holds
+    /// (<see cref="WarehouseConnection.MemoryPerThreadMB"/> each), at least one, at most one per processor.
+    /// </summary>
+    public static int DefaultThrottleLimitWithin(int? memoryLimitMB) => memoryLimitMB is { } limit
+        ? Math.Clamp(limit / WarehouseConnection.MemoryPerThreadMB, 1, DefaultThrottleLimit)
+        : DefaultThrottleLimit;
     public bool SkipPreflight { get; init; }
     public bool Force { get; init; }
     /// <summary><see cref="DatesPerChunk"/> for a season per processor call, the set-based default.</summary>

@@ -16,7 +16,7 @@ public static class WarehouseService
     {
         return connection.Kind switch
         {
-            WarehouseKind.DuckDb => OpenDuckDb(connection.Path!, connection.ToolDataset),
+            WarehouseKind.DuckDb => OpenDuckDb(connection.Path!, connection.ToolDataset, connection.MemoryLimitMB),
             WarehouseKind.BigQuery => Connected(BigQueryWarehouse.Open(connection)),
             _ => throw new ArgumentOutOfRangeException(nameof(connection), connection.Kind, "Unknown warehouse kind."),
         };
@@ -47,10 +47,10 @@ public static class WarehouseService
     /// Open an existing DuckDB file as a warehouse. A file that holds no table at all is not one, and is refused rather
     /// than turned into one; a file the product did not create is recorded as 'connected' the first time.
     /// </summary>
-    private static IWarehouse OpenDuckDb(string path, string toolDataset)
+    private static IWarehouse OpenDuckDb(string path, string toolDataset, int? memoryLimitMB)
     {
         var unchanged = CheckedDuckDbFiles.IsUnchangedSinceChecked(path, toolDataset);
-        var w = DuckDbWarehouse.Open(path, toolDataset: toolDataset);
+        var w = DuckDbWarehouse.Open(path, toolDataset: toolDataset, memoryLimitMB: memoryLimitMB);
         try
         {
             if (w.ExistingTables().Count == 0)

@@ -14,17 +14,40 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
 
     private readonly DuckDbDialect _dialect;
 
-    private DuckDbWarehouse(DuckDBConnection connection, string path, string? toolDataset, bool readOnly)
+    private DuckDbWarehouse(DuckDBConnection connection, string path, string? toolDataset, bool readOnly, int? memoryLimitMB)
     {
         _connection = connection;
         Path = path;
+        MemoryLimitMB = memoryLimitMB;
         _dialect = toolDataset is null ? DuckDbDialect.Instance : new DuckDbDialect { ToolDataset = toolDataset };
         foreach (var macro in DuckDbDialect.SessionMacros) RawExecute(macro);
+        if (memoryLimitMB is { } limit) RawExecute($"SET memory_limit = '{limit}MB'");
         // A read-only session stages nothing (and DuckDB cannot attach an in-memory database to one).
         if (readOnly) return;
-        RawExecute($"ATTACH IF NOT EXISTS ':memory:' AS {DuckDbDialect.ScratchCatalog}");
-        RawExecute($"CREATE SCHEMA IF NOT EXISTS {DuckDbDialect.ScratchCatalog}.{_dialect.PhysicalDataset(DatasetNames.Staging)}");
+        if (path != ":memory:") ScratchFiles.DeleteLeftovers(path);
+        _scratchFile = memoryLimitMB is null || path == ":memory:" ? null : ScratchFiles.NewPath(path);
+        try
+        {
+            RawExecute($"ATTACH IF NOT EXISTS '{(_scratchFile ?? ":memory:").Replace("'", "''")}' AS {DuckDbDialect.ScratchCatalog}");
+            RawExecute($"CREATE SCHEMA IF NOT EXISTS {DuckDbDialect.ScratchCatalog}.{_dialect.PhysicalDataset(DatasetNames.Staging)}");
+        }
+        catch
+        {
+            _connection.Dispose();
+            if (_scratchFile is not null) ScratchFiles.Delete(_scratchFile);
+            throw;
+        }
     }
+
+    /// <summary>
+    /// The file that holds this session's scratch tables under a memory limit, else null (they are in memory). DuckDB
+    /// cannot evict an in-memory table's blocks, so a run whose scratch tables outgrow the limit would fail; in a file
+    /// they are written out and evicted like any table's (docs/performance.md: a third slower, half the memory).
+    /// </summary>
+    private readonly string? _scratchFile;
+
+    /// <summary>DuckDB's memory limit for this session in MB (Connect-BackfillWarehouse -MemoryLimitMB), null for DuckDB's default.</summary>
+    public int? MemoryLimitMB { get; }
 
     public string Path { get; }
     public SqlDialect Dialect => _dialect;
@@ -34,7 +57,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
     /// Open a DuckDB warehouse. Maps engine failures to stable error ids (locked, not a database, …).
     /// <paramref name="toolDataset"/> names the product's dataset (null: the default).
     /// </summary>
-    public static DuckDbWarehouse Open(string path, bool create = false, bool readOnly = false, string? toolDataset = null)
+    public static DuckDbWarehouse Open(string path, bool create = false, bool readOnly = false, string? toolDataset = null, int? memoryLimitMB = null)
     {
         if (path != ":memory:")
         {
@@ -65,7 +88,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
         }
         try
         {
-            return new DuckDbWarehouse(conn, path, toolDataset, readOnly);
+            return new DuckDbWarehouse(conn, path, toolDataset, readOnly, memoryLimitMB);
         }
         catch
         {
@@ -437,6 +460,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
     public void Dispose()
     {
         _connection.Dispose();
+        if (_scratchFile is not null) ScratchFiles.Delete(_scratchFile);
         var after = AfterClose;
         AfterClose = null;
         after?.Invoke();

@@ -14,6 +14,21 @@ public sealed record WarehouseConnection(WarehouseKind Kind, string? Path = null
     /// <summary>Session budget of a BigQuery run in bytes billed (Connect-BackfillWarehouse -MaxBytesBilled); -MaxBytesBilled on Invoke-Backfill wins.</summary>
     public long? MaxBytesBilled { get; init; }
 
+    /// <summary>
+    /// DuckDB's memory limit in MB for every session on this warehouse (Connect-BackfillWarehouse -MemoryLimitMB); null
+    /// leaves DuckDB's default (80 % of the machine's memory). Under a limit the scratch tables live in a file.
+    /// </summary>
+    public int? MemoryLimitMB { get; init; }
+
+    /// <summary>The smallest -MemoryLimitMB: below it DuckDB cannot hold the blocks of one wide table's write.</summary>
+    public const int MinMemoryLimitMB = 256;
+
+    /// <summary>
+    /// What one DuckDB thread needs under a memory limit: writing MLFS (263 columns) pins a block of every column per
+    /// thread. Measured on the sample league: 400 MB ran one thread and failed with two, 300 MB failed with one.
+    /// </summary>
+    public const int MemoryPerThreadMB = 400;
+
     /// <summary>How Get-BackfillRun prices bytes billed (Connect-BackfillWarehouse -PricePerTiB / -CapacityPricing).</summary>
     public BigQueryPricing Pricing { get; init; } = BigQueryPricing.Default;
 

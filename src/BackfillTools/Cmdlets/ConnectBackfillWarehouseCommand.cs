@@ -27,11 +27,19 @@ public sealed class ConnectBackfillWarehouseCommand : WarehouseTargetCmdlet
     [Parameter]
     public SwitchParameter CapacityPricing { get; set; }
 
+    /// <summary>DuckDB: the most memory a session on this warehouse may use, in MB (scratch tables go to a file).</summary>
+    [Parameter(ParameterSetName = DuckDbSet)]
+    [ValidateRange(WarehouseConnection.MinMemoryLimitMB, 1_048_576)]
+    public int? MemoryLimitMB { get; set; }
+
     protected override string Prefix => DatasetPrefix;
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        var connection = TargetConnection() with { MaxBytesBilled = MaxBytesBilled, Pricing = new Core.Warehouse.BigQuery.BigQueryPricing(PricePerTiB, CapacityPricing) };
+        var connection = TargetConnection() with
+        {
+            MaxBytesBilled = MaxBytesBilled, Pricing = new Core.Warehouse.BigQuery.BigQueryPricing(PricePerTiB, CapacityPricing), MemoryLimitMB = MemoryLimitMB,
+        };
         using var warehouse = WarehouseService.Open(connection);
         var summary = WarehouseSummary.Of(connection, warehouse);
         SetDefault(connection);

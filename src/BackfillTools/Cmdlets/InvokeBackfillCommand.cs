@@ -176,7 +176,9 @@ public sealed class InvokeBackfillCommand : DateScopedCmdlet
             : ParseProcessors(),
         MinCoverage = MinCoverage,
         WarnCoverage = WarnCoverage,
-        ThrottleLimit = ThrottleLimit,
+        ThrottleLimit = MyInvocation.BoundParameters.ContainsKey(nameof(ThrottleLimit))
+            ? ThrottleLimit
+            : BackfillRequest.DefaultThrottleLimitWithin(GetDefault()?.MemoryLimitMB),
         SkipPreflight = SkipPreflight,
         Force = Force,
         DatesPerChunk = PerDate ? 1 : BackfillRequest.SeasonPerChunk,

@@ -223,6 +223,40 @@ WHERE p.player_lookup IS NULL OR e.entity_id IS NULL OR e.run_id <> '{summary.Ru
     }
 
     [Fact]
+    public void Under_a_memory_limit_the_run_stages_in_a_scratch_file_it_deletes_and_publishes_the_same_tables()
+    {
+        string Checksum(WarehouseConnection conn)
+        {
+            using var w = WarehouseService.Open(conn);
+            return string.Join("|", PrecomputeTables.All.Select(t => Warehouse.TableChecksum.Of(w, t)));
+        }
+        var unlimited = _fixture.NewCopy();
+        var limited = _fixture.NewCopy() with { MemoryLimitMB = 512 };
+        string? scratchDatabase = null, memoryLimit = null;
+        var scratchFilesDuringPublish = new List<string>();
+        BackfillService.Run(unlimited, Range(), BackfillMode.New, null, null, new BackfillCallbacks(), CancellationToken.None);
+        var summary = BackfillService.Run(limited, Range() with { ThrottleLimit = BackfillRequest.DefaultThrottleLimitWithin(512) }, BackfillMode.New,
+            null, null, new BackfillCallbacks(), CancellationToken.None, runner => runner.BeforePublish = (_, _) =>
+            {
+                scratchDatabase = runner.Warehouse.Query("SELECT path FROM duckdb_databases() WHERE database_name = 'backfilltools_scratch'")[0].GetString("path");
+                memoryLimit = runner.Warehouse.Query("SELECT current_setting('memory_limit') AS v")[0].GetString("v");
+                scratchFilesDuringPublish.AddRange(ScratchFilesBeside(limited.Path!));
+            });
+
+        Assert.Equal(RunStatus.Succeeded, summary.Status);
+        Assert.Equal(1, BackfillRequest.DefaultThrottleLimitWithin(512));
+        Assert.NotNull(scratchDatabase);
+        Assert.StartsWith(limited.Path + ".backfilltools-scratch-", scratchDatabase);
+        Assert.Contains(scratchDatabase, scratchFilesDuringPublish);
+        Assert.StartsWith("488", memoryLimit); // DuckDB reports 512 MB in MiB: 488.2 MiB
+        Assert.Empty(ScratchFilesBeside(limited.Path!));
+        Assert.Equal(Checksum(unlimited), Checksum(limited));
+    }
+
+    private static IEnumerable<string> ScratchFilesBeside(string warehousePath) =>
+        Directory.EnumerateFiles(Path.GetDirectoryName(warehousePath)!, Path.GetFileName(warehousePath) + ".backfilltools-scratch-*");
+
+    [Fact]
     public void The_per_date_baseline_publishes_the_same_rows_as_the_set_based_run()
     {
         var setBased = _fixture.NewCopy();

@@ -24,6 +24,56 @@ public sealed class DuckDbWarehouseTests : IDisposable
     }
 
     [Fact]
+    public void A_read_write_session_deletes_the_scratch_files_other_processes_left_and_nothing_else()
+    {
+        var path = Path.Combine(_dir, "w.duckdb");
+        using (DuckDbWarehouse.Open(path, create: true)) { }
+        var hex = new string('a', 32);
+        string Beside(string name) => Path.Combine(_dir, name);
+        var killed = Beside($"w.duckdb.backfilltools-scratch-999999-{hex}");
+        var mine = Beside($"w.duckdb.backfilltools-scratch-{Environment.ProcessId}-{hex}");
+        var foreign = new[]
+        {
+            Beside("w.duckdb.backfilltools-scratch-notes.txt"), Beside($"w.duckdb.backfilltools-scratch-999999-{hex}.bak"),
+            Beside($"other.duckdb.backfilltools-scratch-999999-{hex}"), Beside("w.duckdb.tmp.keep"),
+        };
+        foreach (var f in foreign.Append(killed).Append(killed + ".wal").Append(mine)) File.WriteAllText(f, "x");
+
+        using (DuckDbWarehouse.Open(path, readOnly: true)) { }
+        Assert.True(File.Exists(killed)); // a read-only session holds no write lock: it deletes nothing
+
+        using (var w = DuckDbWarehouse.Open(path))
+        {
+            Assert.Null(w.MemoryLimitMB);
+            // Without a memory limit the scratch database is in memory: no path.
+            Assert.True(string.IsNullOrEmpty(w.Query("SELECT path FROM duckdb_databases() WHERE database_name = 'backfilltools_scratch'")[0].GetString("path")));
+        }
+        Assert.False(File.Exists(killed));
+        Assert.False(File.Exists(killed + ".wal"));
+        Assert.True(File.Exists(mine)); // this process's own: another session of it may be using it
+        Assert.All(foreign, f => Assert.True(File.Exists(f), f));
+    }
+
+    [Fact]
+    public void A_session_under_a_memory_limit_keeps_its_scratch_tables_in_a_file_of_its_own_until_it_closes()
+    {
+        var path = Path.Combine(_dir, "limited.duckdb");
+        using (DuckDbWarehouse.Open(path, create: true)) { }
+        string scratch;
+        using (var w = DuckDbWarehouse.Open(path, memoryLimitMB: 300))
+        {
+            Assert.Equal(300, w.MemoryLimitMB);
+            scratch = w.Query("SELECT path FROM duckdb_databases() WHERE database_name = 'backfilltools_scratch'")[0].GetString("path")!;
+            Assert.StartsWith(path + $".backfilltools-scratch-{Environment.ProcessId}-", scratch);
+            w.Execute($"CREATE TABLE backfilltools_scratch.{new DuckDbDialect().PhysicalDataset(BackfillTools.Core.Domain.DatasetNames.Staging)}.t AS SELECT range AS n FROM range(1000)");
+            Assert.True(File.Exists(scratch));
+            Assert.StartsWith("286", w.Query("SELECT current_setting('memory_limit') AS v")[0].GetString("v")); // 300 MB in MiB
+        }
+        Assert.False(File.Exists(scratch));
+        Assert.False(File.Exists(scratch + ".wal"));
+    }
+
+    [Fact]
     public void BulkAppend_round_trips_every_column_type_exactly()
     {
         using var w = NewWarehouse();
