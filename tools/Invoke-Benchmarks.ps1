@@ -31,6 +31,8 @@ param(
     # (e): the 10x league; its backfill is long, so it runs once unless asked otherwise.
     [int] $Scale = 10,
     [ValidateRange(1, 20)] [int] $ScaleRuns = 1,
+    # The memory budget of (a)'s bounded run (Connect-BackfillWarehouse -MemoryLimitMB).
+    [ValidateRange(256, 65536)] [int] $MemoryLimitMB = 400,
     [switch] $SkipScale,
     # The fake BigQuery server (build.ps1 builds it): (g) counts the jobs a season's backfill issues over BigQuery.
     [string] $FakeBigQueryPath
@@ -137,6 +139,11 @@ $results.A = Measure-Scenario "(a) backfill $seasonCount x 5 processors (set-bas
 Copy-Item $db $full
 $outputRows = Get-OutputRows $full
 
+# (a) again within a memory budget (Connect-BackfillWarehouse -MemoryLimitMB): what bounding DuckDB's memory costs.
+$results.ALimited = Measure-Scenario "(a) the same, connected with -MemoryLimitMB $MemoryLimitMB, whole process" `
+    "Connect-BackfillWarehouse '$db' -MemoryLimitMB $MemoryLimitMB | Out-Null; Invoke-Backfill -Season $seasons $quiet | Out-Null" `
+    -Setup "Copy-Item '$template' '$db' -Force" -Check { Assert-AllPublished $db '(a) with -MemoryLimitMB' }
+
 # The floor: rewrite the five output tables once (CREATE TABLE AS SELECT *) and CHECKPOINT, in the same file, timed
 # around the SQL alone.
 $floorSql = (@('CREATE SCHEMA IF NOT EXISTS bench_floor') + ($outputTables | ForEach-Object { "CREATE TABLE bench_floor.$($_ -replace '\.', '__') AS SELECT * FROM $_" }) + 'CHECKPOINT') |
@@ -236,6 +243,8 @@ $lines += '| Target | Measured | Verdict |'
 $lines += '|---|---|---|'
 $lines += '| (a) {4}, whole process ≤ 3× the floor | {0:N1}× ({1:N1} s ÷ {2:N2} s) | {3} |' -f $aRatio, $r.A.MedianSeconds, $r.Floor.MedianSeconds, (Verdict ($aRatio -le 3)), $seasonCount
 $lines += '| (a) peak RSS ≤ 500 MB | {0:N0} MB | {1} |' -f $r.A.PeakMB, (Verdict ($r.A.PeakMB -le 500))
+$lines += '| (a) with -MemoryLimitMB {0}: peak RSS ≤ 500 MB, time ≤ 3× the floor | {1:N0} MB; {2:N1}× ({3:N1} s ÷ {4:N2} s) | {5} |' -f $MemoryLimitMB, $r.ALimited.PeakMB,
+    ($r.ALimited.MedianSeconds / $r.Floor.MedianSeconds), $r.ALimited.MedianSeconds, $r.Floor.MedianSeconds, (Verdict ($r.ALimited.PeakMB -le 500 -and $r.ALimited.MedianSeconds / $r.Floor.MedianSeconds -le 3))
 $lines += '| (b) daily run ≤ 2× start + import + Get-BackfillWarehouse | {0:N1}× ({1:N2} s ÷ {2:N2} s) | {3} |' -f $bRatio, $r.B.MedianSeconds, $r.DailyBase.MedianSeconds, (Verdict ($bRatio -le 2))
 $lines += '| (c) Test-Coverage in-process ≤ 0.2× the floor | {0:N2}× ({1:N2} s ÷ {2:N2} s) | {3} |' -f $cRatio, $r.C.MedianSeconds, $r.Floor.MedianSeconds, (Verdict ($cRatio -le 0.2))
 $lines += '| (d) set-based ≥ 20× per-date, whole process, {0}..{1} | {2:N1}× ({3:N1} s ÷ {4:N1} s) | {5} |' -f $RangeStart, $RangeEnd, $dRatio, $r.DPerDate.MedianSeconds, $r.DSet.MedianSeconds, (Verdict ($dRatio -ge 20))
@@ -263,6 +272,7 @@ $lines += ''
 $lines += '- **Floor**: on a copy of the warehouse (a) produced, `CREATE TABLE … AS SELECT *` of each of the five output tables and one `CHECKPOINT`, in the same DuckDB file, timed around the SQL alone.'
 $lines += "- **(a)**: a fresh pwsh imports the module, connects and runs ``Invoke-Backfill -Season $($Season -join ',')`` on a fresh copy of the sample league (7 unfillable 2021-22 games waived)."
 $lines += "- **(b)**: on a copy of the warehouse (a) produced, ``Invoke-Backfill -StartDate $DailyDate -EndDate $DailyDate -Force`` (all five processors); the reference is a fresh pwsh importing the module, connecting to the same warehouse and running ``Get-BackfillWarehouse``."
+$lines += "- **(a) with -MemoryLimitMB**: the same as (a), connected with ``-MemoryLimitMB $MemoryLimitMB`` (DuckDB's memory limit, scratch tables in a file, one DuckDB thread per 400 MB)."
 $lines += '- **(c)**: `Test-Coverage` over the seasons of (a), every layer, timed inside the process.'
 $lines += '- **(d)**: `Invoke-Backfill` and `Invoke-Backfill -PerDate` (one date per chunk, the same code path) on the same range, each from a fresh copy.'
 $lines += "- **(e)**: ``New-BackfillWarehouse -SampleData -Scale $Scale`` (set-up), then one ``Invoke-Backfill`` over every season; $ScaleRuns run(s)."
