@@ -48,12 +48,12 @@ internal static class CheckedDuckDbFiles
     {
         try
         {
-            if (File.Exists(path + ".wal")) return null;
+            if (File.Exists(DuckDbFiles.WriteAheadLog(path))) return null;
             var info = new FileInfo(path);
             var head = new byte[12288];
             using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
                 if (fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length) return null;
-            if (head[8] != 'D' || head[9] != 'U' || head[10] != 'C' || head[11] != 'K') return null;
+            if (!DuckDbFiles.StartsLikeDuckDb(head)) return null;
             var iteration = Math.Max(BinaryPrimitives.ReadUInt64LittleEndian(head.AsSpan(4096 + 8)), BinaryPrimitives.ReadUInt64LittleEndian(head.AsSpan(8192 + 8)));
             return new FileState(iteration, info.Length, info.LastWriteTimeUtc);
         }

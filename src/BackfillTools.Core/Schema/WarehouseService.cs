@@ -126,12 +126,12 @@ public static class WarehouseService
                 w.Execute("CHECKPOINT");
             }
             File.Move(temp, path, overwrite);
-            TryDelete(path + ".wal");
+            TryDelete(DuckDbFiles.WriteAheadLog(path));
         }
         finally
         {
             TryDelete(temp);
-            TryDelete(temp + ".wal");
+            TryDelete(DuckDbFiles.WriteAheadLog(temp));
         }
     }
 

@@ -24,8 +24,9 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
         if (memoryLimitMB is { } limit) RawExecute($"SET memory_limit = '{limit}MB'");
         // A read-only session stages nothing (and DuckDB cannot attach an in-memory database to one).
         if (readOnly) return;
-        if (path != ":memory:") ScratchFiles.DeleteLeftovers(path);
-        _scratchFile = memoryLimitMB is null || path == ":memory:" ? null : ScratchFiles.NewPath(path);
+        var inFile = path != ":memory:";
+        if (inFile) ScratchFiles.DeleteLeftovers(path);
+        _scratchFile = memoryLimitMB is not null && inFile ? ScratchFiles.NewPath(path) : null;
         try
         {
             RawExecute($"ATTACH IF NOT EXISTS '{(_scratchFile ?? ":memory:").Replace("'", "''")}' AS {DuckDbDialect.ScratchCatalog}");
@@ -108,7 +109,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IThreadLimitedWarehouse
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             var header = new byte[16];
             var n = fs.ReadAtLeast(header, 12, throwOnEndOfStream: false);
-            return n >= 12 && header[8] == (byte)'D' && header[9] == (byte)'U' && header[10] == (byte)'C' && header[11] == (byte)'K';
+            return DuckDbFiles.StartsLikeDuckDb(header.AsSpan(0, n));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

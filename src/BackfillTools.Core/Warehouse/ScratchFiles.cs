@@ -10,9 +10,6 @@ public static class ScratchFiles
 {
     private const string Marker = ".backfilltools-scratch-";
 
-    /// <summary>DuckDB's own files beside a database: its write-ahead log.</summary>
-    private static readonly string[] CompanionSuffixes = { "", ".wal" };
-
     /// <summary>A fresh scratch path for this process beside <paramref name="warehousePath"/>.</summary>
     public static string NewPath(string warehousePath) => $"{warehousePath}{Marker}{Environment.ProcessId}-{Guid.NewGuid():N}";
 
@@ -23,7 +20,7 @@ public static class ScratchFiles
     }
 
     /// <summary>The scratch files beside <paramref name="warehousePath"/> of other processes than this one.</summary>
-    public static IEnumerable<string> Leftovers(string warehousePath)
+    private static IEnumerable<string> Leftovers(string warehousePath)
     {
         var dir = Path.GetDirectoryName(warehousePath)!;
         if (!Directory.Exists(dir)) yield break;
@@ -35,7 +32,7 @@ public static class ScratchFiles
             // Only a name this class made: PID-ID with a 32-digit hex ID and nothing after it but a companion's suffix.
             if (dash <= 0 || !int.TryParse(rest[..dash], out var pid)) continue;
             var id = rest[(dash + 1)..];
-            if (id.EndsWith(".wal", StringComparison.Ordinal)) continue; // deleted with its database
+            if (id.EndsWith(DuckDbFiles.WriteAheadLogSuffix, StringComparison.Ordinal)) continue; // deleted with its database
             if (id.Length != 32 || !id.All(Uri.IsHexDigit)) continue;
             if (pid != Environment.ProcessId) yield return file;
         }
@@ -44,9 +41,9 @@ public static class ScratchFiles
     /// <summary>Delete a scratch database and its write-ahead log; best effort (a file still open elsewhere stays).</summary>
     public static void Delete(string scratchPath)
     {
-        foreach (var suffix in CompanionSuffixes)
+        foreach (var file in new[] { scratchPath, DuckDbFiles.WriteAheadLog(scratchPath) })
         {
-            try { File.Delete(scratchPath + suffix); }
+            try { File.Delete(file); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { /* left for the next session's clean-up */ }
         }
     }
